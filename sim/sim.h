@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * sfsim's shared state: one simulated Salesforce org with its schema,
+ * records, users, tokens, limits and fault switches. Every HTTP handler takes
+ * org->lock for the whole request, so the functions here assume the caller
+ * holds it unless a comment says otherwise.
+ */
+#ifndef SFSIM_SIM_H
+#define SFSIM_SIM_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/hmap.h"
+#include "http/http_server.h"
+
+#define SIM_API_VERSION_MIN 31
+#define SIM_API_VERSION_MAX 62
+
+enum sim_type {
+    SIM_T_ID,
+    SIM_T_STRING,
+    SIM_T_TEXTAREA,
+    SIM_T_EMAIL,
+    SIM_T_PHONE,
+    SIM_T_URL,
+    SIM_T_PICKLIST,
+    SIM_T_MULTIPICKLIST,
+    SIM_T_COMBOBOX,
+    SIM_T_BOOLEAN,
+    SIM_T_DATE,
+    SIM_T_DATETIME,
+    SIM_T_DOUBLE,
+    SIM_T_CURRENCY,
+    SIM_T_PERCENT,
+    SIM_T_INT,
+    SIM_T_REFERENCE,
+    SIM_T_ADDRESS, /* compound, read-only, built from its parts */
+    SIM_T_OTHER    /* location and types sfsim stores as text */
+};
+
+struct sim_field {
+    char *name;  /* canonical API name, e.g. "LastName" */
+    char *label; /* e.g. "Last Name", used in error messages */
+    enum sim_type type;
+    int length; /* maximum characters for text types, else 0 */
+    size_t index;
+    bool nillable, createable, updateable, defaulted_on_create;
+    bool external_id, id_lookup, unique, custom, calculated;
+    bool restricted_picklist;
+    char **picklist; /* active values */
+    size_t npicklist;
+    char *default_value;     /* picklist default, or NULL */
+    char *reference_to;      /* first referenced object, or NULL */
+    char *relationship_name; /* "Account" for AccountId, or NULL */
+    char *compound_name;     /* "Name" for FirstName, or NULL */
+    json_t *describe;        /* this field's describe entry (owned) */
+};
+
+struct sim_record;
+
+struct sim_object {
+    char *name; /* "Contact" */
+    char *label;
+    char key_prefix[4];
+    struct sim_field **fields;
+    size_t nfields, fields_cap;
+    struct hmap by_name; /* field name, any case -> field */
+    struct hmap by_relationship; /* relationship name -> reference field */
+    json_t *describe; /* top-level describe without "fields" (owned) */
+
+    struct sim_record **records; /* every record in creation order,
+                                    deleted ones included */
+    size_t nrecords, records_cap;
+    struct hmap by_id; /* 18-character id -> record */
+    uint64_t id_counter;
+
+    /* Indexes of fields that sfsim maintains itself; -1 when absent. */
+    int f_id, f_is_deleted, f_master_record_id, f_name, f_first_name,
+        f_last_name, f_created_date, f_created_by_id, f_last_modified_date,
+        f_last_modified_by_id, f_system_modstamp, f_owner_id;
+};
+
+struct sim_record {
+    struct sim_object *obj;
+    char id[19];
+    char **values; /* obj->nfields slots; NULL is null. Text as stored,
+                      booleans "true"/"false", numbers in decimal,
+                      datetimes as 2024-01-02T03:04:05.000+0000 */
+    size_t nvalues;
+    int64_t modstamp_ms; /* SystemModstamp, kept for ordering */
+    int64_t deleted_ms;  /* when it went to the recycle bin, or 0 */
+    size_t seq;          /* position in obj->records */
+};
+
+struct sim_user {
+    char id[19]; /* 005... */
+    char *username;
+    char *password; /* for the password grant; NULL for none */
+    char *first_name, *last_name, *email;
+    bool integration; /* the client-credentials run-as user */
+};
+
+struct sim_token {
+    char *value;
+    struct sim_user *user;
+    bool refresh;   /* a refresh token rather than an access token */
+    bool revoked;
+    int64_t issued_ms;
+    int64_t expires_ms; /* 0 for never (refresh tokens) */
+    char *scope;
+    char *client_id;
+    int64_t calls;            /* API calls made with this access token */
+    struct sim_token *parent; /* refresh token that issued it, or NULL */
+};
+
+/* A pending authorization code of the browser flow. */
+struct sim_auth_code {
+    char *code;
+    struct sim_user *user;
+    char *client_id, *redirect_uri, *challenge, *challenge_method, *scope;
+    int64_t expires_ms;
+    bool used;
+};
+
+/* Fault switches, set at start-up or through /sim/faults. */
+struct sim_faults {
+    int latency_ms;          /* added to every API response */
+    double unavailable_rate; /* share of API calls answered 503 */
+    double lock_rate;        /* share of record writes failing with
+                                UNABLE_TO_LOCK_ROW */
+    double drop_rate;        /* share of API calls whose connection is
+                                closed without a response (after any
+                                write has been applied) */
+    int64_t expire_after_calls; /* access tokens stop working after this
+                                   many API calls each; 0 for off */
+    bool refresh_revoked;    /* refresh tokens are rejected */
+    int late_commit_seconds; /* writes get a SystemModstamp this far in
+                                the past */
+    bool same_stamp;         /* every write shares one SystemModstamp */
+    int64_t frozen_stamp_ms; /* the stamp shared while same_stamp is on */
+    int max_page_size;       /* query pages hold at most this many
+                                records; 0 for off */
+    uint64_t rng;            /* state of the fault random generator */
+};
+
+struct sim_config {
+    char *client_id;
+    char *client_secret;
+    char *instance_url;  /* http://127.0.0.1:PORT */
+    int token_lifetime_s; /* access token lifetime */
+    int64_t api_limit;    /* daily API allowance */
+    bool rotate_refresh;  /* refresh tokens rotate on use */
+    char *jwt_public_key_pem; /* for the JWT bearer grant, or NULL */
+    size_t max_body;
+    int upsert_update_status; /* 200 (current API) or 204 (old API) */
+};
+
+struct sim_cursor;
+
+struct sim_org {
+    pthread_mutex_t lock;
+    char org_id[19]; /* 00D... */
+    struct sim_config cfg;
+    struct sim_faults faults;
+
+    struct sim_object **objects;
+    size_t nobjects, objects_cap;
+    struct hmap objects_by_name;  /* any case */
+    struct hmap objects_by_prefix; /* key prefix -> object */
+
+    struct sim_user **users;
+    size_t nusers, users_cap;
+
+    struct hmap tokens; /* value -> struct sim_token */
+    struct hmap codes;  /* code -> struct sim_auth_code */
+
+    struct hmap cursors; /* query locator -> struct sim_cursor */
+    uint64_t cursor_counter;
+
+    int64_t api_used; /* API calls counted against api_limit */
+    int64_t last_stamp_ms;
+
+    void *state; /* sqlite3 handle of --state, or NULL */
+};
+
+/* A Salesforce error: the code, message and fields of one failure. */
+struct sim_error {
+    char code[64];
+    char message[512];
+    char fields[4][64];
+    size_t nfields;
+};
+
+#define SIM_MAX_ERRORS 8
+
+struct sim_errors {
+    struct sim_error items[SIM_MAX_ERRORS];
+    size_t count;
+};
+
+/* org.c: lifecycle, users, the clock and ids. */
+
+/* Create an empty org with the standard objects loaded. */
+struct sim_org *sim_org_new(const struct sim_config *cfg, struct err *err);
+void sim_org_free(struct sim_org *org);
+struct sim_object *sim_org_object(const struct sim_org *org,
+                                  const char *name);
+struct sim_user *sim_org_add_user(struct sim_org *org, const char *username,
+                                  const char *password);
+struct sim_user *sim_org_user_by_name(const struct sim_org *org,
+                                      const char *username);
+struct sim_user *sim_org_user_by_id(const struct sim_org *org,
+                                    const char *id);
+struct sim_user *sim_org_integration_user(const struct sim_org *org);
+
+/* The SystemModstamp for a write now, with the fault switches applied. */
+int64_t sim_org_stamp(struct sim_org *org);
+
+/* A uniform random number in [0, 1) from the fault generator. */
+double sim_org_random(struct sim_org *org);
+
+/* id.c: record ids. */
+
+/* Fill out with the 18-character form of a 15- or 18-character id. Return
+ * 0, or -1 when id is not a well-formed record id. */
+int sim_id_to18(const char *id, char out[19]);
+
+/* Make the next id for obj. */
+void sim_id_next(struct sim_object *obj, char out[19]);
+
+/* schema.c: objects and fields. */
+
+/* Load an object from a describe document; the reference is borrowed. */
+struct sim_object *sim_schema_load(struct sim_org *org, json_t *describe,
+                                   struct err *err);
+
+/* Add a custom field from a spec "Object.Name__c:type[:length][:extid]". */
+int sim_schema_add_custom(struct sim_org *org, const char *spec,
+                          struct err *err);
+struct sim_field *sim_object_field(const struct sim_object *obj,
+                                   const char *name);
+
+/* The describe document of obj, built fresh; the caller owns it. */
+json_t *sim_object_describe(const struct sim_org *org,
+                            const struct sim_object *obj, const char *version);
+
+/* record.c: validated writes. */
+
+enum sim_write_flags {
+    SIM_WRITE_SEED = 1 << 0, /* allow read-only fields and skip faults */
+};
+
+/*
+ * Check a JSON object of field values for a create (rec NULL) or an update
+ * of rec, without changing anything. Return 0 or -1 with errs filled.
+ */
+int sim_record_validate(struct sim_org *org, struct sim_object *obj,
+                        struct sim_record *rec, json_t *fields,
+                        unsigned flags, struct sim_errors *errs);
+
+/* Validate and create a record as user. */
+int sim_record_create(struct sim_org *org, struct sim_object *obj,
+                      json_t *fields, const struct sim_user *user,
+                      unsigned flags, struct sim_record **out,
+                      struct sim_errors *errs);
+
+/* Validate and update rec as user. */
+int sim_record_update(struct sim_org *org, struct sim_record *rec,
+                      json_t *fields, const struct sim_user *user,
+                      unsigned flags, struct sim_errors *errs);
+
+/* Move rec to the recycle bin. */
+int sim_record_delete(struct sim_org *org, struct sim_record *rec,
+                      const struct sim_user *user, struct sim_errors *errs);
+
+/* The record with this 15- or 18-character id in any object, or NULL. */
+struct sim_record *sim_record_find(const struct sim_org *org, const char *id);
+
+/* The value of field i, or NULL. */
+const char *sim_record_get(const struct sim_record *rec, size_t i);
+
+/* Store a copy of value (NULL for null) in field i without validation. */
+void sim_record_set(struct sim_record *rec, size_t i, const char *value);
+
+/* Make an empty record of obj with a new id, not yet in the org. */
+struct sim_record *sim_record_new(struct sim_object *obj);
+
+/* Add rec to its object and save it to the state file. */
+void sim_record_insert(struct sim_org *org, struct sim_record *rec);
+
+/* Stamp rec as written now by user and save it to the state file. */
+void sim_record_touch(struct sim_org *org, struct sim_record *rec,
+                      const struct sim_user *user);
+
+/* The JSON value of field i as REST returns it (a new reference). */
+json_t *sim_record_json_value(const struct sim_record *rec, size_t i);
+
+/* attributes {type, url} for rec under API version. */
+json_t *sim_record_attributes(const struct sim_record *rec,
+                              const char *version);
+
+/* The whole record as REST returns it; fields NULL for all. */
+json_t *sim_record_json(const struct sim_record *rec, const char *version,
+                        const struct sim_field **fields, size_t nfields);
+
+/* errors: building the shapes of Salesforce errors. */
+void sim_errors_add(struct sim_errors *errs, const char *code,
+                    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* [{"message","errorCode","fields"}] as REST calls return. */
+json_t *sim_errors_rest_json(const struct sim_errors *errs);
+
+/* [{"statusCode","message","fields"}] as collections return. */
+json_t *sim_errors_save_json(const struct sim_errors *errs);
+
+/* Answer with one REST error. */
+void sim_reply_error(struct http_resp *resp, int status, const char *code,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* state.c: persistence of --state FILE in SQLite. */
+int sim_state_open(struct sim_org *org, const char *path, struct err *err);
+void sim_state_save_record(struct sim_org *org, const struct sim_record *rec);
+void sim_state_close(struct sim_org *org);
+
+/* oauth.c: tokens. */
+
+/*
+ * The live access token of an API request, from "Authorization: Bearer" or
+ * the oauth_token query argument (as identity URL calls send it). NULL when
+ * it is missing, unknown, expired or revoked. Counts the call against the
+ * token for the expire-after-calls fault.
+ */
+struct sim_token *sim_oauth_authenticate(struct sim_org *org,
+                                         struct http_req *req);
+
+/* seed.c and generate.c: loading data. */
+
+/*
+ * Import an sObject-tree plan (the format of "sf data import tree"): the
+ * plan lists record files per object, records refer to earlier ones with
+ * "@Ref" values and field names may be in any case. Objects sfsim does not
+ * model are skipped with a warning. Return 0 or a negative code with err
+ * filled; on failure nothing is kept.
+ */
+int sim_seed_plan(struct sim_org *org, const char *plan_path,
+                  struct err *err);
+
+/*
+ * Generate a deterministic org from "contacts=N,leads=M,accounts=K" (any
+ * subset, in any order) and a seed. Return 0 or a negative code.
+ */
+int sim_generate(struct sim_org *org, const char *spec, uint64_t seed,
+                 struct err *err);
+
+/* The request context every API handler gets. */
+struct sim_call {
+    struct sim_org *org;
+    struct sim_user *user;   /* the token's user, NULL before auth */
+    struct sim_token *token;
+    char version[8];         /* "60.0" */
+};
+
+/* Route tables of the modules; each adds its routes to r. */
+void sim_api_routes(struct http_router *r, struct sim_org *org);
+void sim_oauth_routes(struct http_router *r, struct sim_org *org);
+void sim_query_routes(struct http_router *r, struct sim_org *org);
+void sim_rest_routes(struct http_router *r, struct sim_org *org);
+void sim_composite_routes(struct http_router *r, struct sim_org *org);
+void sim_control_routes(struct http_router *r, struct sim_org *org);
+
+#endif
