@@ -185,7 +185,7 @@ struct sim_org {
     int64_t api_used; /* API calls counted against api_limit */
     int64_t last_stamp_ms;
 
-    void *state; /* sqlite3 handle of --state, or NULL */
+    void *state; /* struct sim_state of --state (state.c), or NULL */
 };
 
 /* A Salesforce error: the code, message and fields of one failure. */
@@ -325,9 +325,42 @@ void sim_reply_error(struct http_resp *resp, int status, const char *code,
     __attribute__((format(printf, 4, 5)));
 
 /* state.c: persistence of --state FILE in SQLite. */
+
+/*
+ * Open the state file at path, creating it with mode 0600 when missing,
+ * and attach it to org. A file with records is loaded into org (records, id
+ * counters, users by username, unexpired tokens, API usage); a new or empty
+ * one receives what org holds now. Return 0 or a negative code with err
+ * filled.
+ */
 int sim_state_open(struct sim_org *org, const char *path, struct err *err);
+
+/* Save rec (write-through); a no-op without a state file. A failed write
+ * is logged, not returned. */
 void sim_state_save_record(struct sim_org *org, const struct sim_record *rec);
+
+/* Save one token or user as it changes; no-ops without a state file. */
+void sim_state_save_token(struct sim_org *org, const struct sim_token *tok);
+void sim_state_save_user(struct sim_org *org, const struct sim_user *user);
+
+/*
+ * Group the writes that follow into one transaction, which makes bulk
+ * loads fast and lets a failed seed leave nothing behind. Pairs nest.
+ * No-ops without a state file.
+ */
+void sim_state_begin(struct sim_org *org);
+int sim_state_commit(struct sim_org *org, struct err *err);
+void sim_state_rollback(struct sim_org *org);
+
+/* Save the org id, API usage, id counters, users and all tokens. */
+int sim_state_sync(struct sim_org *org, struct err *err);
+
+/* Sync, finalise the statements and close; a no-op without a file. */
 void sim_state_close(struct sim_org *org);
+
+/* Whether the state file held no records when it was opened; true
+ * without a state file. */
+bool sim_state_was_empty(const struct sim_org *org);
 
 /* oauth.c: tokens. */
 
@@ -365,7 +398,20 @@ struct sim_call {
     struct sim_user *user;   /* the token's user, NULL before auth */
     struct sim_token *token;
     char version[8];         /* "60.0" */
+    bool api;                /* a /services/data/vNN.0 call */
+    bool locked;             /* org->lock is held for this request */
+    bool drop;               /* close the connection after the handler */
 };
+
+/* api.c: install the filter every request passes through. */
+void sim_api_server_opts(struct sim_org *org, struct http_server_opts *opts);
+
+/* query.c: free every open query cursor (at shutdown). */
+void sim_query_release_cursors(struct sim_org *org);
+
+/* control.c: set one fault switch by its command-line name. */
+int sim_faults_set(struct sim_org *org, const char *name, const char *value,
+                   struct err *err);
 
 /* Route tables of the modules; each adds its routes to r. */
 void sim_api_routes(struct http_router *r, struct sim_org *org);

@@ -133,26 +133,28 @@ static void split(int64_t ms, struct tm *tm, int *millis)
     gmtime_r(&t, tm);
 }
 
-void datetime_format_sf(int64_t ms, char out[DATETIME_LEN])
+/* Format ms with the given zone suffix; years are kept to four digits. */
+static void format_with_zone(int64_t ms, const char *zone,
+                             char out[DATETIME_LEN])
 {
     struct tm tm;
     int millis;
 
     split(ms, &tm, &millis);
-    snprintf(out, DATETIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, millis);
+    snprintf(out, DATETIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s",
+             (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+             tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+             tm.tm_sec % 100, millis % 1000, zone);
+}
+
+void datetime_format_sf(int64_t ms, char out[DATETIME_LEN])
+{
+    format_with_zone(ms, "+0000", out);
 }
 
 void datetime_format_z(int64_t ms, char out[DATETIME_LEN])
 {
-    struct tm tm;
-    int millis;
-
-    split(ms, &tm, &millis);
-    snprintf(out, DATETIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, millis);
+    format_with_zone(ms, "Z", out);
 }
 
 void date_format(int64_t days, char out[DATETIME_LEN])
@@ -161,6 +163,6 @@ void date_format(int64_t days, char out[DATETIME_LEN])
     int millis;
 
     split(days * 86400000, &tm, &millis);
-    snprintf(out, DATETIME_LEN, "%04d-%02d-%02d", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday);
+    snprintf(out, DATETIME_LEN, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000,
+             (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
 }

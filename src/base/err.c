@@ -47,8 +47,17 @@ int err_set_errno(struct err *err, int code, const char *fmt, ...)
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
     len = strlen(err->msg);
-    snprintf(err->msg + len, sizeof(err->msg) - len, ": %s",
-             strerror(saved));
+    if (len + 3 < sizeof(err->msg)) {
+        const char *reason = strerror(saved);
+        size_t rlen = strlen(reason);
+        size_t room = sizeof(err->msg) - len - 3;
+
+        if (rlen > room)
+            rlen = room;
+        memcpy(err->msg + len, ": ", 2);
+        memcpy(err->msg + len + 2, reason, rlen);
+        err->msg[len + 2 + rlen] = '\0';
+    }
     return code;
 }
 
@@ -63,17 +72,20 @@ void err_set_http(struct err *err, int http_status, const char *sf_code)
 
 void err_prefix(struct err *err, const char *fmt, ...)
 {
-    char old[ERR_MSG_MAX];
-    char pre[ERR_MSG_MAX];
+    char joined[2 * ERR_MSG_MAX + 2];
+    size_t len;
     va_list ap;
 
     if (!err)
         return;
-    memcpy(old, err->msg, sizeof(old));
     va_start(ap, fmt);
-    vsnprintf(pre, sizeof(pre), fmt, ap);
+    vsnprintf(joined, ERR_MSG_MAX, fmt, ap);
     va_end(ap);
-    snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+    len = strlen(joined);
+    memcpy(joined + len, ": ", 2);
+    memcpy(joined + len + 2, err->msg, strlen(err->msg) + 1);
+    memcpy(err->msg, joined, ERR_MSG_MAX - 1);
+    err->msg[ERR_MSG_MAX - 1] = '\0';
 }
 
 const char *err_code_name(int code)

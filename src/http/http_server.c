@@ -359,6 +359,8 @@ static enum MHD_Result handle(struct http_server *srv,
     req.method = method;
     req.path = xstrdup(url);
     http_collapse_slashes(req.path);
+    if (strlen(req.path) > 1 && req.path[strlen(req.path) - 1] == '/')
+        req.path[strlen(req.path) - 1] = '\0';
     req.body = ctx->body.data;
     req.body_len = ctx->body.len;
     req.conn = conn;

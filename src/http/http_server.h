@@ -27,7 +27,8 @@ struct http_header {
 struct http_req {
     const char *method;   /* upper-case, as sent */
     char *path;           /* as sent (still percent-encoded), with
-                             repeated slashes collapsed and no query */
+                             repeated slashes collapsed, no trailing
+                             slash and no query */
     char *params[HTTP_MAX_PARAMS]; /* {name} captures, percent-decoded,
                                       in order */
     size_t nparams;

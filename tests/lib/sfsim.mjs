@@ -20,12 +20,14 @@ export async function startSim(args = [], { env = {} } = {}) {
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (d) => { stderr += d; });
   const lines = readline.createInterface({ input: proc.stdout });
-  const first = await Promise.race([
-    once(lines, 'line').then(([l]) => l),
-    once(proc, 'exit').then(([code]) => {
-      throw new Error(`sfsim exited with ${code}: ${stderr}`);
-    }),
-  ]);
+  const first = await new Promise((resolve, reject) => {
+    const onExit = (code) => reject(new Error(`sfsim exited with ${code}: ${stderr}`));
+    proc.once('exit', onExit);
+    lines.once('line', (l) => {
+      proc.off('exit', onExit);
+      resolve(l);
+    });
+  });
   const m = /^sfsim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
   if (!m) throw new Error(`unexpected first line from sfsim: ${first}`);
   const url = m[1];
@@ -33,10 +35,17 @@ export async function startSim(args = [], { env = {} } = {}) {
     url,
     proc,
     stderr: () => stderr,
+    // Stop with SIGTERM and fail when sfsim did not exit cleanly, so that
+    // sanitizer reports (leaks, memory errors) fail the test that caused them.
     async stop() {
-      if (proc.exitCode !== null) return;
-      proc.kill('SIGTERM');
-      await once(proc, 'exit');
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        await once(proc, 'exit');
+      }
+      if (proc.exitCode !== 0) {
+        throw new Error(`sfsim exited with ${proc.exitCode ?? proc.signalCode}:`
+          + `\n${stderr.slice(-4000)}`);
+      }
     },
   };
 }

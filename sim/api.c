@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * What every request goes through before and after its handler: the org
+ * lock, authentication of REST calls, the daily API allowance, the fault
+ * switches and the Sforce-Limit-Info header. Also the version list, the
+ * resource list of a version and /limits.
+ */
+#include "base/common.h"
+
+#include <ctype.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+#define DATA_PREFIX "/services/data/v"
+
+/* Parse "/services/data/vNN.0..." into version ("60.0"); 0 or -1. */
+static int parse_version(const char *path, char out[8], const char **rest)
+{
+    const char *p = path + strlen(DATA_PREFIX);
+    int major = 0, n = 0;
+
+    while (isdigit((unsigned char)*p) && n < 3) {
+        major = major * 10 + (*p++ - '0');
+        n++;
+    }
+    if (n == 0 || strncmp(p, ".0", 2) != 0 || (p[2] && p[2] != '/'))
+        return -1;
+    if (major < SIM_API_VERSION_MIN || major > SIM_API_VERSION_MAX)
+        return -1;
+    snprintf(out, 8, "%d.0", major);
+    *rest = p + 2;
+    return 0;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void reply_limit_exceeded(struct sim_org *org, struct http_resp *resp)
+{
+    sim_reply_error(resp, 403, "REQUEST_LIMIT_EXCEEDED",
+                    "TotalRequests Limit exceeded.");
+    log_warn("sim", "daily API limit reached", "used=%lld limit=%lld",
+             (long long)org->api_used, (long long)org->cfg.api_limit);
+}
+
+/* Authenticate, count and apply faults to one REST API call. Return 1 when
+ * the call has been answered here. */
+static int admit_api_call(struct sim_org *org, struct sim_call *call,
+                          struct http_req *req, struct http_resp *resp)
+{
+    struct sim_token *tok = sim_oauth_authenticate(org, req);
+
+    if (!tok) {
+        sim_reply_error(resp, 401, "INVALID_SESSION_ID",
+                        "Session expired or invalid");
+        return 1;
+    }
+    call->token = tok;
+    call->user = tok->user;
+    if (org->api_used >= org->cfg.api_limit) {
+        reply_limit_exceeded(org, resp);
+        return 1;
+    }
+    org->api_used++;
+    if (org->faults.unavailable_rate > 0 &&
+        sim_org_random(org) < org->faults.unavailable_rate) {
+        sim_reply_error(resp, 503, "SERVER_UNAVAILABLE",
+                        "Server temporarily unavailable; try again later");
+        log_info("sim", "fault: answered 503", "path=%s", req->path);
+        return 1;
+    }
+    if (org->faults.drop_rate > 0 &&
+        sim_org_random(org) < org->faults.drop_rate) {
+        call->drop = true;
+        log_info("sim", "fault: connection will be dropped", "path=%s",
+                 req->path);
+    }
+    return 0;
+}
+
+static int before(struct http_req *req, struct http_resp *resp,
+                  void *payload)
+{
+    struct sim_org *org = payload;
+    struct sim_call *call = xcalloc(1, sizeof(*call));
+    const char *rest = NULL;
+    int latency = org->faults.latency_ms;
+    bool api;
+
+    call->org = org;
+    req->user_data = call;
+    api = starts_with(req->path, DATA_PREFIX);
+    if (api && latency > 0)
+        usleep((useconds_t)latency * 1000);
+    pthread_mutex_lock(&org->lock);
+    call->locked = true;
+    if (!api)
+        return 0;
+    if (parse_version(req->path, call->version, &rest) < 0) {
+        sim_reply_error(resp, 404, "NOT_FOUND",
+                        "The requested resource does not exist");
+        return 1;
+    }
+    call->api = true;
+    return admit_api_call(org, call, req, resp);
+}
+
+static void after(struct http_req *req, struct http_resp *resp,
+                  void *payload)
+{
+    struct sim_org *org = payload;
+    struct sim_call *call = req->user_data;
+    char usage[64];
+
+    if (call && call->api) {
+        snprintf(usage, sizeof(usage), "api-usage=%lld/%lld",
+                 (long long)org->api_used, (long long)org->cfg.api_limit);
+        http_resp_header(resp, "Sforce-Limit-Info", usage);
+    }
+    if (call && call->drop)
+        resp->drop = true;
+    if (call && call->locked)
+        pthread_mutex_unlock(&org->lock);
+    free(call);
+    req->user_data = NULL;
+    log_debug("sim", "request", "method=%s path=%s status=%d", req->method,
+              req->path, resp->status);
+}
+
+static const char *season_label(int major, char out[32])
+{
+    static const char *seasons[] = {"Winter", "Spring", "Summer"};
+    int d = major - 62;
+    int season = ((d % 3) + 3) % 3;
+    int year;
+
+    /* Version 62.0 is Winter '25; three releases a year. */
+    if (season == 0)
+        year = 25 + d / 3;
+    else
+        year = 24 + (d + 2 - ((d + 2) % 3 + 3) % 3) / 3;
+    snprintf(out, 32, "%s '%02d", seasons[season], year);
+    return out;
+}
+
+static int get_versions(struct http_req *req, struct http_resp *resp,
+                        void *payload)
+{
+    json_t *list = json_array();
+
+    (void)req;
+    (void)payload;
+    for (int v = SIM_API_VERSION_MIN; v <= SIM_API_VERSION_MAX; v++) {
+        char label[32], version[8], url[32];
+
+        snprintf(version, sizeof(version), "%d.0", v);
+        snprintf(url, sizeof(url), "/services/data/v%d.0", v);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "label",
+                                              season_label(v, label), "url",
+                                              url, "version", version));
+    }
+    http_resp_json(resp, 200, list);
+    return 0;
+}
+
+static int get_resources(struct http_req *req, struct http_resp *resp,
+                         void *payload)
+{
+    struct sim_call *call = req->user_data;
+    struct sim_org *org = payload;
+    static const char *names[] = {"sobjects", "query", "queryAll",
+                                  "composite", "limits", "jobs/query",
+                                  "search", "recent"};
+    json_t *r = json_object();
+    char *identity;
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        char *url = xasprintf("/services/data/v%s/%s", call->version,
+                              names[i]);
+
+        json_object_set_new(r, strcmp(names[i], "jobs/query") == 0
+                                   ? "jobs"
+                                   : names[i],
+                            json_string(url));
+        free(url);
+    }
+    identity = xasprintf("%s/id/%s/%s", org->cfg.instance_url, org->org_id,
+                         call->user->id);
+    json_object_set_new(r, "identity", json_string(identity));
+    free(identity);
+    http_resp_json(resp, 200, r);
+    return 0;
+}
+
+static json_t *limit(int64_t max, int64_t remaining)
+{
+    return json_pack("{s:I, s:I}", "Max", (json_int_t)max, "Remaining",
+                     (json_int_t)(remaining < 0 ? 0 : remaining));
+}
+
+static int get_limits(struct http_req *req, struct http_resp *resp,
+                      void *payload)
+{
+    struct sim_org *org = payload;
+    json_t *r = json_object();
+
+    (void)req;
+    json_object_set_new(r, "DailyApiRequests",
+                        limit(org->cfg.api_limit,
+                              org->cfg.api_limit - org->api_used));
+    json_object_set_new(r, "DailyBulkApiRequests", limit(15000, 15000));
+    json_object_set_new(r, "DailyBulkV2QueryJobs", limit(10000, 10000));
+    json_object_set_new(r, "DailyBulkV2QueryFileStorageMB",
+                        limit(976562, 976562));
+    json_object_set_new(r, "DataStorageMB", limit(1024, 1024));
+    json_object_set_new(r, "FileStorageMB", limit(1024, 1024));
+    json_object_set_new(r, "SingleEmail", limit(15, 15));
+    json_object_set_new(r, "DailyStreamingApiEvents", limit(10000, 10000));
+    http_resp_json(resp, 200, r);
+    return 0;
+}
+
+static int get_record_count(struct http_req *req, struct http_resp *resp,
+                            void *payload)
+{
+    struct sim_org *org = payload;
+    const char *list = http_req_query(req, "sObjects");
+    json_t *items = json_array();
+
+    for (size_t i = 0; i < org->nobjects; i++) {
+        struct sim_object *obj = org->objects[i];
+        size_t count = 0;
+
+        if (list && !strcasestr(list, obj->name))
+            continue;
+        for (size_t j = 0; j < obj->nrecords; j++)
+            if (!obj->records[j]->deleted_ms)
+                count++;
+        /* Objects without records are left out, as Salesforce does. */
+        if (count)
+            json_array_append_new(items,
+                                  json_pack("{s:I, s:s}", "count",
+                                            (json_int_t)count, "name",
+                                            obj->name));
+    }
+    http_resp_json(resp, 200, json_pack("{s:o}", "sObjects", items));
+    return 0;
+}
+
+static int not_found(struct http_req *req, struct http_resp *resp,
+                     void *payload)
+{
+    (void)req;
+    (void)payload;
+    sim_reply_error(resp, 404, "NOT_FOUND",
+                    "The requested resource does not exist");
+    return 0;
+}
+
+static int bad_method(struct http_req *req, struct http_resp *resp,
+                      void *payload)
+{
+    (void)payload;
+    sim_reply_error(resp, 405, "METHOD_NOT_ALLOWED",
+                    "HTTP Method '%s' not allowed for this resource",
+                    req->method);
+    return 0;
+}
+
+void sim_api_routes(struct http_router *r, struct sim_org *org)
+{
+    r->not_found = not_found;
+    r->bad_method = bad_method;
+    r->payload = org;
+    http_router_add(r, "GET", "/services/data", get_versions, org);
+    http_router_add(r, "GET", "/services/data/{version}", get_resources,
+                    org);
+    http_router_add(r, "GET", "/services/data/{version}/limits", get_limits,
+                    org);
+    http_router_add(r, "GET", "/services/data/{version}/limits/recordCount",
+                    get_record_count, org);
+}
+
+void sim_api_server_opts(struct sim_org *org, struct http_server_opts *opts)
+{
+    opts->before = before;
+    opts->after = after;
+    opts->payload = org;
+}
