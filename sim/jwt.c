@@ -87,8 +87,8 @@ static json_t *decode_json_part(const char *text, size_t len)
 
     if (!raw)
         return NULL;
-    value = json_loadb((const char *)raw, raw_len, JSON_REJECT_DUPLICATES,
-                       NULL);
+    value =
+        json_loadb((const char *)raw, raw_len, JSON_REJECT_DUPLICATES, NULL);
     free(raw);
     if (value && !json_is_object(value)) {
         json_decref(value);
@@ -106,8 +106,7 @@ void sim_jwt_release(struct sim_jwt *jwt)
     memset(jwt, 0, sizeof(*jwt));
 }
 
-int sim_jwt_parse(struct sim_jwt *out, const char *assertion,
-                  struct err *err)
+int sim_jwt_parse(struct sim_jwt *out, const char *assertion, struct err *err)
 {
     const char *dot1, *dot2;
 
@@ -133,8 +132,8 @@ int sim_jwt_parse(struct sim_jwt *out, const char *assertion,
                        "assertion claims are not a base64url-encoded JSON "
                        "object");
     }
-    out->signature = sim_jwt_b64url_decode(dot2 + 1, strlen(dot2 + 1),
-                                           &out->signature_len);
+    out->signature =
+        sim_jwt_b64url_decode(dot2 + 1, strlen(dot2 + 1), &out->signature_len);
     if (!out->signature) {
         sim_jwt_release(out);
         return err_set(err, SYNC_EINVALID,
@@ -202,8 +201,8 @@ int sim_jwt_verify_rs256(const struct sim_jwt *jwt, const char *pem,
         goto out;
     }
     if (!EVP_PKEY_is_a(pkey, "RSA")) {
-        rc = err_set(err, SYNC_EINVALID,
-                     "the JWT public key is not an RSA key");
+        rc =
+            err_set(err, SYNC_EINVALID, "the JWT public key is not an RSA key");
         goto out;
     }
     md = EVP_MD_CTX_new();

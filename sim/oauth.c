@@ -12,6 +12,7 @@
 #include "oauth.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
@@ -30,21 +31,23 @@
 
 /*
  * Salesforce documents that a JWT's exp may lie at most about 3 minutes
- * ahead; sfsim allows 5 so that a test machine's clock skew does not fail.
+ * ahead. sfsim allows 5, so that clock skew on a test machine is tolerated.
  */
 #define JWT_MAX_AHEAD_S (5 * 60)
 
-/* Dead tokens are swept from org->tokens once per this many new tokens. */
+/* Dead tokens are swept from org->tokens whenever the table grows to a
+ * multiple of this many entries. */
 #define SWEEP_EVERY 256
 
-/* Scopes a client may request; the simulated connected app has them all. */
+/* Scopes a client may request, all of which the simulated app grants. */
 static const char *const known_scopes[] = {
-    "address",     "api",          "cdp_api",   "chatter_api",
-    "content",     "custom_permissions",        "eclair_api",
-    "email",       "full",         "id",        "lightning",
-    "offline_access",              "openid",    "pardot_api",
-    "phone",       "profile",      "refresh_token",
-    "visualforce", "wave_api",     "web",
+    "address",     "api",           "cdp_api",
+    "chatter_api", "content",       "custom_permissions",
+    "eclair_api",  "email",         "full",
+    "id",          "lightning",     "offline_access",
+    "openid",      "pardot_api",    "phone",
+    "profile",     "refresh_token", "visualforce",
+    "wave_api",    "web",
 };
 
 /* The scope granted when a request names none. */
@@ -82,8 +85,7 @@ bool sim_oauth_verifier_valid(const char *verifier)
     return true;
 }
 
-int sim_oauth_parse_basic(const char *header, char **out_id,
-                          char **out_secret)
+int sim_oauth_parse_basic(const char *header, char **out_id, char **out_secret)
 {
     size_t len, pad = 0;
     unsigned char *raw;
@@ -180,16 +182,6 @@ static void code_free(struct sim_auth_code *c)
     free(c);
 }
 
-void sim_oauth_release(struct sim_org *org)
-{
-    for (size_t i = 0; i < org->tokens.cap; i++)
-        token_free(org->tokens.slots[i].value);
-    hmap_release(&org->tokens);
-    for (size_t i = 0; i < org->codes.cap; i++)
-        code_free(org->codes.slots[i].value);
-    hmap_release(&org->codes);
-}
-
 static bool token_expired(const struct sim_token *t, int64_t now)
 {
     return t->expires_ms != 0 && now >= t->expires_ms;
@@ -248,15 +240,12 @@ static struct sim_token *token_new(struct sim_org *org, struct sim_user *user,
                                    bool refresh, const char *scope,
                                    struct sim_token *parent)
 {
-    static unsigned issued_since_sweep;
     struct sim_token *t = xcalloc(1, sizeof(*t));
     int64_t now = datetime_now_ms();
     struct buf b;
 
-    if (++issued_since_sweep >= SWEEP_EVERY) {
-        issued_since_sweep = 0;
+    if (org->tokens.count > 0 && org->tokens.count % SWEEP_EVERY == 0)
         sweep_tokens(org, now);
-    }
     do {
         buf_init(&b, 0);
         if (refresh) {
@@ -283,7 +272,7 @@ static struct sim_token *token_new(struct sim_org *org, struct sim_user *user,
     return t;
 }
 
-/* Revoke t; revoking a refresh token also revokes the access tokens it
+/* Revoke t. Revoking a refresh token also revokes the access tokens it
  * issued, as Salesforce's revoke endpoint does. */
 static void token_revoke(struct sim_org *org, struct sim_token *t)
 {
@@ -326,8 +315,8 @@ static const char *presented_token(const struct http_req *req)
 }
 
 /*
- * The live access token of req without counting a call, or NULL with
- * *reason set to why it was rejected (for the log; never the token).
+ * Find the live access token of req without counting a call. Returns NULL
+ * with *reason set to why it was rejected, for the log.
  */
 static struct sim_token *find_access_token(struct sim_org *org,
                                            const struct http_req *req,
@@ -367,8 +356,8 @@ struct sim_token *sim_oauth_authenticate(struct sim_org *org,
     struct sim_token *t = find_access_token(org, req, &reason);
 
     if (!t) {
-        log_warn("oauth", "access token rejected", "reason=%s path=%s",
-                 reason, req->path);
+        log_warn("oauth", "access token rejected", "reason=%s path=%s", reason,
+                 req->path);
         return NULL;
     }
     t->calls++;
@@ -379,12 +368,12 @@ struct sim_token *sim_oauth_authenticate(struct sim_org *org,
 /* Replies                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Answer with the OAuth error shape {"error","error_description"}. */
+/* Send an error in the OAuth shape {"error","error_description"}. */
 static void reply_oauth_error(struct http_resp *resp, int status,
                               const char *error, const char *description)
 {
-    json_t *body = json_pack("{s:s, s:s}", "error", error,
-                             "error_description", description);
+    json_t *body = json_pack("{s:s, s:s}", "error", error, "error_description",
+                             description);
 
     http_resp_json(resp, status, body);
     http_resp_header(resp, "Cache-Control", "no-store");
@@ -405,26 +394,35 @@ static int instance_len(const struct sim_org *org)
 static char *identity_url(const struct sim_org *org,
                           const struct sim_user *user)
 {
-    return xasprintf("%.*s/id/%s/%s", instance_len(org),
-                     org->cfg.instance_url, org->org_id, user->id);
+    return xasprintf("%.*s/id/%s/%s", instance_len(org), org->cfg.instance_url,
+                     org->org_id, user->id);
 }
 
 /* ------------------------------------------------------------------ */
 /* Token endpoint                                                      */
 /* ------------------------------------------------------------------ */
 
-/* A parameter of a token, authorize or revoke request: the form body
- * first, then the query string. The caller frees the result. */
+/*
+ * A parameter of a token, authorize or revoke request: the form body
+ * first, then the query string. An empty value counts as absent. The
+ * caller frees the result.
+ */
 static char *request_param(const struct http_req *req, const char *name)
 {
     char *value = http_req_form(req, name);
+    const char *query;
 
-    if (!value && http_req_query(req, name))
-        value = xstrdup(http_req_query(req, name));
+    if (value && !*value) {
+        free(value);
+        value = NULL;
+    }
+    query = http_req_query(req, name);
+    if (!value && query && *query)
+        value = xstrdup(query);
     return value;
 }
 
-/* The parameters of one token request; every string is owned. */
+/* The parameters of one token request, each an owned string or NULL. */
 struct token_request {
     char *grant_type, *client_id, *client_secret, *username, *password,
         *refresh_token, *code, *redirect_uri, *code_verifier, *assertion,
@@ -449,8 +447,8 @@ static void token_request_read(struct token_request *tr,
     tr->scope = request_param(req, "scope");
 
     /* Credentials in the body win over an Authorization: Basic header. */
-    if (sim_oauth_parse_basic(http_req_header(req, "Authorization"),
-                              &basic_id, &basic_secret) == 0) {
+    if (sim_oauth_parse_basic(http_req_header(req, "Authorization"), &basic_id,
+                              &basic_secret) == 0) {
         if (!tr->client_id) {
             tr->client_id = basic_id;
             basic_id = NULL;
@@ -491,8 +489,8 @@ struct grant {
     struct sim_token *parent; /* refresh token the access token descends
                                  from, when it is not a new one */
 
-    const char *error;       /* OAuth error code on failure */
-    const char *description; /* its error_description */
+    const char *error;        /* OAuth error code on failure */
+    const char *description;  /* its error_description */
     char reason[ERR_MSG_MAX]; /* detail for the log only */
 };
 
@@ -592,8 +590,8 @@ static char *grant_scope(const char *requested, bool with_refresh,
 
 /*
  * Set g->scope from the request. Flows that can issue a refresh token do
- * so when the scope asks for one (refresh_token or offline_access) or
- * when no scope is given.
+ * so when the scope includes refresh_token or offline_access, or when no
+ * scope is given.
  */
 static int set_scope(struct grant *g, const char *requested,
                      bool refresh_allowed)
@@ -626,8 +624,7 @@ static int grant_password(struct grant *g)
 
     if (check_client(g, true) < 0)
         return -1;
-    g->user = tr->username ? sim_org_user_by_name(g->org, tr->username)
-                           : NULL;
+    g->user = tr->username ? sim_org_user_by_name(g->org, tr->username) : NULL;
     if (!g->user)
         return fail(g, "invalid_grant", "authentication failure",
                     "unknown username '%s'",
@@ -641,9 +638,9 @@ static int grant_password(struct grant *g)
 /*
  * The refresh_token grant. The client secret may be left out, as for a
  * connected app that does not require it for refreshes. The new access
- * token keeps the refresh token's scope; with rotation on, a new refresh
- * token replaces the old one, whose access tokens stay valid until they
- * expire.
+ * token keeps the refresh token's scope. With rotation on, a new refresh
+ * token replaces the old one, and the old one's access tokens stay valid
+ * until they expire.
  */
 static int grant_refresh(struct grant *g)
 {
@@ -709,11 +706,15 @@ static int grant_authorization_code(struct grant *g)
     if (!tr->code)
         return fail(g, "invalid_request", "authorization code is missing",
                     "no code parameter");
-    if (!c || c->used || strcmp(c->client_id, tr->client_id) != 0)
+    if (!c)
         return fail(g, "invalid_grant", "invalid authorization code",
-                    "%s", !c ? "unknown code" : c->used ? "code already used"
-                                                        : "code of another "
-                                                          "client");
+                    "unknown code");
+    if (c->used)
+        return fail(g, "invalid_grant", "invalid authorization code",
+                    "code of user %s already used", c->user->id);
+    if (strcmp(c->client_id, tr->client_id) != 0)
+        return fail(g, "invalid_grant", "invalid authorization code",
+                    "code was issued to another client");
     if (datetime_now_ms() >= c->expires_ms)
         return fail(g, "invalid_grant", "expired authorization code",
                     "code issued for user %s expired", c->user->id);
@@ -741,7 +742,12 @@ static int claim_seconds(const json_t *value, int64_t *out)
         return 0;
     }
     if (json_is_real(value)) {
-        *out = (int64_t)json_real_value(value);
+        double d = json_real_value(value);
+
+        /* Outside this range the conversion to int64_t is undefined. */
+        if (!(d >= 0 && d < 1e15))
+            return -1;
+        *out = (int64_t)d;
         return 0;
     }
     s = json_string_value(value);
@@ -762,9 +768,8 @@ static bool audience_valid(const struct sim_org *org, const json_t *aud)
     size_t n = json_is_array(aud) ? json_array_size(aud) : 1;
 
     for (size_t i = 0; i < n; i++) {
-        const char *s = json_string_value(json_is_array(aud)
-                                              ? json_array_get(aud, i)
-                                              : aud);
+        const char *s = json_string_value(
+            json_is_array(aud) ? json_array_get(aud, i) : aud);
         size_t len;
 
         if (!s)
@@ -786,8 +791,8 @@ static int check_jwt_claims(struct grant *g, const json_t *claims)
 {
     const char *iss = json_string_value(json_object_get(claims, "iss"));
     const json_t *prn = json_object_get(claims, "prn");
-    const char *sub = json_string_value(prn ? prn
-                                            : json_object_get(claims, "sub"));
+    const char *sub =
+        json_string_value(prn ? prn : json_object_get(claims, "sub"));
     int64_t exp, now = datetime_now_ms() / 1000;
 
     if (!iss || strcmp(iss, g->org->cfg.client_id) != 0)
@@ -853,8 +858,8 @@ static char *response_signature(const char *id, const char *issued_at,
     char *data = xasprintf("%s%s", id, issued_at);
     char *out = xmalloc(4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1);
 
-    HMAC(EVP_sha256(), secret, (int)strlen(secret),
-         (const unsigned char *)data, strlen(data), md, &md_len);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)data,
+         strlen(data), md, &md_len);
     EVP_EncodeBlock((unsigned char *)out, md, (int)md_len);
     free(data);
     return out;
@@ -878,20 +883,22 @@ static json_t *issue_tokens(struct grant *g)
     body = json_object();
     json_object_set_new(body, "access_token", json_string(access->value));
     if (g->new_refresh)
-        json_object_set_new(body, "refresh_token",
-                            json_string(refresh->value));
+        json_object_set_new(body, "refresh_token", json_string(refresh->value));
     json_object_set_new(body, "signature", json_string(signature));
     json_object_set_new(body, "scope", json_string(g->scope));
-    json_object_set_new(body, "instance_url",
-                        json_stringn(org->cfg.instance_url,
-                                     (size_t)instance_len(org)));
+    json_object_set_new(
+        body, "instance_url",
+        json_stringn(org->cfg.instance_url, (size_t)instance_len(org)));
     json_object_set_new(body, "id", json_string(id));
     json_object_set_new(body, "token_type", json_string("Bearer"));
     json_object_set_new(body, "issued_at", json_string(issued_at));
 
     log_info("oauth", "access token issued",
              "grant=%s user=%s refresh_token=%s scope=\"%s\"", g->name,
-             g->user->id, g->new_refresh ? "new" : refresh ? "kept" : "none",
+             g->user->id,
+             g->new_refresh ? "new"
+             : refresh      ? "kept"
+                            : "none",
              g->scope);
     free(signature);
     free(issued_at);
@@ -914,8 +921,8 @@ static const struct {
 
 /*
  * POST /services/oauth2/token. Replies are JSON only.
- * NOTE: Salesforce also answers in XML or urlencoded form for format= or an
- * Accept header; sfsim ignores both.
+ * NOTE: Salesforce also replies in XML or urlencoded form for format= or an
+ * Accept header, but sfsim ignores both.
  */
 static int handle_token(struct http_req *req, struct http_resp *resp,
                         void *payload)
@@ -947,8 +954,8 @@ static int handle_token(struct http_req *req, struct http_resp *resp,
     }
 
     if (g.error) {
-        log_warn("oauth", "token request failed", "grant=%s error=%s %s",
-                 g.name, g.error, g.reason);
+        log_warn("oauth", "token request failed",
+                 "grant=%s error=%s reason=\"%s\"", g.name, g.error, g.reason);
         reply_oauth_error(resp, 400, g.error, g.description);
     } else {
         http_resp_json(resp, 200, issue_tokens(&g));
@@ -974,9 +981,10 @@ static int handle_revoke(struct http_req *req, struct http_resp *resp,
 
     if (!t || t->revoked) {
         log_warn("oauth", "token revocation failed",
-                 "error=invalid_token reason=%s",
+                 "error=invalid_token reason=\"%s\"",
                  !value ? "no token parameter"
-                        : t ? "already revoked" : "unknown token");
+                 : t    ? "already revoked"
+                        : "unknown token");
         reply_oauth_error(resp, 400, "invalid_token", "invalid token");
     } else {
         token_revoke(org, t);
@@ -1023,11 +1031,11 @@ static json_t *identity_urls(const struct sim_org *org,
     json_t *urls = json_object();
     char *v;
 
-#define URL_SET(key, ...)                                                   \
-    do {                                                                    \
-        v = xasprintf(__VA_ARGS__);                                         \
-        json_object_set_new(urls, key, json_string(v));                     \
-        free(v);                                                            \
+#define URL_SET(key, ...)                                                      \
+    do {                                                                       \
+        v = xasprintf(__VA_ARGS__);                                            \
+        json_object_set_new(urls, key, json_string(v));                        \
+        free(v);                                                               \
     } while (0)
 
     /* SOAP endpoints name the org by its 15-character id. */
@@ -1042,21 +1050,19 @@ static json_t *identity_urls(const struct sim_org *org,
     URL_SET("search", "%.*s/services/data/v%s/search/", n, base, version);
     URL_SET("query", "%.*s/services/data/v%s/query/", n, base, version);
     URL_SET("recent", "%.*s/services/data/v%s/recent/", n, base, version);
-    URL_SET("tooling_soap", "%.*s/services/Soap/T/%s/%.15s", n, base,
-            version, org->org_id);
+    URL_SET("tooling_soap", "%.*s/services/Soap/T/%s/%.15s", n, base, version,
+            org->org_id);
     URL_SET("tooling_rest", "%.*s/services/data/v%s/tooling/", n, base,
             version);
     URL_SET("profile", "%.*s/%s", n, base, user->id);
-    URL_SET("feeds", "%.*s/services/data/v%s/chatter/feeds", n, base,
-            version);
+    URL_SET("feeds", "%.*s/services/data/v%s/chatter/feeds", n, base, version);
     URL_SET("groups", "%.*s/services/data/v%s/chatter/groups", n, base,
             version);
-    URL_SET("users", "%.*s/services/data/v%s/chatter/users", n, base,
+    URL_SET("users", "%.*s/services/data/v%s/chatter/users", n, base, version);
+    URL_SET("feed_items", "%.*s/services/data/v%s/chatter/feed-items", n, base,
             version);
-    URL_SET("feed_items", "%.*s/services/data/v%s/chatter/feed-items", n,
+    URL_SET("feed_elements", "%.*s/services/data/v%s/chatter/feed-elements", n,
             base, version);
-    URL_SET("feed_elements", "%.*s/services/data/v%s/chatter/feed-elements",
-            n, base, version);
     URL_SET("custom_domain", "%.*s", n, base);
 #undef URL_SET
     return urls;
@@ -1065,12 +1071,12 @@ static json_t *identity_urls(const struct sim_org *org,
 static json_t *user_photos(const struct sim_org *org)
 {
     int n = instance_len(org);
-    char *picture = xasprintf("%.*s/profilephoto/005/F", n,
-                              org->cfg.instance_url);
-    char *thumbnail = xasprintf("%.*s/profilephoto/005/T", n,
-                                org->cfg.instance_url);
-    json_t *photos = json_pack("{s:s, s:s}", "picture", picture, "thumbnail",
-                               thumbnail);
+    char *picture =
+        xasprintf("%.*s/profilephoto/005/F", n, org->cfg.instance_url);
+    char *thumbnail =
+        xasprintf("%.*s/profilephoto/005/T", n, org->cfg.instance_url);
+    json_t *photos =
+        json_pack("{s:s, s:s}", "picture", picture, "thumbnail", thumbnail);
 
     free(picture);
     free(thumbnail);
@@ -1088,7 +1094,7 @@ static char *display_name(const struct sim_user *user)
     return xasprintf("%s%s%s", first, *last ? " " : "", last);
 }
 
-/* The part of the username before '@', which stands in for the community
+/* The part of the username before '@', used in place of the community
  * nickname that sfsim does not model. */
 static char *nickname(const struct sim_user *user)
 {
@@ -1139,8 +1145,7 @@ static json_t *userinfo_json(const struct sim_org *org,
     json_object_set_new(doc, "sub", json_string(sub));
     json_object_set_new(doc, "user_id", json_string(user->id));
     json_object_set_new(doc, "organization_id", json_string(org->org_id));
-    json_object_set_new(doc, "preferred_username",
-                        json_string(user->username));
+    json_object_set_new(doc, "preferred_username", json_string(user->username));
     json_object_set_new(doc, "nickname", json_string(nick));
     json_object_set_new(doc, "name", json_string(name));
     json_object_set_new(doc, "email", json_string(user_email(user)));
@@ -1148,9 +1153,9 @@ static json_t *userinfo_json(const struct sim_org *org,
     json_object_set_new(doc, "given_name",
                         user->first_name ? json_string(user->first_name)
                                          : json_null());
-    json_object_set_new(doc, "family_name",
-                        json_string(user->last_name ? user->last_name
-                                                    : user->username));
+    json_object_set_new(
+        doc, "family_name",
+        json_string(user->last_name ? user->last_name : user->username));
     json_object_set_new(doc, "zoneinfo", json_string("GMT"));
     json_object_set_new(doc, "photos", user_photos(org));
     json_object_set_new(doc, "profile", json_string(profile));
@@ -1175,7 +1180,7 @@ static json_t *userinfo_json(const struct sim_org *org,
     return doc;
 }
 
-/* The identity URL document of user; asserted tells whether the token
+/* The identity URL document of user. asserted is true when the token
  * belongs to that user. */
 static json_t *identity_json(const struct sim_org *org,
                              const struct sim_user *user, bool asserted,
@@ -1201,9 +1206,9 @@ static json_t *identity_json(const struct sim_org *org,
     json_object_set_new(doc, "first_name",
                         user->first_name ? json_string(user->first_name)
                                          : json_null());
-    json_object_set_new(doc, "last_name",
-                        json_string(user->last_name ? user->last_name
-                                                    : user->username));
+    json_object_set_new(
+        doc, "last_name",
+        json_string(user->last_name ? user->last_name : user->username));
     json_object_set_new(doc, "timezone", json_string("GMT"));
     json_object_set_new(doc, "photos", user_photos(org));
     json_object_set_new(doc, "urls", identity_urls(org, user, version));
@@ -1221,11 +1226,12 @@ static json_t *identity_json(const struct sim_org *org,
 }
 
 /*
- * The access token of a UserInfo or identity request, or NULL after
- * answering 401. These calls are not API calls, so they do not count
- * toward the expire-after-calls fault, but a token it used up is refused.
- * NOTE: the body and status Salesforce's identity service sends for a bad
- * token are not confirmed; sfsim sends the REST 401 INVALID_SESSION_ID,
+ * Find the access token of a UserInfo or identity request, or send 401 and
+ * return NULL. These calls are not API calls, so they do not count toward
+ * the expire-after-calls fault, but a token that the fault used up is
+ * rejected.
+ * NOTE: the status and body that Salesforce's identity service sends for a
+ * bad token are not confirmed. sfsim sends the REST 401 INVALID_SESSION_ID,
  * which makes clients refresh as they do for REST calls.
  */
 static struct sim_token *identity_token(struct sim_org *org,
@@ -1236,8 +1242,8 @@ static struct sim_token *identity_token(struct sim_org *org,
     struct sim_token *t = find_access_token(org, req, &reason);
 
     if (!t) {
-        log_warn("oauth", "access token rejected", "reason=%s path=%s",
-                 reason, req->path);
+        log_warn("oauth", "access token rejected", "reason=%s path=%s", reason,
+                 req->path);
         sim_reply_error(resp, 401, "INVALID_SESSION_ID",
                         "Session expired or invalid");
     }
@@ -1263,8 +1269,9 @@ static int handle_userinfo(struct http_req *req, struct http_resp *resp,
 /*
  * GET or POST /id/{orgId}/{userId}. Ids may have 15 or 18 characters. A
  * token may read another user of its org, as an api-scoped token of an
- * internal user can on Salesforce; asserted_user is then false.
- * NOTE: JSON only; Salesforce also serves format=xml and urlencoded.
+ * internal user can on Salesforce, and asserted_user is then false.
+ * NOTE: replies are JSON only, but Salesforce also serves format=xml and
+ * format=urlencoded.
  */
 static int handle_identity(struct http_req *req, struct http_resp *resp,
                            void *payload)
@@ -1300,7 +1307,7 @@ static int handle_identity(struct http_req *req, struct http_resp *resp,
 /* Authorize page                                                      */
 /* ------------------------------------------------------------------ */
 
-/* The parameters of an authorize request; every string is owned. */
+/* The parameters of an authorize request, each an owned string or NULL. */
 struct authorize_request {
     char *response_type, *client_id, *redirect_uri, *state, *scope,
         *code_challenge, *code_challenge_method, *login_hint;
@@ -1447,7 +1454,7 @@ static void reply_login_page(struct http_resp *resp, int status,
 /*
  * Whether uri can receive the redirect: an absolute http or https URL
  * without a fragment. sfsim is for local testing and has no list of
- * registered callback URLs, so it accepts any such URL; Salesforce only
+ * registered callback URLs, so it accepts any such URL. Salesforce only
  * accepts the connected app's callback URLs.
  */
 static bool redirect_uri_valid(const char *uri)
@@ -1484,9 +1491,8 @@ static void put_query_arg(struct buf *b, const char *name, const char *value)
 
 /* Redirect to the client with code or error, and the state it sent. */
 static void reply_redirect(struct http_resp *resp,
-                           const struct authorize_request *ar,
-                           const char *code, const char *error,
-                           const char *description)
+                           const struct authorize_request *ar, const char *code,
+                           const char *error, const char *description)
 {
     struct buf b;
 
@@ -1504,9 +1510,9 @@ static void reply_redirect(struct http_resp *resp,
 
 /*
  * Validate an authorize request. Errors in client_id or redirect_uri are
- * shown on the page with 400, since there is nowhere safe to redirect;
- * the others go back to the client as an error redirect. Returns 0 when
- * the request is good, else -1 after answering it.
+ * shown on the page with 400, because there is nowhere safe to redirect.
+ * The others go back to the client as an error redirect. Returns 0 when
+ * the request is good, else -1 after sending the error.
  */
 static int check_authorize(struct sim_org *org,
                            const struct authorize_request *ar,
@@ -1616,8 +1622,8 @@ static int handle_authorize_page(struct http_req *req, struct http_resp *resp,
 }
 
 /* POST /services/oauth2/authorize: the submitted login-and-approve form. */
-static int handle_authorize_submit(struct http_req *req,
-                                   struct http_resp *resp, void *payload)
+static int handle_authorize_submit(struct http_req *req, struct http_resp *resp,
+                                   void *payload)
 {
     struct sim_org *org = payload;
     struct authorize_request ar = {0};
@@ -1647,8 +1653,8 @@ static int handle_authorize_submit(struct http_req *req,
         goto out;
     }
 
-    log_info("oauth", "authorization code issued", "user=%s pkce=%s",
-             user->id, ar.code_challenge ? "S256" : "none");
+    log_info("oauth", "authorization code issued", "user=%s pkce=%s", user->id,
+             ar.code_challenge ? "S256" : "none");
     reply_redirect(resp, &ar, code_new(org, user, &ar)->code, NULL, NULL);
 
 out:

@@ -24,33 +24,32 @@
 char *sim_jwt_b64url_encode(const unsigned char *data, size_t len);
 
 /*
- * Decode len characters of base64url text; trailing '=' padding is
- * accepted but not required. Returns the bytes (NUL-terminated for
- * convenience, the NUL not counted in *out_len) that the caller frees, or
- * NULL when the text contains a character outside the alphabet or has an
- * impossible length.
+ * Decode len characters of base64url text. Trailing '=' padding is
+ * accepted but not required. Returns the bytes that the caller frees, with
+ * their count in *out_len and a NUL after them, or NULL when the text has
+ * a character outside the alphabet or an impossible length.
  */
 unsigned char *sim_jwt_b64url_decode(const char *text, size_t len,
                                      size_t *out_len);
 
-/* A JWT split into its parts; every pointer is owned by the struct. */
+/* A JWT split into its parts, each owned by the struct. */
 struct sim_jwt {
-    json_t *header;         /* the decoded JOSE header, a JSON object */
-    json_t *claims;         /* the decoded claims set, a JSON object */
+    json_t *header; /* the decoded JOSE header, a JSON object */
+    json_t *claims; /* the decoded claims set, a JSON object */
     unsigned char *signature;
     size_t signature_len;
-    char *signing_input;    /* "header.claims" as sent, what was signed */
+    char *signing_input; /* "header.claims" as sent, what was signed */
 };
 
 /*
- * Split a compact-serialised JWT into out. Returns 0, or SYNC_EINVALID with
- * err filled when it is not three base64url parts whose first two are JSON
- * objects; out is then left empty. Release out with sim_jwt_release.
+ * Split a compact-serialised JWT into out, which the caller releases with
+ * sim_jwt_release. Returns 0, or SYNC_EINVALID with err filled and out left
+ * empty when it is not three base64url parts whose first two are JSON
+ * objects.
  */
-int sim_jwt_parse(struct sim_jwt *out, const char *assertion,
-                  struct err *err);
+int sim_jwt_parse(struct sim_jwt *out, const char *assertion, struct err *err);
 
-/* Free the parts of jwt and leave it empty; an empty jwt is allowed. */
+/* Free the parts of jwt and leave it empty. An empty jwt is allowed. */
 void sim_jwt_release(struct sim_jwt *jwt);
 
 /*
@@ -81,7 +80,6 @@ bool sim_oauth_verifier_valid(const char *verifier);
  * secret. Returns 0 with both set to strings the caller frees, or -1 when
  * the value is not Basic credentials in base64 with a ':'.
  */
-int sim_oauth_parse_basic(const char *header, char **out_id,
-                          char **out_secret);
+int sim_oauth_parse_basic(const char *header, char **out_id, char **out_secret);
 
 #endif

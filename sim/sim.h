@@ -253,6 +253,8 @@ json_t *sim_object_describe(const struct sim_org *org,
 
 enum sim_write_flags {
     SIM_WRITE_SEED = 1 << 0, /* allow read-only fields and skip faults */
+    SIM_WRITE_LOCKED = 1 << 1, /* the caller drew the lock fault already
+                                  (sim_record_lock) */
 };
 
 /*
@@ -308,6 +310,33 @@ json_t *sim_record_attributes(const struct sim_record *rec,
 json_t *sim_record_json(const struct sim_record *rec, const char *version,
                         const struct sim_field **fields, size_t nfields);
 
+/*
+ * Draw the UNABLE_TO_LOCK_ROW fault for a write to the record id. Return 0,
+ * or -1 with the error added to errs. Writes that validate a batch first
+ * draw it for every record, then write with SIM_WRITE_LOCKED.
+ */
+int sim_record_lock(struct sim_org *org, const char *id,
+                    struct sim_errors *errs);
+
+/*
+ * Find the live records of obj whose field f matches value (any case for
+ * text, numerically for numbers, an id in 15 or 18 characters for Id).
+ * Store up to max of them in out and return how many match in all.
+ */
+size_t sim_record_lookup(const struct sim_object *obj,
+                         const struct sim_field *f, const char *value,
+                         struct sim_record **out, size_t max);
+
+/*
+ * Resolve the field names (a JSON array of strings, any case) of a
+ * retrieve, without duplicates and with Id added last when missing.
+ * Return an array the caller frees, with its size in *out_n, or NULL with
+ * INVALID_FIELD in errs.
+ */
+const struct sim_field **sim_record_select(const struct sim_object *obj,
+                                           json_t *names, size_t *out_n,
+                                           struct sim_errors *errs);
+
 /* errors: building the shapes of Salesforce errors. */
 void sim_errors_add(struct sim_errors *errs, const char *code,
                     const char *field, const char *fmt, ...)
@@ -323,6 +352,13 @@ json_t *sim_errors_save_json(const struct sim_errors *errs);
 void sim_reply_error(struct http_resp *resp, int status, const char *code,
                      const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Parse the JSON body of req (any JSON value). Return a new reference, or
+ * NULL after replying 400 JSON_PARSER_ERROR to an empty or malformed
+ * body.
+ */
+json_t *sim_request_json(struct http_req *req, struct http_resp *resp);
 
 /* state.c: persistence of --state FILE in SQLite. */
 

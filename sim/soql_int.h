@@ -166,10 +166,19 @@ struct soql_select {
     size_t nkids;
 };
 
-/* A select-list item as written. */
+enum soql_fields_kind {
+    SOQL_FIELDS_NONE,
+    SOQL_FIELDS_ALL,
+    SOQL_FIELDS_STANDARD,
+    SOQL_FIELDS_CUSTOM
+};
+
+/* A select-list item as written: a field path or FIELDS(...). */
 struct soql_item {
     size_t *path_toks;
     size_t npath;
+    enum soql_fields_kind fields;
+    size_t tok; /* the item's first token */
 };
 
 struct soql_query {
@@ -222,6 +231,9 @@ void soql__error(struct soql_error *err, const struct soql_token *t,
 bool soql__is_keyword(const struct soql_query *q, const struct soql_token *t,
                       const char *kw);
 
+/* Free a condition tree; NULL is allowed. */
+void soql__cond_free(struct soql_cond *c);
+
 /* soql_resolve.c */
 
 enum soql_category soql__category(enum sim_type type);
@@ -238,11 +250,19 @@ void soql__path_release(struct soql_path *p);
 const struct sim_record *soql__walk(const struct soql_path *p,
                                     const struct sim_record *rec);
 
+/* The record of obj with this 15- or 18-character id, or NULL. */
+const struct sim_record *soql__lookup(const struct sim_object *obj,
+                                      const char *id);
+
 /* The stored value of field f of rec, or NULL. */
 const char *soql__value(const struct sim_record *rec,
                         const struct sim_field *f);
 
-/* The current unit of today (days since the epoch) as a day range. */
+/*
+ * Compute the day range [lo, hi) of a relative date literal: it starts
+ * from units after the start of the unit that holds today (days since the
+ * epoch) and ends to units after it. Weeks start on Sunday.
+ */
 void soql__date_range(int64_t today, enum soql_date_unit unit, int64_t from,
                       int64_t to, int64_t *lo, int64_t *hi);
 

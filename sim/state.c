@@ -70,7 +70,8 @@ struct sim_state {
     bool was_empty; /* the file held no records when opened */
     sqlite3_stmt *put_record, *put_user, *put_token, *put_counter,
         *put_meta;
-    struct buf json; /* scratch for one record's values */
+    struct buf json;       /* scratch for one record's values */
+    struct buf key, value; /* scratch for decoding them */
     int64_t write_errors;
 };
 
@@ -126,12 +127,27 @@ static int step_reset(sqlite3_stmt *stmt)
 
 /* ---- encoding of record values ---- */
 
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* Append s as a JSON string; runs of plain bytes are copied at once. */
 static void put_json_string(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
 
     buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    while (*p) {
+        const unsigned char *run = p;
+        char esc[7] = {'\\', 'u', '0', '0', 0, 0, '\0'};
+
+        while (*p && !needs_escape(*p))
+            p++;
+        buf_append(b, run, (size_t)(p - run));
+        if (!*p)
+            break;
         switch (*p) {
         case '"':
             buf_puts(b, "\\\"");
@@ -149,15 +165,11 @@ static void put_json_string(struct buf *b, const char *s)
             buf_puts(b, "\\t");
             break;
         default:
-            if (*p < 0x20) {
-                char esc[7] = {'\\', 'u', '0', '0', hex[*p >> 4],
-                               hex[*p & 15], '\0'};
-
-                buf_puts(b, esc);
-            } else {
-                buf_putc(b, (char)*p);
-            }
+            esc[4] = hex[*p >> 4];
+            esc[5] = hex[*p & 15];
+            buf_puts(b, esc);
         }
+        p++;
     }
     buf_putc(b, '"');
 }
@@ -402,7 +414,8 @@ static int open_db(struct sim_state *st, struct err *err)
     /* WAL with synchronous=NORMAL makes each write-through a cheap
      * append; a crash can lose the last few writes but never corrupts. */
     if (exec_sql(st, "PRAGMA journal_mode = WAL", err) < 0 ||
-        exec_sql(st, "PRAGMA synchronous = NORMAL", err) < 0)
+        exec_sql(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
+        exec_sql(st, "PRAGMA cache_size = -32768", err) < 0)
         return err->code;
     return 0;
 }
@@ -419,6 +432,8 @@ static void state_free(struct sim_state *st)
     if (st->db)
         sqlite3_close(st->db);
     buf_release(&st->json);
+    buf_release(&st->key);
+    buf_release(&st->value);
     free(st->path);
     free(st);
 }
@@ -451,28 +466,234 @@ static const char *column_text(sqlite3_stmt *s, int i)
     return (const char *)sqlite3_column_text(s, i);
 }
 
-/* Copy the saved values into rec; count fields the schema lacks now. */
-static void fill_values(struct sim_record *rec, json_t *values,
-                        size_t *unknown_fields)
+/* ---- decoding of record values ---- */
+
+static void put_utf8(struct buf *b, uint32_t cp)
 {
-    const char *name;
-    json_t *v;
+    char out[4];
+    size_t n;
 
-    json_object_foreach(values, name, v)
-    {
-        struct sim_field *f = sim_object_field(rec->obj, name);
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        out[0] = (char)(0xc0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        out[0] = (char)(0xf0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    buf_append(b, out, n);
+}
 
-        if (!f) {
-            (*unknown_fields)++;
+static int read_hex4(const char *p, const char *end, uint32_t *out)
+{
+    uint32_t v = 0;
+
+    if (end - p < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Decode the \uXXXX escape at *p (past the 'u'), joining a surrogate
+ * pair; NUL is rejected because values are C strings. */
+static int read_unicode(const char **p, const char *end, struct buf *out)
+{
+    uint32_t cp, low;
+
+    if (read_hex4(*p, end, &cp) < 0)
+        return -1;
+    *p += 4;
+    if (cp >= 0xd800 && cp < 0xdc00) {
+        if (end - *p < 6 || (*p)[0] != '\\' || (*p)[1] != 'u' ||
+            read_hex4(*p + 2, end, &low) < 0 || low < 0xdc00 ||
+            low >= 0xe000)
+            return -1;
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        *p += 6;
+    } else if (cp == 0 || (cp >= 0xdc00 && cp < 0xe000)) {
+        return -1;
+    }
+    put_utf8(out, cp);
+    return 0;
+}
+
+/* Read the JSON string at *p (an opening quote) into out, unescaped, and
+ * move *p past its closing quote. Return 0 or -1. */
+static int read_string(const char **p, const char *end, struct buf *out)
+{
+    const char *q = *p;
+
+    buf_reset(out);
+    if (q >= end || *q++ != '"')
+        return -1;
+    while (q < end && *q != '"') {
+        const char *run = q;
+        char c;
+
+        while (q < end && *q != '"' && *q != '\\')
+            q++;
+        buf_append(out, run, (size_t)(q - run));
+        if (q >= end || *q == '"')
+            break;
+        if (++q >= end)
+            return -1;
+        c = *q++;
+        switch (c) {
+        case '"': case '\\': case '/':
+            buf_putc(out, c);
+            break;
+        case 'b':
+            buf_putc(out, '\b');
+            break;
+        case 'f':
+            buf_putc(out, '\f');
+            break;
+        case 'n':
+            buf_putc(out, '\n');
+            break;
+        case 'r':
+            buf_putc(out, '\r');
+            break;
+        case 't':
+            buf_putc(out, '\t');
+            break;
+        case 'u':
+            if (read_unicode(&q, end, out) < 0)
+                return -1;
+            break;
+        default:
+            return -1;
+        }
+    }
+    if (q >= end)
+        return -1;
+    *p = q + 1;
+    return 0;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* The field called name. Saved values come in field order, so the field
+ * after the previous match is tried before the hash lookup. */
+static struct sim_field *next_field(const struct sim_object *obj,
+                                    const char *name, size_t *cursor)
+{
+    struct sim_field *f;
+
+    if (*cursor < obj->nfields &&
+        strcmp(obj->fields[*cursor]->name, name) == 0) {
+        f = obj->fields[*cursor];
+    } else {
+        f = sim_object_field(obj, name);
+        if (!f)
+            return NULL;
+    }
+    *cursor = f->index + 1;
+    return f;
+}
+
+/*
+ * Copy a saved {"Field":"value",...} object into rec, counting fields the
+ * schema lacks now. Values are strings or null, as encode_values writes
+ * them. Return 0, or -1 when text is not such an object.
+ */
+static int decode_values(struct sim_state *st, struct sim_record *rec,
+                         const char *text, size_t len, size_t *unknown)
+{
+    const char *p = text, *end = text + len;
+    size_t cursor = 0;
+    bool first = true;
+
+    p = skip_space(p, end);
+    if (p >= end || *p++ != '{')
+        return -1;
+    for (;;) {
+        struct sim_field *f;
+
+        p = skip_space(p, end);
+        if (p < end && *p == '}' && first)
+            break;
+        if (read_string(&p, end, &st->key) < 0)
+            return -1;
+        p = skip_space(p, end);
+        if (p >= end || *p++ != ':')
+            return -1;
+        p = skip_space(p, end);
+        f = next_field(rec->obj, st->key.data, &cursor);
+        if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+            p += 4;
+        } else if (read_string(&p, end, &st->value) < 0) {
+            return -1;
+        } else if (f) {
+            sim_record_set(rec, f->index, st->value.data);
+        } else {
+            (*unknown)++;
+        }
+        first = false;
+        p = skip_space(p, end);
+        if (p < end && *p == ',') {
+            p++;
             continue;
         }
-        sim_record_set(rec, f->index, json_string_value(v));
+        if (p < end && *p == '}')
+            break;
+        return -1;
     }
+    return skip_space(p + 1, end) == end ? 0 : -1;
 }
 
 struct load_stats {
     size_t records, unknown_objects, unknown_fields;
+    uint64_t *max_counter; /* per object: the largest counter in its ids */
 };
+
+static size_t object_index(const struct sim_org *org,
+                           const struct sim_object *obj)
+{
+    size_t i = 0;
+
+    while (i < org->nobjects && org->objects[i] != obj)
+        i++;
+    return i;
+}
+
+/* Free a record that was never inserted into its object. */
+static void free_unlinked_record(struct sim_record *rec)
+{
+    for (size_t i = 0; i < rec->nvalues; i++)
+        free(rec->values[i]);
+    free(rec->values);
+    free(rec);
+}
 
 static int load_record_row(struct sim_org *org, struct sim_state *st,
                            sqlite3_stmt *s, struct load_stats *stats,
@@ -482,8 +703,7 @@ static int load_record_row(struct sim_org *org, struct sim_state *st,
     struct sim_object *obj = sim_org_object(org, column_text(s, 1));
     char id18[19];
     struct sim_record *rec;
-    json_error_t jerr;
-    json_t *values;
+    uint64_t *counter;
 
     if (!obj) {
         stats->unknown_objects++;
@@ -499,24 +719,28 @@ static int load_record_row(struct sim_org *org, struct sim_state *st,
                        "record '%s'; do not load data into an org that "
                        "resumes from a state file",
                        st->path, id18);
-    values = json_loadb((const char *)sqlite3_column_blob(s, 2),
-                        (size_t)sqlite3_column_bytes(s, 2), 0, &jerr);
-    if (!json_is_object(values)) {
-        json_decref(values);
-        return err_set(err, SYNC_EINVALID,
-                       "state file '%s': the values of record '%s' are not "
-                       "a JSON object",
-                       st->path, id18);
-    }
     rec = sim_record_new(obj);
     memcpy(rec->id, id18, sizeof(rec->id));
-    fill_values(rec, values, &stats->unknown_fields);
-    json_decref(values);
+    if (decode_values(st, rec, (const char *)sqlite3_column_blob(s, 2),
+                      (size_t)sqlite3_column_bytes(s, 2),
+                      &stats->unknown_fields) < 0) {
+        /* sim_record_new took an id; give it back. */
+        obj->id_counter--;
+        free_unlinked_record(rec);
+        return err_set(err, SYNC_EINVALID,
+                       "state file '%s': the values of record '%s' are not "
+                       "a JSON object of strings",
+                       st->path, id18);
+    }
     rec->modstamp_ms = sqlite3_column_int64(s, 3);
     rec->deleted_ms = sqlite3_column_int64(s, 4);
     sim_record_insert(org, rec);
-    if (id_counter_of(id18) > obj->id_counter)
-        obj->id_counter = id_counter_of(id18);
+    /* sim_record_new took a fresh id; the counter is set from the saved
+     * ids and counters once all records are in. */
+    obj->id_counter--;
+    counter = &stats->max_counter[object_index(org, obj)];
+    if (id_counter_of(id18) > *counter)
+        *counter = id_counter_of(id18);
     stats->records++;
     return 0;
 }
@@ -780,6 +1004,10 @@ static int load_all(struct sim_org *org, struct sim_state *st,
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
+    /* A crash can leave the saved counters behind the saved ids. */
+    for (size_t i = 0; i < org->nobjects; i++)
+        if (stats->max_counter[i] > org->objects[i]->id_counter)
+            org->objects[i]->id_counter = stats->max_counter[i];
     return exec_sql(st, "COMMIT", err);
 }
 
@@ -812,16 +1040,20 @@ static int open_and_load(struct sim_org *org, struct sim_state *st,
         (rc = check_schema(st, &fresh, err)) < 0 ||
         (rc = prepare_all(st, err)) < 0)
         return rc;
+    stats.max_counter = xcalloc(org->nobjects + 1, sizeof(uint64_t));
     if (!fresh &&
         ((rc = query_int(st, "SELECT count(*) FROM records", &saved_records,
                          err)) < 0 ||
-         (rc = load_all(org, st, &stats, err)) < 0))
+         (rc = load_all(org, st, &stats, err)) < 0)) {
+        free(stats.max_counter);
         return rc;
+    }
+    free(stats.max_counter);
     st->was_empty = saved_records == 0;
     if (stats.unknown_objects || stats.unknown_fields)
-        log_warn("sim", "state file holds data this org does not model; "
-                 "it was not loaded and is dropped when its record is "
-                 "next written",
+        log_warn("sim", "state file holds records of objects or fields this "
+                 "org lacks; they were not loaded, and unknown fields are "
+                 "dropped when their record is next written",
                  "path=%s records=%zu fields=%zu", st->path,
                  stats.unknown_objects, stats.unknown_fields);
     if (st->was_empty)
@@ -842,6 +1074,8 @@ int sim_state_open(struct sim_org *org, const char *path, struct err *err)
     st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);
     buf_init(&st->json, 0);
+    buf_init(&st->key, 0);
+    buf_init(&st->value, 0);
     if ((rc = open_and_load(org, st, err)) < 0) {
         state_free(st);
         return rc;

@@ -73,6 +73,21 @@ describe('default session settings', () => {
       `${BASE_PATH}/query?q=SELECT%20Id%2C%20Name%20FROM%20Account`);
   });
 
+  test('instance URL with trailing slash', async () => {
+    const token = await clientCredentials(sim.url);
+    const conn = new jsforce.Connection({
+      instanceUrl: `${sim.url}/`, accessToken: token.access_token,
+      version: API_VERSION,
+    });
+    // jsforce joins the parts with '/', so the path starts with '//'.
+    const { result, wire } = await onWire(
+      () => conn.query('SELECT Id FROM Contact'));
+
+    assert.deepEqual(result.records, []);
+    assert.match(wire.exchanges[0].path, /^\/\/services\/data\/v60\.0\/query\?/);
+    assert.equal(wire.exchanges[0].status, 200);
+  });
+
   test('authorize with client credentials grant', async () => {
     const conn = new jsforce.Connection({
       oauth2: oauth2Config(sim), version: API_VERSION,

@@ -4,7 +4,7 @@
 // paging with autoFetch, maxFetch and queryMore, queryAll, the SObject
 // find() and count() helpers, and SOQL errors.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
 import {
   API_VERSION, BASE_PATH, connectIntegration, jsforce, onWire,
@@ -30,7 +30,7 @@ after(async () => {
   await sim?.stop();
 });
 
-// Check that `records` holds every one of the CONTACTS generated records
+// Check that `records` contains every one of the CONTACTS generated records
 // exactly once.
 function assertEachContactOnce(records) {
   const ids = records.map((r) => r.Id);
@@ -48,8 +48,10 @@ function assertPageShape(page) {
     assert.equal(page.nextRecordsUrl, undefined);
   } else {
     assert.equal(page.done, false);
+    // jsforce returns the URL rebuilt from the locator and its own instance
+    // URL, not the relative path the server sent.
     assert.match(page.nextRecordsUrl,
-      new RegExp(`^${BASE_PATH}/query/[^/]+$`));
+      new RegExp(`^${sim.url}${BASE_PATH}/query/[^/]+$`));
   }
 }
 
@@ -197,8 +199,8 @@ test('find with conditions, sort and limit', async () => {
 });
 
 test('find without fields selects describe fields', async () => {
-  const one = await conn.query('SELECT Id FROM Contact LIMIT 1');
-  const id = one.records[0].Id;
+  const firstPage = await conn.query('SELECT Id FROM Contact LIMIT 1');
+  const id = firstPage.records[0].Id;
   // A new connection has no cached describe.
   const fresh = new jsforce.Connection({
     instanceUrl: sim.url, accessToken: conn.accessToken, version: API_VERSION,
@@ -215,6 +217,73 @@ test('find without fields selects describe fields', async () => {
   }
   assert.match(wire.exchanges[0].path, /\/sobjects\/Contact\/describe$/);
   assert.equal(wire.exchanges.at(-1).status, 200);
+});
+
+test('batchSize header sets the page size', async () => {
+  const result = await conn.query(ALL_CONTACTS,
+    { headers: { 'Sforce-Query-Options': 'batchSize=500' } });
+
+  assert.equal(result.records.length, 500);
+  assert.equal(result.totalSize, CONTACTS);
+  assert.equal(result.done, false);
+});
+
+test('parent fields nest under the relationship', async () => {
+  const result = await conn.query(
+    'SELECT Id, AccountId, Account.Name FROM Contact LIMIT 200');
+  const linked = result.records.filter((r) => r.AccountId !== null);
+  const unlinked = result.records.filter((r) => r.AccountId === null);
+
+  assert.ok(linked.length > 0, 'no generated Contact has an Account');
+  for (const record of linked) {
+    assert.deepEqual(Object.keys(record.Account), ['attributes', 'Name']);
+    assert.equal(record.Account.attributes.type, 'Account');
+    assert.equal(record.Account.attributes.url,
+      `${BASE_PATH}/sobjects/Account/${record.AccountId}`);
+    assert.equal(typeof record.Account.Name, 'string');
+  }
+  // An empty lookup gives null for the whole relationship.
+  for (const record of unlinked) {
+    assert.equal(record.Account, null);
+  }
+});
+
+test('find on a parent field', async () => {
+  const accounts = await conn.query(
+    "SELECT Id FROM Account WHERE Name LIKE 'A%'");
+  assert.ok(accounts.totalSize > 0, 'no generated Account name starts with A');
+  const expected = await conn.sobject('Contact').count(
+    { AccountId: { $in: accounts.records.map((r) => r.Id) } });
+  const records = await conn.sobject('Contact').find(
+    { 'Account.Name': { $like: 'A%' } }, ['Id', 'Account.Name']);
+
+  assert.equal(records.length, expected);
+  for (const record of records) {
+    assert.match(record.Account.Name, /^a/i);
+  }
+});
+
+test('datetime literals compare SystemModstamp', async () => {
+  const all = await conn.query('SELECT Id, SystemModstamp FROM Contact',
+    { autoFetch: true, maxFetch: 10000 });
+  const stamps = all.records
+    .map((r) => Date.parse(r.SystemModstamp.replace('+0000', 'Z')))
+    .sort((a, b) => a - b);
+  const pivot = stamps[Math.floor(stamps.length / 2)];
+  const expected = stamps.filter((s) => s >= pivot).length;
+
+  // jsforce writes the literal unquoted, in UTC with a Z.
+  const literal = jsforce.SfDate.toDateTimeLiteral(new Date(pivot));
+  const viaFind = await conn.sobject('Contact')
+    .count({ SystemModstamp: { $gte: literal } });
+  assert.equal(viaFind, expected);
+
+  // The same instant written with a +01:00 offset.
+  const shifted = new Date(pivot + 60 * 60 * 1000).toISOString()
+    .replace(/\.\d{3}Z$/, '+01:00');
+  const viaOffset = await conn.query(
+    `SELECT count() FROM Contact WHERE SystemModstamp >= ${shifted}`);
+  assert.equal(viaOffset.totalSize, expected);
 });
 
 test('malformed query is rejected', async () => {
@@ -274,4 +343,30 @@ test('API version in record urls follows the request', async () => {
 
   assert.equal(result.records[0].attributes.url,
     `/services/data/v59.0/sobjects/Account/${result.records[0].Id}`);
+});
+
+describe('pages capped at 100 records', () => {
+  let small;
+
+  before(async () => {
+    small = await startSim(
+      ['--generate', 'contacts=450', '--fault', 'max-page-size=100']);
+  });
+  after(async () => {
+    await small?.stop();
+  });
+
+  test('autoFetch follows every page', async () => {
+    const smallConn = await connectIntegration(small);
+    const { result, wire } = await onWire(() => smallConn.query(ALL_CONTACTS,
+      {
+        autoFetch: true,
+        headers: { 'Sforce-Query-Options': 'batchSize=2000' },
+      }));
+
+    assert.equal(result.totalSize, 450);
+    assert.equal(result.records.length, 450);
+    assert.equal(new Set(result.records.map((r) => r.Id)).size, 450);
+    assert.equal(wire.exchanges.length, 5);
+  });
 });
