@@ -2,14 +2,19 @@
 // Copyright (c) 2026 the sfsync authors
 // jsforce 3.10.16 sessions against sfsim: connecting with an access token,
 // the OAuth 2.0 grants jsforce sends itself, session refresh and retry on
-// INVALID_SESSION_ID, and a dead refresh token that must end in an error.
+// INVALID_SESSION_ID, the JWT bearer grant, and a dead refresh token that
+// must end in an error.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
   API_VERSION, BASE_PATH, CLIENT_ID, CLIENT_SECRET, clientCredentials,
   connectIntegration, connectWithRefresh, jsforce, onWire, passwordGrant,
-  rejectsWithCode, sleep, startSim,
+  rejectsWithCode, sleep, startSim, stopSim,
 } from './helpers.mjs';
 
 const USERNAME = 'agent@sfsim.local';
@@ -32,7 +37,9 @@ function countRefreshes(conn) {
 }
 
 function oauth2Config(sim) {
-  return { loginUrl: sim.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+  return {
+    loginUrl: sim.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET,
+  };
 }
 
 describe('default session settings', () => {
@@ -42,7 +49,7 @@ describe('default session settings', () => {
     sim = await startSim(['--user', USER_ARG]);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('client credentials token shape', async () => {
@@ -84,7 +91,8 @@ describe('default session settings', () => {
       () => conn.query('SELECT Id FROM Contact'));
 
     assert.deepEqual(result.records, []);
-    assert.match(wire.exchanges[0].path, /^\/\/services\/data\/v60\.0\/query\?/);
+    assert.match(wire.exchanges[0].path,
+      /^\/\/services\/data\/v60\.0\/query\?/);
     assert.equal(wire.exchanges[0].status, 200);
   });
 
@@ -200,6 +208,21 @@ describe('default session settings', () => {
     assert.equal(wire.exchanges[1].status, 200);
   });
 
+  test('logout revokes the access token', async () => {
+    const conn = new jsforce.Connection({
+      oauth2: oauth2Config(sim), version: API_VERSION,
+    });
+    await conn.login(USERNAME, PASSWORD);
+    const token = conn.accessToken;
+
+    await conn.logout();
+    const stale = new jsforce.Connection({
+      instanceUrl: sim.url, accessToken: token, version: API_VERSION,
+    });
+    await rejectsWithCode(stale.query('SELECT Id FROM Contact'),
+      'INVALID_SESSION_ID');
+  });
+
   test('revoked access token is refreshed', async () => {
     const { conn, token } = await connectWithRefresh(sim, USERNAME, PASSWORD);
     const refreshes = countRefreshes(conn);
@@ -227,6 +250,78 @@ describe('default session settings', () => {
   });
 });
 
+describe('JWT bearer grant', () => {
+  let sim;
+  let keyDir;
+  const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+  before(async () => {
+    keyDir = await mkdtemp(join(tmpdir(), 'sfsim-fidelity-'));
+    const keyFile = join(keyDir, 'public.pem');
+    await writeFile(keyFile,
+      signing.publicKey.export({ type: 'spki', format: 'pem' }));
+    sim = await startSim(['--user', USER_ARG, '--jwt-public-key', keyFile]);
+  });
+  after(async () => {
+    await stopSim(sim);
+    if (keyDir) await rm(keyDir, { recursive: true, force: true });
+  });
+
+  // Build an RS256 assertion as Salesforce's JWT bearer flow expects:
+  // iss is the client id, sub the username, exp in epoch seconds.
+  function assertion(privateKey, claims = {}) {
+    const encode = (value) => Buffer.from(JSON.stringify(value))
+      .toString('base64url');
+    const body = `${encode({ alg: 'RS256' })}.${encode({
+      iss: CLIENT_ID,
+      sub: USERNAME,
+      aud: 'https://login.salesforce.com',
+      exp: Math.floor(Date.now() / 1000) + 180,
+      ...claims,
+    })}`;
+    const signature = sign('sha256', Buffer.from(body), privateKey);
+    return `${body}.${signature.toString('base64url')}`;
+  }
+
+  function jwtConnection() {
+    // The JWT bearer grant sends no client secret.
+    return new jsforce.Connection({
+      oauth2: { loginUrl: sim.url, clientId: CLIENT_ID },
+      version: API_VERSION,
+    });
+  }
+
+  test('authorize with a signed assertion', async () => {
+    const conn = jwtConnection();
+    const info = await conn.authorize({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: assertion(signing.privateKey),
+    });
+
+    assert.match(info.id, /^005\w{15}$/);
+    assert.equal(conn.instanceUrl, sim.url);
+    assert.equal(conn.refreshToken, undefined);
+    const identity = await conn.identity();
+    assert.equal(identity.username, USERNAME);
+  });
+
+  test('assertion signed by another key is rejected', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+    await assert.rejects(jwtConnection().authorize({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: assertion(other.privateKey),
+    }), (e) => e.name === 'invalid_grant');
+  });
+
+  test('assertion for an unknown user is rejected', async () => {
+    await assert.rejects(jwtConnection().authorize({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: assertion(signing.privateKey, { sub: 'nobody@sfsim.local' }),
+    }), (e) => e.name === 'invalid_grant');
+  });
+});
+
 describe('one-second token lifetime', () => {
   let sim;
 
@@ -234,7 +329,7 @@ describe('one-second token lifetime', () => {
     sim = await startSim(['--user', USER_ARG, '--token-lifetime', '1']);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('expired token is refreshed and retried', async () => {
@@ -279,7 +374,7 @@ describe('tokens that expire after three calls', () => {
     sim = await startSim(['--user', USER_ARG, '--fault', 'expire-after=3']);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('every fourth call refreshes', async () => {
@@ -308,7 +403,7 @@ describe('refresh tokens rejected', () => {
     sim = await startSim(['--user', USER_ARG, '--fault', 'refresh-revoked=1']);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('dead refresh token throws once', async () => {

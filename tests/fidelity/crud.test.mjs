@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   API_VERSION, BASE_PATH, DATETIME_RE, assertId, connectIntegration, jsforce,
-  missingId, onWire, rejectsWithCode, soqlString, startSim,
+  missingId, onWire, rejectsWithCode, soqlString, startSim, stopSim,
 } from './helpers.mjs';
 
 const EXT_ID = 'Ext_Id__c';
@@ -25,7 +25,7 @@ before(async () => {
 });
 
 after(async () => {
-  await sim?.stop();
+  await stopSim(sim);
 });
 
 // Create one Contact through the single-record call and return its id.
@@ -126,6 +126,18 @@ describe('single records', () => {
     await rejectsWithCode(contacts.destroy(id), 'ENTITY_IS_DELETED');
   });
 
+  test('record reference round trip', async () => {
+    const id = await createContact({ LastName: 'Single-Reference' });
+    const ref = contacts.record(id);
+
+    assert.equal((await ref.retrieve()).LastName, 'Single-Reference');
+    const updated = await ref.update({ Title: 'Referenced' });
+    assert.deepEqual(updated, { id, success: true, errors: [] });
+    assert.equal((await ref.retrieve()).Title, 'Referenced');
+    await ref.destroy();
+    await rejectsWithCode(ref.retrieve(), 'ENTITY_IS_DELETED');
+  });
+
   test('missing record gives NOT_FOUND', async () => {
     const { wire } = await onWire(
       () => rejectsWithCode(contacts.retrieve(missingId('003')), 'NOT_FOUND'));
@@ -179,8 +191,10 @@ describe('single records', () => {
   });
 
   test('field names are case-insensitive', async () => {
-    const id = await createContact({ lastname: 'Lower-Case', EMAIL: 'lc@example.com' });
-    const record = await contacts.retrieve(id, { fields: ['lastname', 'email'] });
+    const id = await createContact(
+      { lastname: 'Lower-Case', EMAIL: 'lc@example.com' });
+    const record = await contacts.retrieve(id,
+      { fields: ['lastname', 'email'] });
 
     assert.equal(record.LastName, 'Lower-Case');
     assert.equal(record.Email, 'lc@example.com');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  BASE_PATH, connectIntegration, onWire, startSim,
+  BASE_PATH, connectIntegration, onWire, startSim, stopSim,
 } from './helpers.mjs';
 
 const API_LIMIT = 15000;
@@ -21,7 +21,7 @@ before(async () => {
 });
 
 after(async () => {
-  await sim?.stop();
+  await stopSim(sim);
 });
 
 function fieldOf(describe, name) {
@@ -38,7 +38,8 @@ function isRequired(field) {
 test('describe Contact', async () => {
   const { result: d, wire } = await onWire(() => conn.describe('Contact'));
 
-  assert.equal(wire.exchanges[0].path, `${BASE_PATH}/sobjects/Contact/describe`);
+  assert.equal(wire.exchanges[0].path,
+    `${BASE_PATH}/sobjects/Contact/describe`);
   assert.equal(d.name, 'Contact');
   assert.equal(d.label, 'Contact');
   assert.equal(d.keyPrefix, '003');
@@ -175,4 +176,23 @@ test('each call counts once in limitInfo', async () => {
 
   assert.equal(conn.limitInfo.apiUsage.used, usedBefore + 2);
   assert.equal(conn.limitInfo.apiUsage.limit, API_LIMIT);
+});
+
+test('versions list includes 60.0', async () => {
+  const versions = await conn.request('/services/data');
+
+  assert.ok(Array.isArray(versions), JSON.stringify(versions));
+  const entry = versions.find((v) => v.version === '60.0');
+  assert.ok(entry, `60.0 missing from ${JSON.stringify(versions)}`);
+  assert.equal(entry.url, '/services/data/v60.0');
+  assert.equal(typeof entry.label, 'string');
+});
+
+test('version resource lists the resources', async () => {
+  const resources = await conn.request(BASE_PATH);
+
+  assert.equal(resources.sobjects, `${BASE_PATH}/sobjects`);
+  assert.equal(resources.query, `${BASE_PATH}/query`);
+  assert.equal(resources.limits, `${BASE_PATH}/limits`);
+  assert.match(resources.identity, new RegExp(`^${sim.url}/id/00D`));
 });

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   clientCredentials, connectIntegration, onWire, recordWire, rejectsWithCode,
-  startSim,
+  startSim, stopSim,
 } from './helpers.mjs';
 
 describe('API limit of five calls', () => {
@@ -18,7 +18,7 @@ describe('API limit of five calls', () => {
     sim = await startSim(['--api-limit', '5']);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('sixth call gives REQUEST_LIMIT_EXCEEDED', async () => {
@@ -69,7 +69,7 @@ describe('unavailable for three calls in ten', () => {
     conn = await connectIntegration(sim);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('GET is retried until it succeeds', async () => {
@@ -127,7 +127,7 @@ describe('connections dropped for three calls in ten', () => {
     sim = await startSim(['--fault', 'drop=0.3', '--seed', '11']);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('GET is retried after a dropped connection', async () => {
@@ -156,7 +156,7 @@ describe('every record write locked', () => {
     sim = await startSim(['--fault', 'lock=1']);
   });
   after(async () => {
-    await sim?.stop();
+    await stopSim(sim);
   });
 
   test('create gives UNABLE_TO_LOCK_ROW', async () => {

@@ -29,6 +29,19 @@ export const jsforce = loaded;
 export const API_VERSION = '60.0';
 export const BASE_PATH = `/services/data/v${API_VERSION}`;
 
+// Stop an sfsim started by startSim() and check that it exited with status 0
+// and that no sanitizer report reached its stderr. Accepts undefined, so
+// that an `after` hook also works when `before` failed.
+export async function stopSim(sim) {
+  if (!sim) return;
+  await sim.stop();
+  const log = sim.stderr();
+  assert.doesNotMatch(log, /ERROR: (Address|Leak)Sanitizer|runtime error:/,
+    `sanitizer report from sfsim:\n${log}`);
+  assert.equal(sim.proc.exitCode, 0,
+    `sfsim exited with ${sim.proc.exitCode} (${sim.proc.signalCode}):\n${log}`);
+}
+
 // Open a jsforce connection that runs as the integration user, with an
 // access token from the client credentials grant and no refresh.
 export async function connectIntegration(sim, options = {}) {
@@ -67,7 +80,7 @@ export async function connectWithRefresh(sim, username, password,
 // Record every HTTP request that node's http client sends (jsforce 3.10.16
 // uses node-fetch, which is built on it) and the status of each reply.
 // Node's built-in fetch, which ../lib/sfsim.mjs uses, is not recorded.
-// Call stop() when done; an exchange whose reply never came has status null.
+// Call stop() when done. An exchange whose reply never came has status null.
 export function recordWire() {
   const exchanges = [];
   const byRequest = new WeakMap();
@@ -96,7 +109,7 @@ export function recordWire() {
   };
 }
 
-// Run `fn` while recording the wire; resolves to {result, wire}.
+// Run `fn` while recording the wire. Resolves to {result, wire}.
 export async function onWire(fn) {
   const wire = recordWire();
   try {
@@ -155,8 +168,8 @@ export function assertId(id, prefix) {
   assert.equal(id18(id.slice(0, 15)), id, `case-safe suffix of ${id}`);
 }
 
-// A well-formed id of the given prefix that no record has: its pod part
-// "Zz" differs from the one sfsim puts in the ids it issues ("Hn").
+// Return a well-formed id of the given prefix that no record has: its pod
+// part "Zz" differs from the one sfsim puts in the ids it issues ("Hn").
 export function missingId(prefix) {
   return id18(`${prefix}Zz9000000000`);
 }
@@ -169,7 +182,8 @@ export const DATETIME_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+0000$/;
 export async function simControl(sim, method, path, body) {
   const token = await clientCredentials(sim.url);
   const res = await api(sim.url, token.access_token, method, path, body);
-  assert.ok(res.status >= 200 && res.status < 300,
+  assert.ok(res.status >= 200, `${method} ${path} returned ${res.status}`);
+  assert.ok(res.status < 300,
     `${method} ${path} returned ${res.status}: ${res.text}`);
   return res.body;
 }

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   assertId, connectIntegration, rejectsWithCode, simControl, soqlString,
-  startSim,
+  startSim, stopSim,
 } from './helpers.mjs';
 
 let sim;
@@ -21,7 +21,7 @@ before(async () => {
 });
 
 after(async () => {
-  await sim?.stop();
+  await stopSim(sim);
 });
 
 async function createLead(fields) {
@@ -36,7 +36,8 @@ function idList(ids) {
 
 describe('leads', () => {
   test('new lead gets the default status', async () => {
-    const id = await createLead({ LastName: 'Default-Status', Company: 'Acme' });
+    const id = await createLead(
+      { LastName: 'Default-Status', Company: 'Acme' });
     const lead = await conn.sobject('Lead').retrieve(id);
 
     assertId(id, '00Q');
@@ -82,7 +83,8 @@ describe('leads', () => {
   });
 
   test('converted lead cannot be updated', async () => {
-    const leadId = await createLead({ LastName: 'Convert-Frozen', Company: 'F' });
+    const leadId = await createLead(
+      { LastName: 'Convert-Frozen', Company: 'F' });
     await simControl(sim, 'POST', `/sim/leads/${leadId}/convert`);
 
     const error = await rejectsWithCode(
@@ -128,7 +130,8 @@ describe('leads', () => {
 
   test('converted leads stay queryable', async () => {
     const open = await createLead({ LastName: 'Query-Open', Company: 'Q' });
-    const done = await createLead({ LastName: 'Query-Converted', Company: 'Q' });
+    const done = await createLead(
+      { LastName: 'Query-Converted', Company: 'Q' });
     await simControl(sim, 'POST', `/sim/leads/${done}/convert`);
 
     const soql = 'SELECT Id, IsConverted FROM Lead '
@@ -177,7 +180,8 @@ describe('merge', () => {
       { LastName: 'Merge-Deleted-Loser' },
     ]);
     const [master, loser] = created.map((r) => r.id);
-    await simControl(sim, 'POST', '/sim/merge', { masterId: master, ids: [loser] });
+    await simControl(sim, 'POST', '/sim/merge',
+      { masterId: master, ids: [loser] });
 
     const result = await conn.sobject('Contact').deleted(
       new Date(Date.now() - 10 * 60 * 1000),
@@ -196,10 +200,12 @@ describe('merge', () => {
     const beforeMerge = await conn.sobject('Contact').retrieve(master);
     // Stamps have one-second resolution.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await simControl(sim, 'POST', '/sim/merge', { masterId: master, ids: [loser] });
+    await simControl(sim, 'POST', '/sim/merge',
+      { masterId: master, ids: [loser] });
 
     const afterMerge = await conn.sobject('Contact').retrieve(master);
     assert.ok(afterMerge.SystemModstamp > beforeMerge.SystemModstamp,
-      `${afterMerge.SystemModstamp} is not after ${beforeMerge.SystemModstamp}`);
+      `${afterMerge.SystemModstamp} is not after `
+      + beforeMerge.SystemModstamp);
   });
 });

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   API_VERSION, BASE_PATH, connectIntegration, jsforce, onWire,
-  rejectsWithCode, soqlString, startSim,
+  rejectsWithCode, soqlString, startSim, stopSim,
 } from './helpers.mjs';
 
 const CONTACTS = 5000;
@@ -27,7 +27,7 @@ before(async () => {
 });
 
 after(async () => {
-  await sim?.stop();
+  await stopSim(sim);
 });
 
 // Check that `records` contains every one of the CONTACTS generated records
@@ -319,7 +319,8 @@ test('queryAll returns deleted records', async () => {
     () => conn.query(soql, { scanAll: true }));
   const live = await conn.query(soql);
 
-  assert.match(wire.exchanges[0].path, new RegExp(`^${BASE_PATH}/queryAll\\?q=`));
+  assert.match(wire.exchanges[0].path,
+    new RegExp(`^${BASE_PATH}/queryAll\\?q=`));
   assert.equal(all.totalSize, 3);
   assert.deepEqual(all.records.map((r) => r.Id).sort(), [...ids].sort());
   for (const record of all.records) {
@@ -353,7 +354,7 @@ describe('pages capped at 100 records', () => {
       ['--generate', 'contacts=450', '--fault', 'max-page-size=100']);
   });
   after(async () => {
-    await small?.stop();
+    await stopSim(small);
   });
 
   test('autoFetch follows every page', async () => {

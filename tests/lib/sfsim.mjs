@@ -22,9 +22,12 @@ export async function startSim(args = [], { env = {} } = {}) {
   const lines = readline.createInterface({ input: proc.stdout });
   const first = await new Promise((resolve, reject) => {
     const onExit = (code) => reject(new Error(`sfsim exited with ${code}: ${stderr}`));
+    const onError = (e) => reject(new Error(`cannot start sfsim '${bin}': ${e.message}`));
     proc.once('exit', onExit);
+    proc.once('error', onError);
     lines.once('line', (l) => {
       proc.off('exit', onExit);
+      proc.off('error', onError);
       resolve(l);
     });
   });
