@@ -3,7 +3,7 @@
 /*
  * The REST query resources: /query and /queryAll with q=SOQL, the pages of
  * large results behind query locators, and the column metadata that the sf
- * CLI asks for with columns=true. The SOQL engine is soql_*.c.
+ * CLI requests with columns=true. The SOQL engine is soql_*.c.
  */
 #include "base/common.h"
 
@@ -83,9 +83,8 @@ static void sweep_cursors(struct sim_org *org, size_t new_rows)
         else
             rows += c->total;
     }
-    while (org->cursors.count > 0 &&
-           (org->cursors.count >= CURSOR_MAX ||
-            rows + new_rows > CURSOR_ROWS_MAX)) {
+    while (org->cursors.count > 0 && (org->cursors.count >= CURSOR_MAX ||
+                                      rows + new_rows > CURSOR_ROWS_MAX)) {
         struct sim_cursor *oldest = NULL;
 
         for (size_t i = 0; i < org->cursors.cap; i++) {
@@ -100,8 +99,7 @@ static void sweep_cursors(struct sim_org *org, size_t new_rows)
         closed++;
     }
     if (closed)
-        log_info("sim", "closed the oldest query cursors", "count=%zu",
-                 closed);
+        log_info("sim", "closed the oldest query cursors", "count=%zu", closed);
 }
 
 /* Keep q and the rows of res behind a new locator; q is taken over. */
@@ -133,8 +131,7 @@ static struct sim_cursor *cursor_open(struct sim_org *org,
 
 /* The page size of this request: Sforce-Query-Options: batchSize=N held to
  * 200..2000, then capped by the max-page-size fault. */
-static size_t page_size(const struct http_req *req,
-                        const struct sim_org *org)
+static size_t page_size(const struct http_req *req, const struct sim_org *org)
 {
     const char *opts = http_req_header(req, "Sforce-Query-Options");
     const char *p = opts ? strcasestr(opts, "batchSize") : NULL;
@@ -196,11 +193,13 @@ static void reply_soql_error(struct http_resp *resp, const char *text,
 {
     char *message = soql_error_message(text, e);
 
+    log_debug("sim", "query rejected", "code=%s row=%d column=%d", e->code,
+              e->row, e->column);
     /* Not sim_reply_error: its message buffer is too small for the query
      * echo of a long row. */
-    http_resp_json(resp, 400,
-                   json_pack("[{s:s, s:s}]", "message", message, "errorCode",
-                             e->code));
+    http_resp_json(
+        resp, 400,
+        json_pack("[{s:s, s:s}]", "message", message, "errorCode", e->code));
     free(message);
 }
 
@@ -238,12 +237,10 @@ static int run_query(struct http_req *req, struct http_resp *resp,
     log_debug("sim", "query", "object=%s rows=%zu all=%d",
               soql_query_object(q)->name, res.count, include_deleted);
     if (soql_query_is_count(q) || res.count <= size) {
-        http_resp_json(resp, 200,
-                       page_json(call, q,
-                                 (const struct sim_record *const *)
-                                     res.records,
-                                 soql_query_is_count(q) ? 0 : res.count,
-                                 res.count, NULL));
+        http_resp_json(
+            resp, 200,
+            page_json(call, q, (const struct sim_record *const *)res.records,
+                      soql_query_is_count(q) ? 0 : res.count, res.count, NULL));
         soql_query_free(q);
         soql_result_release(&res);
         return 0;
@@ -303,8 +300,7 @@ static struct sim_cursor *find_cursor(struct sim_org *org,
     return c;
 }
 
-static int get_more(struct http_req *req, struct http_resp *resp,
-                    void *payload)
+static int get_more(struct http_req *req, struct http_resp *resp, void *payload)
 {
     struct sim_call *call = req->user_data;
     struct sim_org *org = call->org;
@@ -318,6 +314,8 @@ static int get_more(struct http_req *req, struct http_resp *resp,
     c = req->nparams >= 2 ? find_cursor(org, call, req->params[1], &offset)
                           : NULL;
     if (!c) {
+        log_debug("sim", "query locator rejected", "locator=%s",
+                  req->nparams >= 2 ? req->params[1] : "");
         sim_reply_error(resp, 400, "INVALID_QUERY_LOCATOR",
                         "invalid query locator");
         return 0;
@@ -328,8 +326,8 @@ static int get_more(struct http_req *req, struct http_resp *resp,
     obj = soql_query_object(c->query);
     recs = xmalloc((n ? n : 1) * sizeof(*recs));
     for (size_t i = 0; i < n; i++) {
-        const struct sim_record *rec = hmap_get(&obj->by_id,
-                                                c->ids[offset + i]);
+        const struct sim_record *rec =
+            hmap_get(&obj->by_id, c->ids[offset + i]);
 
         /* A record removed from the org since the query is left out. */
         if (rec)
@@ -346,8 +344,7 @@ static int get_more(struct http_req *req, struct http_resp *resp,
 
 void sim_query_routes(struct http_router *r, struct sim_org *org)
 {
-    http_router_add(r, "GET", "/services/data/{version}/query", get_query,
-                    org);
+    http_router_add(r, "GET", "/services/data/{version}/query", get_query, org);
     http_router_add(r, "GET", "/services/data/{version}/queryAll",
                     get_query_all, org);
     http_router_add(r, "GET", "/services/data/{version}/query/{locator}",

@@ -43,8 +43,8 @@ struct soql_query;
  * soql_query_free, or -1 with err filled. The query keeps borrowed pointers
  * to org's objects and fields, which live as long as the org.
  */
-int soql_parse(struct sim_org *org, const char *text,
-               struct soql_query **out, struct soql_error *err);
+int soql_parse(struct sim_org *org, const char *text, struct soql_query **out,
+               struct soql_error *err);
 
 /* Free a parsed query; NULL is allowed. */
 void soql_query_free(struct soql_query *q);
@@ -99,8 +99,7 @@ size_t soql_column_count(const struct soql_query *q);
 const char *soql_column_header(const struct soql_query *q, size_t i);
 
 /* The field a column reads, for its type (borrowed). */
-const struct sim_field *soql_column_field(const struct soql_query *q,
-                                          size_t i);
+const struct sim_field *soql_column_field(const struct soql_query *q, size_t i);
 
 /*
  * The stored text of column i of rec (see struct sim_record), or NULL when

@@ -13,8 +13,7 @@
 
 #define MS_PER_DAY INT64_C(86400000)
 
-const char *soql__value(const struct sim_record *rec,
-                        const struct sim_field *f)
+const char *soql__value(const struct sim_record *rec, const struct sim_field *f)
 {
     return f->index < rec->nvalues ? rec->values[f->index] : NULL;
 }
@@ -246,7 +245,7 @@ static bool set_contains(const char *value, const char *item)
     return false;
 }
 
-/* Whether the multi-select value holds every item of v. */
+/* Whether the multi-select value contains every item of v. */
 static bool set_includes(const char *value, const struct soql_value *v)
 {
     for (size_t i = 0; i < v->nset; i++)
@@ -255,7 +254,7 @@ static bool set_includes(const char *value, const struct soql_value *v)
     return true;
 }
 
-/* Whether the multi-select value holds exactly the items of v. */
+/* Whether the multi-select value contains exactly the items of v. */
 static bool set_equal(const char *value, const struct soql_value *v)
 {
     const char *p = value;
@@ -373,8 +372,8 @@ static bool apply_operator(const struct soql_cond *c, const struct operand *o)
     case SOQL_OP_NOT_IN:
         return !any_equal(c, o);
     case SOQL_OP_LIKE:
-        return !o->null && v->kind == SOQL_V_TEXT && like_match(v->text,
-                                                                o->text);
+        return !o->null && v->kind == SOQL_V_TEXT &&
+               like_match(v->text, o->text);
     case SOQL_OP_INCLUDES:
         return any_includes(c, o);
     case SOQL_OP_EXCLUDES:
@@ -385,7 +384,7 @@ static bool apply_operator(const struct soql_cond *c, const struct operand *o)
 }
 
 /* Read the value of path p of rec into o, typed by category cat. The id
- * buffer holds a normalised id while o is in use. */
+ * buffer stores a normalised id while o is in use. */
 static void read_operand(const struct soql_path *p, enum soql_category cat,
                          const struct sim_record *rec, struct operand *o,
                          char id[19])
@@ -551,7 +550,8 @@ static int compare_key(enum soql_category cat, const struct sort_key *a,
         /* Equal prefixes are either both complete or both partial. */
         return a->s && b->s ? fold_compare(a->s, b->s) : 0;
     case SOQL_CAT_ID:
-        return memcmp(a->s, b->s, 18);
+        /* A stored 15-character id is shorter than 18 bytes. */
+        return strncmp(a->s, b->s, 18);
     case SOQL_CAT_NUMBER:
         return (a->v.d > b->v.d) - (a->v.d < b->v.d);
     default:
@@ -587,8 +587,8 @@ static int compare_rows(const void *pa, const void *pb, void *payload)
 static void sort_records(const struct soql_query *q, struct sim_record **recs,
                          size_t n)
 {
-    size_t stride = sizeof(struct sort_row) +
-                    q->norder * sizeof(struct sort_key);
+    size_t stride =
+        sizeof(struct sort_row) + q->norder * sizeof(struct sort_key);
     char *store = xmalloc((n ? n : 1) * stride);
     struct sort_row **rows = xmalloc((n ? n : 1) * sizeof(*rows));
 
@@ -616,8 +616,7 @@ void soql_execute(struct soql_query *q, const struct soql_exec_opts *opts,
 
     memset(out, 0, sizeof(*out));
     if (q->where)
-        bind_dates(q->where, opts->now_ms ? opts->now_ms
-                                          : datetime_now_ms());
+        bind_dates(q->where, opts->now_ms ? opts->now_ms : datetime_now_ms());
     /* Without ORDER BY the scan can stop once OFFSET + LIMIT rows match. */
     if (q->limit >= 0 && q->norder == 0)
         want = offset + (size_t)q->limit;
@@ -640,8 +639,7 @@ void soql_execute(struct soql_query *q, const struct soql_exec_opts *opts,
     if (q->limit >= 0 && count > (size_t)q->limit)
         count = (size_t)q->limit;
     if (recs && offset)
-        memmove(recs, recs + (n > offset ? offset : n),
-                count * sizeof(*recs));
+        memmove(recs, recs + (n > offset ? offset : n), count * sizeof(*recs));
     out->records = recs;
     out->count = count;
 }

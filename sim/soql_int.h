@@ -38,7 +38,7 @@ struct soql_token {
     int64_t days;      /* SOQL_TOK_DATE: days since the epoch */
 };
 
-/* How a field's values compare, from its enum sim_type. */
+/* The comparison class of a field's values, from its enum sim_type. */
 enum soql_category {
     SOQL_CAT_TEXT,
     SOQL_CAT_MULTI, /* multi-select picklist */
@@ -52,13 +52,13 @@ enum soql_category {
 
 /* A field reached from the FROM object through zero or more lookups. */
 struct soql_path {
-    struct sim_field **refs;      /* reference fields walked, in order */
-    struct sim_object **parents;  /* the object each reference leads to */
+    struct sim_field **refs;     /* reference fields walked, in order */
+    struct sim_object **parents; /* the object each reference leads to */
     size_t nrefs;
-    struct sim_field *field;      /* the field read at the end */
-    char *header;                 /* canonical dotted name */
-    bool is_id;                   /* the FROM object's own Id */
-    bool is_modstamp;             /* the FROM object's own SystemModstamp */
+    struct sim_field *field; /* the field read at the end */
+    char *header;            /* canonical dotted name */
+    bool is_id;              /* the FROM object's own Id */
+    bool is_modstamp;        /* the FROM object's own SystemModstamp */
 };
 
 enum soql_op {
@@ -86,8 +86,8 @@ enum soql_date_unit {
 
 enum soql_value_kind {
     SOQL_V_NULL,
-    SOQL_V_TEXT,     /* text, or a LIKE pattern with \ escapes */
-    SOQL_V_ID,       /* 18-character id */
+    SOQL_V_TEXT, /* text, or a LIKE pattern with \ escapes */
+    SOQL_V_ID,   /* 18-character id */
     SOQL_V_BOOL,
     SOQL_V_NUMBER,
     SOQL_V_RANGE,    /* [lo, hi) in days (date) or ms (datetime) */
@@ -98,8 +98,8 @@ enum soql_value_kind {
 
 struct soql_value {
     enum soql_value_kind kind;
-    char *text;   /* SOQL_V_TEXT (owned) */
-    char id[19];  /* SOQL_V_ID */
+    char *text;  /* SOQL_V_TEXT (owned) */
+    char id[19]; /* SOQL_V_ID */
     bool boolean;
     double number;
     int64_t lo, hi;
@@ -119,11 +119,11 @@ enum soql_cond_kind {
 
 /* A literal as written, before it is typed by the field it meets. */
 struct soql_literal {
-    size_t tok; /* index of its first token */
+    size_t tok;                /* index of its first token */
     enum soql_value_kind kind; /* SOQL_V_NULL, _TEXT, _BOOL, _NUMBER,
                                   _RANGE (date or datetime token) or
                                   _RELATIVE */
-    bool datetime; /* for _RANGE: a datetime token, not a date */
+    bool datetime;             /* for _RANGE: a datetime token, not a date */
     enum soql_date_unit unit;
     int64_t from, to;
 };
@@ -212,13 +212,13 @@ int soql__tokenize(const char *text, struct soql_token **out, size_t *count,
                    struct soql_error *err);
 
 /*
- * Decode the string token t of text. In LIKE mode the result is a pattern
- * in which % and _ are wildcards and a backslash escapes the next byte;
- * otherwise it is the plain value, and \% or \_ is an error. Return 0 and
- * set *out (owned by the caller), or -1 with err filled.
+ * Decode the string token t of text. In LIKE mode the result is a pattern:
+ * % and _ are wildcards, and a backslash makes the next byte literal.
+ * Otherwise it is the plain value, in which \% and \_ are errors. Return 0
+ * and set *out (owned by the caller), or -1 with err filled.
  */
-int soql__decode_string(const char *text, const struct soql_token *t,
-                        bool like, char **out, struct soql_error *err);
+int soql__decode_string(const char *text, const struct soql_token *t, bool like,
+                        char **out, struct soql_error *err);
 
 /* Fill err for a problem at token t; t NULL gives no position. */
 void soql__error(struct soql_error *err, const struct soql_token *t,
@@ -260,7 +260,7 @@ const char *soql__value(const struct sim_record *rec,
 
 /*
  * Compute the day range [lo, hi) of a relative date literal: it starts
- * from units after the start of the unit that holds today (days since the
+ * from units after the start of the unit that contains today (days since the
  * epoch) and ends to units after it. Weeks start on Sunday.
  */
 void soql__date_range(int64_t today, enum soql_date_unit unit, int64_t from,

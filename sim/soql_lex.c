@@ -13,8 +13,9 @@
 #include "base/datetime.h"
 #include "soql_int.h"
 
-/* Longest row shown in full in an error message; longer rows are cut to a
- * window around the error. */
+/* Maximum row length, in characters, shown in full in an error message.
+ * A longer row is cut to ECHO_CONTEXT characters on each side of the
+ * error. */
 #define ECHO_ROW_MAX 120
 #define ECHO_CONTEXT 60
 
@@ -125,7 +126,7 @@ static int lex_number(struct lexer *lx, struct soql_error *err)
             return 0;
         }
         if (date_parse(p, &days, &end) == 0 &&
-            !is_ident_char((unsigned char)*end) && *end != ':') {
+            !is_ident_char((unsigned char)*end)) {
             t = push(lx, SOQL_TOK_DATE, (size_t)(end - p));
             t->days = days;
             advance(lx, t->len);
@@ -172,8 +173,8 @@ static int lex_string(struct lexer *lx, struct soql_error *err)
         struct soql_token t = {.row = lx->row, .column = lx->column};
 
         soql__error(err, &t, "MALFORMED_QUERY",
-                    "unterminated string literal: %.*s",
-                    (int)(i > 40 ? 40 : i), p);
+                    "unterminated string literal: %.*s", (int)(i > 40 ? 40 : i),
+                    p);
         return -1;
     }
     push(lx, SOQL_TOK_STRING, i + 1);
@@ -186,10 +187,10 @@ static const struct {
     enum soql_tok_kind kind;
 } symbols[] = {
     /* Two-character operators come first so that they win. */
-    {"!=", SOQL_TOK_NE},    {"<>", SOQL_TOK_NE},     {"<=", SOQL_TOK_LE},
-    {">=", SOQL_TOK_GE},    {",", SOQL_TOK_COMMA},   {".", SOQL_TOK_DOT},
-    {"(", SOQL_TOK_LPAREN}, {")", SOQL_TOK_RPAREN},  {":", SOQL_TOK_COLON},
-    {"=", SOQL_TOK_EQ},     {"<", SOQL_TOK_LT},      {">", SOQL_TOK_GT},
+    {"!=", SOQL_TOK_NE},    {"<>", SOQL_TOK_NE},    {"<=", SOQL_TOK_LE},
+    {">=", SOQL_TOK_GE},    {",", SOQL_TOK_COMMA},  {".", SOQL_TOK_DOT},
+    {"(", SOQL_TOK_LPAREN}, {")", SOQL_TOK_RPAREN}, {":", SOQL_TOK_COLON},
+    {"=", SOQL_TOK_EQ},     {"<", SOQL_TOK_LT},     {">", SOQL_TOK_GT},
 };
 
 /* Lex an operator or punctuation; return its length, or 0. */
@@ -315,7 +316,8 @@ static long decode_unicode(const char *s, size_t *i)
 {
     long hi = read_hex4(s + *i + 1), lo;
 
-    if (hi < 0)
+    /* A NUL would end the decoded C string early. */
+    if (hi <= 0)
         return -1;
     *i += 5;
     if (hi < 0xD800 || hi > 0xDFFF)
@@ -351,8 +353,8 @@ static int simple_escape(char c)
     return -1;
 }
 
-int soql__decode_string(const char *text, const struct soql_token *t,
-                        bool like, char **out, struct soql_error *err)
+int soql__decode_string(const char *text, const struct soql_token *t, bool like,
+                        char **out, struct soql_error *err)
 {
     const char *s = text + t->start + 1;
     size_t len = t->len - 2;
@@ -411,7 +413,7 @@ static const char *skip_chars(const char *p, const char *end, size_t n)
 }
 
 /*
- * Append the row of text that holds the error and return the error's
+ * Append the row of text that contains the error and return the error's
  * character offset in what was appended. A long row is cut to a window
  * around the error.
  */

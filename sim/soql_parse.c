@@ -23,16 +23,16 @@ struct parser {
 
 /* Keywords that never start a field name. */
 static const char *const reserved_words[] = {
-    "SELECT", "FROM",  "WHERE", "AND",    "OR",     "NOT",   "LIKE",
-    "IN",     "INCLUDES", "EXCLUDES", "ORDER", "GROUP", "BY", "LIMIT",
-    "OFFSET", "HAVING", "WITH", "NULL",   "TRUE",   "FALSE", "ASC",
-    "DESC",   "NULLS", "FOR",   "USING",
+    "SELECT", "FROM",     "WHERE",    "AND",   "OR",    "NOT",   "LIKE",
+    "IN",     "INCLUDES", "EXCLUDES", "ORDER", "GROUP", "BY",    "LIMIT",
+    "OFFSET", "HAVING",   "WITH",     "NULL",  "TRUE",  "FALSE", "ASC",
+    "DESC",   "NULLS",    "FOR",      "USING",
 };
 
 /* Words that end a clause, so they are never taken as an alias. */
 static const char *const clause_words[] = {
-    "WHERE", "WITH", "GROUP", "ORDER", "LIMIT", "OFFSET", "FOR", "USING",
-    "HAVING", "UPDATE",
+    "WHERE",  "WITH", "GROUP", "ORDER",  "LIMIT",
+    "OFFSET", "FOR",  "USING", "HAVING", "UPDATE",
 };
 
 enum relative_form { REL_FIXED, REL_LAST_N, REL_NEXT_N, REL_N_AGO };
@@ -155,8 +155,7 @@ static bool accept_kind(struct parser *p, enum soql_tok_kind kind)
 static int unexpected_at(struct parser *p, const struct soql_token *t)
 {
     if (t->kind == SOQL_TOK_EOF)
-        soql__error(p->err, t, "MALFORMED_QUERY",
-                    "unexpected token: '<EOF>'");
+        soql__error(p->err, t, "MALFORMED_QUERY", "unexpected token: '<EOF>'");
     else
         soql__error(p->err, t, "MALFORMED_QUERY", "unexpected token: '%.*s'",
                     (int)t->len, tok_text(p->q, t));
@@ -563,7 +562,7 @@ static int parse_order_by(struct parser *p)
         else
             accept_keyword(p, "ASC");
         /* Salesforce puts nulls first in ascending order and last in
-         * descending order unless NULLS says otherwise. */
+         * descending order unless NULLS requests otherwise. */
         o->nulls_last = o->desc;
         if (accept_keyword(p, "NULLS")) {
             if (accept_keyword(p, "FIRST"))
@@ -610,8 +609,7 @@ static int parse_tail(struct parser *p)
             return -1;
         if (q->offset > SOQL_MAX_OFFSET) {
             soql__error(p->err, NULL, "NUMBER_OUTSIDE_VALID_RANGE",
-                        "Maximum SOQL offset allowed is %d",
-                        SOQL_MAX_OFFSET);
+                        "Maximum SOQL offset allowed is %d", SOQL_MAX_OFFSET);
             return -1;
         }
     }
@@ -694,8 +692,8 @@ void soql_query_free(struct soql_query *q)
     free(q);
 }
 
-int soql_parse(struct sim_org *org, const char *text,
-               struct soql_query **out, struct soql_error *err)
+int soql_parse(struct sim_org *org, const char *text, struct soql_query **out,
+               struct soql_error *err)
 {
     struct soql_query *q = xcalloc(1, sizeof(*q));
     struct parser p = {.q = q, .err = err};

@@ -19,8 +19,7 @@ static void render_node(json_t *out, const struct soql_select *node,
 
         if (!kid->target) {
             json_object_set_new(out, kid->field->name,
-                                sim_record_json_value(rec,
-                                                      kid->field->index));
+                                sim_record_json_value(rec, kid->field->index));
             continue;
         }
         parent = soql__lookup(kid->target, soql__value(rec, kid->field));
@@ -42,8 +41,7 @@ json_t *soql_record_json(const struct soql_query *q,
 {
     json_t *out = json_object();
 
-    json_object_set_new(out, "attributes",
-                        sim_record_attributes(rec, version));
+    json_object_set_new(out, "attributes", sim_record_attributes(rec, version));
     render_node(out, &q->root, rec, version);
     return out;
 }
@@ -58,8 +56,7 @@ const char *soql_column_header(const struct soql_query *q, size_t i)
     return q->columns[i].header;
 }
 
-const struct sim_field *soql_column_field(const struct soql_query *q,
-                                          size_t i)
+const struct sim_field *soql_column_field(const struct soql_query *q, size_t i)
 {
     return q->columns[i].field;
 }
@@ -114,11 +111,10 @@ static json_t *column_json(const char *name, const char *display,
     return json_pack("{s:b, s:s, s:b, s:s, s:b, s:s, s:n, s:b, s:o, s:b,"
                      " s:b, s:b}",
                      "aggregate", 0, "apexType", apex, "booleanType",
-                     leaf && cat == SOQL_CAT_BOOL, "columnName", name,
-                     "custom", f->custom, "displayName", display,
-                     "foreignKeyName", "insertable", leaf && f->createable,
-                     "joinColumns", joins, "numberType",
-                     leaf && cat == SOQL_CAT_NUMBER, "textType",
+                     leaf && cat == SOQL_CAT_BOOL, "columnName", name, "custom",
+                     f->custom, "displayName", display, "foreignKeyName",
+                     "insertable", leaf && f->createable, "joinColumns", joins,
+                     "numberType", leaf && cat == SOQL_CAT_NUMBER, "textType",
                      leaf && (cat == SOQL_CAT_TEXT || cat == SOQL_CAT_MULTI),
                      "updatable", leaf && f->updateable);
 }
@@ -134,10 +130,9 @@ static json_t *columns_of(const struct soql_select *node, const char *prefix)
 
         if (!kid->target) {
             display = xasprintf("%s%s", prefix, f->name);
-            json_array_append_new(list,
-                                  column_json(f->name, display,
-                                              apex_type(f->type), f, true,
-                                              json_array()));
+            json_array_append_new(list, column_json(f->name, display,
+                                                    apex_type(f->type), f, true,
+                                                    json_array()));
         } else {
             display = xasprintf("%s%s", prefix, f->relationship_name);
             inner = xasprintf("%s.", display);

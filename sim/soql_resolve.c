@@ -101,8 +101,8 @@ static bool describe_flag(const struct sim_field *f, const char *key)
 static struct sim_object *relationship_target(const struct sim_org *org,
                                               const struct sim_field *f)
 {
-    json_t *refs = f->describe ? json_object_get(f->describe, "referenceTo")
-                               : NULL;
+    json_t *refs =
+        f->describe ? json_object_get(f->describe, "referenceTo") : NULL;
     size_t i;
     json_t *v;
 
@@ -169,11 +169,9 @@ static bool names_from_object(const struct soql_query *q, size_t tok)
 
 /* Walk the relationship parts of a path; return the object of its last
  * part, or NULL with err filled. */
-static struct sim_object *resolve_hops(struct soql_query *q,
-                                       const size_t *toks, size_t first,
-                                       size_t n, struct soql_path *out,
-                                       struct buf *header,
-                                       struct soql_error *err)
+static struct sim_object *
+resolve_hops(struct soql_query *q, const size_t *toks, size_t first, size_t n,
+             struct soql_path *out, struct buf *header, struct soql_error *err)
 {
     struct sim_object *obj = q->obj;
 
@@ -182,8 +180,7 @@ static struct sim_object *resolve_hops(struct soql_query *q,
     for (size_t i = first; i + 1 < n; i++) {
         char *name = tok_dup(q, toks[i]);
         struct sim_field *f = hmap_get(&obj->by_relationship, name);
-        struct sim_object *target = f ? relationship_target(q->org, f)
-                                      : NULL;
+        struct sim_object *target = f ? relationship_target(q->org, f) : NULL;
 
         if (!target) {
             bad_relationship(q, toks[first], name, err);
@@ -250,8 +247,8 @@ static void tree_add(struct soql_select *node, const struct soql_path *p)
             next = xcalloc(1, sizeof(*next));
             next->field = p->refs[i];
             next->target = p->parents[i];
-            node->kids = xrealloc(node->kids,
-                                  (node->nkids + 1) * sizeof(*node->kids));
+            node->kids =
+                xrealloc(node->kids, (node->nkids + 1) * sizeof(*node->kids));
             node->kids[node->nkids++] = next;
         }
         node = next;
@@ -271,8 +268,7 @@ static bool has_column(const struct soql_query *q, const char *header)
 }
 
 /* Take ownership of p as the next column. */
-static void add_column(struct soql_query *q, struct soql_path *p,
-                       size_t *cap)
+static void add_column(struct soql_query *q, struct soql_path *p, size_t *cap)
 {
     q->columns = xgrow(q->columns, cap, q->ncolumns + 1, sizeof(*q->columns));
     q->columns[q->ncolumns++] = *p;
@@ -390,8 +386,7 @@ static int type_string(const struct soql_query *q, struct soql_cond *c,
     const struct soql_token *t = &q->toks[lit->tok];
     char *text = NULL;
 
-    if (soql__decode_string(q->text, t, c->op == SOQL_OP_LIKE, &text,
-                            err) < 0)
+    if (soql__decode_string(q->text, t, c->op == SOQL_OP_LIKE, &text, err) < 0)
         return -1;
     if (!*text && c->op != SOQL_OP_LIKE) {
         /* Salesforce stores an empty text as null, so '' matches null. */
@@ -525,8 +520,7 @@ static int resolve_comparison(struct soql_query *q, struct soql_cond *c,
     c->category = soql__category(f->type);
     if (!describe_flag(f, "filterable") || c->category == SOQL_CAT_COMPOUND) {
         soql__error(err, &q->toks[c->path_toks[0]], "INVALID_FIELD",
-                    "field '%s' can not be filtered in a query call",
-                    f->name);
+                    "field '%s' can not be filtered in a query call", f->name);
         return -1;
     }
     if (!operator_valid(c->category, c->op))
@@ -560,8 +554,7 @@ static int resolve_order(struct soql_query *q, struct soql_error *err)
             return -1;
         o->category = soql__category(o->path.field->type);
         if (!describe_flag(o->path.field, "sortable") ||
-            o->category == SOQL_CAT_COMPOUND ||
-            o->category == SOQL_CAT_MULTI) {
+            o->category == SOQL_CAT_COMPOUND || o->category == SOQL_CAT_MULTI) {
             soql__error(err, &q->toks[o->path_toks[0]], "INVALID_FIELD",
                         "field '%s' can not be sorted in a query call",
                         o->path.field->name);
