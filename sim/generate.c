@@ -3,8 +3,8 @@
 /*
  * A deterministic generator of realistic Accounts, Contacts and Leads for
  * tests and benchmarks. Records are built field by field and inserted
- * without JSON validation, so a million Contacts load in seconds; the
- * values follow the same storage rules as record.c's writes.
+ * without JSON validation, so that a million Contacts load in seconds.
+ * The values follow the storage rules of record.c's writes.
  */
 #include "base/common.h"
 
@@ -14,8 +14,8 @@
 #include "base/datetime.h"
 #include "sim.h"
 
-/* Upper bound of one count, as a guard against typing errors: a million
- * Contacts take roughly a gigabyte (see bench/sim_bench.sh). */
+/* Upper bound of one count, as a guard against typing errors. A million
+ * Contacts took about 1.5 GB in bench/sim_bench.sh. */
 #define GEN_MAX_COUNT 100000000ULL
 
 /* Generated stamps cover this many days before the current hour. */
@@ -116,6 +116,8 @@ struct gen_locale {
     size_t nsuffixes;
 };
 
+/* The tables keep several entries per line. */
+/* clang-format off */
 #define N(text, ascii) {text, ascii}
 
 static const struct gen_name us_first[] = {
@@ -273,8 +275,9 @@ static const struct gen_name jp_last[] = {
     N("加藤", "kato"),
 };
 
-/* US numbers use the 555 exchange, and UK ones the ranges Ofcom keeps
- * for drama, so that no generated number is likely to ring anyone. */
+/* US numbers use the 555 exchange, where few lines belong to subscribers,
+ * and UK numbers the blocks Ofcom sets aside for drama, so that few
+ * generated numbers reach anyone. Other countries' numbers are random. */
 static const struct gen_city us_cities[] = {
     {"San Francisco", "CA", "941##", "415 555 ####"},
     {"New York", "NY", "100##", "212 555 ####"},
@@ -429,9 +432,10 @@ static const struct gen_name company_roots[] = {
     N("Redwood", "redwood"), N("Silverline", "silverline"),
     N("Tidewater", "tidewater"), N("Upland", "upland"),
     N("Vantage", "vantage"), N("Willow", "willow"), N("Zenith", "zenith"),
-    N("Élan", "elan"), N("Blåbær", "blaabaer"), N("Straßberg", "strassberg"),
-    N("Nørrebro", "noerrebro"), N("Añil", "anil"), N("Żuraw", "zuraw"),
-    N("富士", "fuji"), N("长城", "changcheng"), N("Brightwater", "brightwater"),
+    N("Élan", "elan"), N("Blåbær", "blaabaer"),
+    N("Straßberg", "strassberg"), N("Nørrebro", "noerrebro"),
+    N("Añil", "anil"), N("Żuraw", "zuraw"), N("富士", "fuji"),
+    N("长城", "changcheng"), N("Brightwater", "brightwater"),
     N("Copperfield", "copperfield"), N("Sandstone", "sandstone"),
 };
 
@@ -472,6 +476,8 @@ static const char *const mail_domains[] = {
 static const char *const second_lines[] = {
     "Suite 300", "Floor 4", "Apt 12B", "Building C", "Unit 7",
 };
+
+/* clang-format on */
 
 /* ---- the spec ---- */
 
@@ -527,8 +533,7 @@ static int parse_item(const char *spec, char *item, struct gen_counts *counts,
                       unsigned *seen, struct err *err)
 {
     static const char *const names[] = {"accounts", "contacts", "leads"};
-    uint64_t *slots[] = {&counts->accounts, &counts->contacts,
-                         &counts->leads};
+    uint64_t *slots[] = {&counts->accounts, &counts->contacts, &counts->leads};
     char *eq = strchr(item, '=');
     char reason[128];
     char *name;
@@ -544,8 +549,7 @@ static int parse_item(const char *spec, char *item, struct gen_counts *counts,
         if (strcasecmp(name, names[i]) != 0)
             continue;
         if (*seen & (1u << i)) {
-            snprintf(reason, sizeof(reason), "'%s' is given twice",
-                     names[i]);
+            snprintf(reason, sizeof(reason), "'%s' is given twice", names[i]);
             return spec_error(err, spec, reason);
         }
         *seen |= 1u << i;
@@ -582,10 +586,10 @@ static int parse_spec(const char *spec, struct gen_counts *counts,
 struct gen_object {
     struct sim_object *obj;
     int name, first_name, last_name, salutation, title, department, email,
-        phone, mobile, company, website, industry, type, rating, source,
-        status, employees, revenue, account_id, birthdate, do_not_call,
-        opted_out_email, opted_out_fax, owner, created_by, modified_by,
-        created, modified, modstamp;
+        phone, mobile, company, website, industry, type, rating, source, status,
+        employees, account_id, birthdate, do_not_call, opted_out_email,
+        opted_out_fax, owner, created_by, modified_by, created, modified,
+        modstamp;
     /* address parts: street, city, state, postal code, country */
     int address[5];
     /* checkboxes and defaulted picklists, with the values that record.c
@@ -629,8 +633,8 @@ static void collect_defaults(struct gen_object *g)
 static void gen_object_init(struct gen_object *g, struct sim_object *obj,
                             const char *address_prefix)
 {
-    static const char *const parts[] = {"Street", "City", "State",
-                                        "PostalCode", "Country"};
+    static const char *const parts[] = {"Street", "City", "State", "PostalCode",
+                                        "Country"};
 
     memset(g, 0, sizeof(*g));
     g->obj = obj;
@@ -651,7 +655,6 @@ static void gen_object_init(struct gen_object *g, struct sim_object *obj,
     g->source = field_index(obj, "LeadSource");
     g->status = field_index(obj, "Status");
     g->employees = field_index(obj, "NumberOfEmployees");
-    g->revenue = field_index(obj, "AnnualRevenue");
     g->account_id = field_index(obj, "AccountId");
     g->birthdate = field_index(obj, "Birthdate");
     g->do_not_call = field_index(obj, "DoNotCall");
@@ -717,8 +720,8 @@ static void fill_digits(struct rng *r, const char *template, char *out,
     size_t i = 0;
 
     for (; template[i] && i + 1 < size; i++)
-        out[i] = template[i] == '#' ? (char)('0' + rng_below(r, 10))
-                                    : template[i];
+        out[i] =
+            template[i] == '#' ? (char)('0' + rng_below(r, 10)) : template[i];
     out[i] = '\0';
 }
 
@@ -815,8 +818,8 @@ static void make_phone(struct rng *r, const struct gen_locale *loc,
     }
 }
 
-static void make_street(struct rng *r, const struct gen_locale *loc,
-                        char *out, size_t size)
+static void make_street(struct rng *r, const struct gen_locale *loc, char *out,
+                        size_t size)
 {
     const char *street = loc->streets[rng_below(r, loc->nstreets)];
     unsigned number = (unsigned)(1 + rng_below(r, 2000));
@@ -858,9 +861,9 @@ static void set_address(struct rng *r, const struct gen_object *g,
 }
 
 /*
- * An address from the person's name. The trailing number is the record's
- * ordinal across the whole run and no name form ends in a digit, so two
- * records never share an address.
+ * Write an e-mail address made from the person's name into out. The
+ * trailing number is the record's ordinal in the org and no name form ends
+ * in a digit, so two generated records never share an address.
  */
 static void make_email(struct rng *r, const struct gen_name *first,
                        const struct gen_name *last, uint64_t ordinal,
@@ -890,8 +893,8 @@ static void make_email(struct rng *r, const struct gen_name *first,
 
 /* ---- stamps ---- */
 
-/* Creation times spread evenly over the window, in creation order, with
- * later edits on some records. All at one-second resolution. */
+/* The window that creation stamps spread over, evenly and in creation
+ * order, at one-second resolution. */
 struct gen_clock {
     int64_t start_ms, end_ms;
     uint64_t total;
@@ -912,8 +915,8 @@ static int64_t clock_created(struct rng *r, const struct gen_clock *c,
                              uint64_t i)
 {
     uint64_t span_s = (uint64_t)(c->end_ms - c->start_ms) / 1000;
-    /* i * span_s stays below 2^63: GEN_MAX_COUNT times 30 days of
-     * seconds. */
+    /* i * span_s stays below 2^63, because GEN_MAX_COUNT times 30 days of
+     * seconds is about 2.6e14. */
     uint64_t base = i * span_s / c->total;
     uint64_t next = (i + 1) * span_s / c->total;
     uint64_t jitter = next > base ? rng_below(r, next - base) : 0;
@@ -936,10 +939,10 @@ static void set_stamps(struct rng *r, const struct gen_object *g,
                        uint64_t i, const struct sim_user *user)
 {
     int64_t created = clock_created(r, c, i);
-    int64_t modified = rng_percent(r, 25) ? later_stamp(r, c, created)
-                                          : created;
-    int64_t modstamp = rng_percent(r, 5) ? later_stamp(r, c, modified)
-                                         : modified;
+    int64_t modified =
+        rng_percent(r, 25) ? later_stamp(r, c, created) : created;
+    int64_t modstamp =
+        rng_percent(r, 5) ? later_stamp(r, c, modified) : modified;
     char text[DATETIME_LEN];
 
     datetime_format_sf(created, text);
@@ -1014,8 +1017,7 @@ static void set_person(struct gen_run *run, const struct gen_object *g,
         set(rec, g->title, *PICK(&run->rng, titles));
 }
 
-static void set_contact_points(struct gen_run *run,
-                               const struct gen_object *g,
+static void set_contact_points(struct gen_run *run, const struct gen_object *g,
                                struct sim_record *rec,
                                const struct gen_locale *loc,
                                const struct gen_city *city)
@@ -1067,8 +1069,7 @@ static void make_account(struct gen_run *run, const struct gen_object *g,
     set(rec, g->industry, pick_value(r, g, g->industry));
     set(rec, g->type, pick_value(r, g, g->type));
     if (rng_percent(r, 60)) {
-        snprintf(text, sizeof(text), "%u",
-                 (unsigned)(5 + rng_below(r, 20000)));
+        snprintf(text, sizeof(text), "%u", (unsigned)(5 + rng_below(r, 20000)));
         set(rec, g->employees, text);
     }
     set_address(r, g, rec, loc, city);
@@ -1090,10 +1091,10 @@ static struct sim_record *pick_account(struct gen_run *run, size_t *index)
 static const char *mail_domain(struct gen_run *run,
                                const struct sim_record *account)
 {
-    const char *web = account && run->account_website >= 0
-                          ? sim_record_get(account,
-                                           (size_t)run->account_website)
-                          : NULL;
+    const char *web =
+        account && run->account_website >= 0
+            ? sim_record_get(account, (size_t)run->account_website)
+            : NULL;
 
     if (web && strncmp(web, "https://www.", 12) == 0 &&
         rng_percent(&run->rng, 85))
@@ -1146,8 +1147,8 @@ static void make_contact(struct gen_run *run, const struct gen_object *g,
 static void usable_statuses(const struct gen_object *g, const char **out,
                             size_t max, size_t *n)
 {
-    const struct sim_field *f = g->status >= 0 ? g->obj->fields[g->status]
-                                               : NULL;
+    const struct sim_field *f =
+        g->status >= 0 ? g->obj->fields[g->status] : NULL;
 
     *n = 0;
     for (size_t i = 0; f && i < f->npicklist && *n < max; i++) {
@@ -1193,8 +1194,8 @@ static void make_lead(struct gen_run *run, const struct gen_object *g,
 
 /* ---- the run ---- */
 
-static struct sim_object *require_object(struct sim_org *org,
-                                         const char *name, struct err *err)
+static struct sim_object *require_object(struct sim_org *org, const char *name,
+                                         struct err *err)
 {
     struct sim_object *obj = sim_org_object(org, name);
 
@@ -1274,9 +1275,8 @@ int sim_generate(struct sim_org *org, const char *spec, uint64_t seed,
     run.email_ordinal = sim_org_object(org, "Contact")
                             ? sim_org_object(org, "Contact")->nrecords
                             : 0;
-    run.email_ordinal += sim_org_object(org, "Lead")
-                             ? sim_org_object(org, "Lead")->nrecords
-                             : 0;
+    run.email_ordinal +=
+        sim_org_object(org, "Lead") ? sim_org_object(org, "Lead")->nrecords : 0;
     rng_seed(&run.rng, seed);
     sim_state_begin(org);
     if (account)

@@ -269,6 +269,7 @@ static struct sim_token *token_new(struct sim_org *org, struct sim_user *user,
     t->client_id = xstrdup(org->cfg.client_id);
     t->parent = parent;
     hmap_put(&org->tokens, t->value, t);
+    sim_state_save_token(org, t);
     return t;
 }
 
@@ -277,13 +278,16 @@ static struct sim_token *token_new(struct sim_org *org, struct sim_user *user,
 static void token_revoke(struct sim_org *org, struct sim_token *t)
 {
     t->revoked = true;
+    sim_state_save_token(org, t);
     if (!t->refresh)
         return;
     for (size_t i = 0; i < org->tokens.cap; i++) {
         struct sim_token *child = org->tokens.slots[i].value;
 
-        if (child && child->parent == t)
+        if (child && child->parent == t) {
             child->revoked = true;
+            sim_state_save_token(org, child);
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 /*
  * Import of an sObject-tree data plan, the format that "sf data export
  * tree --plan" writes and "sf data import tree --plan" reads. Each record
- * goes through the record module's validation as a seed write; this file
- * only reads the plan, resolves "@Ref" values and undoes a failed import.
+ * goes through the record module's validation as a seed write. This file
+ * reads the plan, resolves "@Ref" values and undoes a failed import.
  */
 #include "base/common.h"
 
@@ -78,8 +78,8 @@ static void discard_record(struct sim_object *obj, struct sim_record *rec)
 }
 
 /* Remove every record the import created and restore the id counters.
- * Only the import runs while it holds the org lock, so the records after
- * each object's starting count are exactly the import's own. */
+ * Imports run at start-up before the server, so nothing else adds records
+ * meanwhile and the records after each starting count are the import's. */
 static void undo_import(struct seed_run *run)
 {
     struct sim_org *org = run->org;
@@ -105,6 +105,18 @@ static struct seed_ref *add_ref(struct seed_run *run, const char *name)
     return ref;
 }
 
+/* Fill err from a failed json_load_file of the named file. */
+static int json_load_error(struct err *err, const char *what, const char *name,
+                           const json_error_t *jerr)
+{
+    if (jerr->line < 1)
+        return err_set(err, SYNC_EINVALID, "%s '%s': %s", what, name,
+                       jerr->text);
+    return err_set(err, SYNC_EINVALID,
+                   "%s '%s' is not valid JSON: %s (line %d)", what, name,
+                   jerr->text, jerr->line);
+}
+
 /* Read one record file of the plan; the caller owns the array returned. */
 static json_t *load_records_file(struct seed_run *run, const char *file,
                                  struct err *err)
@@ -117,9 +129,7 @@ static json_t *load_records_file(struct seed_run *run, const char *file,
 
     free(path);
     if (!doc) {
-        err_set(err, SYNC_EINVALID,
-                "data file '%s' of plan '%s': %s (line %d)", file,
-                run->plan_path, jerr.text, jerr.line);
+        json_load_error(err, "data file", file, &jerr);
         return NULL;
     }
     records = json_object_get(doc, "records");
@@ -160,7 +170,7 @@ static const char *record_ref(struct seed_run *run, const char *file,
     return ref;
 }
 
-/* Whether the record's attributes.type, when given, names obj_name. */
+/* Check that the record's attributes.type, when given, names obj_name. */
 static int check_type(const char *file, const char *ref, json_t *record,
                       const char *obj_name, struct err *err)
 {
@@ -176,10 +186,9 @@ static int check_type(const char *file, const char *ref, json_t *record,
 }
 
 /* Record the referenceIds of a skipped object's records, so that a later
- * "@Ref" to one of them gets a message that says why it is missing. */
-static int skip_records(struct seed_run *run, const char *file,
-                        json_t *records, const char *obj_name,
-                        struct err *err)
+ * "@Ref" to one of them gets a message that explains why it is missing. */
+static int skip_records(struct seed_run *run, const char *file, json_t *records,
+                        const char *obj_name, struct err *err)
 {
     size_t i;
     json_t *record;
@@ -211,6 +220,15 @@ static json_t *resolve_fields(struct seed_run *run, const char *file,
 
         if (strcmp(key, "attributes") == 0)
             continue;
+        if (json_is_object(value) && json_object_get(value, "records")) {
+            err_set(err, SYNC_EINVALID,
+                    "data file '%s', record '%s': nested child records under "
+                    "'%s' are not supported; export the data with --plan, "
+                    "which writes one file per object",
+                    file, ref, key);
+            json_decref(fields);
+            return NULL;
+        }
         if (!resolve || !s || s[0] != '@') {
             json_object_set(fields, key, value);
             continue;
@@ -251,8 +269,8 @@ static int record_error(const char *file, const char *ref,
 }
 
 static int create_records(struct seed_run *run, const char *file,
-                          json_t *records, struct sim_object *obj,
-                          bool resolve, struct err *err)
+                          json_t *records, struct sim_object *obj, bool resolve,
+                          struct err *err)
 {
     const struct sim_user *user = sim_org_integration_user(run->org);
     size_t i;
@@ -313,8 +331,8 @@ static int import_entry(struct seed_run *run, size_t index, json_t *entry,
         records = load_records_file(run, fname, err);
         if (!records)
             return err->code;
-        /* An explicit "resolveRefs": false keeps "@" strings as text, as
-         * sf does; any other value resolves them. */
+        /* An explicit "resolveRefs": false keeps "@" strings as text, and
+         * any other value resolves them. */
         if (obj)
             rc = create_records(run, fname, records, obj,
                                 !json_is_false(resolve_flag), err);
@@ -341,8 +359,7 @@ static int import_plan(struct seed_run *run, struct err *err)
     int rc = 0;
 
     if (!plan)
-        return err_set(err, SYNC_EINVALID, "data plan '%s': %s (line %d)",
-                       run->plan_path, jerr.text, jerr.line);
+        return json_load_error(err, "data plan", run->plan_path, &jerr);
     if (!json_is_array(plan)) {
         json_decref(plan);
         return err_set(err, SYNC_EINVALID,
@@ -359,8 +376,7 @@ static int import_plan(struct seed_run *run, struct err *err)
     return rc;
 }
 
-int sim_seed_plan(struct sim_org *org, const char *plan_path,
-                  struct err *err)
+int sim_seed_plan(struct sim_org *org, const char *plan_path, struct err *err)
 {
     struct seed_run run;
     int rc;
@@ -374,8 +390,8 @@ int sim_seed_plan(struct sim_org *org, const char *plan_path,
         sim_state_rollback(org);
         undo_import(&run);
     } else {
-        log_info("sim", "data plan imported", "plan=%s records=%zu",
-                 plan_path, run.created);
+        log_info("sim", "data plan imported", "plan=%s records=%zu", plan_path,
+                 run.created);
     }
     run_release(&run);
     return rc;

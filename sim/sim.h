@@ -364,10 +364,10 @@ json_t *sim_request_json(struct http_req *req, struct http_resp *resp);
 
 /*
  * Open the state file at path, creating it with mode 0600 when missing,
- * and attach it to org. A file with records is loaded into org (records, id
- * counters, users by username, unexpired tokens, API usage); a new or empty
- * one receives what org holds now. Return 0 or a negative code with err
- * filled.
+ * and attach it to org. An existing file is loaded into org (records, id
+ * counters, users by username, unexpired tokens, API usage). A file with
+ * no records then receives the records org holds now. Return 0 or a
+ * negative code with err filled.
  */
 int sim_state_open(struct sim_org *org, const char *path, struct err *err);
 

@@ -3,8 +3,9 @@
 /*
  * Persistence of --state FILE: one SQLite file that keeps the org's
  * records, id counters, users, tokens and API usage across restarts.
- * Records are written through as they change; users, tokens and counters
- * are saved when their owners call in and again at close. Validation and
+ * Records are written through as record.c changes them. Users and tokens
+ * are written when their owners call sim_state_save_user or
+ * sim_state_save_token, and the whole org again at close. Validation and
  * record layout belong to record.c, not here.
  */
 #include "base/common.h"
@@ -68,8 +69,7 @@ struct sim_state {
     sqlite3 *db;
     char *path;
     bool was_empty; /* the file held no records when opened */
-    sqlite3_stmt *put_record, *put_user, *put_token, *put_counter,
-        *put_meta;
+    sqlite3_stmt *put_record, *put_user, *put_token, *put_counter, *put_meta;
     struct buf json;       /* scratch for one record's values */
     struct buf key, value; /* scratch for decoding them */
     int64_t write_errors;
@@ -82,8 +82,8 @@ static struct sim_state *state_of(const struct sim_org *org)
 
 static int db_error(struct err *err, struct sim_state *st, const char *what)
 {
-    return err_set(err, SYNC_EDB, "state file '%s': %s failed: %s",
-                   st->path, what, sqlite3_errmsg(st->db));
+    return err_set(err, SYNC_EDB, "state file '%s': %s failed: %s", st->path,
+                   what, sqlite3_errmsg(st->db));
 }
 
 static int exec_sql(struct sim_state *st, const char *sql, struct err *err)
@@ -95,16 +95,14 @@ static int exec_sql(struct sim_state *st, const char *sql, struct err *err)
 
 /* Count a failed write-through; the in-memory write has already happened,
  * so the failure is logged rather than returned. */
-static void write_failed(struct sim_state *st, const char *what,
-                         const char *id)
+static void write_failed(struct sim_state *st, const char *what, const char *id)
 {
     st->write_errors++;
     if (st->write_errors % STATE_ERROR_LOG_EVERY != 1)
         return;
     log_error("sim", "state file write failed",
               "path=%s what=%s id=%s error=\"%s\" failures=%lld", st->path,
-              what, id, sqlite3_errmsg(st->db),
-              (long long)st->write_errors);
+              what, id, sqlite3_errmsg(st->db), (long long)st->write_errors);
 }
 
 static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
@@ -203,8 +201,7 @@ static int put_record(struct sim_state *st, const struct sim_record *rec)
     encode_values(&st->json, rec);
     sqlite3_bind_text(s, 1, rec->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, rec->obj->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, st->json.data, (int)st->json.len,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, st->json.data, (int)st->json.len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, rec->modstamp_ms);
     sqlite3_bind_int64(s, 5, rec->deleted_ms);
     return step_reset(s) == SQLITE_DONE ? 0 : -1;
@@ -259,10 +256,9 @@ static int put_meta(struct sim_state *st, const char *key, const char *value)
     return step_reset(s) == SQLITE_DONE ? 0 : -1;
 }
 
-/* Save the org id, API usage, id counters, users and tokens. Tokens are
- * rewritten whole, so ones that oauth.c has dropped disappear. */
-static int save_org(struct sim_org *org, struct sim_state *st,
-                    struct err *err)
+/* Save the org id, API usage, id counters, users and tokens. Users and
+ * tokens are rewritten whole, so ones that oauth.c has dropped disappear. */
+static int save_org(struct sim_org *org, struct sim_state *st, struct err *err)
 {
     char used[32];
 
@@ -273,11 +269,12 @@ static int save_org(struct sim_org *org, struct sim_state *st,
     for (size_t i = 0; i < org->nobjects; i++)
         if (put_counter(st, org->objects[i]) < 0)
             return db_error(err, st, "saving id counters");
+    if (exec_sql(st, "DELETE FROM users", err) < 0 ||
+        exec_sql(st, "DELETE FROM tokens", err) < 0)
+        return err->code;
     for (size_t i = 0; i < org->nusers; i++)
         if (put_user(st, org->users[i]) < 0)
             return db_error(err, st, "saving users");
-    if (exec_sql(st, "DELETE FROM tokens", err) < 0)
-        return err->code;
     for (size_t i = 0; i < org->tokens.cap; i++) {
         struct hmap_slot *slot = &org->tokens.slots[i];
 
@@ -302,17 +299,15 @@ static int save_records(struct sim_org *org, struct sim_state *st,
 
 /* ---- opening ---- */
 
-/* Create path with mode 0600 unless it exists; set *created. SQLite gives
- * its -wal and -shm files the mode of the database file. */
-static int create_file(const char *path, bool *created, struct err *err)
+/* Create path with mode 0600 unless it exists. SQLite gives its -wal and
+ * -shm files the mode of the database file. */
+static int create_file(const char *path, struct err *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     struct stat sb;
 
-    *created = false;
     if (fd >= 0) {
         close(fd);
-        *created = true;
         return 0;
     }
     if (errno != EEXIST)
@@ -322,8 +317,9 @@ static int create_file(const char *path, bool *created, struct err *err)
         return err_set_errno(err, SYNC_EIO, "cannot read state file '%s'",
                              path);
     if (sb.st_mode & 077)
-        log_warn("sim", "state file is readable by other users; it holds "
-                 "tokens and passwords, so chmod 600 it",
+        log_warn("sim",
+                 "state file is open to other users, but it holds tokens "
+                 "and passwords; chmod 600 it",
                  "path=%s mode=%03o", path, (unsigned)(sb.st_mode & 0777));
     return 0;
 }
@@ -398,13 +394,12 @@ static int check_schema(struct sim_state *st, bool *fresh, struct err *err)
 
 static int open_db(struct sim_state *st, struct err *err)
 {
-    bool created;
     int rc;
 
-    if ((rc = create_file(st->path, &created, err)) < 0)
+    if ((rc = create_file(st->path, err)) < 0)
         return rc;
-    if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE,
-                        NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
+        SQLITE_OK) {
         if (!st->db)
             return err_set(err, SYNC_EDB, "cannot open state file '%s'",
                            st->path);
@@ -412,7 +407,9 @@ static int open_db(struct sim_state *st, struct err *err)
     }
     sqlite3_busy_timeout(st->db, 5000);
     /* WAL with synchronous=NORMAL makes each write-through a cheap
-     * append; a crash can lose the last few writes but never corrupts. */
+     * append; a crash can lose the last few writes but never corrupts.
+     * A 32 MiB page cache (SQLite's default is 2 MiB) keeps a bulk load
+     * in one transaction from spilling pages halfway. */
     if (exec_sql(st, "PRAGMA journal_mode = WAL", err) < 0 ||
         exec_sql(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
         exec_sql(st, "PRAGMA cache_size = -32768", err) < 0)
@@ -529,8 +526,7 @@ static int read_unicode(const char **p, const char *end, struct buf *out)
     *p += 4;
     if (cp >= 0xd800 && cp < 0xdc00) {
         if (end - *p < 6 || (*p)[0] != '\\' || (*p)[1] != 'u' ||
-            read_hex4(*p + 2, end, &low) < 0 || low < 0xdc00 ||
-            low >= 0xe000)
+            read_hex4(*p + 2, end, &low) < 0 || low < 0xdc00 || low >= 0xe000)
             return -1;
         cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
         *p += 6;
@@ -563,7 +559,9 @@ static int read_string(const char **p, const char *end, struct buf *out)
             return -1;
         c = *q++;
         switch (c) {
-        case '"': case '\\': case '/':
+        case '"':
+        case '\\':
+        case '/':
             buf_putc(out, c);
             break;
         case 'b':
@@ -771,8 +769,8 @@ static int load_counters(struct sim_org *org, struct sim_state *st,
     sqlite3_stmt *s = NULL;
     int step;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT name, id_counter FROM objects",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT name, id_counter FROM objects", -1,
+                           &s, NULL) != SQLITE_OK)
         return db_error(err, st, "reading id counters");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct sim_object *obj = sim_org_object(org, column_text(s, 0));
@@ -885,8 +883,8 @@ static int load_users(struct sim_org *org, struct sim_state *st,
 
         if (!u)
             continue;
-        restored = xgrow(restored, &restored_cap, nrestored + 1,
-                         sizeof(*restored));
+        restored =
+            xgrow(restored, &restored_cap, nrestored + 1, sizeof(*restored));
         restored[nrestored++] = u;
     }
     sqlite3_finalize(s);
@@ -965,8 +963,7 @@ static int load_tokens(struct sim_org *org, struct sim_state *st,
     return 0;
 }
 
-static int load_meta(struct sim_org *org, struct sim_state *st,
-                     struct err *err)
+static int load_meta(struct sim_org *org, struct sim_state *st, struct err *err)
 {
     sqlite3_stmt *s = NULL;
     int step;
@@ -1012,8 +1009,7 @@ static int load_all(struct sim_org *org, struct sim_state *st,
 }
 
 /* Write what org holds into a file that has no records yet. */
-static int save_all(struct sim_org *org, struct sim_state *st,
-                    struct err *err)
+static int save_all(struct sim_org *org, struct sim_state *st, struct err *err)
 {
     int rc;
 
@@ -1041,26 +1037,25 @@ static int open_and_load(struct sim_org *org, struct sim_state *st,
         (rc = prepare_all(st, err)) < 0)
         return rc;
     stats.max_counter = xcalloc(org->nobjects + 1, sizeof(uint64_t));
-    if (!fresh &&
-        ((rc = query_int(st, "SELECT count(*) FROM records", &saved_records,
-                         err)) < 0 ||
-         (rc = load_all(org, st, &stats, err)) < 0)) {
+    if (!fresh && ((rc = query_int(st, "SELECT count(*) FROM records",
+                                   &saved_records, err)) < 0 ||
+                   (rc = load_all(org, st, &stats, err)) < 0)) {
         free(stats.max_counter);
         return rc;
     }
     free(stats.max_counter);
     st->was_empty = saved_records == 0;
     if (stats.unknown_objects || stats.unknown_fields)
-        log_warn("sim", "state file holds records of objects or fields this "
+        log_warn("sim",
+                 "state file holds records of objects or fields this "
                  "org lacks; they were not loaded, and unknown fields are "
                  "dropped when their record is next written",
-                 "path=%s records=%zu fields=%zu", st->path,
+                 "path=%s records=%zu values=%zu", st->path,
                  stats.unknown_objects, stats.unknown_fields);
     if (st->was_empty)
         return save_all(org, st, err);
     log_info("sim", "state file loaded", "path=%s records=%zu ms=%lld",
-             st->path, stats.records,
-             (long long)(datetime_now_ms() - start));
+             st->path, stats.records, (long long)(datetime_now_ms() - start));
     return 0;
 }
 
@@ -1121,8 +1116,8 @@ void sim_state_begin(struct sim_org *org)
 {
     struct sim_state *st = state_of(org);
 
-    if (st && sqlite3_exec(st->db, "SAVEPOINT sim_batch", NULL, NULL,
-                           NULL) != SQLITE_OK)
+    if (st && sqlite3_exec(st->db, "SAVEPOINT sim_batch", NULL, NULL, NULL) !=
+                  SQLITE_OK)
         write_failed(st, "savepoint", "");
 }
 
@@ -1141,8 +1136,8 @@ void sim_state_rollback(struct sim_org *org)
 
     if (!st)
         return;
-    if (sqlite3_exec(st->db, "ROLLBACK TO sim_batch; RELEASE sim_batch",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(st->db, "ROLLBACK TO sim_batch; RELEASE sim_batch", NULL,
+                     NULL, NULL) != SQLITE_OK)
         write_failed(st, "rollback", "");
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// sfsim's --state FILE over HTTP: an org written through to SQLite comes
+// sfsim's --state FILE over HTTP. An org written through to SQLite comes
 // back after a restart with its records, deletions, id counters, users,
-// refresh tokens and API usage; the file is private to its owner.
+// refresh tokens and API usage, and the file is private to its owner.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -65,9 +65,9 @@ describe('state file round trip', () => {
       assert.equal(res.status, 201, res.text);
       created = res.body.id;
 
-      const gone = await api(sim.url, token, 'POST', `${V}/sobjects/Contact`,
+      const toDelete = await api(sim.url, token, 'POST', `${V}/sobjects/Contact`,
         { LastName: 'Deleted' });
-      deleted = gone.body.id;
+      deleted = toDelete.body.id;
       const del = await api(sim.url, token, 'DELETE',
         `${V}/sobjects/Contact/${deleted}`);
       assert.equal(del.status, 204, del.text);
