@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the sfsync authors
+//
+// The C interface of phone.h over libphonenumber's C++ PhoneNumberUtil. No
+// C++ exception leaves this file: each entry point catches them all.
+extern "C" {
+#include "base/common.h"
+}
+
+#include "phone.h"
+
+#include <cctype>
+#include <exception>
+#include <new>
+#include <string>
+
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+extern "C" {
+#include "utf8.h"
+}
+
+namespace {
+
+// Maximum length of the input quoted in an error message.
+const int kQuoteMax = 64;
+
+const PhoneNumberUtil &phone_util()
+{
+    // GetInstance parses the compiled-in metadata on its first call. A
+    // function-local static runs that once, and C++11 makes concurrent first
+    // calls wait for it.
+    static const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
+    return *util;
+}
+
+// Upper-case a two-letter region code; false when it is not two letters.
+bool region_code(const char *region, std::string *out)
+{
+    if (!region)
+        region = PHONE_DEFAULT_REGION;
+    if (strlen(region) != 2 || !isalpha((unsigned char)region[0]) ||
+        !isalpha((unsigned char)region[1]))
+        return false;
+    out->assign(1, (char)toupper((unsigned char)region[0]));
+    out->push_back((char)toupper((unsigned char)region[1]));
+    return true;
+}
+
+bool region_known(const std::string &code)
+{
+    return phone_util().GetCountryCodeForRegion(code) != 0;
+}
+
+int parse_error(const char *text, PhoneNumberUtil::ErrorType type,
+                struct err *err)
+{
+    switch (type) {
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+        return err_set(err, SYNC_EINVALID,
+                       "phone number '%.*s' has an unknown country code",
+                       kQuoteMax, text);
+    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+    case PhoneNumberUtil::TOO_SHORT_NSN:
+        return err_set(err, SYNC_EINVALID, "phone number '%.*s' is too short",
+                       kQuoteMax, text);
+    case PhoneNumberUtil::TOO_LONG_NSN:
+        return err_set(err, SYNC_EINVALID, "phone number '%.*s' is too long",
+                       kQuoteMax, text);
+    default:
+        return err_set(err, SYNC_EINVALID, "'%.*s' is not a phone number",
+                       kQuoteMax, text);
+    }
+}
+
+int length_error(const char *text, PhoneNumberUtil::ValidationResult reason,
+                 struct err *err)
+{
+    switch (reason) {
+    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
+        return err_set(err, SYNC_EINVALID,
+                       "phone number '%.*s' has no area code; add the area "
+                       "code or the country code",
+                       kQuoteMax, text);
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+        return err_set(err, SYNC_EINVALID,
+                       "phone number '%.*s' has an unknown country code",
+                       kQuoteMax, text);
+    case PhoneNumberUtil::TOO_SHORT:
+        return err_set(err, SYNC_EINVALID, "phone number '%.*s' is too short",
+                       kQuoteMax, text);
+    case PhoneNumberUtil::TOO_LONG:
+        return err_set(err, SYNC_EINVALID, "phone number '%.*s' is too long",
+                       kQuoteMax, text);
+    default:
+        return err_set(err, SYNC_EINVALID,
+                       "phone number '%.*s' has a length that no number of "
+                       "its country has",
+                       kQuoteMax, text);
+    }
+}
+
+int normalize(const char *text, const char *region, struct phone_number *out,
+              struct err *err)
+{
+    const PhoneNumberUtil &util = phone_util();
+    std::string code, e164;
+    PhoneNumber number;
+    PhoneNumberUtil::ErrorType parsed;
+    PhoneNumberUtil::ValidationResult possible;
+
+    if (!region_code(region, &code) || !region_known(code))
+        return err_set(err, SYNC_EINVALID,
+                       "unknown phone region '%s'; use an ISO 3166 two-letter "
+                       "code such as 'US' or 'GB'",
+                       region ? region : PHONE_DEFAULT_REGION);
+    if (!text || utf8_count(text, NULL) < 0)
+        return err_set(err, SYNC_EINVALID,
+                       "phone number is not valid UTF-8");
+
+    parsed = util.Parse(text, code, &number);
+    if (parsed != PhoneNumberUtil::NO_PARSING_ERROR)
+        return parse_error(text, parsed, err);
+
+    // The length check uses only the lengths of the country's numbers, so a
+    // number in an area code newer than the metadata still passes it.
+    possible = util.IsPossibleNumberWithReason(number);
+    if (possible != PhoneNumberUtil::IS_POSSIBLE)
+        return length_error(text, possible, err);
+
+    // Format leaves the extension out of the E.164 form.
+    util.Format(number, PhoneNumberUtil::E164, &e164);
+    if (e164.size() >= sizeof(out->e164))
+        return err_set(err, SYNC_EINVALID, "phone number '%.*s' is too long",
+                       kQuoteMax, text);
+    memcpy(out->e164, e164.c_str(), e164.size() + 1);
+    snprintf(out->extension, sizeof(out->extension), "%s",
+             number.extension().c_str());
+    out->valid = util.IsValidNumber(number);
+    return 0;
+}
+
+[[noreturn]] void out_of_memory()
+{
+    log_error("phone", "out of memory in libphonenumber", NULL);
+    abort();
+}
+
+} // namespace
+
+extern "C" void phone_init(void)
+{
+    try {
+        (void)phone_util();
+    } catch (const std::bad_alloc &) {
+        out_of_memory();
+    } catch (...) {
+        // The next call retries the load and reports the failure.
+    }
+}
+
+extern "C" bool phone_region_supported(const char *region)
+{
+    std::string code;
+
+    try {
+        return region && region_code(region, &code) && region_known(code);
+    } catch (const std::bad_alloc &) {
+        out_of_memory();
+    } catch (...) {
+        return false;
+    }
+}
+
+extern "C" int phone_normalize(const char *text, const char *region,
+                               struct phone_number *out, struct err *err)
+{
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    try {
+        rc = normalize(text, region, out, err);
+    } catch (const std::bad_alloc &) {
+        out_of_memory();
+    } catch (const std::exception &e) {
+        rc = err_set(err, SYNC_EINVALID,
+                     "libphonenumber failed on a phone number: %s", e.what());
+    } catch (...) {
+        rc = err_set(err, SYNC_EINVALID,
+                     "libphonenumber failed on a phone number");
+    }
+    if (rc < 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}

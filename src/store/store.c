@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The backend-neutral half of the store: it picks the backend from the
+ * target, checks arguments, prepares contacts with the workspace's region,
+ * canonicalises Salesforce ids and encrypts credentials, then calls the
+ * backend through struct store_ops. It runs no SQL itself.
+ */
+#include "base/common.h"
+
+#include "store.h"
+
+#include <ctype.h>
+#include <strings.h>
+
+#include "base/buf.h"
+#include "store_int.h"
+
+/* Digits a search needs before it also matches phone numbers, so that "12"
+ * does not match every phone with a 1 and a 2 in a row. */
+#define SEARCH_DIGITS_MIN 3
+
+static const char *const outbox_op_names[] = {
+    [STORE_OUTBOX_CREATE] = "create",
+    [STORE_OUTBOX_UPDATE] = "update",
+    [STORE_OUTBOX_ARCHIVE] = "archive",
+};
+
+static const char *const postgres_prefixes[] = {"postgresql://",
+                                                "postgres://"};
+
+const char *store_outbox_op_name(enum store_outbox_op op)
+{
+    if (op < 0 || op >= (int)ARRAY_SIZE(outbox_op_names))
+        BUG("unknown outbox operation %d", (int)op);
+    return outbox_op_names[op];
+}
+
+int store__outbox_op_parse(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(outbox_op_names); i++)
+        if (strcmp(name, outbox_op_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+int store_open(struct store **out, const char *target, struct err *err)
+{
+    const char *path = target;
+    struct store *s = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!target || !*target)
+        return err_set(err, SYNC_EINVALID,
+                       "store target is empty; give a database file path");
+    for (size_t i = 0; i < ARRAY_SIZE(postgres_prefixes); i++) {
+        size_t len = strlen(postgres_prefixes[i]);
+
+        /* TODO: the PostgreSQL backend; until it exists such a target is
+         * rejected here. */
+        if (strncasecmp(target, postgres_prefixes[i], len) == 0)
+            return err_set(err, SYNC_EINVALID,
+                           "store target '%s...': the PostgreSQL backend is "
+                           "not built yet; use a SQLite file path",
+                           postgres_prefixes[i]);
+    }
+    if (strncmp(path, "sqlite:", 7) == 0)
+        path += 7;
+    if (!*path)
+        return err_set(err, SYNC_EINVALID,
+                       "store target '%s' has no file path", target);
+    if ((rc = store_sqlite__open(&s, path, err)) < 0)
+        return rc;
+    s->key_path = xasprintf("%s.key", path);
+    *out = s;
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    secret_key_wipe(&s->key);
+    free(s->key_path);
+    s->ops->close(s);
+}
+
+const char *store_backend_name(const struct store *s)
+{
+    return s->ops->name;
+}
+
+int store_begin(struct store *s, struct err *err)
+{
+    return s->ops->begin(s, err);
+}
+
+int store_commit(struct store *s, struct err *err)
+{
+    return s->ops->commit(s, err);
+}
+
+int store_rollback(struct store *s, struct err *err)
+{
+    return s->ops->rollback(s, err);
+}
+
+static int check_name(const char *what, const char *value, struct err *err)
+{
+    if (!value || !*value)
+        return err_set(err, SYNC_EINVALID, "%s is empty", what);
+    return 0;
+}
+
+int store_workspace_get_or_create(struct store *s, const char *name,
+                                  struct store_workspace *out,
+                                  struct err *err)
+{
+    int rc;
+
+    if ((rc = check_name("workspace name", name, err)) < 0)
+        return rc;
+    return s->ops->workspace_get(s, name, true, out, err);
+}
+
+int store_workspace_get(struct store *s, const char *name,
+                        struct store_workspace *out, struct err *err)
+{
+    int rc;
+
+    if ((rc = check_name("workspace name", name, err)) < 0)
+        return rc;
+    return s->ops->workspace_get(s, name, false, out, err);
+}
+
+int store_workspace_set_region(struct store *s, int64_t workspace_id,
+                               const char *region, struct err *err)
+{
+    char code[PHONE_REGION_SIZE];
+
+    if (!phone_region_supported(region))
+        return err_set(err, SYNC_EINVALID,
+                       "unknown phone region '%s'; use an ISO 3166 two-letter "
+                       "code such as 'US' or 'GB'",
+                       region ? region : "");
+    code[0] = (char)toupper((unsigned char)region[0]);
+    code[1] = (char)toupper((unsigned char)region[1]);
+    code[2] = '\0';
+    return s->ops->workspace_set_region(s, workspace_id, code, err);
+}
+
+void store_workspace_release(struct store_workspace *w)
+{
+    free(w->name);
+    memset(w, 0, sizeof(*w));
+}
+
+int store_setting_get(struct store *s, int64_t workspace_id, const char *key,
+                      char **out_value, struct err *err)
+{
+    int rc;
+
+    *out_value = NULL;
+    if ((rc = check_name("setting key", key, err)) < 0)
+        return rc;
+    return s->ops->setting_get(s, workspace_id, key, out_value, err);
+}
+
+int store_setting_set(struct store *s, int64_t workspace_id, const char *key,
+                      const char *value, struct err *err)
+{
+    int rc;
+
+    if ((rc = check_name("setting key", key, err)) < 0)
+        return rc;
+    if (!value)
+        return err_set(err, SYNC_EINVALID,
+                       "setting '%s' has no value; delete it instead", key);
+    return s->ops->setting_set(s, workspace_id, key, value, err);
+}
+
+int store_setting_delete(struct store *s, int64_t workspace_id,
+                         const char *key, struct err *err)
+{
+    int rc;
+
+    if ((rc = check_name("setting key", key, err)) < 0)
+        return rc;
+    return s->ops->setting_set(s, workspace_id, key, NULL, err);
+}
+
+int store_setting_list(struct store *s, int64_t workspace_id,
+                       struct store_setting **out, size_t *out_count,
+                       struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->setting_list(s, workspace_id, out, out_count, err);
+}
+
+void store_settings_free(struct store_setting *settings, size_t count)
+{
+    if (!settings)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free(settings[i].key);
+        free(settings[i].value);
+    }
+    free(settings);
+}
+
+/* Normalise and validate c with its workspace's region. */
+static int prepare_contact(struct store *s, struct contact *c,
+                           struct err *err)
+{
+    struct store_workspace ws = {0};
+    int rc;
+
+    if ((rc = s->ops->workspace_get_by_id(s, c->workspace_id, &ws, err)) < 0)
+        return rc;
+    rc = contact_prepare(c, ws.default_region, err);
+    store_workspace_release(&ws);
+    return rc;
+}
+
+/*
+ * The digits of each phone, E.164 form first, separated by spaces, so that
+ * a search for "415 555" finds "+1 (415) 555-2671" whichever way it was
+ * written.
+ */
+static char *search_digits(const struct contact *c)
+{
+    struct buf out;
+
+    buf_init(&out, 0);
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const struct contact_value *v = &c->values[f];
+        const char *sources[2] = {v->e164, v->text};
+
+        if (contact_fields[f].type != CONTACT_TYPE_PHONE)
+            continue;
+        for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
+            if (!sources[i])
+                continue;
+            if (out.len > 0)
+                buf_putc(&out, ' ');
+            for (const char *p = sources[i]; *p; p++)
+                if (*p >= '0' && *p <= '9')
+                    buf_putc(&out, *p);
+        }
+    }
+    return buf_detach(&out);
+}
+
+int store_contact_insert(struct store *s, struct contact *c,
+                         enum store_origin origin, struct err *err)
+{
+    char *digits;
+    int rc;
+
+    if ((rc = prepare_contact(s, c, err)) < 0)
+        return rc;
+    digits = search_digits(c);
+    rc = s->ops->contact_insert(s, c, digits, origin, err);
+    free(digits);
+    return rc;
+}
+
+int store_contact_update(struct store *s, struct contact *c,
+                         enum store_origin origin, struct err *err)
+{
+    char *digits;
+    int rc;
+
+    if (c->id <= 0)
+        return err_set(err, SYNC_EINVALID,
+                       "contact has no id; insert it instead");
+    if ((rc = prepare_contact(s, c, err)) < 0)
+        return rc;
+    digits = search_digits(c);
+    rc = s->ops->contact_update(s, c, digits, origin, err);
+    free(digits);
+    return rc;
+}
+
+int store_contact_get(struct store *s, int64_t workspace_id, int64_t id,
+                      struct contact *out, struct err *err)
+{
+    return s->ops->contact_get(s, workspace_id, id, out, err);
+}
+
+/* Escape LIKE's wildcards and wrap the term in %...%. */
+static char *like_pattern(const char *term)
+{
+    struct buf out;
+
+    buf_init(&out, 0);
+    buf_putc(&out, '%');
+    for (const char *p = term; *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            buf_putc(&out, '\\');
+        buf_putc(&out, *p);
+    }
+    buf_putc(&out, '%');
+    return buf_detach(&out);
+}
+
+/* The digits of a search made only of phone characters, or NULL. */
+static char *phone_search_digits(const char *term)
+{
+    struct buf out;
+
+    buf_init(&out, 0);
+    for (const char *p = term; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            buf_putc(&out, *p);
+        } else if (!strchr(" +-().", *p)) {
+            buf_release(&out);
+            return NULL;
+        }
+    }
+    if (out.len < SEARCH_DIGITS_MIN) {
+        buf_release(&out);
+        return NULL;
+    }
+    return buf_detach(&out);
+}
+
+int store_contact_list(struct store *s, int64_t workspace_id,
+                       const struct store_contact_query *q,
+                       struct store_contact_list *out, struct err *err)
+{
+    struct store__search search = {0};
+    char *like = NULL, *digits = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (q && q->search && *q->search) {
+        like = like_pattern(q->search);
+        digits = phone_search_digits(q->search);
+    }
+    search.like = like;
+    search.digits = digits;
+    search.include_archived = q && q->include_archived;
+    search.limit = q && q->limit ? q->limit : STORE_LIST_DEFAULT;
+    if (search.limit > STORE_LIST_MAX)
+        search.limit = STORE_LIST_MAX;
+    search.offset = q ? q->offset : 0;
+    rc = s->ops->contact_list(s, workspace_id, &search, out, err);
+    free(like);
+    free(digits);
+    return rc;
+}
+
+void store_contact_list_release(struct store_contact_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        contact_release(&list->items[i]);
+    free(list->items);
+    memset(list, 0, sizeof(*list));
+}
+
+int store_contact_find_unlinked_by_phone(struct store *s,
+                                         int64_t workspace_id,
+                                         const char *e164, int64_t *ids,
+                                         size_t max, size_t *out_count,
+                                         struct err *err)
+{
+    *out_count = 0;
+    if (!e164 || e164[0] != '+')
+        return err_set(err, SYNC_EINVALID,
+                       "phone '%s' is not in E.164 form; normalise it first",
+                       e164 ? e164 : "");
+    return s->ops->contact_find_unlinked(s, workspace_id, STORE_MATCH_PHONE,
+                                         e164, ids, max, out_count, err);
+}
+
+int store_contact_find_unlinked_by_email(struct store *s,
+                                         int64_t workspace_id,
+                                         const char *email, int64_t *ids,
+                                         size_t max, size_t *out_count,
+                                         struct err *err)
+{
+    int rc;
+
+    *out_count = 0;
+    if ((rc = check_name("email", email, err)) < 0)
+        return rc;
+    return s->ops->contact_find_unlinked(s, workspace_id, STORE_MATCH_EMAIL,
+                                         email, ids, max, out_count, err);
+}
+
+void store_link_init(struct store_link *link)
+{
+    memset(link, 0, sizeof(*link));
+}
+
+void store_link_release(struct store_link *link)
+{
+    json_decref(link->base);
+    store_link_init(link);
+}
+
+int store_link_get(struct store *s, int64_t workspace_id, int64_t contact_id,
+                   struct store_link *out, struct err *err)
+{
+    store_link_release(out);
+    return s->ops->link_get(s, workspace_id, contact_id, out, err);
+}
+
+static int canonical_id(const char *sf_id, char out[SFID_SIZE],
+                        struct err *err)
+{
+    if (sfid_to18(sf_id, out) < 0)
+        return err_set(err, SYNC_EINVALID,
+                       "'%.20s' is not a Salesforce record id (15 or 18 "
+                       "letters and digits)",
+                       sf_id ? sf_id : "");
+    return 0;
+}
+
+int store_link_find(struct store *s, int64_t workspace_id, const char *sf_id,
+                    struct store_link *out, struct err *err)
+{
+    char id18[SFID_SIZE];
+    int rc;
+
+    store_link_release(out);
+    if ((rc = canonical_id(sf_id, id18, err)) < 0)
+        return rc;
+    return s->ops->link_find(s, workspace_id, id18, out, err);
+}
+
+int store_link_upsert(struct store *s, const struct store_link *link,
+                      struct err *err)
+{
+    static const char *const key_prefixes[SF_OBJECT_COUNT] = {
+        [SF_OBJECT_CONTACT] = "003",
+        [SF_OBJECT_LEAD] = "00Q",
+    };
+    struct store_link canonical = *link;
+    char *base_json;
+    int rc;
+
+    if (link->object < 0 || link->object >= SF_OBJECT_COUNT)
+        return err_set(err, SYNC_EINVALID, "link has no Salesforce object");
+    if ((rc = canonical_id(link->sf_id, canonical.sf_id, err)) < 0)
+        return rc;
+    if (strncmp(canonical.sf_id, key_prefixes[link->object], 3) != 0)
+        return err_set(err, SYNC_EINVALID,
+                       "'%s' is not a %s id: %s ids start with '%s'",
+                       canonical.sf_id, mapping_object_name(link->object),
+                       mapping_object_name(link->object),
+                       key_prefixes[link->object]);
+    if (link->base && !json_is_object(link->base))
+        return err_set(err, SYNC_EINVALID,
+                       "link base of contact %lld is not a JSON object",
+                       (long long)link->contact_id);
+    base_json = link->base ? json_dumps(link->base,
+                                        JSON_COMPACT | JSON_SORT_KEYS)
+                           : xstrdup("{}");
+    if (!base_json)
+        return err_set(err, SYNC_EINVALID,
+                       "link base of contact %lld cannot be encoded",
+                       (long long)link->contact_id);
+    rc = s->ops->link_upsert(s, &canonical, base_json, err);
+    free(base_json);
+    return rc;
+}
+
+int store_link_delete(struct store *s, int64_t workspace_id,
+                      int64_t contact_id, struct err *err)
+{
+    return s->ops->link_delete(s, workspace_id, contact_id, err);
+}
+
+int store_cursor_get(struct store *s, int64_t workspace_id,
+                     enum sf_object object, struct store_cursor *out,
+                     struct err *err)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->cursor_get(s, workspace_id, object, out, err);
+}
+
+int store_cursor_set(struct store *s, int64_t workspace_id,
+                     enum sf_object object, const struct store_cursor *cursor,
+                     struct err *err)
+{
+    struct store_cursor canonical = *cursor;
+    int rc;
+
+    if (cursor->last_id[0] &&
+        (rc = canonical_id(cursor->last_id, canonical.last_id, err)) < 0)
+        return rc;
+    return s->ops->cursor_set(s, workspace_id, object, &canonical, err);
+}
+
+int store_run_begin(struct store *s, int64_t workspace_id, const char *kind,
+                    int object, int64_t *out_id, struct err *err)
+{
+    int rc;
+
+    *out_id = 0;
+    if ((rc = check_name("run kind", kind, err)) < 0)
+        return rc;
+    return s->ops->run_begin(s, workspace_id, kind, object, out_id, err);
+}
+
+int store_run_finish(struct store *s, int64_t workspace_id, int64_t run_id,
+                     const char *status, const struct store_run_counts *counts,
+                     const char *message, struct err *err)
+{
+    static const struct store_run_counts zero;
+    int rc;
+
+    if ((rc = check_name("run status", status, err)) < 0)
+        return rc;
+    return s->ops->run_finish(s, workspace_id, run_id, status,
+                              counts ? counts : &zero, message, err);
+}
+
+int store_run_get(struct store *s, int64_t workspace_id, int64_t run_id,
+                  struct store_run *out, struct err *err)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->run_get(s, workspace_id, run_id, out, err);
+}
+
+int store_run_list(struct store *s, int64_t workspace_id, size_t limit,
+                   struct store_run **out, size_t *out_count,
+                   struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->run_list(s, workspace_id, limit, out, out_count, err);
+}
+
+void store_run_release(struct store_run *run)
+{
+    free(run->kind);
+    free(run->status);
+    free(run->message);
+    memset(run, 0, sizeof(*run));
+}
+
+void store_runs_free(struct store_run *runs, size_t count)
+{
+    if (!runs)
+        return;
+    for (size_t i = 0; i < count; i++)
+        store_run_release(&runs[i]);
+    free(runs);
+}
+
+int store_sync_error_add(struct store *s, const struct store_sync_error *e,
+                         struct err *err)
+{
+    struct store_sync_error canonical = *e;
+    int rc;
+
+    if ((rc = check_name("sync error code", e->code, err)) < 0)
+        return rc;
+    if (e->sf_id[0] && (rc = canonical_id(e->sf_id, canonical.sf_id, err)) < 0)
+        return rc;
+    if (!canonical.message)
+        canonical.message = "";
+    return s->ops->sync_error_add(s, &canonical, err);
+}
+
+int store_sync_error_list(struct store *s, int64_t workspace_id,
+                          int64_t contact_id, size_t limit,
+                          struct store_sync_error **out, size_t *out_count,
+                          struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->sync_error_list(s, workspace_id, contact_id, limit, out,
+                                   out_count, err);
+}
+
+int store_sync_error_clear(struct store *s, int64_t workspace_id,
+                           int64_t contact_id, struct err *err)
+{
+    return s->ops->sync_error_clear(s, workspace_id, contact_id, err);
+}
+
+void store_sync_errors_free(struct store_sync_error *errors, size_t count)
+{
+    if (!errors)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free(errors[i].code);
+        free(errors[i].message);
+    }
+    free(errors);
+}
+
+int store_outbox_pending(struct store *s, int64_t workspace_id, size_t limit,
+                         struct store_outbox_entry **out, size_t *out_count,
+                         struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->outbox_pending(s, workspace_id, limit, out, out_count, err);
+}
+
+int store_outbox_ack(struct store *s, int64_t workspace_id,
+                     int64_t contact_id, int64_t version, struct err *err)
+{
+    return s->ops->outbox_ack(s, workspace_id, contact_id, version, err);
+}
+
+/* Load the key on first use, so that opening a store for reading contacts
+ * never creates a key file. */
+static int ensure_key(struct store *s, struct err *err)
+{
+    int rc;
+
+    if (s->key_loaded)
+        return 0;
+    if ((rc = secret_key_load(&s->key, s->key_path, err)) < 0)
+        return rc;
+    s->key_loaded = true;
+    return 0;
+}
+
+int store_credential_put(struct store *s, int64_t workspace_id,
+                         const char *kind, const char *secret,
+                         struct err *err)
+{
+    unsigned char nonce[SECRET_NONCE_SIZE];
+    unsigned char *cipher = NULL;
+    size_t cipher_len;
+    int rc;
+
+    if ((rc = check_name("credential kind", kind, err)) < 0)
+        return rc;
+    if (!secret)
+        return err_set(err, SYNC_EINVALID, "credential '%s' has no value",
+                       kind);
+    if ((rc = ensure_key(s, err)) < 0)
+        return rc;
+    rc = secret_encrypt(&s->key, secret, strlen(secret), nonce, &cipher,
+                        &cipher_len, err);
+    if (rc == 0)
+        rc = s->ops->credential_put(s, workspace_id, kind, cipher,
+                                    cipher_len, nonce, err);
+    free(cipher);
+    return rc;
+}
+
+int store_credential_get(struct store *s, int64_t workspace_id,
+                         const char *kind, char **out_secret,
+                         struct err *err)
+{
+    unsigned char nonce[SECRET_NONCE_SIZE];
+    unsigned char *cipher = NULL;
+    size_t cipher_len = 0;
+    int rc;
+
+    *out_secret = NULL;
+    if ((rc = check_name("credential kind", kind, err)) < 0)
+        return rc;
+    if ((rc = ensure_key(s, err)) < 0)
+        return rc;
+    rc = s->ops->credential_get(s, workspace_id, kind, &cipher, &cipher_len,
+                                nonce, err);
+    if (rc == 0)
+        rc = secret_decrypt(&s->key, cipher, cipher_len, nonce, out_secret,
+                            NULL, err);
+    free(cipher);
+    return rc;
+}
+
+int store_credential_delete(struct store *s, int64_t workspace_id,
+                            const char *kind, struct err *err)
+{
+    int rc;
+
+    if ((rc = check_name("credential kind", kind, err)) < 0)
+        return rc;
+    return s->ops->credential_delete(s, workspace_id, kind, err);
+}

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The local store: workspaces, settings, contacts, their links to
+ * Salesforce records, sync cursors, the run log, sync errors, the outbox
+ * and encrypted credentials. Callers see one interface; store_open picks the
+ * backend from its target (a SQLite file path today). The store does no
+ * Salesforce I/O and no merging, which belong to the sync layer.
+ *
+ * A handle is used by one thread at a time. Every fallible function returns
+ * 0 or a negative enum sync_rc and fills err (NULL allowed). A database
+ * failure is SYNC_EDB with the backend's message and the operation that
+ * failed. Every read and write is scoped to a workspace id, so one
+ * workspace never sees another's rows.
+ */
+#ifndef SFSYNC_STORE_H
+#define SFSYNC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/sfid.h"
+#include "model/contact.h"
+#include "model/mapping.h"
+#include "model/phone.h"
+
+struct err;
+struct store;
+
+/* The origin of a contact change. Only local changes are queued in the
+ * outbox for the push, so a value pulled from Salesforce is never sent
+ * back. */
+enum store_origin { STORE_ORIGIN_LOCAL, STORE_ORIGIN_SALESFORCE };
+
+/* Largest page store_contact_list returns, and the page size for limit 0. */
+#define STORE_LIST_MAX 1000
+#define STORE_LIST_DEFAULT 100
+
+struct store_workspace {
+    int64_t id;
+    char *name; /* owned */
+    char default_region[PHONE_REGION_SIZE]; /* for phones without '+' */
+    int64_t created_ms;
+};
+
+struct store_setting {
+    char *key;   /* owned */
+    char *value; /* owned */
+};
+
+struct store_contact_query {
+    /* Words to find in the names, company or email (ASCII letters match in
+     * any case), or phone digits to find in either phone; NULL or "" for
+     * every contact. */
+    const char *search;
+    bool include_archived;
+    size_t limit;  /* 0 for STORE_LIST_DEFAULT; at most STORE_LIST_MAX */
+    size_t offset; /* matches to skip, in id order */
+};
+
+struct store_contact_list {
+    struct contact *items; /* owned, count of them, in id order */
+    size_t count;
+    int64_t total; /* matches of the whole query, not only this page */
+};
+
+/* The link of a local contact to its Salesforce record. */
+struct store_link {
+    int64_t contact_id;
+    int64_t workspace_id;
+    enum sf_object object;
+    char sf_id[SFID_SIZE]; /* 18 characters, case-sensitive */
+    /* The mapped values both sides last agreed on, as contact field names
+     * and values (contact_fields_to_json). Owned; never NULL after a get. */
+    json_t *base;
+    int64_t system_modstamp_ms; /* the record's SystemModstamp, or 0 */
+    int64_t last_modified_ms;   /* its LastModifiedDate, or 0 */
+    int64_t updated_ms;         /* when the store last wrote the link */
+};
+
+/* The resume point of one object's pull: the last (SystemModstamp, Id)
+ * applied. Both are zero or empty before the first pull. */
+struct store_cursor {
+    int64_t modstamp_ms;
+    char last_id[SFID_SIZE];
+};
+
+struct store_run_counts {
+    int64_t created;
+    int64_t updated;
+    int64_t unchanged;
+    int64_t skipped;
+    int64_t errors;
+    int64_t api_calls;
+};
+
+struct store_run {
+    int64_t id;
+    int64_t workspace_id;
+    char *kind;   /* owned: "pull", "push", ... */
+    int object;   /* enum sf_object, or -1 for a run over every object */
+    int64_t started_ms;
+    int64_t finished_ms; /* 0 while the run is going */
+    char *status;        /* owned: "running" until store_run_finish */
+    struct store_run_counts counts;
+    char *message; /* owned, or NULL */
+};
+
+struct store_sync_error {
+    int64_t id;
+    int64_t workspace_id;
+    int64_t contact_id; /* 0 when no local contact is involved */
+    int object;         /* enum sf_object, or -1 */
+    char sf_id[SFID_SIZE]; /* "" when no Salesforce record is involved */
+    char *code;    /* owned: Salesforce errorCode or a local code */
+    char *message; /* owned */
+    bool retryable;
+    int64_t created_ms;
+};
+
+enum store_outbox_op {
+    STORE_OUTBOX_CREATE,
+    STORE_OUTBOX_UPDATE,
+    STORE_OUTBOX_ARCHIVE
+};
+
+/* One local change waiting to be pushed. */
+struct store_outbox_entry {
+    int64_t id;
+    int64_t contact_id;
+    int64_t version; /* the contact's version after the change */
+    enum store_outbox_op operation;
+    int64_t created_ms;
+};
+
+/*
+ * Open the store at target: a SQLite file path, optionally written
+ * "sqlite:PATH". The file is created mode 0600 when missing, put in WAL mode
+ * with foreign keys on, and migrated to the current schema, each migration
+ * in its own transaction. *out receives a handle to free with store_close.
+ * Return 0, SYNC_EINVALID for a target of an unknown or unbuilt backend
+ * (postgresql://), SYNC_EIO when the file cannot be created, or SYNC_EDB.
+ */
+int store_open(struct store **out, const char *target, struct err *err);
+
+/* Close the handle, rolling back an open transaction; NULL is allowed. */
+void store_close(struct store *s);
+
+/* Return the backend's name: "sqlite". */
+const char *store_backend_name(const struct store *s);
+
+/*
+ * Start a transaction that groups the following calls, so that a page of
+ * pulled records and its cursor are written together or not at all. Calls
+ * made outside one are atomic each on their own. Return 0, SYNC_EINVALID
+ * when one is already open, or SYNC_EDB.
+ */
+int store_begin(struct store *s, struct err *err);
+
+/* Commit the transaction. Return 0, SYNC_EINVALID when none is open, or
+ * SYNC_EDB, in which case the transaction has been rolled back. */
+int store_commit(struct store *s, struct err *err);
+
+/* Roll the transaction back. Return 0, SYNC_EINVALID when none is open, or
+ * SYNC_EDB. */
+int store_rollback(struct store *s, struct err *err);
+
+/*
+ * Fill out with the workspace called name, creating it with default region
+ * "US" when there is none. Release out with store_workspace_release.
+ * Return 0, SYNC_EINVALID for an empty name, or SYNC_EDB.
+ */
+int store_workspace_get_or_create(struct store *s, const char *name,
+                                  struct store_workspace *out,
+                                  struct err *err);
+
+/* As store_workspace_get_or_create, without creating: SYNC_ENOTFOUND. */
+int store_workspace_get(struct store *s, const char *name,
+                        struct store_workspace *out, struct err *err);
+
+/*
+ * Set the region used to normalise phones written without a country code.
+ * Contacts already stored keep their E.164 forms until they are next
+ * written. Return 0, SYNC_EINVALID for an unsupported region,
+ * SYNC_ENOTFOUND, or SYNC_EDB.
+ */
+int store_workspace_set_region(struct store *s, int64_t workspace_id,
+                               const char *region, struct err *err);
+
+/* Free the contents of w; it may be filled again. */
+void store_workspace_release(struct store_workspace *w);
+
+/* Fill *out_value with a heap copy of the setting's value, which the caller
+ * frees. Return 0, SYNC_ENOTFOUND, or SYNC_EDB. */
+int store_setting_get(struct store *s, int64_t workspace_id, const char *key,
+                      char **out_value, struct err *err);
+
+/* Create or replace a setting. Return 0, SYNC_EINVALID for an empty key or a
+ * NULL value, or SYNC_EDB. */
+int store_setting_set(struct store *s, int64_t workspace_id, const char *key,
+                      const char *value, struct err *err);
+
+/* Remove a setting; removing a missing one is not an error. */
+int store_setting_delete(struct store *s, int64_t workspace_id,
+                         const char *key, struct err *err);
+
+/* Fill *out with the workspace's settings in key order, *out_count of them;
+ * free them with store_settings_free. */
+int store_setting_list(struct store *s, int64_t workspace_id,
+                       struct store_setting **out, size_t *out_count,
+                       struct err *err);
+
+void store_settings_free(struct store_setting *settings, size_t count);
+
+/*
+ * Insert c into the workspace c->workspace_id. The store first runs
+ * contact_prepare with the workspace's region, so c's E.164 forms are
+ * filled, then sets c->id, c->version = 1 and both timestamps. A local
+ * insert also queues an outbox create, in the same transaction. Return 0,
+ * SYNC_EINVALID when validation fails (nothing is written),
+ * SYNC_ENOTFOUND for an unknown workspace, or SYNC_EDB.
+ */
+int store_contact_insert(struct store *s, struct contact *c,
+                         enum store_origin origin, struct err *err);
+
+/*
+ * Write c over the stored contact with the same id and workspace, as
+ * store_contact_insert prepares it. c->version must be the stored version
+ * (the one the caller read), which protects against lost updates. When
+ * nothing differs from the stored row, nothing is written and the version
+ * stays. Otherwise the version goes up by one, c->version and c->updated_ms
+ * follow, and a local change queues an outbox update (archive when c was
+ * archived by it). Return 0, SYNC_EINVALID, SYNC_ENOTFOUND, SYNC_ECONFLICT
+ * when the stored version differs, or SYNC_EDB.
+ */
+int store_contact_update(struct store *s, struct contact *c,
+                         enum store_origin origin, struct err *err);
+
+/*
+ * Fill out (initialised by the caller, old values freed) with the contact.
+ * Return 0, SYNC_ENOTFOUND when it does not exist in that workspace, or
+ * SYNC_EDB.
+ */
+int store_contact_get(struct store *s, int64_t workspace_id, int64_t id,
+                      struct contact *out, struct err *err);
+
+/*
+ * Fill out with one page of the workspace's contacts matching q; release it
+ * with store_contact_list_release. Return 0 or SYNC_EDB.
+ */
+int store_contact_list(struct store *s, int64_t workspace_id,
+                       const struct store_contact_query *q,
+                       struct store_contact_list *out, struct err *err);
+
+void store_contact_list_release(struct store_contact_list *list);
+
+/*
+ * Find the contacts of the workspace that are not archived, have no link,
+ * and have e164 as either phone's E.164 form. Up to max ids go to ids in id
+ * order, and *out_count receives their number. A caller that needs exactly
+ * one match passes max 2. Return 0 or SYNC_EDB.
+ */
+int store_contact_find_unlinked_by_phone(struct store *s,
+                                         int64_t workspace_id,
+                                         const char *e164, int64_t *ids,
+                                         size_t max, size_t *out_count,
+                                         struct err *err);
+
+/* As store_contact_find_unlinked_by_phone, matching the email address in
+ * any ASCII letter case. */
+int store_contact_find_unlinked_by_email(struct store *s,
+                                         int64_t workspace_id,
+                                         const char *email, int64_t *ids,
+                                         size_t max, size_t *out_count,
+                                         struct err *err);
+
+/* Set up an empty link without allocating. */
+void store_link_init(struct store_link *link);
+
+/* Free the base; the link is left as after store_link_init. */
+void store_link_release(struct store_link *link);
+
+/*
+ * Fill out (initialised, old base released) with the link of a contact.
+ * Return 0, SYNC_ENOTFOUND when the contact has none, or SYNC_EDB.
+ */
+int store_link_get(struct store *s, int64_t workspace_id, int64_t contact_id,
+                   struct store_link *out, struct err *err);
+
+/*
+ * Fill out with the link to the Salesforce record sf_id, given in its 15- or
+ * 18-character form. Return 0, SYNC_EINVALID for a malformed id,
+ * SYNC_ENOTFOUND, or SYNC_EDB.
+ */
+int store_link_find(struct store *s, int64_t workspace_id, const char *sf_id,
+                    struct store_link *out, struct err *err);
+
+/*
+ * Create or replace the link of link->contact_id, with its base (NULL for
+ * an empty base) and record stamps; link->updated_ms is ignored. The id is
+ * stored in its 18-character form and must have the object's key prefix
+ * (003 for Contact, 00Q for Lead). Return 0, SYNC_EINVALID for a malformed
+ * id, SYNC_ENOTFOUND when the contact is not in the workspace,
+ * SYNC_ECONFLICT when the record is linked to another contact, or
+ * SYNC_EDB.
+ */
+int store_link_upsert(struct store *s, const struct store_link *link,
+                      struct err *err);
+
+/* Remove a contact's link; removing a missing one is not an error. */
+int store_link_delete(struct store *s, int64_t workspace_id,
+                      int64_t contact_id, struct err *err);
+
+/* Fill out with the cursor of object, zero before the first pull. */
+int store_cursor_get(struct store *s, int64_t workspace_id,
+                     enum sf_object object, struct store_cursor *out,
+                     struct err *err);
+
+/* Store the cursor of object; cursor->last_id may be "" or an id. */
+int store_cursor_set(struct store *s, int64_t workspace_id,
+                     enum sf_object object, const struct store_cursor *cursor,
+                     struct err *err);
+
+/*
+ * Record the start of a run of kind ("pull", "push", ...) over object (-1
+ * for every object) with status "running", and set *out_id. Return 0,
+ * SYNC_EINVALID for an empty kind, or SYNC_EDB.
+ */
+int store_run_begin(struct store *s, int64_t workspace_id, const char *kind,
+                    int object, int64_t *out_id, struct err *err);
+
+/*
+ * Record the end of a run: its status ("ok", "failed", ...), counts (NULL
+ * for zeros) and message (NULL for none). Return 0, SYNC_ENOTFOUND, or
+ * SYNC_EDB.
+ */
+int store_run_finish(struct store *s, int64_t workspace_id, int64_t run_id,
+                     const char *status, const struct store_run_counts *counts,
+                     const char *message, struct err *err);
+
+/* Fill out with a run; release it with store_run_release. */
+int store_run_get(struct store *s, int64_t workspace_id, int64_t run_id,
+                  struct store_run *out, struct err *err);
+
+/* Fill *out with up to limit runs, newest first; free with
+ * store_runs_free. */
+int store_run_list(struct store *s, int64_t workspace_id, size_t limit,
+                   struct store_run **out, size_t *out_count,
+                   struct err *err);
+
+void store_run_release(struct store_run *run);
+void store_runs_free(struct store_run *runs, size_t count);
+
+/* Record a sync error; e->id and e->created_ms are ignored. */
+int store_sync_error_add(struct store *s, const struct store_sync_error *e,
+                         struct err *err);
+
+/*
+ * Fill *out with up to limit sync errors of the workspace, newest first,
+ * only those of contact_id unless it is 0; free with store_sync_errors_free.
+ */
+int store_sync_error_list(struct store *s, int64_t workspace_id,
+                          int64_t contact_id, size_t limit,
+                          struct store_sync_error **out, size_t *out_count,
+                          struct err *err);
+
+/* Remove the sync errors of a contact, once it has synced. */
+int store_sync_error_clear(struct store *s, int64_t workspace_id,
+                           int64_t contact_id, struct err *err);
+
+void store_sync_errors_free(struct store_sync_error *errors, size_t count);
+
+/* Fill *out with up to limit pending outbox entries, oldest first; the
+ * caller frees the array with free(). */
+int store_outbox_pending(struct store *s, int64_t workspace_id, size_t limit,
+                         struct store_outbox_entry **out, size_t *out_count,
+                         struct err *err);
+
+/* Mark a contact's pending entries up to version as sent. */
+int store_outbox_ack(struct store *s, int64_t workspace_id,
+                     int64_t contact_id, int64_t version, struct err *err);
+
+/*
+ * Encrypt secret under the store's key and store it as the workspace's
+ * credential of kind ("refresh_token", ...), replacing any previous one.
+ * The key comes from SFSYNC_SECRET_KEY or the key file <database>.key,
+ * created on first use. Return 0, SYNC_EINVALID for a bad key or key file,
+ * SYNC_EIO, or SYNC_EDB.
+ */
+int store_credential_put(struct store *s, int64_t workspace_id,
+                         const char *kind, const char *secret,
+                         struct err *err);
+
+/*
+ * Decrypt the credential of kind into *out_secret, which the caller frees
+ * with free_secret. Return 0, SYNC_ENOTFOUND, SYNC_EINVALID when the key
+ * changed since it was stored, SYNC_EIO, or SYNC_EDB.
+ */
+int store_credential_get(struct store *s, int64_t workspace_id,
+                         const char *kind, char **out_secret,
+                         struct err *err);
+
+/* Remove a credential; removing a missing one is not an error. */
+int store_credential_delete(struct store *s, int64_t workspace_id,
+                            const char *kind, struct err *err);
+
+/* Return "create", "update" or "archive". */
+const char *store_outbox_op_name(enum store_outbox_op op);
+
+#endif

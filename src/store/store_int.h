@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The contract between store.c and a backend. store.c checks arguments,
+ * prepares contacts, canonicalises Salesforce ids and encrypts credentials.
+ * A backend only reads and writes rows, so a new backend (PostgreSQL) is one
+ * more table of these functions.
+ */
+#ifndef SFSYNC_STORE_INT_H
+#define SFSYNC_STORE_INT_H
+
+#include "store.h"
+
+#include "secret.h"
+
+enum store_match { STORE_MATCH_PHONE, STORE_MATCH_EMAIL };
+
+/* The search that store_contact_list passes down, already turned into a
+ * LIKE pattern and a digit string. */
+struct store__search {
+    const char *like;   /* "%smith%" with % _ \ escaped by '\', or NULL */
+    const char *digits; /* "4155" to find in phone digits, or NULL */
+    bool include_archived;
+    size_t limit;
+    size_t offset;
+};
+
+struct store_ops {
+    const char *name;
+    void (*close)(struct store *s);
+    int (*begin)(struct store *s, struct err *err);
+    int (*commit)(struct store *s, struct err *err);
+    int (*rollback)(struct store *s, struct err *err);
+
+    /* create: insert the workspace when name is missing. */
+    int (*workspace_get)(struct store *s, const char *name, bool create,
+                         struct store_workspace *out, struct err *err);
+    int (*workspace_get_by_id)(struct store *s, int64_t id,
+                               struct store_workspace *out, struct err *err);
+    int (*workspace_set_region)(struct store *s, int64_t id,
+                                const char *region, struct err *err);
+
+    int (*setting_get)(struct store *s, int64_t ws, const char *key,
+                       char **out_value, struct err *err);
+    /* A NULL value deletes the setting. */
+    int (*setting_set)(struct store *s, int64_t ws, const char *key,
+                       const char *value, struct err *err);
+    int (*setting_list)(struct store *s, int64_t ws,
+                        struct store_setting **out, size_t *out_count,
+                        struct err *err);
+
+    /* c is prepared and validated; digits is its search_digits value. */
+    int (*contact_insert)(struct store *s, struct contact *c,
+                          const char *digits, enum store_origin origin,
+                          struct err *err);
+    int (*contact_update)(struct store *s, struct contact *c,
+                          const char *digits, enum store_origin origin,
+                          struct err *err);
+    int (*contact_get)(struct store *s, int64_t ws, int64_t id,
+                       struct contact *out, struct err *err);
+    int (*contact_list)(struct store *s, int64_t ws,
+                        const struct store__search *search,
+                        struct store_contact_list *out, struct err *err);
+    int (*contact_find_unlinked)(struct store *s, int64_t ws,
+                                 enum store_match match, const char *value,
+                                 int64_t *ids, size_t max, size_t *out_count,
+                                 struct err *err);
+
+    int (*link_get)(struct store *s, int64_t ws, int64_t contact_id,
+                    struct store_link *out, struct err *err);
+    /* sf_id is in its 18-character form. */
+    int (*link_find)(struct store *s, int64_t ws, const char *sf_id,
+                     struct store_link *out, struct err *err);
+    /* link->sf_id is canonical; base_json is the encoded base. */
+    int (*link_upsert)(struct store *s, const struct store_link *link,
+                       const char *base_json, struct err *err);
+    int (*link_delete)(struct store *s, int64_t ws, int64_t contact_id,
+                       struct err *err);
+
+    int (*cursor_get)(struct store *s, int64_t ws, enum sf_object object,
+                      struct store_cursor *out, struct err *err);
+    int (*cursor_set)(struct store *s, int64_t ws, enum sf_object object,
+                      const struct store_cursor *cursor, struct err *err);
+
+    int (*run_begin)(struct store *s, int64_t ws, const char *kind,
+                     int object, int64_t *out_id, struct err *err);
+    int (*run_finish)(struct store *s, int64_t ws, int64_t run_id,
+                      const char *status,
+                      const struct store_run_counts *counts,
+                      const char *message, struct err *err);
+    int (*run_get)(struct store *s, int64_t ws, int64_t run_id,
+                   struct store_run *out, struct err *err);
+    int (*run_list)(struct store *s, int64_t ws, size_t limit,
+                    struct store_run **out, size_t *out_count,
+                    struct err *err);
+
+    int (*sync_error_add)(struct store *s, const struct store_sync_error *e,
+                          struct err *err);
+    int (*sync_error_list)(struct store *s, int64_t ws, int64_t contact_id,
+                           size_t limit, struct store_sync_error **out,
+                           size_t *out_count, struct err *err);
+    int (*sync_error_clear)(struct store *s, int64_t ws, int64_t contact_id,
+                            struct err *err);
+
+    int (*outbox_pending)(struct store *s, int64_t ws, size_t limit,
+                          struct store_outbox_entry **out, size_t *out_count,
+                          struct err *err);
+    int (*outbox_ack)(struct store *s, int64_t ws, int64_t contact_id,
+                      int64_t version, struct err *err);
+
+    int (*credential_put)(struct store *s, int64_t ws, const char *kind,
+                          const unsigned char *cipher, size_t cipher_len,
+                          const unsigned char nonce[SECRET_NONCE_SIZE],
+                          struct err *err);
+    /* *out_cipher is heap memory the caller frees. */
+    int (*credential_get)(struct store *s, int64_t ws, const char *kind,
+                          unsigned char **out_cipher, size_t *out_len,
+                          unsigned char nonce[SECRET_NONCE_SIZE],
+                          struct err *err);
+    int (*credential_delete)(struct store *s, int64_t ws, const char *kind,
+                             struct err *err);
+};
+
+/* The part of every handle that store.c reads; a backend's handle starts
+ * with it. */
+struct store {
+    const struct store_ops *ops;
+    char *key_path;          /* owned: the key file, or NULL for none */
+    struct secret_key key;   /* valid when key_loaded */
+    bool key_loaded;
+};
+
+/*
+ * Open a SQLite store at path. *out receives the handle with base.ops set;
+ * the caller fills key_path. Return 0, SYNC_EIO or SYNC_EDB.
+ */
+int store_sqlite__open(struct store **out, const char *path,
+                       struct err *err);
+
+/* Return the name of an outbox operation as the outbox table stores it, and
+ * the reverse (-1 when unknown). */
+int store__outbox_op_parse(const char *name);
+
+#endif

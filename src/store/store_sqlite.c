@@ -1,0 +1,1045 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The SQLite backend: opening and migrating the file, the statement cache,
+ * transactions, and every table but contacts and links, which live in
+ * store_sqlite_contact.c.
+ */
+#include "base/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/datetime.h"
+#include "store_sqlite_int.h"
+
+/* How long a statement waits for another connection's write lock. */
+#define BUSY_TIMEOUT_MS 5000
+
+/* Largest page of runs or sync errors returned by one list call. */
+#define LIST_MAX 1000
+
+static const char *object_column(int object)
+{
+    return object >= 0 && object < SF_OBJECT_COUNT
+               ? mapping_object_name((enum sf_object)object)
+               : NULL;
+}
+
+static int object_from_column(sqlite3_stmt *st, int column)
+{
+    const char *name = (const char *)sqlite3_column_text(st, column);
+
+    return name ? mapping_object_parse(name) : -1;
+}
+
+int store_sqlite__fail(struct store_sqlite *s, const char *op,
+                       struct err *err)
+{
+    return err_set(err, SYNC_EDB, "%s failed: %s", op,
+                   sqlite3_errmsg(s->db));
+}
+
+int store_sqlite__exec(sqlite3 *db, const char *sql, const char *op,
+                       struct err *err)
+{
+    char *message = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &message) == SQLITE_OK)
+        return 0;
+    err_set(err, SYNC_EDB, "%s failed: %s", op,
+            message ? message : sqlite3_errmsg(db));
+    sqlite3_free(message);
+    return SYNC_EDB;
+}
+
+sqlite3_stmt *store_sqlite__stmt(struct store_sqlite *s, const char *sql,
+                                 const char *op, struct err *err)
+{
+    sqlite3_stmt *st = hmap_get(&s->stmts, sql);
+
+    if (st)
+        return st;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        store_sqlite__fail(s, op, err);
+        return NULL;
+    }
+    hmap_put(&s->stmts, sql, st);
+    return st;
+}
+
+int store_sqlite__step(struct store_sqlite *s, sqlite3_stmt *st,
+                       const char *op, struct err *err)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    store_sqlite__fail(s, op, err);
+    store_sqlite__done(st);
+    return SYNC_EDB;
+}
+
+void store_sqlite__done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+void store_sqlite__bind_text(sqlite3_stmt *st, int index, const char *text)
+{
+    int rc = text ? sqlite3_bind_text(st, index, text, -1, SQLITE_TRANSIENT)
+                  : sqlite3_bind_null(st, index);
+
+    if (rc != SQLITE_OK)
+        BUG("binding parameter %d failed: %s", index, sqlite3_errstr(rc));
+}
+
+void store_sqlite__bind_int64(sqlite3_stmt *st, int index, int64_t value)
+{
+    int rc = sqlite3_bind_int64(st, index, value);
+
+    if (rc != SQLITE_OK)
+        BUG("binding parameter %d failed: %s", index, sqlite3_errstr(rc));
+}
+
+void store_sqlite__bind_blob(sqlite3_stmt *st, int index, const void *data,
+                             size_t len)
+{
+    int rc = sqlite3_bind_blob64(st, index, data, len, SQLITE_TRANSIENT);
+
+    if (rc != SQLITE_OK)
+        BUG("binding parameter %d failed: %s", index, sqlite3_errstr(rc));
+}
+
+char *store_sqlite__column_text(sqlite3_stmt *st, int column)
+{
+    return xstrdup((const char *)sqlite3_column_text(st, column));
+}
+
+int store_sqlite__tx_enter(struct store_sqlite *s, bool *owned,
+                           struct err *err)
+{
+    /* IMMEDIATE takes the write lock at once: a deferred transaction that
+     * reads first can fail with SQLITE_BUSY, without waiting, when it later
+     * writes. */
+    *owned = sqlite3_get_autocommit(s->db) != 0;
+    if (*owned)
+        return store_sqlite__exec(s->db, "BEGIN IMMEDIATE",
+                                  "begin transaction", err);
+    return store_sqlite__exec(s->db, "SAVEPOINT store_op", "savepoint", err);
+}
+
+int store_sqlite__tx_leave(struct store_sqlite *s, bool owned, int rc,
+                           struct err *err)
+{
+    if (rc == 0) {
+        rc = store_sqlite__exec(s->db, owned ? "COMMIT" : "RELEASE store_op",
+                                "commit", err);
+        if (rc == 0)
+            return 0;
+    }
+    /* The caller's error stays in err; these only undo the writes. */
+    if (owned)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        sqlite3_exec(s->db, "ROLLBACK TO store_op; RELEASE store_op", NULL,
+                     NULL, NULL);
+    return rc;
+}
+
+static int sqlite_begin(struct store *base, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    int rc;
+
+    if (s->explicit_tx || !sqlite3_get_autocommit(s->db))
+        return err_set(err, SYNC_EINVALID,
+                       "a store transaction is already open; commit or roll "
+                       "it back first");
+    if ((rc = store_sqlite__exec(s->db, "BEGIN IMMEDIATE",
+                                 "begin transaction", err)) < 0)
+        return rc;
+    s->explicit_tx = true;
+    return 0;
+}
+
+static int sqlite_commit(struct store *base, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    int rc;
+
+    if (!s->explicit_tx)
+        return err_set(err, SYNC_EINVALID,
+                       "no store transaction is open to commit");
+    s->explicit_tx = false;
+    rc = store_sqlite__exec(s->db, "COMMIT", "commit transaction", err);
+    if (rc < 0 && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int sqlite_rollback(struct store *base, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+
+    if (!s->explicit_tx)
+        return err_set(err, SYNC_EINVALID,
+                       "no store transaction is open to roll back");
+    s->explicit_tx = false;
+    /* SQLite may already have rolled back after an I/O or full-disk
+     * error; then there is nothing left to undo. */
+    if (sqlite3_get_autocommit(s->db))
+        return 0;
+    return store_sqlite__exec(s->db, "ROLLBACK", "roll back transaction",
+                              err);
+}
+
+static void finalize_all(struct store_sqlite *s)
+{
+    for (size_t i = 0; i < s->stmts.cap; i++)
+        if (s->stmts.slots[i].key)
+            sqlite3_finalize(s->stmts.slots[i].value);
+    hmap_release(&s->stmts);
+}
+
+static void sqlite_close(struct store *base)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+
+    finalize_all(s);
+    if (s->db && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(s->db);
+    store_sqlite__contact_sql_release(s);
+    free(s->path);
+    free(s);
+}
+
+/* Workspaces. */
+
+static const char sql_workspace_by_name[] =
+    "SELECT id, name, default_region, created_ms FROM workspaces "
+    "WHERE name = ?";
+static const char sql_workspace_by_id[] =
+    "SELECT id, name, default_region, created_ms FROM workspaces "
+    "WHERE id = ?";
+static const char sql_workspace_insert[] =
+    "INSERT INTO workspaces (name, default_region, created_ms) "
+    "VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING";
+static const char sql_workspace_set_region[] =
+    "UPDATE workspaces SET default_region = ? WHERE id = ?";
+
+static void read_workspace(sqlite3_stmt *st, struct store_workspace *out)
+{
+    const char *region = (const char *)sqlite3_column_text(st, 2);
+
+    free(out->name);
+    out->id = sqlite3_column_int64(st, 0);
+    out->name = store_sqlite__column_text(st, 1);
+    snprintf(out->default_region, sizeof(out->default_region), "%s",
+             region ? region : PHONE_DEFAULT_REGION);
+    out->created_ms = sqlite3_column_int64(st, 3);
+}
+
+/* Look a workspace up by name (name non-NULL) or id. */
+static int find_workspace(struct store_sqlite *s, const char *name,
+                          int64_t id, struct store_workspace *out,
+                          struct err *err)
+{
+    const char *op = "get workspace";
+    sqlite3_stmt *st;
+    int rc;
+
+    st = store_sqlite__stmt(s, name ? sql_workspace_by_name
+                                    : sql_workspace_by_id,
+                            op, err);
+    if (!st)
+        return SYNC_EDB;
+    if (name)
+        store_sqlite__bind_text(st, 1, name);
+    else
+        store_sqlite__bind_int64(st, 1, id);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        read_workspace(st, out);
+    store_sqlite__done(st);
+    if (rc == 0) {
+        if (name)
+            return err_set(err, SYNC_ENOTFOUND,
+                           "workspace '%s' not found", name);
+        return err_set(err, SYNC_ENOTFOUND, "workspace %lld not found",
+                       (long long)id);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static int insert_workspace(struct store_sqlite *s, const char *name,
+                            struct err *err)
+{
+    const char *op = "create workspace";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_workspace_insert, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_text(st, 1, name);
+    store_sqlite__bind_text(st, 2, PHONE_DEFAULT_REGION);
+    store_sqlite__bind_int64(st, 3, datetime_now_ms());
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int sqlite_workspace_get(struct store *base, const char *name,
+                                bool create, struct store_workspace *out,
+                                struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    int rc;
+
+    rc = find_workspace(s, name, 0, out, err);
+    if (rc != SYNC_ENOTFOUND || !create)
+        return rc;
+    err_clear(err);
+    /* ON CONFLICT DO NOTHING lets two processes create the same name. */
+    if ((rc = insert_workspace(s, name, err)) < 0)
+        return rc;
+    return find_workspace(s, name, 0, out, err);
+}
+
+static int sqlite_workspace_get_by_id(struct store *base, int64_t id,
+                                      struct store_workspace *out,
+                                      struct err *err)
+{
+    return find_workspace(store_sqlite__from(base), NULL, id, out, err);
+}
+
+static int sqlite_workspace_set_region(struct store *base, int64_t id,
+                                       const char *region, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "set workspace region";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_workspace_set_region, op,
+                                          err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_text(st, 1, region);
+    store_sqlite__bind_int64(st, 2, id);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return err_set(err, SYNC_ENOTFOUND, "workspace %lld not found",
+                       (long long)id);
+    return 0;
+}
+
+/* Settings. */
+
+static const char sql_setting_get[] =
+    "SELECT value FROM settings WHERE workspace_id = ? AND key = ?";
+static const char sql_setting_set[] =
+    "INSERT INTO settings (workspace_id, key, value, updated_ms) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id, key) "
+    "DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms";
+static const char sql_setting_delete[] =
+    "DELETE FROM settings WHERE workspace_id = ? AND key = ?";
+static const char sql_setting_list[] =
+    "SELECT key, value FROM settings WHERE workspace_id = ? ORDER BY key";
+
+static int sqlite_setting_get(struct store *base, int64_t ws,
+                              const char *key, char **out_value,
+                              struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "get setting";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_setting_get, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, key);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        *out_value = store_sqlite__column_text(st, 0);
+    store_sqlite__done(st);
+    if (rc == 0)
+        return err_set(err, SYNC_ENOTFOUND, "setting '%s' not found", key);
+    return rc < 0 ? rc : 0;
+}
+
+static int sqlite_setting_set(struct store *base, int64_t ws,
+                              const char *key, const char *value,
+                              struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = value ? "set setting" : "delete setting";
+    sqlite3_stmt *st;
+    int rc;
+
+    st = store_sqlite__stmt(s, value ? sql_setting_set : sql_setting_delete,
+                            op, err);
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, key);
+    if (value) {
+        store_sqlite__bind_text(st, 3, value);
+        store_sqlite__bind_int64(st, 4, datetime_now_ms());
+    }
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int sqlite_setting_list(struct store *base, int64_t ws,
+                               struct store_setting **out, size_t *out_count,
+                               struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "list settings";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_setting_list, op, err);
+    struct store_setting *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
+        items = xgrow(items, &cap, count + 1, sizeof(*items));
+        items[count].key = store_sqlite__column_text(st, 0);
+        items[count].value = store_sqlite__column_text(st, 1);
+        count++;
+    }
+    store_sqlite__done(st);
+    if (rc < 0) {
+        store_settings_free(items, count);
+        return rc;
+    }
+    *out = items;
+    *out_count = count;
+    return 0;
+}
+
+/* Cursors. */
+
+static const char sql_cursor_get[] =
+    "SELECT modstamp_ms, last_id FROM cursors "
+    "WHERE workspace_id = ? AND sf_object = ?";
+static const char sql_cursor_set[] =
+    "INSERT INTO cursors (workspace_id, sf_object, modstamp_ms, last_id, "
+    "updated_ms) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (workspace_id, sf_object) DO UPDATE SET "
+    "modstamp_ms = excluded.modstamp_ms, last_id = excluded.last_id, "
+    "updated_ms = excluded.updated_ms";
+
+static int sqlite_cursor_get(struct store *base, int64_t ws,
+                             enum sf_object object, struct store_cursor *out,
+                             struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "get cursor";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_cursor_get, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, mapping_object_name(object));
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1) {
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+
+        out->modstamp_ms = sqlite3_column_int64(st, 0);
+        snprintf(out->last_id, sizeof(out->last_id), "%s", id ? id : "");
+    }
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int sqlite_cursor_set(struct store *base, int64_t ws,
+                             enum sf_object object,
+                             const struct store_cursor *cursor,
+                             struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "set cursor";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_cursor_set, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, mapping_object_name(object));
+    store_sqlite__bind_int64(st, 3, cursor->modstamp_ms);
+    store_sqlite__bind_text(st, 4, cursor->last_id);
+    store_sqlite__bind_int64(st, 5, datetime_now_ms());
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Runs. */
+
+static const char sql_run_begin[] =
+    "INSERT INTO runs (workspace_id, kind, sf_object, started_ms, status) "
+    "VALUES (?, ?, ?, ?, 'running')";
+static const char sql_run_finish[] =
+    "UPDATE runs SET finished_ms = ?, status = ?, created = ?, updated = ?, "
+    "unchanged = ?, skipped = ?, errors = ?, api_calls = ?, message = ? "
+    "WHERE id = ? AND workspace_id = ?";
+#define RUN_COLUMNS                                                          \
+    "SELECT id, workspace_id, kind, sf_object, started_ms, finished_ms, "   \
+    "status, created, updated, unchanged, skipped, errors, api_calls, "     \
+    "message FROM runs "
+static const char sql_run_get[] =
+    RUN_COLUMNS "WHERE id = ? AND workspace_id = ?";
+static const char sql_run_list[] =
+    RUN_COLUMNS "WHERE workspace_id = ? ORDER BY id DESC LIMIT ?";
+
+static void read_run(sqlite3_stmt *st, struct store_run *out)
+{
+    out->id = sqlite3_column_int64(st, 0);
+    out->workspace_id = sqlite3_column_int64(st, 1);
+    out->kind = store_sqlite__column_text(st, 2);
+    out->object = object_from_column(st, 3);
+    out->started_ms = sqlite3_column_int64(st, 4);
+    out->finished_ms = sqlite3_column_int64(st, 5);
+    out->status = store_sqlite__column_text(st, 6);
+    out->counts.created = sqlite3_column_int64(st, 7);
+    out->counts.updated = sqlite3_column_int64(st, 8);
+    out->counts.unchanged = sqlite3_column_int64(st, 9);
+    out->counts.skipped = sqlite3_column_int64(st, 10);
+    out->counts.errors = sqlite3_column_int64(st, 11);
+    out->counts.api_calls = sqlite3_column_int64(st, 12);
+    out->message = store_sqlite__column_text(st, 13);
+}
+
+static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
+                            int object, int64_t *out_id, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "begin run";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_begin, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, kind);
+    store_sqlite__bind_text(st, 3, object_column(object));
+    store_sqlite__bind_int64(st, 4, datetime_now_ms());
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    *out_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int sqlite_run_finish(struct store *base, int64_t ws, int64_t run_id,
+                             const char *status,
+                             const struct store_run_counts *counts,
+                             const char *message, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "finish run";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_finish, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, datetime_now_ms());
+    store_sqlite__bind_text(st, 2, status);
+    store_sqlite__bind_int64(st, 3, counts->created);
+    store_sqlite__bind_int64(st, 4, counts->updated);
+    store_sqlite__bind_int64(st, 5, counts->unchanged);
+    store_sqlite__bind_int64(st, 6, counts->skipped);
+    store_sqlite__bind_int64(st, 7, counts->errors);
+    store_sqlite__bind_int64(st, 8, counts->api_calls);
+    store_sqlite__bind_text(st, 9, message);
+    store_sqlite__bind_int64(st, 10, run_id);
+    store_sqlite__bind_int64(st, 11, ws);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return err_set(err, SYNC_ENOTFOUND, "run %lld not found",
+                       (long long)run_id);
+    return 0;
+}
+
+static int sqlite_run_get(struct store *base, int64_t ws, int64_t run_id,
+                          struct store_run *out, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "get run";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_get, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, run_id);
+    store_sqlite__bind_int64(st, 2, ws);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        read_run(st, out);
+    store_sqlite__done(st);
+    if (rc == 0)
+        return err_set(err, SYNC_ENOTFOUND, "run %lld not found",
+                       (long long)run_id);
+    return rc < 0 ? rc : 0;
+}
+
+static int64_t list_limit(size_t limit)
+{
+    return limit == 0 || limit > LIST_MAX ? LIST_MAX : (int64_t)limit;
+}
+
+static int sqlite_run_list(struct store *base, int64_t ws, size_t limit,
+                           struct store_run **out, size_t *out_count,
+                           struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "list runs";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_list, op, err);
+    struct store_run *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, list_limit(limit));
+    while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
+        items = xgrow(items, &cap, count + 1, sizeof(*items));
+        read_run(st, &items[count++]);
+    }
+    store_sqlite__done(st);
+    if (rc < 0) {
+        store_runs_free(items, count);
+        return rc;
+    }
+    *out = items;
+    *out_count = count;
+    return 0;
+}
+
+/* Sync errors. */
+
+static const char sql_sync_error_add[] =
+    "INSERT INTO sync_errors (workspace_id, contact_id, sf_object, sf_id, "
+    "code, message, retryable, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+#define SYNC_ERROR_COLUMNS                                                   \
+    "SELECT id, workspace_id, contact_id, sf_object, sf_id, code, message, " \
+    "retryable, created_ms FROM sync_errors "
+static const char sql_sync_error_list[] =
+    SYNC_ERROR_COLUMNS "WHERE workspace_id = ?1 AND (?2 = 0 OR "
+    "contact_id = ?2) ORDER BY id DESC LIMIT ?3";
+static const char sql_sync_error_clear[] =
+    "DELETE FROM sync_errors WHERE workspace_id = ? AND contact_id = ?";
+
+static int sqlite_sync_error_add(struct store *base,
+                                 const struct store_sync_error *e,
+                                 struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "add sync error";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_sync_error_add, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, e->workspace_id);
+    if (e->contact_id > 0)
+        store_sqlite__bind_int64(st, 2, e->contact_id);
+    store_sqlite__bind_text(st, 3, object_column(e->object));
+    store_sqlite__bind_text(st, 4, e->sf_id[0] ? e->sf_id : NULL);
+    store_sqlite__bind_text(st, 5, e->code);
+    store_sqlite__bind_text(st, 6, e->message);
+    store_sqlite__bind_int64(st, 7, e->retryable);
+    store_sqlite__bind_int64(st, 8, datetime_now_ms());
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static void read_sync_error(sqlite3_stmt *st, struct store_sync_error *out)
+{
+    const char *id = (const char *)sqlite3_column_text(st, 4);
+
+    out->id = sqlite3_column_int64(st, 0);
+    out->workspace_id = sqlite3_column_int64(st, 1);
+    out->contact_id = sqlite3_column_int64(st, 2);
+    out->object = object_from_column(st, 3);
+    snprintf(out->sf_id, sizeof(out->sf_id), "%s", id ? id : "");
+    out->code = store_sqlite__column_text(st, 5);
+    out->message = store_sqlite__column_text(st, 6);
+    out->retryable = sqlite3_column_int(st, 7) != 0;
+    out->created_ms = sqlite3_column_int64(st, 8);
+}
+
+static int sqlite_sync_error_list(struct store *base, int64_t ws,
+                                  int64_t contact_id, size_t limit,
+                                  struct store_sync_error **out,
+                                  size_t *out_count, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "list sync errors";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_sync_error_list, op, err);
+    struct store_sync_error *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, contact_id);
+    store_sqlite__bind_int64(st, 3, list_limit(limit));
+    while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
+        items = xgrow(items, &cap, count + 1, sizeof(*items));
+        read_sync_error(st, &items[count++]);
+    }
+    store_sqlite__done(st);
+    if (rc < 0) {
+        store_sync_errors_free(items, count);
+        return rc;
+    }
+    *out = items;
+    *out_count = count;
+    return 0;
+}
+
+static int sqlite_sync_error_clear(struct store *base, int64_t ws,
+                                   int64_t contact_id, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "clear sync errors";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_sync_error_clear, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, contact_id);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Outbox. Entries are written by store_sqlite_contact.c with each local
+ * change. */
+
+static const char sql_outbox_pending[] =
+    "SELECT id, contact_id, version, operation, created_ms FROM outbox "
+    "WHERE workspace_id = ? AND state = 'pending' ORDER BY id LIMIT ?";
+static const char sql_outbox_ack[] =
+    "UPDATE outbox SET state = 'done' WHERE workspace_id = ? AND "
+    "contact_id = ? AND version <= ? AND state = 'pending'";
+
+static int sqlite_outbox_pending(struct store *base, int64_t ws,
+                                 size_t limit,
+                                 struct store_outbox_entry **out,
+                                 size_t *out_count, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "list outbox";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_outbox_pending, op, err);
+    struct store_outbox_entry *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, list_limit(limit));
+    while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
+        const char *name = (const char *)sqlite3_column_text(st, 3);
+        struct store_outbox_entry *e;
+
+        items = xgrow(items, &cap, count + 1, sizeof(*items));
+        e = &items[count++];
+        e->id = sqlite3_column_int64(st, 0);
+        e->contact_id = sqlite3_column_int64(st, 1);
+        e->version = sqlite3_column_int64(st, 2);
+        /* The CHECK constraint admits only names that parse. */
+        e->operation = (enum store_outbox_op)store__outbox_op_parse(
+            name ? name : "");
+        e->created_ms = sqlite3_column_int64(st, 4);
+    }
+    store_sqlite__done(st);
+    if (rc < 0) {
+        free(items);
+        return rc;
+    }
+    *out = items;
+    *out_count = count;
+    return 0;
+}
+
+static int sqlite_outbox_ack(struct store *base, int64_t ws,
+                             int64_t contact_id, int64_t version,
+                             struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "acknowledge outbox";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_outbox_ack, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, contact_id);
+    store_sqlite__bind_int64(st, 3, version);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* Credentials, already encrypted by store.c. */
+
+static const char sql_credential_put[] =
+    "INSERT INTO credentials (workspace_id, kind, ciphertext, nonce, "
+    "updated_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, kind) "
+    "DO UPDATE SET ciphertext = excluded.ciphertext, nonce = excluded.nonce, "
+    "updated_ms = excluded.updated_ms";
+static const char sql_credential_get[] =
+    "SELECT ciphertext, nonce FROM credentials "
+    "WHERE workspace_id = ? AND kind = ?";
+static const char sql_credential_delete[] =
+    "DELETE FROM credentials WHERE workspace_id = ? AND kind = ?";
+
+static int sqlite_credential_put(struct store *base, int64_t ws,
+                                 const char *kind,
+                                 const unsigned char *cipher,
+                                 size_t cipher_len,
+                                 const unsigned char nonce[SECRET_NONCE_SIZE],
+                                 struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "store credential";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_credential_put, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, kind);
+    store_sqlite__bind_blob(st, 3, cipher, cipher_len);
+    store_sqlite__bind_blob(st, 4, nonce, SECRET_NONCE_SIZE);
+    store_sqlite__bind_int64(st, 5, datetime_now_ms());
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int read_credential(sqlite3_stmt *st, const char *kind,
+                           unsigned char **out_cipher, size_t *out_len,
+                           unsigned char nonce[SECRET_NONCE_SIZE],
+                           struct err *err)
+{
+    const void *cipher = sqlite3_column_blob(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+
+    if ((size_t)sqlite3_column_bytes(st, 1) != SECRET_NONCE_SIZE)
+        return err_set(err, SYNC_EINVALID,
+                       "stored credential '%s' has a malformed nonce; store "
+                       "it again",
+                       kind);
+    memcpy(nonce, sqlite3_column_blob(st, 1), SECRET_NONCE_SIZE);
+    *out_cipher = xmalloc(len ? len : 1);
+    if (len)
+        memcpy(*out_cipher, cipher, len);
+    *out_len = len;
+    return 0;
+}
+
+static int sqlite_credential_get(struct store *base, int64_t ws,
+                                 const char *kind, unsigned char **out_cipher,
+                                 size_t *out_len,
+                                 unsigned char nonce[SECRET_NONCE_SIZE],
+                                 struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "get credential";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_credential_get, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, kind);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        rc = read_credential(st, kind, out_cipher, out_len, nonce, err);
+    else if (rc == 0)
+        rc = err_set(err, SYNC_ENOTFOUND, "credential '%s' not found", kind);
+    store_sqlite__done(st);
+    return rc;
+}
+
+static int sqlite_credential_delete(struct store *base, int64_t ws,
+                                    const char *kind, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "delete credential";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_credential_delete, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, kind);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .workspace_get = sqlite_workspace_get,
+    .workspace_get_by_id = sqlite_workspace_get_by_id,
+    .workspace_set_region = sqlite_workspace_set_region,
+    .setting_get = sqlite_setting_get,
+    .setting_set = sqlite_setting_set,
+    .setting_list = sqlite_setting_list,
+    .contact_insert = store_sqlite__contact_insert,
+    .contact_update = store_sqlite__contact_update,
+    .contact_get = store_sqlite__contact_get,
+    .contact_list = store_sqlite__contact_list,
+    .contact_find_unlinked = store_sqlite__contact_find_unlinked,
+    .link_get = store_sqlite__link_get,
+    .link_find = store_sqlite__link_find,
+    .link_upsert = store_sqlite__link_upsert,
+    .link_delete = store_sqlite__link_delete,
+    .cursor_get = sqlite_cursor_get,
+    .cursor_set = sqlite_cursor_set,
+    .run_begin = sqlite_run_begin,
+    .run_finish = sqlite_run_finish,
+    .run_get = sqlite_run_get,
+    .run_list = sqlite_run_list,
+    .sync_error_add = sqlite_sync_error_add,
+    .sync_error_list = sqlite_sync_error_list,
+    .sync_error_clear = sqlite_sync_error_clear,
+    .outbox_pending = sqlite_outbox_pending,
+    .outbox_ack = sqlite_outbox_ack,
+    .credential_put = sqlite_credential_put,
+    .credential_get = sqlite_credential_get,
+    .credential_delete = sqlite_credential_delete,
+};
+
+/*
+ * Create the file with mode 0600 before SQLite opens it, because SQLite
+ * would create it with 0644 under the usual umask. SQLite gives the -wal
+ * and -shm files the database file's mode.
+ */
+static int create_private_file(const char *path, struct err *err)
+{
+    struct stat st;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        return err_set_errno(err, SYNC_EIO, "cannot open database '%s'",
+                             path);
+    if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+        log_warn("store", "database file is readable by group or others",
+                 "path=%s mode=%03o fix='chmod 600'", path,
+                 (unsigned)(st.st_mode & 0777));
+    close(fd);
+    return 0;
+}
+
+/* Read one text value from a PRAGMA that returns it. */
+static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t size,
+                       struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+
+        snprintf(out, size, "%s", text ? text : "");
+        rc = 0;
+    } else {
+        rc = err_set(err, SYNC_EDB, "'%s' failed: %s", sql,
+                     sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int configure(sqlite3 *db, const char *path, struct err *err)
+{
+    char mode[16];
+    int rc;
+
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(db, 1);
+    if ((rc = store_sqlite__exec(db, "PRAGMA foreign_keys = ON",
+                                 "enable foreign keys", err)) < 0)
+        return rc;
+    if ((rc = pragma_text(db, "PRAGMA journal_mode = WAL", mode, sizeof(mode),
+                          err)) < 0)
+        return rc;
+    if (strcmp(mode, "wal") != 0)
+        return err_set(err, SYNC_EDB,
+                       "cannot put database '%s' in WAL mode (journal mode "
+                       "is '%s')",
+                       path, mode);
+    /* FULL syncs the WAL at every commit, so a committed local change
+     * survives a power loss along with its outbox entry. */
+    return store_sqlite__exec(db, "PRAGMA synchronous = FULL",
+                              "set synchronous", err);
+}
+
+int store_sqlite__open(struct store **out, const char *path,
+                       struct err *err)
+{
+    struct store_sqlite *s;
+    int rc;
+
+    *out = NULL;
+    if ((rc = create_private_file(path, err)) < 0)
+        return rc;
+    s = xcalloc(1, sizeof(*s));
+    s->base.ops = &sqlite_ops;
+    s->path = xstrdup(path);
+    hmap_init(&s->stmts, false);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) !=
+        SQLITE_OK) {
+        rc = err_set(err, SYNC_EDB, "open database '%s' failed: %s", path,
+                     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto out;
+    }
+    if ((rc = configure(s->db, path, err)) < 0)
+        goto out;
+    if ((rc = store_sqlite__migrate(s->db, err)) < 0) {
+        err_prefix(err, "database '%s'", path);
+        goto out;
+    }
+    store_sqlite__contact_sql_init(s);
+    *out = &s->base;
+out:
+    if (rc < 0)
+        sqlite_close(&s->base);
+    return rc;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The internals shared by the files of the SQLite backend: the handle, the
+ * statement cache and the error and transaction helpers.
+ */
+#ifndef SFSYNC_STORE_SQLITE_INT_H
+#define SFSYNC_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "base/hmap.h"
+#include "store_int.h"
+
+struct store_sqlite {
+    struct store base;   /* first, so a struct store * converts */
+    sqlite3 *db;
+    char *path;          /* owned */
+    struct hmap stmts;   /* SQL text -> sqlite3_stmt *, prepared once */
+    bool explicit_tx;    /* store_begin opened a transaction */
+    /* Contact statements, generated from the field table at open. */
+    char *sql_contact_insert;
+    char *sql_contact_update;
+    char *sql_contact_get;
+    char *sql_contact_list;
+    char *sql_contact_count;
+};
+
+static inline struct store_sqlite *store_sqlite__from(struct store *s)
+{
+    return (struct store_sqlite *)s;
+}
+
+/*
+ * Return the prepared statement for sql, preparing it on first use. sql is
+ * the cache key and must stay alive as long as the handle (a literal or a
+ * string the handle owns). Return NULL with SYNC_EDB in err naming op.
+ */
+sqlite3_stmt *store_sqlite__stmt(struct store_sqlite *s, const char *sql,
+                                 const char *op, struct err *err);
+
+/*
+ * Step st. Return 1 for a row, 0 when done, or SYNC_EDB with the SQLite
+ * message and op in err, in which case st has been reset.
+ */
+int store_sqlite__step(struct store_sqlite *s, sqlite3_stmt *st,
+                       const char *op, struct err *err);
+
+/* Reset st and clear its bindings for the next use. */
+void store_sqlite__done(sqlite3_stmt *st);
+
+/* Fill err with SYNC_EDB, op and the connection's last SQLite message. */
+int store_sqlite__fail(struct store_sqlite *s, const char *op,
+                       struct err *err);
+
+/* Run statements that return no rows, outside the cache. */
+int store_sqlite__exec(sqlite3 *db, const char *sql, const char *op,
+                       struct err *err);
+
+/*
+ * Make the next writes atomic: BEGIN IMMEDIATE when no transaction is open
+ * (*owned is set), otherwise a savepoint inside the caller's transaction.
+ */
+int store_sqlite__tx_enter(struct store_sqlite *s, bool *owned,
+                           struct err *err);
+
+/*
+ * Commit what tx_enter began when rc is 0, roll it back otherwise. Return
+ * rc, or SYNC_EDB when the commit fails.
+ */
+int store_sqlite__tx_leave(struct store_sqlite *s, bool owned, int rc,
+                           struct err *err);
+
+/* Binding fails only on a wrong index or out of memory. Both are bugs here,
+ * so these abort through BUG() instead of returning. NULL text binds SQL
+ * NULL. */
+void store_sqlite__bind_text(sqlite3_stmt *st, int index, const char *text);
+void store_sqlite__bind_int64(sqlite3_stmt *st, int index, int64_t value);
+void store_sqlite__bind_blob(sqlite3_stmt *st, int index, const void *data,
+                             size_t len);
+
+/* A heap copy of a text column, or NULL for SQL NULL. */
+char *store_sqlite__column_text(sqlite3_stmt *st, int column);
+
+/* Apply every migration the file lacks, each in its own transaction. */
+int store_sqlite__migrate(sqlite3 *db, struct err *err);
+
+/* Build the contact statements of s from the field table. */
+void store_sqlite__contact_sql_init(struct store_sqlite *s);
+void store_sqlite__contact_sql_release(struct store_sqlite *s);
+
+/* Backend operations on contacts and links (store_sqlite_contact.c). */
+int store_sqlite__contact_insert(struct store *s, struct contact *c,
+                                 const char *digits, enum store_origin origin,
+                                 struct err *err);
+int store_sqlite__contact_update(struct store *s, struct contact *c,
+                                 const char *digits, enum store_origin origin,
+                                 struct err *err);
+int store_sqlite__contact_get(struct store *s, int64_t ws, int64_t id,
+                              struct contact *out, struct err *err);
+int store_sqlite__contact_list(struct store *s, int64_t ws,
+                               const struct store__search *search,
+                               struct store_contact_list *out,
+                               struct err *err);
+int store_sqlite__contact_find_unlinked(struct store *s, int64_t ws,
+                                        enum store_match match,
+                                        const char *value, int64_t *ids,
+                                        size_t max, size_t *out_count,
+                                        struct err *err);
+int store_sqlite__link_get(struct store *s, int64_t ws, int64_t contact_id,
+                           struct store_link *out, struct err *err);
+int store_sqlite__link_find(struct store *s, int64_t ws, const char *sf_id,
+                            struct store_link *out, struct err *err);
+int store_sqlite__link_upsert(struct store *s, const struct store_link *link,
+                              const char *base_json, struct err *err);
+int store_sqlite__link_delete(struct store *s, int64_t ws,
+                              int64_t contact_id, struct err *err);
+
+#endif

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The SQLite schema as a list of migrations. A migration, once released, is
+ * never edited: a schema change is a new entry at the end. The table
+ * schema_migrations records which ones a file has.
+ */
+#include "base/common.h"
+
+#include "base/datetime.h"
+#include "store_sqlite_int.h"
+
+/*
+ * Version 1: every table of the first release. Times are milliseconds since
+ * the epoch (UTC). Salesforce ids are 18 characters compared with BINARY
+ * collation, because their first 15 characters are case-sensitive.
+ */
+static const char migration_1[] =
+    "CREATE TABLE workspaces ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  default_region TEXT NOT NULL DEFAULT 'US',"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE settings ("
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  key TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (workspace_id, key)"
+    ");"
+    "CREATE TABLE contacts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  version INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),"
+    "  first_name TEXT,"
+    "  last_name TEXT,"
+    "  company TEXT,"
+    "  title TEXT,"
+    "  email TEXT,"
+    "  phone TEXT,"
+    "  phone_e164 TEXT,"
+    "  phone_valid INTEGER NOT NULL DEFAULT 0,"
+    "  mobile_phone TEXT,"
+    "  mobile_phone_e164 TEXT,"
+    "  mobile_phone_valid INTEGER NOT NULL DEFAULT 0,"
+    "  street TEXT,"
+    "  city TEXT,"
+    "  state TEXT,"
+    "  postal_code TEXT,"
+    "  country TEXT,"
+    "  lead_status TEXT,"
+    "  lead_source TEXT,"
+    "  do_not_call INTEGER NOT NULL DEFAULT 0,"
+    "  email_opt_out INTEGER NOT NULL DEFAULT 0,"
+    "  owner TEXT,"
+    /* The digits of both phones, for search; written by the store. */
+    "  search_digits TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX contacts_by_workspace ON contacts (workspace_id, id);"
+    "CREATE INDEX contacts_by_phone ON contacts (workspace_id, phone_e164);"
+    "CREATE INDEX contacts_by_mobile_phone"
+    "  ON contacts (workspace_id, mobile_phone_e164);"
+    "CREATE INDEX contacts_by_email ON contacts (workspace_id, lower(email));"
+    "CREATE TABLE links ("
+    "  contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  sf_object TEXT NOT NULL CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  sf_id TEXT NOT NULL COLLATE BINARY CHECK (length(sf_id) = 18),"
+    "  base_json TEXT NOT NULL DEFAULT '{}',"
+    "  system_modstamp_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_modified_ms INTEGER NOT NULL DEFAULT 0,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  UNIQUE (workspace_id, sf_id)"
+    ");"
+    "CREATE TABLE credentials ("
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  kind TEXT NOT NULL,"
+    "  ciphertext BLOB NOT NULL,"
+    "  nonce BLOB NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (workspace_id, kind)"
+    ");"
+    "CREATE TABLE cursors ("
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  sf_object TEXT NOT NULL CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  modstamp_ms INTEGER NOT NULL,"
+    "  last_id TEXT NOT NULL COLLATE BINARY,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (workspace_id, sf_object)"
+    ");"
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  kind TEXT NOT NULL,"
+    "  sf_object TEXT CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  started_ms INTEGER NOT NULL,"
+    "  finished_ms INTEGER,"
+    "  status TEXT NOT NULL,"
+    "  created INTEGER NOT NULL DEFAULT 0,"
+    "  updated INTEGER NOT NULL DEFAULT 0,"
+    "  unchanged INTEGER NOT NULL DEFAULT 0,"
+    "  skipped INTEGER NOT NULL DEFAULT 0,"
+    "  errors INTEGER NOT NULL DEFAULT 0,"
+    "  api_calls INTEGER NOT NULL DEFAULT 0,"
+    "  message TEXT"
+    ");"
+    "CREATE INDEX runs_by_workspace ON runs (workspace_id, id);"
+    "CREATE TABLE sync_errors ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  contact_id INTEGER REFERENCES contacts(id),"
+    "  sf_object TEXT CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  sf_id TEXT COLLATE BINARY,"
+    "  code TEXT NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  retryable INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX sync_errors_by_contact"
+    "  ON sync_errors (workspace_id, contact_id);"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+    "  version INTEGER NOT NULL,"
+    "  operation TEXT NOT NULL"
+    "    CHECK (operation IN ('create', 'update', 'archive')),"
+    "  created_ms INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (state IN ('pending', 'done'))"
+    ");"
+    "CREATE INDEX outbox_pending ON outbox (workspace_id, state, id);"
+    "CREATE INDEX outbox_by_contact ON outbox (contact_id, version);";
+
+static const char *const migrations[] = {
+    migration_1,
+};
+
+static const char create_migrations_table[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "  version INTEGER PRIMARY KEY,"
+    "  applied_ms INTEGER NOT NULL"
+    ")";
+
+/* The highest version recorded in the file, or a negative error. */
+static int64_t current_version(sqlite3 *db, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t version = 0;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT coalesce(max(version), 0) "
+                            "FROM schema_migrations",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        version = sqlite3_column_int64(st, 0);
+    else
+        version = err_set(err, SYNC_EDB, "read schema version failed: %s",
+                          sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return version;
+}
+
+static int record_version(sqlite3 *db, int version, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db,
+                            "INSERT INTO schema_migrations (version, "
+                            "applied_ms) VALUES (?, ?)",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, version);
+        sqlite3_bind_int64(st, 2, datetime_now_ms());
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return err_set(err, SYNC_EDB, "record schema version %d failed: %s",
+                       version, sqlite3_errmsg(db));
+    return 0;
+}
+
+/*
+ * Apply migration number version (1-based) unless another process did it
+ * first: the version is read again inside the write transaction, which
+ * BEGIN IMMEDIATE makes exclusive among writers.
+ */
+static int apply_one(sqlite3 *db, int version, struct err *err)
+{
+    int64_t have;
+    int rc;
+
+    if ((rc = store_sqlite__exec(db, "BEGIN IMMEDIATE", "begin migration",
+                                 err)) < 0)
+        return rc;
+    have = current_version(db, err);
+    if (have < 0) {
+        rc = (int)have;
+        goto out;
+    }
+    if (have >= version)
+        goto out;
+    if ((rc = store_sqlite__exec(db, migrations[version - 1], "migration",
+                                 err)) < 0) {
+        err_prefix(err, "schema version %d", version);
+        goto out;
+    }
+    rc = record_version(db, version, err);
+out:
+    if (rc == 0)
+        return store_sqlite__exec(db, "COMMIT", "commit migration", err);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_sqlite__migrate(sqlite3 *db, struct err *err)
+{
+    const int latest = (int)ARRAY_SIZE(migrations);
+    int64_t have;
+    int rc;
+
+    if ((rc = store_sqlite__exec(db, create_migrations_table,
+                                 "create schema_migrations", err)) < 0)
+        return rc;
+    if ((have = current_version(db, err)) < 0)
+        return (int)have;
+    if (have > latest)
+        return err_set(err, SYNC_EDB,
+                       "database schema version %lld is newer than this "
+                       "program's %d; run a newer sfsync",
+                       (long long)have, latest);
+    for (int version = (int)have + 1; version <= latest; version++)
+        if ((rc = apply_one(db, version, err)) < 0)
+            return rc;
+    return 0;
+}

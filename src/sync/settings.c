@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/* Validation and typed access for the admin settings of a workspace. */
+#include "base/common.h"
+
+#include "settings.h"
+
+#include <ctype.h>
+#include <strings.h>
+
+#include "base/buf.h"
+#include "model/phone.h"
+#include "store/store.h"
+
+const struct setting_def settings_defs[] = {
+    {"enabled", "false", "true", "true, false",
+     "whether the integration syncs at all"},
+    {"objects", "contacts,leads", "contacts,leads",
+     "contacts, leads, contacts,leads",
+     "the Salesforce objects that sync"},
+    {"direction", "both", "both", "both, to-salesforce, from-salesforce",
+     "which way changes flow"},
+    {"default_region", PHONE_DEFAULT_REGION, NULL,
+     "a two-letter region code such as US, GB or DE",
+     "the region of phone numbers written without a country code"},
+    {"api_version", "auto", NULL, "auto, or a version from 31.0 to 62.0",
+     "the REST API version; auto uses the newest the org offers"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct setting_def *settings_find(const char *key)
+{
+    for (const struct setting_def *d = settings_defs; d->key; d++)
+        if (strcmp(d->key, key) == 0)
+            return d;
+    return NULL;
+}
+
+static int invalid(const struct setting_def *d, const char *value,
+                   struct err *err)
+{
+    return err_set(err, SYNC_EINVALID,
+                   "invalid value '%s' for setting '%s': use %s", value,
+                   d->key, d->valid);
+}
+
+static int normalize_bool(const char *value, char **out)
+{
+    if (strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
+        strcasecmp(value, "yes") == 0 || strcasecmp(value, "on") == 0)
+        *out = xstrdup("true");
+    else if (strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+             strcasecmp(value, "no") == 0 || strcasecmp(value, "off") == 0)
+        *out = xstrdup("false");
+    else
+        return -1;
+    return 0;
+}
+
+/* Accept "contacts", "leads" or both in either order, with spaces. */
+static int normalize_objects(const char *value, char **out)
+{
+    bool contacts = false, leads = false;
+    char *copy = xstrdup(value), *save = NULL;
+    int rc = 0;
+
+    for (char *w = strtok_r(copy, ", ", &save); w;
+         w = strtok_r(NULL, ", ", &save)) {
+        if (strcasecmp(w, "contacts") == 0)
+            contacts = true;
+        else if (strcasecmp(w, "leads") == 0)
+            leads = true;
+        else
+            rc = -1;
+    }
+    free(copy);
+    if (rc < 0 || (!contacts && !leads))
+        return -1;
+    *out = xstrdup(contacts && leads ? "contacts,leads"
+                   : contacts        ? "contacts"
+                                     : "leads");
+    return 0;
+}
+
+static int normalize_direction(const char *value, char **out)
+{
+    static const char *names[] = {"both", "to-salesforce",
+                                  "from-salesforce"};
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (strcasecmp(value, names[i]) == 0) {
+            *out = xstrdup(names[i]);
+            return 0;
+        }
+    return -1;
+}
+
+static int normalize_region(const char *value, char **out)
+{
+    char code[PHONE_REGION_SIZE];
+
+    if (strlen(value) != 2 || !phone_region_supported(value))
+        return -1;
+    code[0] = (char)toupper((unsigned char)value[0]);
+    code[1] = (char)toupper((unsigned char)value[1]);
+    code[2] = '\0';
+    *out = xstrdup(code);
+    return 0;
+}
+
+static int normalize_version(const char *value, char **out)
+{
+    char *end;
+    long major;
+
+    if (strcasecmp(value, "auto") == 0) {
+        *out = xstrdup("auto");
+        return 0;
+    }
+    if (value[0] == 'v' || value[0] == 'V')
+        value++;
+    major = strtol(value, &end, 10);
+    if (end == value || (*end && strcmp(end, ".0") != 0) || major < 31 ||
+        major > 62)
+        return -1;
+    *out = xasprintf("%ld.0", major);
+    return 0;
+}
+
+int settings_normalize(const char *key, const char *value, char **out,
+                       struct err *err)
+{
+    const struct setting_def *d = settings_find(key);
+    int rc;
+
+    *out = NULL;
+    if (!d) {
+        struct buf names;
+
+        buf_init(&names, 0);
+        for (const struct setting_def *s = settings_defs; s->key; s++)
+            buf_printf(&names, "%s%s", names.len ? ", " : "", s->key);
+        rc = err_set(err, SYNC_EINVALID,
+                     "unknown setting '%s': the settings are %s", key,
+                     names.data);
+        buf_release(&names);
+        return rc;
+    }
+    if (strcmp(key, "enabled") == 0)
+        rc = normalize_bool(value, out);
+    else if (strcmp(key, "objects") == 0)
+        rc = normalize_objects(value, out);
+    else if (strcmp(key, "direction") == 0)
+        rc = normalize_direction(value, out);
+    else if (strcmp(key, "default_region") == 0)
+        rc = normalize_region(value, out);
+    else if (strcmp(key, "api_version") == 0)
+        rc = normalize_version(value, out);
+    else
+        BUG("setting '%s' has no validator", key);
+    return rc < 0 ? invalid(d, value, err) : 0;
+}
+
+int settings_get(struct store *s, int64_t workspace_id, const char *key,
+                 char **out, struct err *err)
+{
+    const struct setting_def *d = settings_find(key);
+    int rc;
+
+    *out = NULL;
+    if (!d)
+        return settings_normalize(key, "", out, err);
+    rc = store_setting_get(s, workspace_id, key, out, err);
+    if (rc == SYNC_ENOTFOUND || (rc == 0 && !*out)) {
+        *out = xstrdup(d->default_value);
+        return 0;
+    }
+    return rc;
+}
+
+int settings_set(struct store *s, int64_t workspace_id, const char *key,
+                 const char *value, struct err *err)
+{
+    char *norm = NULL;
+    int rc;
+
+    if ((rc = settings_normalize(key, value, &norm, err)) < 0)
+        return rc;
+    if (strcmp(key, "default_region") == 0 &&
+        (rc = store_workspace_set_region(s, workspace_id, norm, err)) < 0)
+        goto out;
+    rc = store_setting_set(s, workspace_id, key, norm, err);
+out:
+    free(norm);
+    return rc;
+}
+
+int settings_apply_connect_defaults(struct store *s, int64_t workspace_id,
+                                    struct err *err)
+{
+    for (const struct setting_def *d = settings_defs; d->key; d++) {
+        char *value = NULL;
+        bool set_by_admin;
+        int rc;
+
+        if (!d->connect_value)
+            continue;
+        rc = store_setting_get(s, workspace_id, d->key, &value, err);
+        set_by_admin = rc == 0 && value;
+        free(value);
+        if (set_by_admin)
+            continue;
+        if (rc < 0 && rc != SYNC_ENOTFOUND)
+            return rc;
+        if ((rc = store_setting_set(s, workspace_id, d->key,
+                                    d->connect_value, err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The stored value of key in canonical form, or its default. */
+static char *get_normalized(struct store *s, int64_t workspace_id,
+                            const char *key)
+{
+    char *raw = NULL, *norm = NULL;
+
+    if (settings_get(s, workspace_id, key, &raw, NULL) < 0 ||
+        settings_normalize(key, raw, &norm, NULL) < 0) {
+        free(norm);
+        norm = xstrdup(settings_find(key)->default_value);
+    }
+    free(raw);
+    return norm;
+}
+
+bool settings_enabled(struct store *s, int64_t workspace_id)
+{
+    char *v = get_normalized(s, workspace_id, "enabled");
+    bool on = strcmp(v, "true") == 0;
+
+    free(v);
+    return on;
+}
+
+bool settings_object_enabled(struct store *s, int64_t workspace_id,
+                             enum sf_object object)
+{
+    char *v = get_normalized(s, workspace_id, "objects");
+    bool on = strstr(v, object == SF_OBJECT_LEAD ? "leads" : "contacts");
+
+    free(v);
+    return on;
+}
+
+enum sync_direction settings_direction(struct store *s, int64_t workspace_id)
+{
+    char *v = get_normalized(s, workspace_id, "direction");
+    enum sync_direction d = strcmp(v, "to-salesforce") == 0
+                                ? SYNC_DIRECTION_TO_SALESFORCE
+                            : strcmp(v, "from-salesforce") == 0
+                                ? SYNC_DIRECTION_FROM_SALESFORCE
+                                : SYNC_DIRECTION_BOTH;
+
+    free(v);
+    return d;
+}
