@@ -110,12 +110,46 @@ static int before(struct http_req *req, struct http_resp *resp,
     return admit_api_call(org, call, req, resp);
 }
 
+/* Damage the reply as the body fault switches say, after the handler has
+ * done its work, as a broken proxy or network would. */
+static void damage_body(struct sim_org *org, struct http_req *req,
+                        struct http_resp *resp)
+{
+    struct sim_faults *f = &org->faults;
+
+    if (f->html_rate > 0 && sim_org_random(org) < f->html_rate) {
+        http_resp_text(resp, 200, "text/html",
+                       "<html><body><h1>Down for maintenance</h1></body>"
+                       "</html>\n");
+        log_info("sim", "fault: reply replaced by HTML", "path=%s",
+                 req->path);
+    } else if (f->truncate_rate > 0 && resp->body.len > 1 &&
+               sim_org_random(org) < f->truncate_rate) {
+        resp->body.len /= 2;
+        resp->body.data[resp->body.len] = '\0';
+        log_info("sim", "fault: reply truncated", "path=%s", req->path);
+    } else if (f->corrupt_rate > 0 && resp->body.len > 2 &&
+               sim_org_random(org) < f->corrupt_rate) {
+        char *quote = strchr(resp->body.data + resp->body.len / 2, '"');
+
+        /* Inside a string, where a JSON parser must reject it. */
+        if (quote && quote[1] && quote[1] != '"')
+            quote[1] = (char)0xff;
+        log_info("sim", "fault: reply made invalid UTF-8", "path=%s",
+                 req->path);
+    }
+}
+
 static void after(struct http_req *req, struct http_resp *resp,
                   void *payload)
 {
     struct sim_org *org = payload;
     struct sim_call *call = req->user_data;
     char usage[64];
+
+    if (call && (call->api ||
+                 strcmp(req->path, "/services/oauth2/token") == 0))
+        damage_body(org, req, resp);
 
     if (call && call->api) {
         snprintf(usage, sizeof(usage), "api-usage=%lld/%lld",

@@ -78,6 +78,12 @@ int sim_faults_set(struct sim_org *org, const char *name, const char *value,
     } else if (strcmp(name, "max-page-size") == 0) {
         rc = parse_count(value, &n);
         f->max_page_size = (int)n;
+    } else if (strcmp(name, "html") == 0) {
+        rc = parse_rate(value, &f->html_rate);
+    } else if (strcmp(name, "truncate") == 0) {
+        rc = parse_rate(value, &f->truncate_rate);
+    } else if (strcmp(name, "corrupt") == 0) {
+        rc = parse_rate(value, &f->corrupt_rate);
     } else if (strcmp(name, "api-limit") == 0) {
         rc = parse_count(value, &org->cfg.api_limit);
     } else if (strcmp(name, "api-used") == 0) {
@@ -89,8 +95,8 @@ int sim_faults_set(struct sim_org *org, const char *name, const char *value,
         return err_set(err, SYNC_EINVALID,
                        "unknown fault '%s': use latency, unavailable, lock, "
                        "drop, expire-after, refresh-revoked, late-commit, "
-                       "same-stamp, max-page-size, api-limit, api-used or "
-                       "seed",
+                       "same-stamp, max-page-size, html, truncate, corrupt, "
+                       "api-limit, api-used or seed",
                        name);
     }
     if (rc < 0)
@@ -107,15 +113,17 @@ static json_t *faults_json(const struct sim_org *org)
 {
     const struct sim_faults *f = &org->faults;
 
-    return json_pack("{s:i, s:f, s:f, s:f, s:I, s:b, s:i, s:b, s:i, s:I,"
-                     " s:I}",
+    return json_pack("{s:i, s:f, s:f, s:f, s:I, s:b, s:i, s:b, s:i, s:f,"
+                     " s:f, s:f, s:I, s:I}",
                      "latency", f->latency_ms, "unavailable",
                      f->unavailable_rate, "lock", f->lock_rate, "drop",
                      f->drop_rate, "expire-after",
                      (json_int_t)f->expire_after_calls, "refresh-revoked",
                      f->refresh_revoked, "late-commit",
                      f->late_commit_seconds, "same-stamp", f->same_stamp,
-                     "max-page-size", f->max_page_size, "api-limit",
+                     "max-page-size", f->max_page_size, "html", f->html_rate,
+                     "truncate", f->truncate_rate, "corrupt",
+                     f->corrupt_rate, "api-limit",
                      (json_int_t)org->cfg.api_limit, "api-used",
                      (json_int_t)org->api_used);
 }
@@ -402,8 +410,86 @@ out:
     return 0;
 }
 
+/* Text of a JSON scalar as sfsim stores it, or NULL for null. */
+static char *raw_text(json_t *v)
+{
+    if (json_is_string(v))
+        return xstrdup(json_string_value(v));
+    if (json_is_boolean(v))
+        return xstrdup(json_is_true(v) ? "true" : "false");
+    if (json_is_integer(v))
+        return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (json_is_real(v))
+        return xasprintf("%.17g", json_real_value(v));
+    return NULL;
+}
+
+/*
+ * Set stored values of a record directly, with no validation, no stamps
+ * and no faults: data that the API would reject today but that an org may
+ * hold (values written by Apex or before a field changed), or a
+ * SystemModstamp moved into the past as a late commit leaves it.
+ */
+static int patch_record(struct http_req *req, struct http_resp *resp,
+                        void *payload)
+{
+    struct sim_org *org = payload;
+    struct sim_record *rec = sim_record_find(org, req->params[0]);
+    json_t *body = parse_body(req, resp), *v;
+    const char *key;
+
+    if (!body)
+        return 0;
+    if (!rec) {
+        reply_sim_error(resp, 404, "no record has that id");
+        goto out;
+    }
+    json_object_foreach(body, key, v)
+    {
+        if (!sim_object_field(rec->obj, key) ||
+            (!json_is_null(v) && !json_is_string(v) && !json_is_number(v) &&
+             !json_is_boolean(v))) {
+            char msg[200];
+
+            snprintf(msg, sizeof(msg),
+                     "'%s' is not a field of %s or its value is not a "
+                     "scalar",
+                     key, rec->obj->name);
+            reply_sim_error(resp, 400, msg);
+            goto out;
+        }
+    }
+    json_object_foreach(body, key, v)
+    {
+        struct sim_field *f = sim_object_field(rec->obj, key);
+        char *text = raw_text(v);
+
+        if (f->type == SIM_T_DATETIME && text) {
+            int64_t ms;
+            char norm[DATETIME_LEN];
+
+            if (datetime_parse(text, &ms, NULL) == 0) {
+                datetime_format_sf(ms, norm);
+                free(text);
+                text = xstrdup(norm);
+                if ((int)f->index == rec->obj->f_system_modstamp)
+                    rec->modstamp_ms = ms;
+            }
+        }
+        sim_record_set(rec, f->index, text);
+        free(text);
+    }
+    sim_state_save_record(org, rec);
+    log_info("sim", "record values set directly", "id=%s", rec->id);
+    http_resp_json(resp, 200, sim_record_json(rec, "60.0", NULL, 0));
+out:
+    json_decref(body);
+    return 0;
+}
+
 void sim_control_routes(struct http_router *r, struct sim_org *org)
 {
+    http_router_add(r, "PATCH", "/sim/records/{id}", patch_record, org);
     http_router_add(r, "GET", "/sim/faults", get_faults, org);
     http_router_add(r, "PUT", "/sim/faults", put_faults, org);
     http_router_add(r, "PATCH", "/sim/faults", put_faults, org);

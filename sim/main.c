@@ -65,7 +65,8 @@ static void usage(FILE *out)
         "                            lock=RATE, drop=RATE, "
         "expire-after=CALLS, refresh-revoked=1,\n"
         "                            late-commit=SECONDS, same-stamp=1, "
-        "max-page-size=N\n"
+        "max-page-size=N, html=RATE,\n"
+        "                            truncate=RATE, corrupt=RATE\n"
         "  --max-body BYTES          reject larger request bodies with 413 "
         "(default 8388608)\n"
         "  --upsert-update-status N  status of an upsert that updates, "
@@ -349,6 +350,7 @@ static void build_router(struct http_router *r, struct sim_org *org)
     sim_rest_routes(r, org);
     sim_composite_routes(r, org);
     sim_control_routes(r, org);
+    sim_view_routes(r, org);
 }
 
 static int serve(struct sim_org *org, const char *host, int port)

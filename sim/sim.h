@@ -145,6 +145,12 @@ struct sim_faults {
     int64_t frozen_stamp_ms; /* the stamp shared while same_stamp is on */
     int max_page_size;       /* query pages hold at most this many
                                 records; 0 for off */
+    double html_rate;        /* share of replies replaced by an HTML
+                                page with status 200, as a captive proxy
+                                or maintenance page sends */
+    double truncate_rate;    /* share of JSON replies cut in half */
+    double corrupt_rate;     /* share of JSON replies with one byte made
+                                invalid UTF-8 */
     uint64_t rng;            /* state of the fault random generator */
 };
 
@@ -456,5 +462,6 @@ void sim_query_routes(struct http_router *r, struct sim_org *org);
 void sim_rest_routes(struct http_router *r, struct sim_org *org);
 void sim_composite_routes(struct http_router *r, struct sim_org *org);
 void sim_control_routes(struct http_router *r, struct sim_org *org);
+void sim_view_routes(struct http_router *r, struct sim_org *org);
 
 #endif

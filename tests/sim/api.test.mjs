@@ -224,3 +224,54 @@ test('server binds loopback only by default', async () => {
     s.on('error', reject);
   });
 });
+
+test('body faults damage replies', async () => {
+  const put = (f) => fetch(`${sim.url}/sim/faults`, { method: 'PUT', body: JSON.stringify(f) });
+  await put({ html: 1 });
+  let r = await api(sim.url, token, 'GET', `${V}/limits`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  await put({ html: 0, truncate: 1 });
+  const cut = await fetch(`${sim.url}${V}/limits`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await cut.text();
+  await put({ truncate: 0 });
+  assert.match(cut.headers.get('content-type'), /^application\/json/);
+  assert.throws(() => JSON.parse(text));
+  await put({ corrupt: 1 });
+  const res = await fetch(`${sim.url}${V}/limits`, { headers: { authorization: `Bearer ${token}` } });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  await put({ corrupt: 0 });
+  assert.ok(bytes.includes(0xff), 'a byte was made invalid UTF-8');
+  assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  r = await api(sim.url, token, 'GET', `${V}/limits`);
+  assert.equal(r.status, 200);
+  assert.equal(typeof r.body.DailyApiRequests.Max, 'number');
+});
+
+test('raw record patch bypasses validation', async () => {
+  const c = await api(sim.url, token, 'POST', `${V}/sobjects/Contact`, { LastName: 'Raw' });
+  const long = 'x'.repeat(300);
+  let res = await fetch(`${sim.url}/sim/records/${c.body.id}`, {
+    method: 'PATCH', body: JSON.stringify({ Title: long, SystemModstamp: '2020-01-02T03:04:05Z' }),
+  });
+  assert.equal(res.status, 200);
+  const got = await api(sim.url, token, 'GET', `${V}/sobjects/Contact/${c.body.id}?fields=Title,SystemModstamp`);
+  assert.equal(got.body.Title, long);
+  assert.equal(got.body.SystemModstamp, '2020-01-02T03:04:05.000+0000');
+  res = await fetch(`${sim.url}/sim/records/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ Nope__c: 1 }) });
+  assert.equal(res.status, 400);
+  res = await fetch(`${sim.url}/sim/records/003Hn0000009999AAA`, { method: 'PATCH', body: '{}' });
+  assert.equal(res.status, 404);
+});
+
+test('lightning record page shows the record', async () => {
+  const c = await api(sim.url, token, 'POST', `${V}/sobjects/Contact`,
+    { FirstName: 'Grace', LastName: 'Hopper <Navy>' });
+  let res = await fetch(`${sim.url}/lightning/r/Contact/${c.body.id}/view`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/html/);
+  const html = await res.text();
+  assert.match(html, /<h1>Grace Hopper &lt;Navy&gt;<\/h1>/);
+  res = await fetch(`${sim.url}/lightning/r/Lead/${c.body.id}/view`);
+  assert.equal(res.status, 404);
+});

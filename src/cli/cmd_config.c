@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/* sfsync config get|set|list: the workspace's admin settings. */
+#include "base/common.h"
+
+#include "cli.h"
+#include "sync/settings.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: sfsync config list [--json]\n"
+          "       sfsync config get KEY\n"
+          "       sfsync config set KEY VALUE\n\n"
+          "Settings:\n",
+          out);
+    for (const struct setting_def *d = settings_defs; d->key; d++)
+        fprintf(out, "  %-15s %s (%s; default %s)\n", d->key, d->help,
+                d->valid, d->default_value);
+}
+
+static int config_list(struct cli *cli, bool json)
+{
+    json_t *obj = json_object();
+    struct err err;
+
+    for (const struct setting_def *d = settings_defs; d->key; d++) {
+        char *value = NULL;
+
+        if (settings_get(cli->store, cli->ws.id, d->key, &value, &err) < 0) {
+            json_decref(obj);
+            return cli_fail_err(&err);
+        }
+        if (json)
+            json_object_set_new(obj, d->key, json_string(value));
+        else
+            printf("%s=%s\n", d->key, value);
+        free(value);
+    }
+    if (json)
+        cli_print_json(obj);
+    else
+        json_decref(obj);
+    return 0;
+}
+
+int cmd_config(struct cli *cli, int argc, char **argv)
+{
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    struct err err;
+    char *value = NULL;
+
+    if (!verb || cli_is_help(verb)) {
+        usage(verb ? stdout : stderr);
+        return verb ? 0 : 2;
+    }
+    if (strcmp(verb, "list") == 0) {
+        bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
+
+        if (argc > 3 || (argc == 3 && !json))
+            return cli_fail("usage: sfsync config list [--json]");
+        return cli_open(cli, false) || config_list(cli, json);
+    }
+    if (strcmp(verb, "get") == 0) {
+        if (argc != 3)
+            return cli_fail("usage: sfsync config get KEY");
+        if (!settings_find(argv[2]))
+            return settings_normalize(argv[2], "", &value, &err),
+                   cli_fail_err(&err);
+        if (cli_open(cli, false))
+            return 1;
+        if (settings_get(cli->store, cli->ws.id, argv[2], &value, &err) < 0)
+            return cli_fail_err(&err);
+        puts(value);
+        free(value);
+        return 0;
+    }
+    if (strcmp(verb, "set") == 0) {
+        if (argc != 4)
+            return cli_fail("usage: sfsync config set KEY VALUE");
+        if (settings_normalize(argv[2], argv[3], &value, &err) < 0)
+            return cli_fail_err(&err);
+        if (cli_open(cli, false) ||
+            settings_set(cli->store, cli->ws.id, argv[2], value, &err) < 0) {
+            free(value);
+            return cli->store ? cli_fail_err(&err) : 1;
+        }
+        printf("%s=%s\n", argv[2], value);
+        free(value);
+        return 0;
+    }
+    return cli_fail("unknown config command '%s': use get, set or list",
+                    verb);
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/* sfsync's entry point: global options, then one subcommand. */
+#include "base/common.h"
+
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct command {
+    const char *name;
+    int (*run)(struct cli *cli, int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"init", cmd_init, "create the database and the workspace"},
+    {"connect", cmd_connect, "connect the workspace to a Salesforce org"},
+    {"disconnect", cmd_disconnect, "forget the Salesforce connection"},
+    {"status", cmd_status, "show the integration and its connection"},
+    {"config", cmd_config, "get, set or list the settings"},
+    {"pull", cmd_pull, "pull Salesforce Contacts or Leads now"},
+    {"contacts", cmd_contacts, "list or show local contacts"},
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: sfsync [--db PATH] [--workspace NAME] [--log-level LEVEL]"
+          " COMMAND [ARGS]\n"
+          "Keep a contact center's contacts in step with Salesforce.\n\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nGlobal options:\n"
+          "  --db PATH          the database file (default $SFSYNC_DB, or "
+          "sfsync.db here)\n"
+          "  --workspace NAME   the workspace (default 'default')\n"
+          "  --log-level LEVEL  debug, info, warn, error or off "
+          "(default warn)\n"
+          "\nRun 'sfsync COMMAND --help' for a command's options.\n",
+          out);
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("sfsync: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cli_fail_err(const struct err *err)
+{
+    return cli_fail("%s", err->msg);
+}
+
+void cli_print_json(json_t *value)
+{
+    json_dumpf(value, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    fputc('\n', stdout);
+    json_decref(value);
+}
+
+bool cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int cli_open(struct cli *cli, bool create)
+{
+    struct stat st;
+    struct err err;
+    int rc;
+
+    if (!create && stat(cli->db_path, &st) < 0)
+        return cli_fail("no database at '%s': run 'sfsync init' first, or "
+                        "give --db PATH",
+                        cli->db_path);
+    if (store_open(&cli->store, cli->db_path, &err) < 0)
+        return cli_fail_err(&err);
+    if (create)
+        rc = store_workspace_get_or_create(cli->store, cli->workspace_name,
+                                           &cli->ws, &err);
+    else
+        rc = store_workspace_get(cli->store, cli->workspace_name, &cli->ws,
+                                 &err);
+    if (rc == SYNC_ENOTFOUND)
+        return cli_fail("no workspace '%s' in '%s': run 'sfsync "
+                        "--workspace %s init' to create it",
+                        cli->workspace_name, cli->db_path,
+                        cli->workspace_name);
+    if (rc < 0)
+        return cli_fail_err(&err);
+    return 0;
+}
+
+void cli_close(struct cli *cli)
+{
+    if (cli->ws.name)
+        store_workspace_release(&cli->ws);
+    store_close(cli->store);
+    cli->store = NULL;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"workspace", required_argument, NULL, 'w'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct cli cli;
+    int c, level, rc;
+
+    memset(&cli, 0, sizeof(cli));
+    cli.db_path = getenv("SFSYNC_DB");
+    if (!cli.db_path || !*cli.db_path)
+        cli.db_path = CLI_DEFAULT_DB;
+    cli.workspace_name = CLI_DEFAULT_WORKSPACE;
+    log_set_level(LOG_WARN);
+    /* '+' stops at the command name, which parses its own options. */
+    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            cli.db_path = optarg;
+            break;
+        case 'w':
+            cli.workspace_name = optarg;
+            break;
+        case 'l':
+            level = log_level_parse(optarg);
+            if (level < 0)
+                return cli_fail("invalid --log-level '%s': use debug, info,"
+                                " warn, error or off",
+                                optarg);
+            log_set_level((enum log_level)level);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        int first = optind;
+
+        if (strcmp(argv[first], commands[i].name) != 0)
+            continue;
+        optind = 0; /* restart getopt for the command's own options */
+        rc = commands[i].run(&cli, argc - first, argv + first);
+        cli_close(&cli);
+        return rc;
+    }
+    return cli_fail("unknown command '%s': run 'sfsync --help' for the "
+                    "list",
+                    argv[optind]);
+}
