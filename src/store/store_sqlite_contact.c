@@ -29,9 +29,14 @@
 static const char sql_outbox_add[] =
     "INSERT INTO outbox (workspace_id, contact_id, version, operation, "
     "created_ms) VALUES (?, ?, ?, ?, ?)";
+/* Two indexed lookups joined by UNION: with "phone OR mobile" and ORDER BY
+ * id, SQLite 3.40 walks every contact of the workspace in id order. */
 static const char sql_unlinked_by_phone[] =
     "SELECT id FROM contacts c WHERE workspace_id = ?1 AND archived = 0 AND "
-    "(phone_e164 = ?2 OR mobile_phone_e164 = ?2) AND NOT EXISTS "
+    "phone_e164 = ?2 AND NOT EXISTS "
+    "(SELECT 1 FROM links l WHERE l.contact_id = c.id) "
+    "UNION SELECT id FROM contacts c WHERE workspace_id = ?1 AND "
+    "archived = 0 AND mobile_phone_e164 = ?2 AND NOT EXISTS "
     "(SELECT 1 FROM links l WHERE l.contact_id = c.id) ORDER BY id LIMIT ?3";
 static const char sql_unlinked_by_email[] =
     "SELECT id FROM contacts c WHERE workspace_id = ?1 AND archived = 0 AND "
