@@ -159,8 +159,12 @@ int cmd_connect(struct cli *cli, int argc, char **argv)
     if (cli_open(cli, true))
         goto out;
     if (connection_connect(cli->store, cli->ws.id, &p, &err) < 0) {
-        cli_fail("cannot connect to Salesforce at '%s': %s", p.login_url,
-                 err.msg);
+        /* A refused or timed-out connection carries no advice of its own. */
+        cli_fail("cannot connect to Salesforce at '%s': %s%s", p.login_url,
+                 err.msg,
+                 err.code == SYNC_ETRANSIENT
+                     ? "; check --login-url and that the server is reachable"
+                     : "");
         goto out;
     }
     connection_status_get(cli->store, cli->ws.id, &st, NULL);

@@ -222,8 +222,9 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
     if (store_contact_get(cli->store, cli->ws.id, id, &ct, &err) < 0) {
         contact_release(&ct);
         return err.code == SYNC_ENOTFOUND
-                   ? cli_fail("no contact %lld in workspace '%s'", id,
-                              cli->ws.name)
+                   ? cli_fail("no contact %lld in workspace '%s': run "
+                              "'sfsync contacts list' to see the ids",
+                              id, cli->ws.name)
                    : cli_fail_err(&err);
     }
     obj = contact_json(cli, &ct, inst);

@@ -40,6 +40,43 @@ static void show_progress(long long done, long long total, void *payload)
     p->shown = true;
 }
 
+/*
+ * The message of a failed pull, heap-allocated. A failure after the run
+ * started came from Salesforce or the store, so the message adds what to
+ * do next: reconnect after a rejected login, or else run the pull again.
+ */
+static char *failure_text(const struct err *err, const char *what,
+                          bool started)
+{
+    if (!started)
+        return xstrdup(err->msg);
+    if (err->code == SYNC_EAUTH)
+        return xasprintf("%s; run 'sfsync connect' again", err->msg);
+    return xasprintf("%s; run 'sfsync pull %s' again later, the records "
+                     "stored so far are kept",
+                     err->msg, what);
+}
+
+/* Print the reasons of the records this pull skipped, the newest sync
+ * errors of the workspace, at most ten of them. */
+static void print_skipped(struct cli *cli, int64_t count)
+{
+    struct store_sync_error *errors = NULL;
+    size_t n = 0;
+
+    if (store_sync_error_list(cli->store, cli->ws.id, 0,
+                              count < 10 ? (size_t)count : 10, &errors, &n,
+                              NULL) < 0)
+        return;
+    printf("skipped records:\n");
+    for (size_t i = 0; i < n; i++)
+        printf("  %s %s: %s\n", errors[i].sf_id, errors[i].code,
+               errors[i].message);
+    if ((int64_t)n < count)
+        printf("  ... and %" PRId64 " more\n", count - (int64_t)n);
+    store_sync_errors_free(errors, n);
+}
+
 static void usage(FILE *out)
 {
     fputs("usage: sfsync pull contacts|leads [--json] [--batch-size N]\n"
@@ -66,8 +103,8 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
     struct progress prog = {datetime_now_ms(), false};
     struct connection conn;
     bool json = false;
+    char *end, *failure = NULL;
     struct err err;
-    char *end;
     int c, rc;
 
     memset(&opts, 0, sizeof(opts));
@@ -108,10 +145,16 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
     }
     if (cli_open(cli, false))
         return 1;
-    if (connection_open(&conn, cli->store, cli->ws.id, &err) < 0)
-        return cli_fail_err(&err);
-    rc = pull_run(&conn, &opts, &res, &err);
-    connection_close(&conn);
+    /* A connection that cannot be opened fails the pull like any other
+     * error, so that --json still prints a summary. */
+    memset(&res, 0, sizeof(res));
+    rc = connection_open(&conn, cli->store, cli->ws.id, &err);
+    if (rc == 0) {
+        rc = pull_run(&conn, &opts, &res, &err);
+        connection_close(&conn);
+    }
+    if (rc < 0)
+        failure = failure_text(&err, argv[optind], res.run_id != 0);
     if (prog.shown)
         fputc('\n', stderr);
     if (json) {
@@ -125,7 +168,7 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
             (json_int_t)res.counts.skipped, "errors",
             (json_int_t)res.counts.errors, "api_calls",
             (json_int_t)res.counts.api_calls, "resumed", res.resumed,
-            "error", rc < 0 ? err.msg : NULL));
+            "error", failure));
     } else if (rc == 0) {
         printf("pulled %lld %s%s: %" PRId64 " created, %" PRId64
                " updated, %" PRId64 " unchanged, %" PRId64
@@ -136,10 +179,13 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
                res.counts.updated, res.counts.unchanged, res.counts.errors,
                res.counts.api_calls);
         if (res.counts.errors)
-            printf("see the skipped records' reasons in the log above\n");
+            print_skipped(cli, res.counts.errors);
     }
-    if (rc < 0)
-        return json ? 1 : cli_fail("pull of %s failed: %s", argv[optind],
-                                   err.msg);
+    if (rc < 0) {
+        if (!json)
+            cli_fail("pull of %s failed: %s", argv[optind], failure);
+        free(failure);
+        return 1;
+    }
     return res.counts.errors ? 1 : 0;
 }

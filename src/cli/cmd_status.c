@@ -105,8 +105,12 @@ static void print_text(struct cli *cli, const struct connection_status *st,
         puts("connection:     not connected; run 'sfsync connect --help'");
         return;
     }
+    /* Verification marks the connection for reconnecting only when
+     * Salesforce rejects it, so any other problem leaves it usable. */
     printf("connection:     %s\n",
-           st->needs_reconnect || problem ? "NEEDS RECONNECTING" : "healthy");
+           st->needs_reconnect ? "NEEDS RECONNECTING"
+           : problem           ? "NOT VERIFIED"
+                               : "healthy");
     printf("org:            %s\n", st->org_id ? st->org_id : "");
     printf("user:           %s (%s)\n", st->username ? st->username : "",
            st->user_id ? st->user_id : "");
@@ -119,9 +123,14 @@ static void print_text(struct cli *cli, const struct connection_status *st,
                problem ? problem
                : st->reconnect_reason ? st->reconnect_reason
                                       : "authentication was rejected");
-        puts("fix:            run 'sfsync connect' again with the same "
-             "options; contacts,\n                links and settings are "
-             "kept");
+        if (st->needs_reconnect)
+            puts("fix:            run 'sfsync connect' again with the same "
+                 "options; contacts,\n                links and settings "
+                 "are kept");
+        else
+            puts("fix:            Salesforce did not reject the connection, "
+                 "so it is kept; run\n                'sfsync status' again "
+                 "once Salesforce can be reached");
     }
 }
 
@@ -149,8 +158,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
     if (cli_open(cli, false))
         return 1;
     connection_status_get(cli->store, cli->ws.id, &st, NULL);
-    if (st.connected && !st.needs_reconnect && !offline &&
-        !verify_now(cli, &problem)) {
+    if (st.connected && !st.needs_reconnect && !offline) {
+        /* Verifying stores new times or the reconnect flag either way, so
+         * read the status again to show them. */
+        verify_now(cli, &problem);
         connection_status_release(&st);
         connection_status_get(cli->store, cli->ws.id, &st, NULL);
     }

@@ -52,10 +52,20 @@ static char *trimmed_url(const char *url)
     return xstrndup(url, len);
 }
 
+/* An http(s) URL with a host: "http://" alone, or "http:///x", has none. */
 static bool url_is_http(const char *url)
 {
-    return url && (strncasecmp(url, "https://", 8) == 0 ||
-                   strncasecmp(url, "http://", 7) == 0);
+    size_t skip;
+
+    if (!url)
+        return false;
+    if (strncasecmp(url, "https://", 8) == 0)
+        skip = 8;
+    else if (strncasecmp(url, "http://", 7) == 0)
+        skip = 7;
+    else
+        return false;
+    return url[skip] && url[skip] != '/' && url[skip] != ':';
 }
 
 static bool url_is_https(const char *url)

@@ -697,7 +697,10 @@ int sf_http_parse_json(const struct sf_http_response *resp, const char *method,
                        "expected JSON",
                        label, resp->status);
     doc = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
-    if (!doc && strstr(jerr.text, "near end of file"))
+    /* jansson 2.14 says "premature end of input" when the text stops
+     * inside a value and "... near end of file" at a token. */
+    if (!doc && (strstr(jerr.text, "near end of file") ||
+                 strstr(jerr.text, "premature end of input")))
         return err_set(err, SYNC_EINVALID,
                        "response to %s is truncated JSON (http %ld): %s at "
                        "byte %d of %zu",

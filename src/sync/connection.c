@@ -251,9 +251,10 @@ static int needs_reconnect_error(struct store *s, int64_t ws,
                                  struct err *err)
 {
     char *reason = get_key(s, ws, KEY("reconnect_reason"));
+    /* The fix comes before the reason, which may fill the message. */
     int rc = err_set(err, SYNC_EAUTH,
-                     "the Salesforce connection needs reconnecting (%s): run "
-                     "'sfsync connect' again",
+                     "the Salesforce connection needs reconnecting: run "
+                     "'sfsync connect' again (last error: %s)",
                      reason ? reason : "authentication was rejected");
 
     free(reason);

@@ -102,7 +102,8 @@ static char *build_query(struct pull_state *ps, const struct store_cursor *from,
     sf_soql_select(&q, list, n);
     sf_soql_from(&q, mapping_object_name(ps->opts->object));
     if (ps->opts->object == SF_OBJECT_LEAD)
-        /* A converted Lead lives on as its Contact. */
+        /* A converted Lead lives on as its Contact, which the Contact
+         * pull links to the Lead's local contact. */
         sf_soql_where_bool(&q, "IsConverted", "=", false);
     if (from) {
         /* Keyset paging: strictly after (stamp, id) in sort order. */
@@ -211,7 +212,29 @@ static int save_link(struct pull_state *ps, int64_t contact_id,
     return rc;
 }
 
-/* Apply a record to the contact it is linked to. */
+/* The fields whose Salesforce value differs from the link's base, the
+ * values both sides last agreed on. A field missing from the base counts
+ * as changed. */
+static uint32_t changed_in_salesforce(const struct pull_state *ps,
+                                      const struct store_link *old,
+                                      const struct contact *in)
+{
+    struct contact base;
+    uint32_t in_base = 0, changed;
+
+    contact_init(&base);
+    if (contact_fields_from_json(&base, old->base, &in_base, NULL) < 0)
+        in_base = 0;
+    changed = (contact_diff(&base, in) | ~in_base) & ps->from_sf;
+    contact_release(&base);
+    return changed;
+}
+
+/*
+ * Apply a record to the contact it is linked to. Only fields that changed
+ * in Salesforce since the base are taken, so a local value that Salesforce
+ * never had (kept when a record was matched) survives a later pull.
+ */
 static int apply_linked(struct pull_state *ps, const struct store_link *old,
                         const struct contact *in, const json_t *rec,
                         struct err *err)
@@ -225,7 +248,7 @@ static int apply_linked(struct pull_state *ps, const struct store_link *old,
     if ((rc = store_contact_get(ps->store, ps->ws, old->contact_id, &cur,
                                 err)) < 0)
         goto out;
-    diff = contact_diff(&cur, in) & ps->from_sf;
+    diff = contact_diff(&cur, in) & changed_in_salesforce(ps, old, in);
     if (diff) {
         contact_copy_fields(&cur, in, diff);
         if ((rc = store_contact_update(ps->store, &cur,
@@ -391,6 +414,123 @@ static int finish_complete(struct pull_state *ps, struct err *err)
     return rc;
 }
 
+/* Whether a Lead pull has stored anything, so that a Lead may be linked. */
+static bool leads_pulled(struct pull_state *ps)
+{
+    struct store_cursor cur;
+    char *resume = NULL;
+    bool pulled;
+
+    pulled = store_cursor_get(ps->store, ps->ws, SF_OBJECT_LEAD, &cur,
+                              NULL) == 0 &&
+             cur.modstamp_ms > 0;
+    if (!pulled)
+        pulled = store_setting_get(ps->store, ps->ws,
+                                   resume_key(SF_OBJECT_LEAD), &resume,
+                                   NULL) == 0 &&
+                 resume;
+    free(resume);
+    return pulled;
+}
+
+/* Move the link of a pulled Lead that Salesforce converted to the Contact
+ * it became, unless another local contact is linked to that Contact. */
+static int follow_conversion(struct pull_state *ps, const json_t *rec,
+                             struct err *err)
+{
+    const char *lead_id = json_string_value(json_object_get(rec, "Id"));
+    const char *contact_id =
+        json_string_value(json_object_get(rec, "ConvertedContactId"));
+    struct store_link lead, other, moved;
+    int rc;
+
+    store_link_init(&lead);
+    store_link_init(&other);
+    store_link_init(&moved);
+    if (!lead_id || !contact_id)
+        return 0;
+    rc = store_link_find(ps->store, ps->ws, lead_id, &lead, err);
+    if (rc < 0)
+        goto out;
+    rc = store_link_find(ps->store, ps->ws, contact_id, &other, err);
+    if (rc == 0) {
+        log_warn("sync", "converted Lead left linked: its Contact is linked "
+                 "to another local contact",
+                 "lead=%s contact=%s local=%" PRId64 " other=%" PRId64,
+                 lead_id, contact_id, lead.contact_id, other.contact_id);
+        goto out;
+    }
+    if (rc != SYNC_ENOTFOUND)
+        goto out;
+    moved.contact_id = lead.contact_id;
+    moved.workspace_id = ps->ws;
+    moved.object = SF_OBJECT_CONTACT;
+    snprintf(moved.sf_id, sizeof(moved.sf_id), "%s", contact_id);
+    /* The Lead's base keeps the agreed values, so the Contact pull takes
+     * only what changed in Salesforce since. */
+    moved.base = json_incref(lead.base);
+    if ((rc = store_link_upsert(ps->store, &moved, err)) == 0)
+        log_info("sync", "converted Lead followed to its Contact",
+                 "lead=%s contact=%s local=%" PRId64, lead_id, contact_id,
+                 lead.contact_id);
+out:
+    store_link_release(&lead);
+    store_link_release(&other);
+    store_link_release(&moved);
+    return rc == SYNC_ENOTFOUND ? 0 : rc;
+}
+
+static int on_conversion_page(const struct sf_query_page *page,
+                              void *payload, struct err *err)
+{
+    struct pull_state *ps = payload;
+    size_t i;
+    json_t *rec;
+    int rc;
+
+    if ((rc = store_begin(ps->store, err)) < 0)
+        return rc;
+    json_array_foreach(page->records, i, rec)
+    {
+        if ((rc = follow_conversion(ps, rec, err)) < 0) {
+            store_rollback(ps->store, NULL);
+            return rc;
+        }
+    }
+    return store_commit(ps->store, err);
+}
+
+/*
+ * Before a Contact pull, relink local contacts of converted Leads to their
+ * Contacts, so that the pull updates them instead of creating duplicates.
+ * NOTE: this reads every converted Lead of the org on each Contact pull.
+ */
+static int follow_conversions(struct pull_state *ps, struct err *err)
+{
+    static const char *const fields[] = {"Id", "ConvertedContactId"};
+    struct sf_query_options qopts = {false, ps->opts->batch_size};
+    struct sf_soql q;
+    char *soql;
+    int rc;
+
+    if (ps->opts->object != SF_OBJECT_CONTACT || !leads_pulled(ps))
+        return 0;
+    sf_soql_init(&q);
+    sf_soql_select(&q, fields, ARRAY_SIZE(fields));
+    sf_soql_from(&q, "Lead");
+    sf_soql_where_bool(&q, "IsConverted", "=", true);
+    sf_soql_where_null(&q, "ConvertedContactId", false);
+    sf_soql_order_by(&q, "Id", SF_SOQL_ASC);
+    soql = sf_soql_finish(&q, err);
+    sf_soql_release(&q);
+    if (!soql)
+        return err ? err->code : SYNC_EINVALID;
+    rc = sf_query_run(ps->conn->client, soql, &qopts, on_conversion_page, ps,
+                      err);
+    free(soql);
+    return rc;
+}
+
 static int run_query(struct pull_state *ps, struct err *err)
 {
     struct sf_query_options qopts = {false, ps->opts->batch_size};
@@ -407,6 +547,8 @@ static int run_query(struct pull_state *ps, struct err *err)
                  mapping_object_name(ps->opts->object), from.last_id);
     }
     free(resume);
+    if ((rc = follow_conversions(ps, err)) < 0)
+        return rc;
     soql = build_query(ps, ps->out->resumed ? &from : NULL, err);
     if (!soql)
         return err ? err->code : SYNC_EINVALID;
