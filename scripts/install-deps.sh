@@ -16,6 +16,7 @@ packages=(
   libsodium-dev                      # secret encryption and Argon2id
   libpq-dev                          # PostgreSQL client
   libphonenumber-dev                 # phone numbers to E.164
+  libcsv-dev                         # RFC 4180 CSV (contact imports)
   curl                               # the demo's example calls
 )
 
