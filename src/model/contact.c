@@ -8,6 +8,8 @@
 
 #include "contact.h"
 
+#include "country.h"
+
 #include <strings.h>
 
 #include "base/datetime.h"
@@ -197,11 +199,17 @@ int contact_parse_value(struct contact *c, enum contact_field f,
 int contact_normalize_phones(struct contact *c, const char *region,
                              struct err *err)
 {
+    char own[PHONE_REGION_SIZE];
+
     if (!phone_region_supported(region ? region : PHONE_DEFAULT_REGION))
         return err_set(err, SYNC_EINVALID,
                        "unknown phone region '%s'; use an ISO 3166 two-letter "
                        "code such as 'US' or 'GB'",
                        region ? region : "");
+    /* A number written without a country code belongs to the contact's own
+     * country when the country field names one. */
+    if (country_region(c->values[CONTACT_COUNTRY].text, own) == 0)
+        region = own;
     for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
         struct contact_value *v = &c->values[f];
         struct phone_number number;

@@ -129,9 +129,10 @@ int contact_parse_value(struct contact *c, enum contact_field f,
 const char *contact_text(const struct contact *c, enum contact_field f);
 
 /*
- * Derive the E.164 form and validity of every phone field from its text,
- * with region (an ISO 3166 code, NULL for "US") for numbers written without
- * a country code. A number that does not parse keeps its text and gets no
+ * Derive the E.164 form and validity of every phone field from its text.
+ * A number written without a country code is read in the contact's country
+ * when the country field names a known one (country_region), else in region
+ * (an ISO 3166 code, NULL for "US"). A number that does not parse keeps its text and gets no
  * E.164 form: that is not an error. Return 0, or SYNC_EINVALID when region
  * is not supported.
  */
