@@ -8,6 +8,7 @@
  */
 #include "base/common.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <strings.h>
 #include <unistd.h>
@@ -15,6 +16,11 @@
 #include "sim.h"
 
 #define DATA_PREFIX "/services/data/v"
+
+/* Salesforce rejects a request URI longer than this with 414. sfsim limits
+ * the header fields to the same size and replies 431 beyond it. */
+#define MAX_URI_BYTES 16384
+#define MAX_HEADER_BYTES 16384
 
 /* Parse "/services/data/vNN.0..." into version ("60.0"); 0 or -1. */
 static int parse_version(const char *path, char out[8], const char **rest)
@@ -83,6 +89,66 @@ static int admit_api_call(struct sim_org *org, struct sim_call *call,
     return 0;
 }
 
+/* Reply 414 or 431 to a request whose URI or header fields are too
+ * large. Return 1 when it has been replied to. */
+static int reject_oversized(struct http_req *req, struct http_resp *resp)
+{
+    if (req->uri_len > MAX_URI_BYTES) {
+        sim_reply_error(resp, 414, "URI_TOO_LONG",
+                        "The request URI is %zu bytes long, more than the "
+                        "%d bytes allowed",
+                        req->uri_len, MAX_URI_BYTES);
+        log_info("sim", "request URI too long", "bytes=%zu", req->uri_len);
+        return 1;
+    }
+    if (req->headers_len > MAX_HEADER_BYTES) {
+        sim_reply_error(resp, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                        "The request header fields are %zu bytes long, more "
+                        "than the %d bytes allowed",
+                        req->headers_len, MAX_HEADER_BYTES);
+        log_info("sim", "request header fields too large", "bytes=%zu",
+                 req->headers_len);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Reply to a request whose path segment or query argument decodes to text
+ * that is not valid UTF-8 or contains a NUL byte, values that the HTTP
+ * layer keeps from the handlers. Return 1 when it has been replied to.
+ * NOTE: the codes for a bad "ids" or other argument are sfsim's choice;
+ * Salesforce's reply to such bytes is not recorded.
+ */
+static int reject_malformed(struct http_req *req, struct http_resp *resp)
+{
+    const char *arg = req->malformed_arg;
+    static const char why[] = "is not valid UTF-8 or contains a NUL character";
+
+    if (req->malformed & HTTP_MALFORMED_PATH) {
+        sim_reply_error(resp, 404, "NOT_FOUND",
+                        "The requested resource does not exist");
+        return 1;
+    }
+    if (!(req->malformed & HTTP_MALFORMED_QUERY))
+        return 0;
+    if (strcmp(arg, "q") == 0)
+        sim_reply_error(resp, 400, "MALFORMED_QUERY", "The query %s", why);
+    else if (strcmp(arg, "fields") == 0)
+        sim_reply_error(resp, 400, "INVALID_FIELD",
+                        "The fields argument %s", why);
+    else if (strcmp(arg, "ids") == 0)
+        sim_reply_error(resp, 400, "MALFORMED_ID", "The ids argument %s",
+                        why);
+    else if (*arg)
+        sim_reply_error(resp, 400, "INVALID_PARAMETER_VALUE",
+                        "The value of the query argument '%s' %s", arg, why);
+    else
+        sim_reply_error(resp, 400, "INVALID_PARAMETER_VALUE",
+                        "The name of a query argument %s", why);
+    return 1;
+}
+
 static int before(struct http_req *req, struct http_resp *resp,
                   void *payload)
 {
@@ -99,15 +165,69 @@ static int before(struct http_req *req, struct http_resp *resp,
         usleep((useconds_t)latency * 1000);
     pthread_mutex_lock(&org->lock);
     call->locked = true;
+    if (reject_oversized(req, resp))
+        return 1;
     if (!api)
-        return 0;
+        return reject_malformed(req, resp);
     if (parse_version(req->path, call->version, &rest) < 0) {
         sim_reply_error(resp, 404, "NOT_FOUND",
                         "The requested resource does not exist");
         return 1;
     }
     call->api = true;
-    return admit_api_call(org, call, req, resp);
+    if (admit_api_call(org, call, req, resp))
+        return 1;
+    return reject_malformed(req, resp);
+}
+
+/* Skip the JSON string whose opening quote is at body[i]; return the
+ * offset after its closing quote. Set *plain to its first byte that is
+ * printable ASCII outside an escape, or leave it untouched. */
+static size_t skip_string(const char *body, size_t len, size_t i,
+                          size_t *plain)
+{
+    for (i++; i < len && body[i] != '"'; i++) {
+        unsigned char c = (unsigned char)body[i];
+
+        if (c == '\\') {
+            i += body[i + 1] == 'u' ? 5 : 1;
+            continue;
+        }
+        if (*plain == SIZE_MAX && c >= 0x20 && c < 0x7F)
+            *plain = i;
+    }
+    return i + 1;
+}
+
+/*
+ * The offset of a byte strictly inside a JSON string value of body (not a
+ * key) that can be replaced without changing the JSON syntax: printable
+ * ASCII outside an escape. The first such value that starts in the second
+ * half of body is preferred, else the last one before. SIZE_MAX when body
+ * has none.
+ */
+static size_t corruptible_byte(const char *body, size_t len)
+{
+    size_t best = SIZE_MAX, i = 0;
+
+    while (i < len) {
+        size_t start = i, plain = SIZE_MAX, next;
+
+        if (body[i] != '"') {
+            i++;
+            continue;
+        }
+        i = skip_string(body, len, i, &plain);
+        next = i;
+        while (next < len && isspace((unsigned char)body[next]))
+            next++;
+        if (plain == SIZE_MAX || (next < len && body[next] == ':'))
+            continue;
+        best = plain;
+        if (start >= len / 2)
+            break;
+    }
+    return best;
 }
 
 /* Damage the reply as the body fault switches say, after the handler has
@@ -130,13 +250,15 @@ static void damage_body(struct sim_org *org, struct http_req *req,
         log_info("sim", "fault: reply truncated", "path=%s", req->path);
     } else if (f->corrupt_rate > 0 && resp->body.len > 2 &&
                sim_org_random(org) < f->corrupt_rate) {
-        char *quote = strchr(resp->body.data + resp->body.len / 2, '"');
+        size_t at = corruptible_byte(resp->body.data, resp->body.len);
 
-        /* Inside a string, where a JSON parser must reject it. */
-        if (quote && quote[1] && quote[1] != '"')
-            quote[1] = (char)0xff;
-        log_info("sim", "fault: reply made invalid UTF-8", "path=%s",
-                 req->path);
+        /* Inside a string value, so the JSON syntax stays intact and only
+         * UTF-8 decoding must fail. */
+        if (at != SIZE_MAX) {
+            resp->body.data[at] = (char)0xff;
+            log_info("sim", "fault: reply made invalid UTF-8", "path=%s",
+                     req->path);
+        }
     }
 }
 
@@ -207,9 +329,10 @@ static int get_resources(struct http_req *req, struct http_resp *resp,
 {
     struct sim_call *call = req->user_data;
     struct sim_org *org = payload;
+    /* Only the resources that sfsim serves, so that a client that
+     * discovers resources here does not call one that answers 404. */
     static const char *names[] = {"sobjects", "query", "queryAll",
-                                  "composite", "limits", "jobs/query",
-                                  "search", "recent"};
+                                  "composite", "limits", "jobs/query"};
     json_t *r = json_object();
     char *identity;
 
@@ -217,6 +340,7 @@ static int get_resources(struct http_req *req, struct http_resp *resp,
         char *url = xasprintf("/services/data/v%s/%s", call->version,
                               names[i]);
 
+        /* Bulk API 2.0 query jobs are listed as "jobs". */
         json_object_set_new(r, strcmp(names[i], "jobs/query") == 0
                                    ? "jobs"
                                    : names[i],
@@ -318,6 +442,15 @@ void sim_api_routes(struct http_router *r, struct sim_org *org)
                     org);
     http_router_add(r, "GET", "/services/data/{version}/limits/recordCount",
                     get_record_count, org);
+}
+
+bool sim_host_is_loopback(const char *host)
+{
+    struct in_addr addr;
+
+    if (!host || inet_pton(AF_INET, host, &addr) != 1)
+        return false;
+    return (ntohl(addr.s_addr) >> 24) == 127;
 }
 
 void sim_api_server_opts(struct sim_org *org, struct http_server_opts *opts)

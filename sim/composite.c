@@ -4,8 +4,9 @@
  * sObject Collections (/composite/sobjects): create, update, upsert and
  * delete of up to 200 records in one call, with allOrNone rollback, and
  * retrieval of up to 2000 records by id. The record rules themselves are in
- * record.c; the /composite, /composite/batch and /composite/tree resources
- * are not here.
+ * record.c. Of the other composite resources only the list at /composite
+ * is served: /composite requests, /composite/batch and /composite/tree are
+ * not.
  */
 #include "base/common.h"
 
@@ -79,7 +80,8 @@ static void reply_too_many(struct http_resp *resp, int max)
                     max);
 }
 
-/* Split "a,b" into a JSON array of its non-empty items. */
+/* Split "a,b" into a JSON array of its non-empty items. An item that is
+ * not valid UTF-8 is kept, repaired, so that every item gets a result. */
 static json_t *split_list(const char *csv)
 {
     json_t *arr = json_array();
@@ -87,8 +89,14 @@ static json_t *split_list(const char *csv)
     while (*csv) {
         size_t len = strcspn(csv, ",");
 
-        if (len)
-            json_array_append_new(arr, json_stringn(csv, len));
+        if (len) {
+            char *item = xstrndup(csv, len);
+            char *repaired = sim_utf8_repair(item);
+
+            json_array_append_new(arr, json_string(repaired));
+            free(repaired);
+            free(item);
+        }
         csv += len;
         if (*csv == ',')
             csv++;
@@ -108,6 +116,31 @@ static const char *find_key(json_t *record, const char *field)
             return key;
     }
     return NULL;
+}
+
+/* Read the allOrNone flag of a body: absent or null is false, and anything
+ * but a boolean is rejected with 400 as Salesforce's parser rejects it. */
+static int read_all_or_none(json_t *v, bool *out, struct http_resp *resp)
+{
+    const char *token = json_is_string(v)    ? "VALUE_STRING"
+                        : json_is_integer(v) ? "VALUE_NUMBER_INT"
+                        : json_is_real(v)    ? "VALUE_NUMBER_FLOAT"
+                        : json_is_array(v)   ? "START_ARRAY"
+                                             : "START_OBJECT";
+    char *text;
+
+    *out = json_is_true(v);
+    if (!v || json_is_null(v) || json_is_boolean(v))
+        return 0;
+    text = json_is_string(v) ? xstrdup(json_string_value(v))
+           : json_is_number(v) ? json_dumps(v, JSON_ENCODE_ANY)
+                               : xstrdup(json_is_array(v) ? "[" : "{");
+    sim_reply_error(resp, 400, "JSON_PARSER_ERROR",
+                    "Cannot deserialize instance of boolean from %s value "
+                    "%s or request may be missing a required field",
+                    token, text);
+    free(text);
+    return -1;
 }
 
 /*
@@ -147,7 +180,9 @@ static json_t *read_records(struct http_req *req, struct http_resp *resp,
             return NULL;
         }
     }
-    b->all_or_none = json_is_true(json_object_get(*body, "allOrNone"));
+    if (read_all_or_none(json_object_get(*body, "allOrNone"),
+                         &b->all_or_none, resp) < 0)
+        return NULL;
     b->n = json_array_size(records);
     b->items = xcalloc(b->n + 1, sizeof(*b->items));
     return records;
@@ -235,11 +270,14 @@ static void prepare_update(struct batch *b, json_t *records)
     }
 }
 
-/* The text of an external id value, or NULL when it is not a scalar. */
+/* The text of an external id value, or NULL for null, "" and values
+ * that are not scalars. */
 static char *key_text(json_t *v)
 {
     if (json_is_string(v) && json_string_length(v) > 0)
         return xstrdup(json_string_value(v));
+    if (json_is_boolean(v))
+        return xstrdup(json_is_true(v) ? "true" : "false");
     if (json_is_integer(v))
         return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
     if (json_is_real(v))
@@ -252,17 +290,33 @@ static void match_upsert(struct batch *b, struct item *it, json_t *record)
 {
     const struct sim_field *f = b->key_field;
     const char *key = find_key(record, f->name);
+    json_t *v = key ? json_object_get(record, key) : NULL;
     struct sim_record *found[2];
     size_t n;
 
-    it->key = key ? key_text(json_object_get(record, key)) : NULL;
+    it->key = key_text(v);
     if (!it->key && (int)f->index == it->obj->f_id) {
         it->insert = true;
         return;
     }
-    if (!it->key) {
+    if (!key) {
         sim_errors_add(&it->errs, "MISSING_ARGUMENT", f->name,
                        "%s not specified", f->name);
+        it->failed = true;
+        return;
+    }
+    if (json_is_object(v) || json_is_array(v)) {
+        /* Validation rejects the value with Salesforce's parser error. */
+        it->insert = true;
+        return;
+    }
+    if (!it->key) {
+        /* NOTE: Salesforce's reply to a null or empty external id in a
+         * collection upsert is not recorded; sfsim fails the record. */
+        sim_errors_add(&it->errs, "MISSING_ARGUMENT", f->name,
+                       "%s is null or empty; give the value to match "
+                       "records on",
+                       f->name);
         it->failed = true;
         return;
     }
@@ -290,7 +344,7 @@ static void reject_repeated_keys(struct batch *b)
 
         for (size_t j = 0; it->key && j < b->n; j++) {
             if (j == i || !b->items[j].key ||
-                strcasecmp(it->key, b->items[j].key) != 0)
+                sim_utf8_casecmp(it->key, b->items[j].key) != 0)
                 continue;
             it->errs.count = 0;
             sim_errors_add(&it->errs, "DUPLICATE_EXTERNAL_ID",
@@ -415,7 +469,11 @@ static void write_item(struct batch *b, struct item *it, unsigned flags)
     const struct sim_user *user = b->call->user;
     int rc;
 
-    if (b->op == OP_DELETE)
+    /* A record that an earlier delete of this request took with it (a
+     * Contact of a deleted Account) counts as deleted. */
+    if (b->op == OP_DELETE && it->rec->deleted_ms)
+        rc = 0;
+    else if (b->op == OP_DELETE)
         rc = sim_record_delete(org, it->rec, user, &it->errs);
     else if (creates(b, it))
         rc = sim_record_create(org, it->obj, it->fields, user, flags,
@@ -519,6 +577,12 @@ static int delete_collection(struct http_req *req, struct http_resp *resp,
     if (json_array_size(ids) > COLLECTION_MAX) {
         json_decref(ids);
         reply_too_many(resp, COLLECTION_MAX);
+        return 0;
+    }
+    if (all && strcasecmp(all, "true") != 0 && strcasecmp(all, "false") != 0) {
+        json_decref(ids);
+        sim_reply_error(resp, 400, "INVALID_PARAMETER_VALUE",
+                        "allOrNone must be true or false, not '%s'", all);
         return 0;
     }
     b->all_or_none = all && strcasecmp(all, "true") == 0;
@@ -683,10 +747,29 @@ static int retrieve_resource(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
+/* GET /composite: the composite resources that sfsim serves. Salesforce
+ * also lists batch, tree and graph, which sfsim does not serve. */
+static int composite_resource(struct http_req *req, struct http_resp *resp,
+                              void *payload)
+{
+    struct sim_call *call = req->user_data;
+    char *url;
+
+    (void)payload;
+    if (!is_method(req, "GET") && !is_method(req, "HEAD"))
+        return reply_bad_method(req, resp, "HEAD,GET");
+    url = xasprintf("/services/data/v%s/composite/sobjects", call->version);
+    http_resp_json(resp, 200, json_pack("{s:s}", "sobjects", url));
+    free(url);
+    return 0;
+}
+
 void sim_composite_routes(struct http_router *r, struct sim_org *org)
 {
     /* The resources check the method themselves so that a wrong one gets
      * Salesforce's 405 with the allowed list. */
+    http_router_add(r, NULL, "/services/data/{version}/composite",
+                    composite_resource, org);
     http_router_add(r, NULL, COLLECTION, collection_resource, org);
     http_router_add(r, NULL, COLLECTION "/{object}", retrieve_resource, org);
     http_router_add(r, NULL, COLLECTION "/{object}/{field}", upsert_resource,

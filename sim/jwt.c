@@ -179,6 +179,25 @@ static EVP_PKEY *load_public_key(const char *pem)
     return pkey;
 }
 
+int sim_jwt_check_key(const char *pem, struct err *err)
+{
+    EVP_PKEY *pkey = load_public_key(pem);
+    int rc = 0;
+
+    if (!pkey)
+        rc = err_set(err, SYNC_EINVALID,
+                     "no PEM public key or certificate that OpenSSL can read "
+                     "was found; give a PUBLIC KEY, RSA PUBLIC KEY or "
+                     "CERTIFICATE block");
+    else if (!EVP_PKEY_is_a(pkey, "RSA"))
+        rc = err_set(err, SYNC_EINVALID,
+                     "the key is not an RSA key, and the JWT bearer grant "
+                     "takes RS256 signatures only");
+    ERR_clear_error();
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
 int sim_jwt_verify_rs256(const struct sim_jwt *jwt, const char *pem,
                          struct err *err)
 {

@@ -9,11 +9,19 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <strings.h>
 
+#include "oauth.h"
 #include "sim.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:7777"
 #define DEFAULT_MAX_BODY (8 * 1024 * 1024)
+
+/* libmicrohttpd's memory per connection, which must fit the request line
+ * and headers. It leaves room for URIs and headers well past the 16 KiB
+ * that sfsim accepts, so that sfsim rather than libmicrohttpd replies to
+ * them. */
+#define CONNECTION_MEMORY (256 * 1024)
 
 struct options {
     char *listen;
@@ -126,6 +134,33 @@ static char *read_file(const char *path, struct err *err)
     return buf_detach(&b);
 }
 
+/* Check a --user USERNAME:PASSWORD against its form and the users given
+ * before it; print the reason and return -1 when it is invalid. */
+static int check_user_arg(const struct options *opts, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    size_t len = colon ? (size_t)(colon - arg) : 0;
+
+    if (!colon || len == 0) {
+        fprintf(stderr,
+                "sfsim: invalid --user '%s': give USERNAME:PASSWORD\n", arg);
+        return -1;
+    }
+    for (size_t i = 0; i < opts->nusers; i++) {
+        const char *other = opts->users[i];
+
+        /* Usernames match without regard to case, as logins do. */
+        if (strcspn(other, ":") == len && strncasecmp(other, arg, len) == 0) {
+            fprintf(stderr,
+                    "sfsim: duplicate --user '%.*s': give each username "
+                    "once\n",
+                    (int)len, arg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 enum {
     OPT_LISTEN = 256,
     OPT_CLIENT_ID,
@@ -183,19 +218,20 @@ static int parse_args(int argc, char **argv, struct options *opts,
             opts->listen = optarg;
             break;
         case OPT_CLIENT_ID:
-            cfg->client_id = optarg;
-            break;
         case OPT_CLIENT_SECRET:
-            cfg->client_secret = optarg;
-            break;
-        case OPT_USER:
-            if (!strchr(optarg, ':') || optarg[0] == ':') {
-                fprintf(stderr,
-                        "sfsim: invalid --user '%s': give USERNAME:PASSWORD"
-                        "\n",
-                        optarg);
+            if (!*optarg) {
+                fprintf(stderr, "sfsim: --%s must not be empty\n",
+                        c == OPT_CLIENT_ID ? "client-id" : "client-secret");
                 return -1;
             }
+            if (c == OPT_CLIENT_ID)
+                cfg->client_id = optarg;
+            else
+                cfg->client_secret = optarg;
+            break;
+        case OPT_USER:
+            if (check_user_arg(opts, optarg) < 0)
+                return -1;
             push(&opts->users, &opts->nusers, &opts->users_cap, optarg);
             break;
         case OPT_TOKEN_LIFETIME:
@@ -351,6 +387,7 @@ static void build_router(struct http_router *r, struct sim_org *org)
     sim_composite_routes(r, org);
     sim_control_routes(r, org);
     sim_view_routes(r, org);
+    sim_bulk_routes(r, org);
 }
 
 static int serve(struct sim_org *org, const char *host, int port)
@@ -375,6 +412,7 @@ static int serve(struct sim_org *org, const char *host, int port)
     sopts.router = &router;
     sopts.too_large_type = "application/json;charset=UTF-8";
     sopts.too_large_body = body;
+    sopts.connection_memory = CONNECTION_MEMORY;
     sim_api_server_opts(org, &sopts);
 
     /* Block the stop signals before the server's threads start, so that
@@ -398,6 +436,12 @@ static int serve(struct sim_org *org, const char *host, int port)
     fflush(stdout);
     log_info("sim", "listening", "url=%s org=%s", org->cfg.instance_url,
              org->org_id);
+    if (!sim_host_is_loopback(host))
+        log_warn("sim",
+                 "listening on an address other hosts can reach, and /sim/ "
+                 "takes no token: anyone who can connect can change this "
+                 "org and its fault switches",
+                 "address=%s", host);
     sigwait(&set, &sig);
     log_info("sim", "stopping", "signal=%d", sig);
     http_server_stop(srv);
@@ -435,8 +479,10 @@ int main(int argc, char **argv)
     }
     if (opts.jwt_key_file) {
         cfg.jwt_public_key_pem = read_file(opts.jwt_key_file, &err);
-        if (!cfg.jwt_public_key_pem) {
-            fprintf(stderr, "sfsim: --jwt-public-key: %s\n", err.msg);
+        if (!cfg.jwt_public_key_pem ||
+            sim_jwt_check_key(cfg.jwt_public_key_pem, &err) < 0) {
+            fprintf(stderr, "sfsim: --jwt-public-key '%s': %s\n",
+                    opts.jwt_key_file, err.msg);
             rc = 2;
             goto out;
         }

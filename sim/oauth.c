@@ -353,6 +353,48 @@ static struct sim_token *find_access_token(struct sim_org *org,
     return t;
 }
 
+/* A rejected token is logged at most once a second per reason, so that a
+ * client retrying without a token cannot flood the log. */
+#define REJECT_LOG_INTERVAL_MS 1000
+
+static struct {
+    const char *reason; /* one of find_access_token's static reasons */
+    int64_t logged_ms;
+    unsigned long suppressed;
+} reject_log[8];
+
+/* Log a rejected access token, or count it when the same reason was
+ * logged less than a second ago. The caller holds org->lock, which also
+ * guards reject_log. */
+static void log_token_rejected(const char *reason, const char *path)
+{
+    int64_t now = datetime_now_ms();
+    size_t i = 0;
+
+    while (i < ARRAY_SIZE(reject_log) - 1 && reject_log[i].reason &&
+           strcmp(reject_log[i].reason, reason) != 0)
+        i++;
+    if (!reject_log[i].reason || strcmp(reject_log[i].reason, reason) != 0) {
+        reject_log[i].reason = reason;
+        reject_log[i].logged_ms = 0;
+        reject_log[i].suppressed = 0;
+    }
+    if (reject_log[i].logged_ms &&
+        now - reject_log[i].logged_ms < REJECT_LOG_INTERVAL_MS) {
+        reject_log[i].suppressed++;
+        return;
+    }
+    if (reject_log[i].suppressed)
+        log_warn("oauth", "access token rejected",
+                 "reason=%s path=%s suppressed=%lu", reason, path,
+                 reject_log[i].suppressed);
+    else
+        log_warn("oauth", "access token rejected", "reason=%s path=%s",
+                 reason, path);
+    reject_log[i].logged_ms = now;
+    reject_log[i].suppressed = 0;
+}
+
 struct sim_token *sim_oauth_authenticate(struct sim_org *org,
                                          struct http_req *req)
 {
@@ -360,8 +402,7 @@ struct sim_token *sim_oauth_authenticate(struct sim_org *org,
     struct sim_token *t = find_access_token(org, req, &reason);
 
     if (!t) {
-        log_warn("oauth", "access token rejected", "reason=%s path=%s", reason,
-                 req->path);
+        log_token_rejected(reason, req->path);
         return NULL;
     }
     t->calls++;
@@ -1246,8 +1287,7 @@ static struct sim_token *identity_token(struct sim_org *org,
     struct sim_token *t = find_access_token(org, req, &reason);
 
     if (!t) {
-        log_warn("oauth", "access token rejected", "reason=%s path=%s", reason,
-                 req->path);
+        log_token_rejected(reason, req->path);
         sim_reply_error(resp, 401, "INVALID_SESSION_ID",
                         "Session expired or invalid");
     }
@@ -1530,7 +1570,9 @@ static int check_authorize(struct sim_org *org,
                  "error=invalid_client_id client_id=%.80s",
                  ar->client_id ? ar->client_id : "(missing)");
         reply_page_error(resp, "invalid_client_id",
-                         "client identifier invalid");
+                         ar->client_id ? "client identifier invalid"
+                                       : "client identifier missing: the "
+                                         "request has no client_id");
         return -1;
     }
     if (!redirect_uri_valid(ar->redirect_uri)) {

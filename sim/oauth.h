@@ -53,6 +53,13 @@ int sim_jwt_parse(struct sim_jwt *out, const char *assertion, struct err *err);
 void sim_jwt_release(struct sim_jwt *jwt);
 
 /*
+ * Check that pem holds an RSA public key that sim_jwt_verify_rs256 can use
+ * (a PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE block). Returns 0, or
+ * SYNC_EINVALID with err filled.
+ */
+int sim_jwt_check_key(const char *pem, struct err *err);
+
+/*
  * Check that jwt has alg RS256 and that its signature verifies with the RSA
  * public key in pem, which holds a PUBLIC KEY, RSA PUBLIC KEY or
  * CERTIFICATE block. Returns 0, or SYNC_EINVALID with err filled when the

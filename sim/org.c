@@ -29,6 +29,7 @@ static void make_org_id(char out[19])
 static int load_standard_objects(struct sim_org *org, struct err *err)
 {
     for (const struct sim_embedded_file *f = sim_embedded; f->name; f++) {
+        struct sim_object *obj;
         json_error_t jerr;
         json_t *d = json_loads(f->text, 0, &jerr);
 
@@ -36,11 +37,12 @@ static int load_standard_objects(struct sim_org *org, struct err *err)
             return err_set(err, SYNC_EINVALID,
                            "embedded describe of %s is not JSON: %s",
                            f->name, jerr.text);
-        if (!sim_schema_load(org, d, err)) {
-            json_decref(d);
-            return err->code;
-        }
+        obj = sim_schema_load(org, d, err);
         json_decref(d);
+        if (!obj)
+            return err->code;
+        obj->derived = strcmp(obj->name, "User") == 0 ||
+                       strcmp(obj->name, "Organization") == 0;
     }
     return 0;
 }
@@ -59,6 +61,7 @@ struct sim_org *sim_org_new(const struct sim_config *cfg, struct err *err)
     hmap_init(&org->codes, false);
     hmap_init(&org->cursors, false);
     org->faults.rng = 0x9e3779b97f4a7c15ULL;
+    org->faults.seed = -1;
     if (load_standard_objects(org, err) < 0) {
         sim_org_free(org);
         return NULL;
@@ -69,6 +72,7 @@ struct sim_org *sim_org_new(const struct sim_config *cfg, struct err *err)
     free(u->last_name);
     u->first_name = xstrdup("Integration");
     u->last_name = xstrdup("User");
+    sim_org_sync_derived(org);
     return org;
 }
 
@@ -194,10 +198,99 @@ struct sim_user *sim_org_add_user(struct sim_org *org, const char *username,
     u->last_name = at ? xstrndup(username, (size_t)(at - username))
                       : xstrdup(username);
     u->email = at ? xstrdup(username) : xasprintf("%s@sfsim.local", username);
+    u->created_ms = datetime_now_ms() / 1000 * 1000;
     org->users = xgrow(org->users, &org->users_cap, org->nusers + 1,
                        sizeof(*org->users));
     org->users[org->nusers++] = u;
+    sim_org_sync_derived(org);
     return u;
+}
+
+/* Drop every record of obj. */
+static void clear_records(struct sim_object *obj)
+{
+    for (size_t i = 0; i < obj->nrecords; i++)
+        free_record(obj->records[i]);
+    obj->nrecords = 0;
+    hmap_release(&obj->by_id);
+    hmap_init(&obj->by_id, false);
+}
+
+static void set_value(struct sim_record *rec, const char *field,
+                      const char *value)
+{
+    struct sim_field *f = sim_object_field(rec->obj, field);
+
+    if (f)
+        sim_record_set(rec, f->index, value);
+}
+
+/* Insert a derived record with id, written once at ms. */
+static void insert_derived(struct sim_org *org, struct sim_record *rec,
+                           const char *id, int64_t ms)
+{
+    char text[DATETIME_LEN];
+
+    datetime_format_sf(ms, text);
+    memcpy(rec->id, id, sizeof(rec->id));
+    set_value(rec, "CreatedDate", text);
+    set_value(rec, "LastModifiedDate", text);
+    set_value(rec, "SystemModstamp", text);
+    rec->modstamp_ms = ms;
+    sim_record_insert(org, rec);
+}
+
+static void add_user_record(struct sim_org *org, struct sim_object *obj,
+                            const struct sim_user *u)
+{
+    struct sim_record *rec = sim_record_new(obj);
+    char *name = u->first_name ? xasprintf("%s %s", u->first_name,
+                                           u->last_name)
+                               : xstrdup(u->last_name);
+
+    set_value(rec, "Username", u->username);
+    set_value(rec, "FirstName", u->first_name);
+    set_value(rec, "LastName", u->last_name);
+    set_value(rec, "Name", name);
+    set_value(rec, "Email", u->email);
+    set_value(rec, "IsActive", "true");
+    insert_derived(org, rec, u->id, u->created_ms);
+    free(name);
+}
+
+static void add_org_record(struct sim_org *org, struct sim_object *obj)
+{
+    struct sim_record *rec = sim_record_new(obj);
+    int64_t created = 0;
+
+    for (size_t i = 0; i < org->nusers; i++)
+        if (org->users[i]->integration)
+            created = org->users[i]->created_ms;
+    set_value(rec, "Name", "sfsim");
+    set_value(rec, "InstanceName", "SFSIM");
+    set_value(rec, "IsSandbox", "false");
+    set_value(rec, "OrganizationType", "Developer Edition");
+    insert_derived(org, rec, org->org_id, created);
+}
+
+void sim_org_sync_derived(struct sim_org *org)
+{
+    struct sim_object *users = sim_org_object(org, "User");
+    struct sim_object *orgs = sim_org_object(org, "Organization");
+
+    /* Rebuilding is simplest and cheap: orgs have a handful of users,
+     * and this runs at start-up only. */
+    if (users) {
+        clear_records(users);
+        for (size_t i = 0; i < org->nusers; i++)
+            add_user_record(org, users, org->users[i]);
+        users->id_counter = 0;
+    }
+    if (orgs) {
+        clear_records(orgs);
+        add_org_record(org, orgs);
+        orgs->id_counter = 0;
+    }
 }
 
 struct sim_user *sim_org_user_by_name(const struct sim_org *org,

@@ -191,8 +191,10 @@ static char *next_url(const struct sim_call *call, const struct sim_cursor *c,
 static void reply_soql_error(struct http_resp *resp, const char *text,
                              const struct soql_error *e)
 {
-    char *message = soql_error_message(text, e);
+    char *echo = soql_error_message(text, e);
+    char *message = sim_utf8_repair(echo);
 
+    free(echo);
     log_debug("sim", "query rejected", "code=%s row=%d column=%d", e->code,
               e->row, e->column);
     /* Not sim_reply_error: its message buffer is too small for the query

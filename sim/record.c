@@ -86,6 +86,9 @@ void sim_errors_add(struct sim_errors *errs, const char *code,
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
+    /* Messages echo request values, and jansson takes only valid UTF-8;
+     * vsnprintf may also have cut a character in two. */
+    sim_utf8_repair_in(e->message, sizeof(e->message));
     if (field)
         error_add_field(e, field);
 }
@@ -153,6 +156,7 @@ void sim_reply_error(struct http_resp *resp, int status, const char *code,
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    sim_utf8_repair_in(message, sizeof(message));
     http_resp_json(resp, status,
                    json_pack("[{s:s, s:s}]", "message", message, "errorCode",
                              code));
@@ -229,18 +233,33 @@ static void add_parse_error(struct sim_errors *errs, const char *type,
     free(text);
 }
 
+size_t sim_body_skip_bom(const char *body, size_t len)
+{
+    return len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 json_t *sim_request_json(struct http_req *req, struct http_resp *resp)
 {
+    size_t skip = sim_body_skip_bom(req->body, req->body_len);
     json_error_t jerr;
     json_t *v;
 
-    if (req->body_len == 0) {
+    /* A UTF-8 byte-order mark before the JSON is skipped, as Java-based
+     * parsers that read the body as a UTF-8 stream do. */
+    if (req->body_len == skip) {
         sim_reply_error(resp, 400, "JSON_PARSER_ERROR",
                         "No content to map due to end-of-input");
         return NULL;
     }
-    v = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
-    if (!v)
+    v = json_loadb(req->body + skip, req->body_len - skip, JSON_DECODE_ANY,
+                   &jerr);
+    if (!v && (json_error_code(&jerr) == json_error_null_character ||
+               json_error_code(&jerr) == json_error_null_byte_in_key))
+        sim_reply_error(resp, 400, "JSON_PARSER_ERROR",
+                        "A string contains a NUL character (\\u0000), which "
+                        "sfsim does not accept, at [line:%d, column:%d]",
+                        jerr.line, jerr.column);
+    else if (!v)
         sim_reply_error(resp, 400, "JSON_PARSER_ERROR",
                         "%s at [line:%d, column:%d]", jerr.text, jerr.line,
                         jerr.column);
@@ -674,8 +693,8 @@ static void check_value(const struct sim_org *org, struct pending *p,
     if (is_text_type(f->type) && f->length > 0 &&
         utf8_length(p->value) > text_limit(f)) {
         sim_errors_add(errs, "STRING_TOO_LONG", f->name,
-                       "%s: data value too large: %s (max length=%d)",
-                       f->label, p->value, f->length);
+                       "%s: data value too large: %s (max length=%zu)",
+                       f->label, p->value, text_limit(f));
         return;
     }
     if (f->type == SIM_T_EMAIL && !valid_email(p->value))
@@ -858,6 +877,26 @@ static int check_required(const struct sim_object *obj,
     return -1;
 }
 
+/* Whether the describe of obj allows an operation ("createable",
+ * "updateable" or "deletable"). */
+static bool object_allows(const struct sim_object *obj, const char *key)
+{
+    json_t *v = json_object_get(obj->describe, key);
+
+    return !v || json_is_true(v);
+}
+
+/* NOTE: the code and wording are those of Salesforce's SOAP API for an
+ * object that the operation is not open to. The REST reply is assumed to
+ * match, not confirmed. */
+static int reject_operation(const struct sim_object *obj, const char *verb,
+                            struct sim_errors *errs)
+{
+    sim_errors_add(errs, "INVALID_TYPE_FOR_OPERATION", NULL,
+                   "entity type cannot be %s: %s", verb, obj->name);
+    return -1;
+}
+
 /* Validate a write and collect its converted values in plan. */
 static int plan_write(const struct sim_org *org, const struct sim_object *obj,
                       const struct sim_record *rec, json_t *fields,
@@ -866,6 +905,9 @@ static int plan_write(const struct sim_org *org, const struct sim_object *obj,
 {
     memset(plan, 0, sizeof(*plan));
     errs->count = 0;
+    if (!(flags & SIM_WRITE_SEED) && !object_allows(obj, rec ? "updateable"
+                                                             : "createable"))
+        return reject_operation(obj, rec ? "updated" : "inserted", errs);
     if (rec && rec->deleted_ms) {
         sim_errors_add(errs, "ENTITY_IS_DELETED", NULL, "entity is deleted");
         return -1;
@@ -1082,30 +1124,81 @@ fail:
     return -1;
 }
 
-int sim_record_delete(struct sim_org *org, struct sim_record *rec,
-                      const struct sim_user *user, struct sim_errors *errs)
+/* Move rec to the recycle bin at stamp. A delete moves only
+ * SystemModstamp; LastModifiedDate keeps the last edit. */
+static void bin_record(struct sim_org *org, struct sim_record *rec,
+                       int64_t stamp)
 {
     const struct sim_object *obj = rec->obj;
     char text[DATETIME_LEN];
-    int64_t stamp;
 
-    (void)user;
-    errs->count = 0;
-    if (rec->deleted_ms) {
-        sim_errors_add(errs, "ENTITY_IS_DELETED", NULL, "entity is deleted");
-        return -1;
-    }
-    if (sim_record_lock(org, rec->id, errs) < 0)
-        return -1;
-    /* A delete moves only SystemModstamp; LastModifiedDate keeps the last
-     * edit. */
-    stamp = sim_org_stamp(org);
     datetime_format_sf(stamp, text);
     rec->deleted_ms = stamp;
     rec->modstamp_ms = stamp;
     set_field_value(rec, obj->f_is_deleted, "true");
     set_field_value(rec, obj->f_system_modstamp, text);
     sim_state_save_record(org, rec);
+}
+
+/*
+ * Delete the live children of parent whose relationship cascades (the
+ * childRelationships of its describe with cascadeDelete, such as an
+ * Account's Contacts), as Salesforce moves them to the recycle bin with
+ * their parent. Return how many were deleted.
+ */
+static size_t cascade_delete(struct sim_org *org,
+                             const struct sim_record *parent, int64_t stamp)
+{
+    json_t *rels = json_object_get(parent->obj->describe,
+                                   "childRelationships");
+    size_t i, count = 0;
+    json_t *rel;
+
+    json_array_foreach(rels, i, rel)
+    {
+        struct sim_object *child = sim_org_object(
+            org, json_string_value(json_object_get(rel, "childSObject")));
+        const char *name = json_string_value(json_object_get(rel, "field"));
+        struct sim_field *f = child && name ? sim_object_field(child, name)
+                                            : NULL;
+
+        if (!f || !json_is_true(json_object_get(rel, "cascadeDelete")))
+            continue;
+        for (size_t j = 0; j < child->nrecords; j++) {
+            struct sim_record *rec = child->records[j];
+            const char *v = rec->values[f->index];
+
+            if (rec->deleted_ms || !v || strcmp(v, parent->id) != 0)
+                continue;
+            bin_record(org, rec, stamp);
+            count += 1 + cascade_delete(org, rec, stamp);
+        }
+    }
+    return count;
+}
+
+int sim_record_delete(struct sim_org *org, struct sim_record *rec,
+                      const struct sim_user *user, struct sim_errors *errs)
+{
+    int64_t stamp;
+    size_t children;
+
+    (void)user;
+    errs->count = 0;
+    if (!object_allows(rec->obj, "deletable"))
+        return reject_operation(rec->obj, "deleted", errs);
+    if (rec->deleted_ms) {
+        sim_errors_add(errs, "ENTITY_IS_DELETED", NULL, "entity is deleted");
+        return -1;
+    }
+    if (sim_record_lock(org, rec->id, errs) < 0)
+        return -1;
+    stamp = sim_org_stamp(org);
+    bin_record(org, rec, stamp);
+    children = cascade_delete(org, rec, stamp);
+    if (children)
+        log_debug("sim", "delete cascaded", "id=%s children=%zu", rec->id,
+                  children);
     return 0;
 }
 
@@ -1160,7 +1253,7 @@ size_t sim_record_lookup(const struct sim_object *obj,
          * default (case-insensitive) external id fields do. */
         match = f->type == SIM_T_INT || is_number_type(f->type)
                     ? same_number(v, value)
-                    : strcasecmp(v, value) == 0;
+                    : sim_utf8_casecmp(v, value) == 0;
         if (!match)
             continue;
         if (n < max)

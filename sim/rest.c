@@ -459,7 +459,7 @@ static bool same_external_value(json_t *v, const char *value)
     bool same;
 
     if (json_is_string(v))
-        return strcasecmp(json_string_value(v), value) == 0;
+        return sim_utf8_casecmp(json_string_value(v), value) == 0;
     if (!json_is_number(v))
         return false;
     text = json_is_integer(v)

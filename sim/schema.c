@@ -309,6 +309,16 @@ int sim_schema_add_custom(struct sim_org *org, const char *spec,
         }
         length = (int)n;
     }
+    /* Salesforce offers External ID only on text, email and number fields
+     * (and auto-number, which sfsim does not model). */
+    if (extid && type != SIM_T_STRING && type != SIM_T_EMAIL &&
+        type != SIM_T_INT && type != SIM_T_DOUBLE) {
+        rc = err_set(err, SYNC_EINVALID,
+                     "invalid custom field '%s': an external id must be of "
+                     "type string, email, int or double, not '%s'",
+                     spec, tname);
+        goto out;
+    }
     d = custom_describe(dot + 1, type, length, extid);
     add_field(obj, field_from_describe(d));
     json_decref(d);

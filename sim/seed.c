@@ -309,6 +309,7 @@ static int import_entry(struct seed_run *run, size_t index, json_t *entry,
     json_t *resolve_flag = json_object_get(entry, "resolveRefs");
     struct sim_object *obj;
     size_t skipped = 0, i;
+    bool derived = false;
     json_t *file;
 
     if (!name || !json_is_array(files))
@@ -317,6 +318,15 @@ static int import_entry(struct seed_run *run, size_t index, json_t *entry,
                        "string) and \"files\" (an array of file names)",
                        run->plan_path, index + 1);
     obj = sim_org_object(run->org, name);
+    /* User and Organization records come from --user and the org itself,
+     * so a plan's records of them are skipped. */
+    if (obj && obj->derived) {
+        log_warn("sim", "skipped records of an object sfsim derives from "
+                        "its users and org",
+                 "object=%s plan=%s", obj->name, run->plan_path);
+        derived = true;
+        obj = NULL;
+    }
     json_array_foreach(files, i, file)
     {
         const char *fname = json_string_value(file);
@@ -343,7 +353,7 @@ static int import_entry(struct seed_run *run, size_t index, json_t *entry,
         if (rc < 0)
             return rc;
     }
-    if (!obj)
+    if (!obj && !derived)
         log_warn("sim", "skipped records of an object sfsim does not model",
                  "object=%s records=%zu plan=%s", name, skipped,
                  run->plan_path);

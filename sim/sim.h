@@ -79,6 +79,10 @@ struct sim_object {
     struct hmap by_id; /* 18-character id -> record */
     uint64_t id_counter;
 
+    bool derived; /* records built from the org's users and the org
+                     itself (User, Organization): read-only through the
+                     API and not saved in the state file */
+
     /* Indexes of fields that sfsim maintains itself; -1 when absent. */
     int f_id, f_is_deleted, f_master_record_id, f_name, f_first_name,
         f_last_name, f_created_date, f_created_by_id, f_last_modified_date,
@@ -103,6 +107,7 @@ struct sim_user {
     char *password; /* for the password grant; NULL for none */
     char *first_name, *last_name, *email;
     bool integration; /* the client-credentials run-as user */
+    int64_t created_ms; /* CreatedDate of its User record */
 };
 
 struct sim_token {
@@ -152,6 +157,8 @@ struct sim_faults {
     double corrupt_rate;     /* share of JSON replies with one byte made
                                 invalid UTF-8 */
     uint64_t rng;            /* state of the fault random generator */
+    int64_t seed;            /* the seed last set, or -1 for the built-in
+                                one */
 };
 
 struct sim_config {
@@ -223,6 +230,14 @@ struct sim_user *sim_org_user_by_name(const struct sim_org *org,
 struct sim_user *sim_org_user_by_id(const struct sim_org *org,
                                     const char *id);
 struct sim_user *sim_org_integration_user(const struct sim_org *org);
+
+/*
+ * Rebuild the records of the derived objects from org->users and the org:
+ * one User record per user with the user's id, and one Organization record
+ * with the org id. sim_org_add_user calls it; call it again after changing
+ * users' ids, names or the org id (as loading a state file does).
+ */
+void sim_org_sync_derived(struct sim_org *org);
 
 /* The SystemModstamp for a write now, with the fault switches applied. */
 int64_t sim_org_stamp(struct sim_org *org);
@@ -366,6 +381,43 @@ void sim_reply_error(struct http_resp *resp, int status, const char *code,
  */
 json_t *sim_request_json(struct http_req *req, struct http_resp *resp);
 
+/* The length of a UTF-8 byte-order mark at the start of a body: 3 or 0. */
+size_t sim_body_skip_bom(const char *body, size_t len);
+
+/* utf8.c: UTF-8 checks, repair and case folding. */
+
+/* Whether s[0..len) is well-formed UTF-8 without NUL characters. */
+bool sim_utf8_valid(const char *s, size_t len);
+
+/* A copy of s with every byte that starts no well-formed UTF-8 character
+ * replaced by U+FFFD; the caller frees it. */
+char *sim_utf8_repair(const char *s);
+
+/* Repair s in place as sim_utf8_repair does, within the size bytes of its
+ * buffer, cutting at a character boundary when the result is longer. */
+void sim_utf8_repair_in(char *s, size_t size);
+
+/* The lower-case form of a code point in ASCII, Latin-1 Supplement, Latin
+ * Extended-A, Greek and Cyrillic; other code points are returned as they
+ * are. */
+uint32_t sim_utf8_fold(uint32_t cp);
+
+/* Read one character at *s, advance *s past it and return it folded; 0 at
+ * the end. A byte that starts no character is returned as 0x110000 plus
+ * the byte, which sorts after every character. */
+uint32_t sim_utf8_next_folded(const char **s);
+
+/* Compare two strings by folded code point: <0, 0 or >0. */
+int sim_utf8_casecmp(const char *a, const char *b);
+
+/*
+ * Write up to size bytes of the folded UTF-8 form of s to out and return
+ * how many were written. *complete is set when that is all of it.
+ * Comparing these bytes orders strings as sim_utf8_casecmp does.
+ */
+size_t sim_utf8_fold_prefix(const char *s, unsigned char *out, size_t size,
+                            bool *complete);
+
 /* state.c: persistence of --state FILE in SQLite. */
 
 /*
@@ -448,6 +500,10 @@ struct sim_call {
 /* api.c: install the filter every request passes through. */
 void sim_api_server_opts(struct sim_org *org, struct http_server_opts *opts);
 
+/* Whether host, an IPv4 address as --listen takes it, is a loopback
+ * address (127.0.0.0/8), which only this machine can reach. */
+bool sim_host_is_loopback(const char *host);
+
 /* query.c: free every open query cursor (at shutdown). */
 void sim_query_release_cursors(struct sim_org *org);
 
@@ -463,5 +519,6 @@ void sim_rest_routes(struct http_router *r, struct sim_org *org);
 void sim_composite_routes(struct http_router *r, struct sim_org *org);
 void sim_control_routes(struct http_router *r, struct sim_org *org);
 void sim_view_routes(struct http_router *r, struct sim_org *org);
+void sim_bulk_routes(struct http_router *r, struct sim_org *org);
 
 #endif

@@ -134,29 +134,22 @@ static void bind_dates(struct soql_cond *c, int64_t now_ms)
     }
 }
 
-/* Text. Salesforce compares text without regard to case. */
-
-static int fold(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
+/* Text. Salesforce compares text without regard to case, for letters of
+ * every script; sfsim folds the scripts that sim_utf8_fold covers. */
 
 static int fold_compare(const char *a, const char *b)
 {
-    for (;; a++, b++) {
-        int ca = fold((unsigned char)*a), cb = fold((unsigned char)*b);
-
-        if (ca != cb || !ca)
-            return ca - cb;
-    }
+    return sim_utf8_casecmp(a, b);
 }
 
-/* NOTE: only ASCII letters fold; Salesforce also ignores the case of other
- * letters (é and É). */
+/* Whether a[0..len) equals b without regard to case; len ends at a
+ * character boundary. */
 static bool fold_equal_n(const char *a, size_t len, const char *b)
 {
-    for (size_t i = 0; i < len; i++, b++)
-        if (!*b || fold((unsigned char)a[i]) != fold((unsigned char)*b))
+    const char *end = a + len;
+
+    while (a < end)
+        if (!*b || sim_utf8_next_folded(&a) != sim_utf8_next_folded(&b))
             return false;
     return !*b;
 }
@@ -170,13 +163,13 @@ static const char *next_char(const char *s)
 }
 
 /* Match s against a LIKE pattern: % is any run, _ one character, and a
- * backslash makes the next byte literal. */
+ * backslash makes the next character literal. */
 static bool like_match(const char *pat, const char *s)
 {
     const char *star_pat = NULL, *star_s = NULL;
 
     while (*s) {
-        const char *lit = pat;
+        const char *lit = pat, *t = s;
 
         if (*pat == '%') {
             star_pat = ++pat;
@@ -190,9 +183,9 @@ static bool like_match(const char *pat, const char *s)
         }
         if (*lit == '\\' && lit[1])
             lit++;
-        if (*pat && fold((unsigned char)*lit) == fold((unsigned char)*s)) {
-            pat = lit + 1;
-            s++;
+        if (*pat && sim_utf8_next_folded(&lit) == sim_utf8_next_folded(&t)) {
+            pat = lit;
+            s = t;
             continue;
         }
         if (!star_pat)
@@ -485,14 +478,19 @@ static uint64_t picklist_rank(const struct sim_field *f, const char *value)
     return f->npicklist;
 }
 
-static uint64_t text_prefix(const char *s)
+/* The first 8 bytes of the folded form of s as a big-endian number; set
+ * *whole when they are all of it. */
+static uint64_t text_prefix(const char *s, bool *whole)
 {
+    unsigned char bytes[8];
+    bool complete;
+    size_t n = sim_utf8_fold_prefix(s, bytes, sizeof(bytes), &complete);
     uint64_t u = 0;
-    int i = 0;
 
-    for (; i < 8 && s[i]; i++)
-        u = u << 8 | (uint64_t)fold((unsigned char)s[i]);
-    return u << (8 * (8 - i));
+    for (size_t i = 0; i < sizeof(bytes); i++)
+        u = u << 8 | (i < n ? bytes[i] : 0);
+    *whole = complete && n < sizeof(bytes);
+    return u;
 }
 
 static void read_key(const struct soql_order *o, const struct sim_record *rec,
@@ -500,6 +498,7 @@ static void read_key(const struct soql_order *o, const struct sim_record *rec,
 {
     const struct sim_record *target = soql__walk(&o->path, rec);
     const char *s = target ? soql__value(target, o->path.field) : NULL;
+    bool whole;
 
     memset(k, 0, sizeof(*k));
     if (target && o->path.is_modstamp) {
@@ -519,8 +518,8 @@ static void read_key(const struct soql_order *o, const struct sim_record *rec,
             k->v.u = picklist_rank(o->path.field, s);
             break;
         }
-        k->v.u = text_prefix(s);
-        if (strnlen(s, 8) < 8)
+        k->v.u = text_prefix(s, &whole);
+        if (whole)
             k->s = NULL;
         break;
     case SOQL_CAT_BOOL:

@@ -247,7 +247,8 @@ static int parse_item(struct parser *p, struct soql_item *item)
         return parse_fields_function(p, item);
     if (at_kind(p, SOQL_TOK_IDENT) && next->kind == SOQL_TOK_LPAREN) {
         if (at_keyword(p, "COUNT"))
-            return unsupported(p, "aggregate functions other than COUNT()");
+            return unsupported(p, "aggregate functions other than a bare "
+                                  "COUNT()");
         return unsupported(p, "functions in the select list");
     }
     return parse_path(p, &item->path_toks, &item->npath);
@@ -274,8 +275,10 @@ static int parse_select_list(struct parser *p)
     for (;;) {
         struct soql_item *item;
 
+        /* COUNT() next to fields is an aggregate query (GROUP BY). */
         if (at_count(p))
-            return unexpected(p);
+            return unsupported(p, "aggregate functions other than a bare "
+                                  "COUNT()");
         q->items = xgrow(q->items, &cap, q->nitems + 1, sizeof(*q->items));
         item = &q->items[q->nitems++];
         memset(item, 0, sizeof(*item));

@@ -21,8 +21,9 @@
 #include "base/datetime.h"
 #include "sim.h"
 
-/* PRAGMA user_version of the layout below; bump it on any change. */
-#define STATE_SCHEMA_VERSION 1
+/* PRAGMA user_version of the layout below; bump it on any change and
+ * migrate older files in migrate_schema. */
+#define STATE_SCHEMA_VERSION 2
 
 /* Log the first write failure and then one in this many. */
 #define STATE_ERROR_LOG_EVERY 1000
@@ -38,7 +39,7 @@ static const char schema_sql[] =
     " deleted_ms INTEGER NOT NULL);"
     "CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL,"
     " password TEXT, first_name TEXT, last_name TEXT, email TEXT,"
-    " integration INTEGER NOT NULL);"
+    " integration INTEGER NOT NULL, created_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE tokens (value TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
     " refresh INTEGER NOT NULL, revoked INTEGER NOT NULL,"
     " issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
@@ -52,7 +53,8 @@ static const char put_record_sql[] =
 
 static const char put_user_sql[] =
     "INSERT OR REPLACE INTO users (id, username, password, first_name,"
-    " last_name, email, integration) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    " last_name, email, integration, created_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 static const char put_token_sql[] =
     "INSERT OR REPLACE INTO tokens (value, user_id, refresh, revoked,"
@@ -68,6 +70,8 @@ static const char put_meta_sql[] =
 struct sim_state {
     sqlite3 *db;
     char *path;
+    int lock_fd; /* PATH.lock, locked while the file is open; -1 for none */
+    bool existed; /* the file was there before this start */
     bool was_empty; /* the file held no records when opened */
     sqlite3_stmt *put_record, *put_user, *put_token, *put_counter, *put_meta;
     struct buf json;       /* scratch for one record's values */
@@ -198,6 +202,9 @@ static int put_record(struct sim_state *st, const struct sim_record *rec)
 {
     sqlite3_stmt *s = st->put_record;
 
+    /* Derived records are rebuilt from the users and the org at start-up. */
+    if (rec->obj->derived)
+        return 0;
     encode_values(&st->json, rec);
     sqlite3_bind_text(s, 1, rec->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, rec->obj->name, -1, SQLITE_STATIC);
@@ -218,6 +225,7 @@ static int put_user(struct sim_state *st, const struct sim_user *u)
     bind_text(s, 5, u->last_name);
     bind_text(s, 6, u->email);
     sqlite3_bind_int(s, 7, u->integration);
+    sqlite3_bind_int64(s, 8, u->created_ms);
     return step_reset(s) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -299,13 +307,14 @@ static int save_records(struct sim_org *org, struct sim_state *st,
 
 /* ---- opening ---- */
 
-/* Create path with mode 0600 unless it exists. SQLite gives its -wal and
- * -shm files the mode of the database file. */
-static int create_file(const char *path, struct err *err)
+/* Create path with mode 0600 unless it exists, and set *existed. SQLite
+ * gives its -wal and -shm files the mode of the database file. */
+static int create_file(const char *path, bool *existed, struct err *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     struct stat sb;
 
+    *existed = false;
     if (fd >= 0) {
         close(fd);
         return 0;
@@ -316,12 +325,67 @@ static int create_file(const char *path, struct err *err)
     if (stat(path, &sb) < 0)
         return err_set_errno(err, SYNC_EIO, "cannot read state file '%s'",
                              path);
-    if (sb.st_mode & 077)
+    if (!S_ISREG(sb.st_mode))
+        return err_set(err, SYNC_EINVALID,
+                       "state file '%s' is not a regular file; pass the path "
+                       "of an sfsim state file or of a new file",
+                       path);
+    *existed = true;
+    return 0;
+}
+
+/* Warn when an existing state file, now known to be one, is open to other
+ * users. */
+static void check_mode(const char *path)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) == 0 && (sb.st_mode & 077))
         log_warn("sim",
                  "state file is open to other users, but it holds tokens "
                  "and passwords; chmod 600 it",
                  "path=%s mode=%03o", path, (unsigned)(sb.st_mode & 0777));
-    return 0;
+}
+
+/*
+ * Take a write lock on PATH.lock for as long as the state file is open, so
+ * that a second sfsim on the same file stops at start-up instead of
+ * silently overwriting the first one's writes. A POSIX record lock is
+ * used because F_GETLK names the process that holds it.
+ */
+static int lock_state(struct sim_state *st, struct err *err)
+{
+    char *lock_path = xasprintf("%s.lock", st->path);
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int rc = 0;
+
+    if (fd < 0) {
+        rc = err_set_errno(err, SYNC_EIO, "cannot create lock file '%s'",
+                           lock_path);
+        goto out;
+    }
+    if (fcntl(fd, F_SETLK, &fl) == 0) {
+        st->lock_fd = fd;
+        goto out;
+    }
+    if (errno != EACCES && errno != EAGAIN) {
+        rc = err_set_errno(err, SYNC_EIO, "cannot lock '%s'", lock_path);
+    } else if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+        rc = err_set(err, SYNC_ECONFLICT,
+                     "state file '%s' is in use by another sfsim (process "
+                     "%ld); stop that process or pass another --state file",
+                     st->path, (long)fl.l_pid);
+    } else {
+        rc = err_set(err, SYNC_ECONFLICT,
+                     "state file '%s' is in use by another sfsim; stop that "
+                     "process or pass another --state file",
+                     st->path);
+    }
+    close(fd);
+out:
+    free(lock_path);
+    return rc;
 }
 
 static int prepare(struct sim_state *st, const char *sql, sqlite3_stmt **out,
@@ -360,6 +424,28 @@ static int query_int(struct sim_state *st, const char *sql, int64_t *out,
     return 0;
 }
 
+/* Bring a version 1 file to version 2, which keeps each user's CreatedDate
+ * (0 for a user saved before, who takes the time of this start). */
+static int migrate_schema(struct sim_state *st, struct err *err)
+{
+    char sql[32];
+
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+             STATE_SCHEMA_VERSION);
+    if (exec_sql(st, "BEGIN", err) < 0 ||
+        exec_sql(st,
+                 "ALTER TABLE users ADD COLUMN created_ms INTEGER NOT NULL "
+                 "DEFAULT 0",
+                 err) < 0 ||
+        exec_sql(st, sql, err) < 0 || exec_sql(st, "COMMIT", err) < 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return err->code;
+    }
+    log_info("sim", "state file upgraded", "path=%s version=%d", st->path,
+             STATE_SCHEMA_VERSION);
+    return 0;
+}
+
 /* Check PRAGMA user_version, creating the tables in a file that has none.
  * Set *fresh when the tables were created now. */
 static int check_schema(struct sim_state *st, bool *fresh, struct err *err)
@@ -373,6 +459,8 @@ static int check_schema(struct sim_state *st, bool *fresh, struct err *err)
         return err->code;
     if (version == STATE_SCHEMA_VERSION)
         return 0;
+    if (version == 1)
+        return migrate_schema(st, err);
     if (version != 0)
         return err_set(err, SYNC_EINVALID,
                        "state file '%s' has schema version %lld, but this "
@@ -396,7 +484,8 @@ static int open_db(struct sim_state *st, struct err *err)
 {
     int rc;
 
-    if ((rc = create_file(st->path, err)) < 0)
+    if ((rc = create_file(st->path, &st->existed, err)) < 0 ||
+        (rc = lock_state(st, err)) < 0)
         return rc;
     if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
         SQLITE_OK) {
@@ -428,6 +517,10 @@ static void state_free(struct sim_state *st)
     sqlite3_finalize(st->put_meta);
     if (st->db)
         sqlite3_close(st->db);
+    /* After SQLite has closed the database, so no other descriptor of
+     * this process is open when the lock goes. */
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
     buf_release(&st->json);
     buf_release(&st->key);
     buf_release(&st->value);
@@ -707,6 +800,8 @@ static int load_record_row(struct sim_org *org, struct sim_state *st,
         stats->unknown_objects++;
         return 0;
     }
+    if (obj->derived)
+        return 0;
     if (!id || sim_id_to18(id, id18) < 0)
         return err_set(err, SYNC_EINVALID,
                        "state file '%s' holds a malformed record id '%s'",
@@ -857,6 +952,8 @@ static struct sim_user *restore_user(struct sim_org *org, sqlite3_stmt *s)
     replace_string(&u->first_name, column_text(s, 3));
     replace_string(&u->last_name, column_text(s, 4));
     replace_string(&u->email, column_text(s, 5));
+    if (sqlite3_column_int64(s, 7) > 0)
+        u->created_ms = sqlite3_column_int64(s, 7);
     return u;
 }
 
@@ -870,7 +967,7 @@ static int load_users(struct sim_org *org, struct sim_state *st,
 {
     static const char sql[] =
         "SELECT id, username, password, first_name, last_name, email,"
-        " integration FROM users ORDER BY rowid";
+        " integration, created_ms FROM users ORDER BY rowid";
     sqlite3_stmt *s = NULL;
     struct sim_user **restored = NULL;
     size_t nrestored = 0, restored_cap = 0;
@@ -1005,6 +1102,8 @@ static int load_all(struct sim_org *org, struct sim_state *st,
     for (size_t i = 0; i < org->nobjects; i++)
         if (stats->max_counter[i] > org->objects[i]->id_counter)
             org->objects[i]->id_counter = stats->max_counter[i];
+    /* The users and the org id may have taken their saved ids. */
+    sim_org_sync_derived(org);
     return exec_sql(st, "COMMIT", err);
 }
 
@@ -1036,6 +1135,8 @@ static int open_and_load(struct sim_org *org, struct sim_state *st,
         (rc = check_schema(st, &fresh, err)) < 0 ||
         (rc = prepare_all(st, err)) < 0)
         return rc;
+    if (st->existed)
+        check_mode(st->path);
     stats.max_counter = xcalloc(org->nobjects + 1, sizeof(uint64_t));
     if (!fresh && ((rc = query_int(st, "SELECT count(*) FROM records",
                                    &saved_records, err)) < 0 ||
@@ -1068,6 +1169,7 @@ int sim_state_open(struct sim_org *org, const char *path, struct err *err)
         return err_set(err, SYNC_EINVALID, "a state file is already open");
     st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);
+    st->lock_fd = -1;
     buf_init(&st->json, 0);
     buf_init(&st->key, 0);
     buf_init(&st->value, 0);

@@ -17,6 +17,9 @@
 
 #include "http_server.h"
 
+/* libmicrohttpd's own default per-connection memory (32 KiB). */
+#define MHD_DEFAULT_MEMORY (32 * 1024)
+
 struct http_server {
     struct MHD_Daemon *daemon;
     struct http_server_opts opts;
@@ -127,7 +130,9 @@ static int hexval(int c)
     return -1;
 }
 
-int http_url_decode(char *s, bool plus_space)
+/* Percent-decode s in place, NUL bytes included, and set *len to the
+ * decoded length. Return -1 on a malformed escape. */
+static int url_decode_len(char *s, bool plus_space, size_t *len)
 {
     char *w = s;
 
@@ -147,7 +152,73 @@ int http_url_decode(char *s, bool plus_space)
         }
     }
     *w = '\0';
+    *len = (size_t)(w - s);
     return 0;
+}
+
+int http_url_decode(char *s, bool plus_space)
+{
+    size_t len;
+
+    return url_decode_len(s, plus_space, &len);
+}
+
+bool http_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned c = p[i];
+        uint32_t cp, min;
+        size_t n;
+
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+            cp = c & 0x1F;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            cp = c & 0x0F;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if (len - i < n)
+            return false;
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i + k] & 0x3F);
+        }
+        /* Overlong forms, UTF-16 surrogates and code points past
+         * U+10FFFF are not UTF-8. */
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* Percent-decode s in place. Return 0, -1 on a malformed escape or -2
+ * when the result is not valid UTF-8 or contains a NUL byte. */
+static int decode_text(char *s, bool plus_space)
+{
+    size_t len;
+
+    if (url_decode_len(s, plus_space, &len) < 0)
+        return -1;
+    return http_utf8_valid(s, len) ? 0 : -2;
 }
 
 char *http_url_encode(const char *s)
@@ -235,7 +306,7 @@ static int match(const char *pattern, const char *path, struct http_req *req)
             if (req->nparams == HTTP_MAX_PARAMS)
                 return 0;
             v = xstrndup(s, slen);
-            if (http_url_decode(v, false) < 0) {
+            if (decode_text(v, false) < 0) {
                 free(v);
                 return 0;
             }
@@ -290,15 +361,49 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
     struct http_req *req = cls;
     struct http_header *q;
     size_t cap = req->nquery;
+    char *name = xstrdup(key);
+    char *text = xstrdup(value ? value : "");
+    int name_rc, value_rc;
 
     (void)kind;
+    /* The escapes are still in place, so these are the bytes as sent:
+     * '?' or '&', the name, and '=' with the value. */
+    req->uri_len += 1 + strlen(key) + (value ? 1 + strlen(value) : 0);
+    name_rc = decode_text(name, true);
+    value_rc = decode_text(text, true);
+    if (name_rc == -2 || value_rc == -2) {
+        req->malformed |= HTTP_MALFORMED_QUERY;
+        if (!req->malformed_arg)
+            req->malformed_arg = xstrdup(name_rc == -2 ? "" : name);
+        free(name);
+        free(text);
+        return MHD_YES;
+    }
     req->query = xgrow(req->query, &cap, req->nquery + 1, sizeof(*q));
     q = &req->query[req->nquery++];
-    q->name = xstrdup(key);
-    q->value = xstrdup(value ? value : "");
-    http_url_decode(q->name, true);
-    http_url_decode(q->value, true);
+    q->name = name;
+    q->value = text;
     return MHD_YES;
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
+                                    const char *key, const char *value)
+{
+    struct http_req *req = cls;
+
+    (void)kind;
+    req->headers_len += strlen(key) + 2 + (value ? strlen(value) : 0) + 2;
+    return MHD_YES;
+}
+
+/* Flag a path whose decoded text is not valid UTF-8 or contains a NUL. */
+static void check_path(struct http_req *req)
+{
+    char *decoded = xstrdup(req->path);
+
+    if (decode_text(decoded, false) == -2)
+        req->malformed |= HTTP_MALFORMED_PATH;
+    free(decoded);
 }
 
 static void release_req(struct http_req *req)
@@ -309,6 +414,7 @@ static void release_req(struct http_req *req)
         free(req->query[i].value);
     }
     free(req->query);
+    free(req->malformed_arg);
     free(req->path);
 }
 
@@ -364,8 +470,11 @@ static enum MHD_Result handle(struct http_server *srv,
     req.body = ctx->body.data;
     req.body_len = ctx->body.len;
     req.conn = conn;
+    req.uri_len = strlen(url);
+    check_path(&req);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query,
                               &req);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &req);
     if (ctx->too_large) {
         http_resp_text(&resp, 413,
                        srv->opts.too_large_type ? srv->opts.too_large_type
@@ -459,7 +568,11 @@ struct http_server *http_server_start(const struct http_server_opts *opts,
         0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        opts->connection_memory ? opts->connection_memory
+                                : (size_t)MHD_DEFAULT_MEMORY,
+        MHD_OPTION_END);
     if (!srv->daemon) {
         err_set_errno(err, SYNC_EIO, "cannot listen on %s:%d",
                       opts->host ? opts->host : "127.0.0.1", opts->port);

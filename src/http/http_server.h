@@ -24,6 +24,13 @@ struct http_header {
 
 #define HTTP_MAX_PARAMS 8
 
+/* Parts of a request whose percent-decoded text is not valid UTF-8 or
+ * contains a NUL byte (struct http_req.malformed). */
+enum http_malformed_flags {
+    HTTP_MALFORMED_PATH = 1 << 0,  /* a path segment */
+    HTTP_MALFORMED_QUERY = 1 << 1, /* a query argument's name or value */
+};
+
 struct http_req {
     const char *method;   /* upper-case, as sent */
     char *path;           /* as sent (still percent-encoded), with
@@ -35,8 +42,19 @@ struct http_req {
     char *body;           /* NUL-terminated; "" when there is none */
     size_t body_len;
     struct MHD_Connection *conn;
-    struct http_header *query; /* decoded query arguments */
+    struct http_header *query; /* decoded query arguments, each valid
+                                  UTF-8 without NUL bytes; others are
+                                  left out and flagged in malformed */
     size_t nquery;
+    unsigned malformed;   /* enum http_malformed_flags; a route never
+                             captures a malformed path segment */
+    char *malformed_arg;  /* name of the first query argument left out,
+                             with bad bytes replaced by U+FFFD; NULL for
+                             none */
+    size_t uri_len;       /* bytes of the request URI as sent: path and
+                             query string */
+    size_t headers_len;   /* bytes of the header fields, counted as
+                             "Name: value" plus CRLF each */
     void *user_data; /* set by a before filter for the handlers */
 };
 
@@ -134,6 +152,9 @@ struct http_server_opts {
     void *payload;         /* passed to before and after */
     const char *too_large_type; /* Content-Type of the 413 body */
     const char *too_large_body; /* 413 body */
+    size_t connection_memory; /* libmicrohttpd's per-connection memory,
+                                 which bounds the request line and
+                                 headers it reads; 0 for its default */
 };
 
 struct http_server;
@@ -155,6 +176,9 @@ void http_collapse_slashes(char *path);
 /* Percent-decode s in place; '+' is a space when plus_space is set.
  * Return -1 on a malformed escape. */
 int http_url_decode(char *s, bool plus_space);
+
+/* Whether s[0..len) is well-formed UTF-8 without NUL bytes. */
+bool http_utf8_valid(const char *s, size_t len);
 
 /* Percent-encode s for use in a URL; the caller frees the result. */
 char *http_url_encode(const char *s);

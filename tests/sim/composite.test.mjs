@@ -26,7 +26,8 @@ describe('sObject Collections', () => {
   let call;
 
   before(async () => {
-    sim = await startSim(['--custom-field', 'Contact.Ext_Id__c:string:40:extid']);
+    sim = await startSim(['--custom-field', 'Contact.Ext_Id__c:string:40:extid',
+      '--custom-field', 'Contact.Badge__c:int:extid']);
     const { access_token: token } = await clientCredentials(sim.url);
     call = (method, path, body) => api(sim.url, token, method, V + path, body);
   });
@@ -388,6 +389,35 @@ describe('sObject Collections', () => {
       assert.equal(res.body[4].success, true);
       assert.equal(res.body[4].created, true);
       assert.equal(res.body[0].created, false);
+    });
+
+    test('number keys match and null keys are named', async () => {
+      const first = await call('PATCH', '/composite/sobjects/Contact/Badge__c', {
+        records: [contact({ Badge__c: 42, LastName: 'Badge' })],
+      });
+      assert.equal(first.body[0].created, true, first.text);
+      for (const key of [42, '42', 42.0]) {
+        const again = await call('PATCH', '/composite/sobjects/Contact/Badge__c', {
+          records: [contact({ Badge__c: key, Title: 'T' })],
+        });
+        assert.deepEqual(again.body[0],
+          { id: first.body[0].id, success: true, errors: [], created: false }, String(key));
+      }
+      const text = await call('PATCH', '/composite/sobjects/Contact/Ext_Id__c', {
+        records: [contact({ Ext_Id__c: 7, LastName: 'Seven' })],
+      });
+      assert.equal(text.body[0].created, true, text.text);
+      const byString = await call('PATCH', '/composite/sobjects/Contact/Ext_Id__c', {
+        records: [contact({ Ext_Id__c: '7', Title: 'T' })],
+      });
+      assert.equal(byString.body[0].id, text.body[0].id);
+      const res = await call('PATCH', '/composite/sobjects/Contact/Ext_Id__c', {
+        records: [contact({ Ext_Id__c: null, LastName: 'Null' }),
+          contact({ Ext_Id__c: '', LastName: 'Empty' }), contact({ LastName: 'Missing' })],
+      });
+      assert.equal(res.body[0].errors[0].message, 'Ext_Id__c is null or empty; give the value to match records on');
+      assert.equal(res.body[1].errors[0].message, res.body[0].errors[0].message);
+      assert.equal(res.body[2].errors[0].message, 'Ext_Id__c not specified');
     });
 
     test('allOrNone rolls back inserts and updates', async () => {

@@ -734,6 +734,95 @@ TEST(error_json_shapes)
     json_decref(save);
 }
 
+TEST(error_builders_repair_utf8)
+{
+    struct sim_errors errs = {0};
+    struct http_resp resp;
+    char long_value[600];
+    json_t *rest, *body;
+
+    /* A bad byte echoed from a request, and a message cut by the 512-byte
+     * buffer inside a two-byte character. */
+    sim_errors_add(&errs, "INVALID_FIELD", NULL, "No such column '%s'",
+                   "ab\xff");
+    memset(long_value, 'x', sizeof(long_value));
+    for (size_t i = 496; i + 1 < sizeof(long_value); i += 2)
+        memcpy(long_value + i, "\xc3\xa9", 2);
+    long_value[sizeof(long_value) - 1] = '\0';
+    sim_errors_add(&errs, "STRING_TOO_LONG", NULL, "value %s", long_value);
+    rest = sim_errors_rest_json(&errs);
+    CHECK_INT(json_array_size(rest), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(rest, 0),
+                                                "message")),
+              "No such column 'ab\xef\xbf\xbd'");
+    CHECK(json_string_value(
+              json_object_get(json_array_get(rest, 1), "message")) != NULL);
+    json_decref(rest);
+
+    memset(&resp, 0, sizeof(resp));
+    buf_init(&resp.body, 0);
+    sim_reply_error(&resp, 404, "NOT_FOUND", "no record '%s'", "\xff\xfe");
+    CHECK_INT(resp.status, 404);
+    body = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+    CHECK(json_is_array(body));
+    CHECK_STR(json_string_value(json_object_get(json_array_get(body, 0),
+                                                "message")),
+              "no record '\xef\xbf\xbd\xef\xbf\xbd'");
+    json_decref(body);
+    buf_release(&resp.body);
+    free(resp.content_type);
+}
+
+TEST(account_delete_cascades_to_contacts)
+{
+    struct sim_org *org = new_org();
+    struct sim_errors errs;
+    struct sim_record *account, *child, *other;
+    char *text;
+
+    account = create(org, "Account", "{\"Name\": \"A\"}", 0, &errs);
+    text = xasprintf("{\"LastName\": \"C\", \"AccountId\": \"%s\"}",
+                     account->id);
+    child = create(org, "Contact", text, 0, &errs);
+    other = create(org, "Contact", "{\"LastName\": \"D\"}", 0, &errs);
+    free(text);
+    CHECK_INT(sim_record_delete(org, account, NULL, &errs), 0);
+    CHECK(child->deleted_ms != 0);
+    CHECK_INT(child->deleted_ms, account->deleted_ms);
+    CHECK_STR(sim_record_get(child, (size_t)child->obj->f_is_deleted),
+              "true");
+    CHECK(other->deleted_ms == 0);
+    sim_org_free(org);
+}
+
+TEST(derived_objects_are_read_only)
+{
+    struct sim_org *org = new_org();
+    struct sim_object *user = sim_org_object(org, "User");
+    struct sim_record *rec;
+    struct sim_errors errs = {0};
+
+    CHECK_INT(user->nrecords, 1);
+    rec = user->records[0];
+    CHECK_STR(rec->id, sim_org_integration_user(org)->id);
+    CHECK(create(org, "User", "{}", 0, &errs) == NULL);
+    CHECK_STR(errs.items[0].code, "INVALID_TYPE_FOR_OPERATION");
+    CHECK_STR(errs.items[0].message, "entity type cannot be inserted: User");
+    CHECK_INT(update(org, rec, "{\"LastName\": \"X\"}", &errs), -1);
+    CHECK_STR(errs.items[0].message, "entity type cannot be updated: User");
+    CHECK_INT(sim_record_delete(org, rec, NULL, &errs), -1);
+    CHECK_STR(errs.items[0].message, "entity type cannot be deleted: User");
+    sim_org_add_user(org, "rep@example.com", "pw");
+    CHECK_INT(user->nrecords, 2);
+    CHECK_STR(sim_record_get(user->records[1],
+                             sim_object_field(user, "Username")->index),
+              "rep@example.com");
+    CHECK_INT(sim_org_object(org, "Organization")->nrecords, 1);
+    CHECK_STR(sim_org_object(org, "Organization")->records[0]->id,
+              org->org_id);
+    sim_org_free(org);
+}
+
 TEST(select_adds_id_and_rejects_unknown)
 {
     struct sim_org *org = new_org();
@@ -782,4 +871,7 @@ TEST_MAIN(TEST_ENTRY(create_sets_defaults_and_audit_fields),
           TEST_ENTRY(seeded_create_keeps_given_values),
           TEST_ENTRY(lookup_matches_without_case),
           TEST_ENTRY(error_json_shapes),
+          TEST_ENTRY(error_builders_repair_utf8),
+          TEST_ENTRY(account_delete_cascades_to_contacts),
+          TEST_ENTRY(derived_objects_are_read_only),
           TEST_ENTRY(select_adds_id_and_rejects_unknown))
