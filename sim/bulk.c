@@ -40,8 +40,8 @@ enum job_state {
 
 /* The only states a query job takes: jsforce 3.10 polls in a tight loop
  * on any other name. */
-static const char *const state_names[] = {
-    "UploadComplete", "InProgress", "JobComplete", "Failed", "Aborted"};
+static const char *const state_names[] = {"UploadComplete", "InProgress",
+                                          "JobComplete", "Failed", "Aborted"};
 
 struct delimiter {
     const char *name;
@@ -49,8 +49,8 @@ struct delimiter {
 };
 
 static const struct delimiter delimiters[] = {
-    {"COMMA", ','},    {"TAB", '\t'},     {"SEMICOLON", ';'},
-    {"PIPE", '|'},     {"CARET", '^'},    {"BACKQUOTE", '`'},
+    {"COMMA", ','}, {"TAB", '\t'},  {"SEMICOLON", ';'},
+    {"PIPE", '|'},  {"CARET", '^'}, {"BACKQUOTE", '`'},
 };
 
 struct bulk_job {
@@ -75,14 +75,14 @@ struct bulk_store {
     struct sim_org *org;
     struct hmap jobs; /* id -> struct bulk_job */
     uint64_t counter;
-    size_t rows; /* ids held by all jobs */
+    size_t rows;      /* ids held by all jobs */
     double fail_rate; /* share of jobs that end Failed (bulk-fail) */
     struct bulk_store *next;
 };
 
-/* Every store made by sim_bulk_routes. The stores live as long as the
- * process, because struct sim_org has no slot for them and the org
- * outlives the server; the list keeps them reachable until exit. */
+/* Every store made by sim_bulk_routes. struct sim_org has no slot for
+ * them, so they live as long as the process, and this list keeps them
+ * reachable until exit. */
 static struct bulk_store *stores;
 
 static void job_free(struct bulk_job *job)
@@ -177,11 +177,10 @@ static json_t *job_json(const struct bulk_job *job)
     /* Salesforce stamps jobs to the second, as it does records. */
     datetime_format_sf(job->created_ms - job->created_ms % 1000, created);
     datetime_format_sf(job->modstamp_ms - job->modstamp_ms % 1000, stamp);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}",
-                     "id", job->id, "operation",
-                     job->all ? "queryAll" : "query", "object", job->obj->name,
-                     "createdById", job->created_by, "createdDate", created,
-                     "systemModstamp", stamp, "state",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "id",
+                     job->id, "operation", job->all ? "queryAll" : "query",
+                     "object", job->obj->name, "createdById", job->created_by,
+                     "createdDate", created, "systemModstamp", stamp, "state",
                      state_names[job->state], "concurrencyMode", "Parallel",
                      "contentType", "CSV", "apiVersion",
                      strtod(job->version, NULL));
@@ -273,8 +272,8 @@ static int read_settings(json_t *body, struct bulk_job *job,
                         "lineEnding must be strings");
         return -1;
     }
-    if (!op || (strcasecmp(op, "query") != 0 &&
-                strcasecmp(op, "queryAll") != 0)) {
+    if (!op ||
+        (strcasecmp(op, "query") != 0 && strcasecmp(op, "queryAll") != 0)) {
         sim_reply_error(resp, 400, "INVALIDJOB",
                         "Invalid operation '%s': a query job takes query or "
                         "queryAll",
@@ -344,8 +343,7 @@ static int check_bulk_query(const struct soql_query *q, struct http_resp *resp)
 
 /* Give job its id and processing time and snapshot the rows of res. */
 static void fill_job(struct bulk_store *st, struct bulk_job *job,
-                     const struct sim_call *call,
-                     const struct soql_result *res)
+                     const struct sim_call *call, const struct soql_result *res)
 {
     int64_t now = datetime_now_ms();
     char id15[16];
@@ -369,8 +367,7 @@ static void fill_job(struct bulk_store *st, struct bulk_job *job,
     job->fail = st->fail_rate > 0 && sim_org_random(st->org) < st->fail_rate;
 }
 
-static int post_job(struct http_req *req, struct http_resp *resp,
-                    void *payload)
+static int post_job(struct http_req *req, struct http_resp *resp, void *payload)
 {
     struct bulk_store *st = payload;
     struct sim_call *call = req->user_data;
@@ -393,6 +390,11 @@ static int post_job(struct http_req *req, struct http_resp *resp,
     if (read_settings(body, job, resp) < 0)
         goto out;
     text = body_string(body, "query", &bad);
+    if (bad) {
+        sim_reply_error(resp, 400, "JSON_PARSER_ERROR",
+                        "query must be a string of SOQL");
+        goto out;
+    }
     if (!text || !*text) {
         sim_reply_error(resp, 400, "INVALIDJOB",
                         "A query job needs the SOQL query in \"query\"");
@@ -426,8 +428,7 @@ out:
 
 /* ---- job control ---- */
 
-static int get_job(struct http_req *req, struct http_resp *resp,
-                   void *payload)
+static int get_job(struct http_req *req, struct http_resp *resp, void *payload)
 {
     struct bulk_job *job = find_job(payload, req->params[1]);
 
@@ -479,9 +480,9 @@ static int patch_job(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-/* DELETE in any state. jsforce deletes a job after a failed bulk query,
- * and sends .../jobs/query/undefined when the job was never created; that
- * gets the 404 of any unknown id. */
+/* DELETE in any state, because jsforce deletes a job after a failed bulk
+ * query. When the job was never created it sends .../jobs/query/undefined,
+ * which gets the 404 of any unknown id. */
 static int delete_job(struct http_req *req, struct http_resp *resp,
                       void *payload)
 {
@@ -697,8 +698,7 @@ static int read_max_records(const struct http_req *req, struct http_resp *resp,
     v = strtoll(arg, &end, 10);
     if (end == arg || *end || v <= 0) {
         sim_reply_error(resp, 400, "INVALID_PARAMETER_VALUE",
-                        "maxRecords must be a positive integer, not '%s'",
-                        arg);
+                        "maxRecords must be a positive integer, not '%s'", arg);
         return -1;
     }
     *out = (size_t)v;
@@ -783,8 +783,8 @@ static int get_results(struct http_req *req, struct http_resp *resp,
     snprintf(number, sizeof(number), "%zu", count);
     http_resp_header(resp, "Sforce-NumberOfRecords", number);
     http_resp_header(resp, "Sforce-Locator", next);
-    log_debug("sim", "bulk query results", "id=%s offset=%zu rows=%zu",
-              job->id, offset, count);
+    log_debug("sim", "bulk query results", "id=%s offset=%zu rows=%zu", job->id,
+              offset, count);
     return 0;
 }
 
