@@ -51,6 +51,9 @@ enum attempt_result {
 struct attempt {
     struct sf_http *h;
     struct sf_http_response *resp;
+    const struct sf_http_stream *stream; /* NULL to buffer the body */
+    long status; /* from the last status line received */
+    int stop_rc; /* the code with which stream->body stopped, or 0 */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -353,28 +356,86 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *payload)
     struct attempt *a = payload;
     size_t len = size * nmemb;
 
+    if (a->stream && a->status >= 200 && a->status < 300) {
+        int rc = a->stream->body
+                     ? a->stream->body(data, len, a->stream->payload)
+                     : 0;
+
+        if (rc < 0) {
+            a->stop_rc = rc;
+            return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+        }
+        return len;
+    }
     if (buf_append(&a->resp->body, data, len) < 0)
         return 0; /* libcurl stops with CURLE_WRITE_ERROR */
     return len;
 }
 
-static size_t on_header(char *data, size_t size, size_t nmemb, void *payload)
+static void read_limit_info(struct attempt *a, const char *data, size_t len)
 {
     static const char name[] = "sforce-limit-info:";
-    struct attempt *a = payload;
-    size_t len = size * nmemb;
     long long used, max;
     char value[256];
 
     if (len <= sizeof(name) - 1 || len - (sizeof(name) - 1) >= sizeof(value) ||
         strncasecmp(data, name, sizeof(name) - 1) != 0)
-        return len;
+        return;
     memcpy(value, data + sizeof(name) - 1, len - (sizeof(name) - 1));
     value[len - (sizeof(name) - 1)] = '\0';
     if (sf_http_parse_limit_info(value, &used, &max) == 0) {
         a->h->stats.api_used = used;
         a->h->stats.api_max = max;
     }
+}
+
+/* Copy data[start, end) without surrounding blanks into out; -1 when it
+ * does not fit. */
+static int copy_trimmed(const char *data, size_t start, size_t end, char *out,
+                        size_t size)
+{
+    while (start < end && isspace((unsigned char)data[start]))
+        start++;
+    while (end > start && isspace((unsigned char)data[end - 1]))
+        end--;
+    if (end - start >= size)
+        return -1;
+    memcpy(out, data + start, end - start);
+    out[end - start] = '\0';
+    return 0;
+}
+
+/* Pass a "Name: value" line to the stream's header hook. Lines too long
+ * for the buffers are not passed; no header a reader needs is that long. */
+static void pass_header(struct attempt *a, const char *data, size_t len)
+{
+    const char *colon = memchr(data, ':', len);
+    char name[128], value[2048];
+
+    if (!a->stream || !a->stream->header || !colon)
+        return;
+    if (copy_trimmed(data, 0, (size_t)(colon - data), name, sizeof(name)) < 0 ||
+        copy_trimmed(data, (size_t)(colon - data) + 1, len, value,
+                     sizeof(value)) < 0)
+        return;
+    a->stream->header(name, value, a->stream->payload);
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *payload)
+{
+    struct attempt *a = payload;
+    size_t len = size * nmemb;
+
+    /* Each reply starts with its status line; after a 100 Continue the
+     * last one is the final status. */
+    if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
+        const char *space = memchr(data, ' ', len);
+
+        a->status = space ? strtol(space + 1, NULL, 10) : 0;
+        return len;
+    }
+    read_limit_info(a, data, len);
+    pass_header(a, data, len);
     return len;
 }
 
@@ -391,11 +452,20 @@ static bool method_repeatable(const char *method)
  * without zeroing, so a copy of the token outlives the request in freed
  * memory.
  */
+static bool has_accept(const struct sf_http_request *req)
+{
+    for (size_t i = 0; req->headers && req->headers[i]; i++)
+        if (strncasecmp(req->headers[i], "Accept:", 7) == 0)
+            return true;
+    return false;
+}
+
 static struct curl_slist *make_headers(const struct sf_http_request *req)
 {
     struct curl_slist *list = NULL;
 
-    list = curl_slist_append(list, "Accept: application/json");
+    if (!has_accept(req))
+        list = curl_slist_append(list, "Accept: application/json");
     /* Without this, libcurl waits for a 100 Continue before sending a
      * large body, which costs a round trip. */
     list = curl_slist_append(list, "Expect:");
@@ -444,11 +514,31 @@ static void set_method(CURL *c, const struct sf_http_request *req)
     }
 }
 
+/*
+ * libcurl sends a request again by itself when a reused connection closes
+ * before any reply byte, which would apply a create twice. A request that
+ * must not be repeated therefore gets a new handle, whose empty connection
+ * cache means a new connection, which libcurl never resends on. Dropping
+ * the old handle also closes its idle connections.
+ */
+static void fresh_handle_unless_repeatable(struct sf_http *h,
+                                           const struct sf_http_request *req)
+{
+    if ((req->flags & SF_HTTP_REPEATABLE) || method_repeatable(req->method))
+        return;
+    curl_easy_cleanup(h->curl);
+    h->curl = curl_easy_init();
+    if (!h->curl)
+        BUG("curl_easy_init failed");
+}
+
 static void setup(struct sf_http *h, const struct sf_http_request *req,
                   struct curl_slist *headers, struct attempt *a)
 {
-    CURL *c = h->curl;
+    CURL *c;
 
+    fresh_handle_unless_repeatable(h, req);
+    c = h->curl;
     /* A reset keeps the connection cache, so keep-alive survives it. */
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, req->url);
@@ -466,7 +556,10 @@ static void setup(struct sf_http *h, const struct sf_http_request *req,
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->cfg.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->cfg.max_body);
+    /* A streamed body is not held, so only buffered bodies are capped. */
+    if (!req->stream)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t)h->cfg.max_body);
     curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -578,7 +671,7 @@ static enum attempt_result
 attempt(struct sf_http *h, const struct sf_http_request *req, const char *label,
         struct sf_http_response *resp, struct err *err)
 {
-    struct attempt a = {h, resp};
+    struct attempt a = {.h = h, .resp = resp, .stream = req->stream};
     struct curl_slist *headers = make_headers(req);
     char *content_type = NULL;
     long status = 0;
@@ -592,8 +685,17 @@ attempt(struct sf_http *h, const struct sf_http_request *req, const char *label,
     setup(h, req, headers, &a);
     h->stats.requests++;
     resp->attempts++;
+    if (req->stream && req->stream->start)
+        req->stream->start(req->stream->payload);
     cc = curl_easy_perform(h->curl);
     free_headers(headers);
+    if (cc == CURLE_WRITE_ERROR && a.stop_rc < 0) {
+        if (strstr(req->url, API_PATH))
+            h->stats.api_calls++;
+        resp->status = a.status;
+        err_set(err, a.stop_rc, "%s stopped by the reader of its body", label);
+        return ATTEMPT_FAILED;
+    }
     if (cc != CURLE_OK)
         return transport_failure(h, cc, label, resp, err);
 

@@ -46,6 +46,32 @@ enum sf_http_flags {
     SF_HTTP_REPEATABLE = 1 << 0,
 };
 
+/* Called before each attempt of a streamed request, so that a retry
+ * starts from a clean state. */
+typedef void (*sf_http_start_fn)(void *payload);
+
+/* Called with each response header of an attempt, name and value without
+ * the colon, surrounding blanks or line ending. */
+typedef void (*sf_http_header_fn)(const char *name, const char *value,
+                                  void *payload);
+
+/* Called with each piece of the body of a reply whose status is 2xx.
+ * Return 0 to go on, or a negative enum sync_rc to stop the transfer. */
+typedef int (*sf_http_body_fn)(const char *data, size_t len, void *payload);
+
+/*
+ * Hooks that receive a reply as it arrives, for bodies too large to hold.
+ * A 2xx body goes to body and not into sf_http_response.body, and is not
+ * held to max_body; any other body is buffered as usual, so that errors
+ * are parsed as for every request. Each hook may be NULL.
+ */
+struct sf_http_stream {
+    sf_http_start_fn start;
+    sf_http_header_fn header;
+    sf_http_body_fn body;
+    void *payload;
+};
+
 struct sf_http_request {
     const char *method;       /* "GET", "POST", "PATCH", "PUT", "DELETE" */
     const char *url;          /* absolute http or https URL */
@@ -54,8 +80,10 @@ struct sf_http_request {
     const char *body;         /* request body, or NULL */
     size_t body_len;
     const char *const *headers; /* extra "Name: value" lines ending with
-                                   NULL, or NULL */
+                                   NULL, or NULL; an Accept line replaces
+                                   the default application/json */
     unsigned flags;             /* enum sf_http_flags */
+    const struct sf_http_stream *stream; /* NULL to buffer the body */
 };
 
 struct sf_http_response {
@@ -118,9 +146,10 @@ void sf_http_response_release(struct sf_http_response *resp);
  * returns a negative enum sync_rc with err filled: the status mapped by
  * sf_http_parse_error (SYNC_EAUTH, SYNC_ERATELIMIT with the usage,
  * SYNC_ENOTFOUND, ...), SYNC_ETRANSIENT once the attempts are used up, or
- * SYNC_EINVALID for a bad URL or a body over the cap. resp (initialised
- * by the caller) holds the last status and body in every case; the caller
- * releases it.
+ * SYNC_EINVALID for a bad URL or a body over the cap. When a stream body
+ * hook stops the transfer, its code is returned at once, without a retry.
+ * resp (initialised by the caller) holds the last status and body in every
+ * case; the caller releases it.
  */
 int sf_http_send(struct sf_http *h, const struct sf_http_request *req,
                  struct sf_http_response *resp, struct err *err);
