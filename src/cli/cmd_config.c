@@ -53,6 +53,11 @@ int cmd_config(struct cli *cli, int argc, char **argv)
         usage(verb ? stdout : stderr);
         return verb ? 0 : 2;
     }
+    for (int i = 2; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return 0;
+        }
     if (strcmp(verb, "list") == 0) {
         bool json = argc == 3 && strcmp(argv[2], "--json") == 0;
 
@@ -63,9 +68,10 @@ int cmd_config(struct cli *cli, int argc, char **argv)
     if (strcmp(verb, "get") == 0) {
         if (argc != 3)
             return cli_fail("usage: sfsync config get KEY");
-        if (!settings_find(argv[2]))
-            return settings_normalize(argv[2], "", &value, &err),
-                   cli_fail_err(&err);
+        if (!settings_find(argv[2])) {
+            settings_normalize(argv[2], "", &value, &err);
+            return cli_fail_err(&err);
+        }
         if (cli_open(cli, false))
             return 1;
         if (settings_get(cli->store, cli->ws.id, argv[2], &value, &err) < 0)

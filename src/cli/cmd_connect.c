@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 
 #include "sync/connection.h"
 
@@ -26,6 +27,8 @@ static void usage(FILE *out)
           "https://login.salesforce.com,\n"
           "                       or the URL of a local sfsim\n"
           "  --client-id ID       the connected app's consumer key\n"
+          "  --client-secret SECRET  the consumer secret (visible in the "
+          "process list)\n"
           "  --client-secret-file FILE  a file holding the consumer "
           "secret\n"
           "  --grant GRANT        client_credentials (default), jwt or "
@@ -35,6 +38,19 @@ static void usage(FILE *out)
           "password grants\n"
           "  --password-file FILE the password of the password grant\n",
           out);
+}
+
+/* Warn when others may read a file that holds a secret. */
+static void warn_if_exposed(FILE *f, const char *path, const char *what)
+{
+    struct stat st;
+
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (st.st_mode & (S_IRWXG | S_IRWXO)))
+        fprintf(stderr,
+                "sfsync: warning: the %s file '%s' is readable by other "
+                "users (mode %03o); run 'chmod 600 %s'\n",
+                what, path, (unsigned)(st.st_mode & 0777), path);
 }
 
 /* Read the first line of path into a heap string the caller frees with
@@ -50,6 +66,7 @@ static char *read_secret_file(const char *path, const char *what)
                  strerror(errno));
         return NULL;
     }
+    warn_if_exposed(f, path, what);
     if (!fgets(line, sizeof(line), f))
         line[0] = '\0';
     fclose(f);
@@ -105,8 +122,7 @@ int cmd_connect(struct cli *cli, int argc, char **argv)
             grant = connection_grant_parse(optarg);
             if (grant < 0 || grant == SF_AUTH_GRANT_AUTHORIZATION_CODE) {
                 cli_fail("invalid --grant '%s': use client_credentials, jwt "
-                         "or password (the browser flow runs from the admin "
-                         "page)",
+                         "or password",
                          optarg);
                 goto out;
             }
@@ -114,6 +130,14 @@ int cmd_connect(struct cli *cli, int argc, char **argv)
             break;
         case 'k':
             p.jwt_key_file = optarg;
+            {
+                FILE *kf = fopen(optarg, "r");
+
+                if (kf) {
+                    warn_if_exposed(kf, optarg, "JWT private key");
+                    fclose(kf);
+                }
+            }
             break;
         case 'u':
             p.username = optarg;

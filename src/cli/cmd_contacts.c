@@ -1,15 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
-/* sfsync contacts list|show: the local contact list. */
+/*
+ * sfsync contacts list|show|add|update|delete|import: the local contact
+ * list and local changes to it. The changes are made by sync/changes.c and
+ * sync/import.c, which the HTTP API calls too; this file parses arguments
+ * and prints.
+ */
 #include "base/common.h"
 
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "model/contact_csv.h"
+#include "sync/changes.h"
 #include "sync/connection.h"
+#include "sync/import.h"
 #include "sync/pull.h"
+
+/* getopt_long value of the option of field 0; field f has FIELD_OPT + f. */
+#define FIELD_OPT 256
+
+/* Maximum size of a field option's name, with its NUL and without the
+ * leading "--". */
+#define FIELD_OPT_NAME_MAX 32
 
 /* The contact as JSON with its Salesforce link, when it has one. */
 static json_t *contact_json(struct cli *cli, const struct contact *c,
@@ -39,6 +55,21 @@ static json_t *contact_json(struct cli *cli, const struct contact *c,
         json_object_set_new(obj, "salesforce_url", json_null());
     }
     store_link_release(&link);
+    return obj;
+}
+
+/* contact_json with the count of pending outbox entries, for one contact:
+ * null when the store cannot be read. */
+static json_t *contact_json_pending(struct cli *cli, const struct contact *c,
+                                    const char *instance_url)
+{
+    json_t *obj = contact_json(cli, c, instance_url);
+    int64_t pending;
+
+    if (changes_pending_count(cli->store, c, &pending, NULL) == 0)
+        json_object_set_new(obj, "pending_changes", json_integer(pending));
+    else
+        json_object_set_new(obj, "pending_changes", json_null());
     return obj;
 }
 
@@ -101,6 +132,8 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
         {"search", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'l'},
         {"offset", required_argument, NULL, 'o'},
+        {"all", no_argument, NULL, 'a'},
+        {"include-archived", no_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -134,14 +167,19 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
                 q.offset = (size_t)n;
             break;
         }
+        case 'a':
+            q.include_archived = true;
+            break;
         case 'j':
             json = true;
             break;
         case 'h':
             puts("usage: sfsync contacts list [--search TEXT] [--limit N] "
-                 "[--offset N] [--json]\n"
+                 "[--offset N] [--all] [--json]\n"
                  "List contacts; TEXT matches names, company, email or "
-                 "phone digits.");
+                 "phone digits.\n"
+                 "--all (or --include-archived) also lists deleted "
+                 "contacts, marked 'deleted'.");
             return 0;
         default:
             return 2;
@@ -150,10 +188,21 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
     if (store_contact_list(cli->store, cli->ws.id, &q, &page, &err) < 0)
         return cli_fail_err(&err);
     if (json) {
+        int64_t *pending = xcalloc(page.count + 1, sizeof(*pending));
+        bool counted = changes_pending_counts(cli->store, cli->ws.id,
+                                              page.items, page.count,
+                                              pending, NULL) == 0;
+
         items = json_array();
-        for (size_t i = 0; i < page.count; i++)
-            json_array_append_new(items,
-                                  contact_json(cli, &page.items[i], inst));
+        for (size_t i = 0; i < page.count; i++) {
+            json_t *obj = contact_json(cli, &page.items[i], inst);
+
+            json_object_set_new(obj, "pending_changes",
+                                counted ? json_integer(pending[i])
+                                        : json_null());
+            json_array_append_new(items, obj);
+        }
+        free(pending);
         cli_print_json(json_pack("{s:I, s:I, s:I, s:o}", "total",
                                  (json_int_t)page.total, "offset",
                                  (json_int_t)q.offset, "limit",
@@ -177,16 +226,53 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
                                     ? ct->values[CONTACT_PHONE].e164
                                     : contact_text(ct, CONTACT_PHONE)),
                        16);
-            puts(store_link_get(cli->store, cli->ws.id, ct->id, &link,
-                                NULL) == 0
-                     ? mapping_object_name(link.object)
-                     : "-");
+            fputs(store_link_get(cli->store, cli->ws.id, ct->id, &link,
+                                 NULL) == 0
+                      ? mapping_object_name(link.object)
+                      : "-",
+                  stdout);
+            puts(ct->archived ? " deleted" : "");
             store_link_release(&link);
         }
         printf("%zu of %" PRId64 " contacts shown\n", page.count, page.total);
     }
     store_contact_list_release(&page);
     return 0;
+}
+
+
+/* Parse a contact id argument into *out; return 0, or 1 after printing. */
+static int parse_id(const char *text, int64_t *out)
+{
+    long long id;
+    char *end;
+
+    errno = 0;
+    id = strtoll(text, &end, 10);
+    if (!*text || *end || id <= 0 || errno == ERANGE)
+        return cli_fail("invalid contact id '%s': give the number that "
+                        "'sfsync contacts list' shows",
+                        text);
+    *out = id;
+    return 0;
+}
+
+/* Print why contact id could not be read or changed; return 1. For a
+ * conflict, read_version is the version the change was based on. */
+static int fail_contact(struct cli *cli, int64_t id, int64_t read_version,
+                        const struct err *err)
+{
+    if (err->code == SYNC_ENOTFOUND)
+        return cli_fail("no contact %" PRId64 " in workspace '%s': run "
+                        "'sfsync contacts list' to see the ids",
+                        id, cli->ws.name);
+    if (err->code == SYNC_ECONFLICT)
+        return cli_fail("contact %" PRId64 " was changed by someone else "
+                        "since version %" PRId64 " was read, so nothing "
+                        "was written: check it with 'sfsync contacts show "
+                        "%" PRId64 "' and run the command again",
+                        id, read_version, id);
+    return cli_fail_err(err);
 }
 
 static int show(struct cli *cli, int argc, char **argv, const char *inst)
@@ -197,14 +283,15 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
     struct err err;
     json_t *obj, *v;
     const char *key;
-    char *end;
-    long long id;
+    int64_t id;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = true;
         else if (cli_is_help(argv[i])) {
-            puts("usage: sfsync contacts show ID [--json]");
+            puts("usage: sfsync contacts show ID [--json]\n"
+                 "Show a contact, its version and its changes not yet "
+                 "pushed (pending_changes).");
             return 0;
         } else if (!idtext)
             idtext = argv[i];
@@ -213,21 +300,14 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
     }
     if (!idtext)
         return cli_fail("usage: sfsync contacts show ID [--json]");
-    id = strtoll(idtext, &end, 10);
-    if (*end || id <= 0)
-        return cli_fail("invalid contact id '%s': give the number that "
-                        "'sfsync contacts list' shows",
-                        idtext);
+    if (parse_id(idtext, &id))
+        return 1;
     contact_init(&ct);
     if (store_contact_get(cli->store, cli->ws.id, id, &ct, &err) < 0) {
         contact_release(&ct);
-        return err.code == SYNC_ENOTFOUND
-                   ? cli_fail("no contact %lld in workspace '%s': run "
-                              "'sfsync contacts list' to see the ids",
-                              id, cli->ws.name)
-                   : cli_fail_err(&err);
+        return fail_contact(cli, id, 0, &err);
     }
-    obj = contact_json(cli, &ct, inst);
+    obj = contact_json_pending(cli, &ct, inst);
     contact_release(&ct);
     if (json) {
         cli_print_json(obj);
@@ -247,28 +327,553 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
     return 0;
 }
 
+/* The options of add, update and delete: one per field, named after it
+ * with '-' for '_' (--first-name), then the command's own. */
+struct edit_options {
+    char names[CONTACT_FIELD_COUNT][FIELD_OPT_NAME_MAX];
+    struct option table[CONTACT_FIELD_COUNT + 4];
+};
+
+/* Fill eo with the field options when with_fields, then --json, --help
+ * and, when with_version, --if-version. */
+static void edit_options_init(struct edit_options *eo, bool with_fields,
+                              bool with_version)
+{
+    size_t n = 0;
+
+    memset(eo, 0, sizeof(*eo));
+    for (int f = 0; with_fields && f < CONTACT_FIELD_COUNT; f++) {
+        char *name = eo->names[f];
+
+        snprintf(name, FIELD_OPT_NAME_MAX, "%s", contact_fields[f].name);
+        for (char *p = name; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        eo->table[n++] = (struct option){name, required_argument, NULL,
+                                         FIELD_OPT + f};
+    }
+    eo->table[n++] = (struct option){"json", no_argument, NULL, 'j'};
+    eo->table[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    if (with_version)
+        eo->table[n++] = (struct option){"if-version", required_argument,
+                                         NULL, 'v'};
+}
+
+/* Print one line of help per field option. */
+static void print_field_options(FILE *out)
+{
+    fputs("\nFields:\n", out);
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const struct contact_field_info *info = &contact_fields[f];
+        char name[FIELD_OPT_NAME_MAX];
+        const char *kind;
+
+        snprintf(name, sizeof(name), "%s", info->name);
+        for (char *p = name; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        if (info->type == CONTACT_TYPE_BOOL) {
+            fprintf(out, "  --%-15s true or false (or yes/no, 1/0)\n", name);
+            continue;
+        }
+        kind = info->type == CONTACT_TYPE_EMAIL   ? "an email address"
+               : info->type == CONTACT_TYPE_PHONE ? "a phone number"
+                                                  : "text";
+        fprintf(out, "  --%-15s %s of up to %zu characters\n", name, kind,
+                info->max_len);
+    }
+    fputs("A phone without a country code is read in the workspace's "
+          "region.\n",
+          out);
+}
+
+static void add_usage(FILE *out)
+{
+    fputs("usage: sfsync contacts add --FIELD VALUE ... [--json]\n"
+          "Add a local contact, with at least a last name, a company, an "
+          "email or a phone.\n"
+          "The next push sends it to Salesforce; no connection is needed "
+          "now.\n",
+          out);
+    print_field_options(out);
+}
+
+static void update_usage(FILE *out)
+{
+    fputs("usage: sfsync contacts update ID --FIELD VALUE ... "
+          "[--if-version N] [--json]\n"
+          "Change only the given fields of a contact; --FIELD '' clears "
+          "one.\n"
+          "  --if-version N  change nothing unless the contact is still at "
+          "version N\n",
+          out);
+    print_field_options(out);
+}
+
+static void delete_usage(FILE *out)
+{
+    fputs("usage: sfsync contacts delete ID [--if-version N] [--json]\n"
+          "Delete (archive) a contact: 'sfsync contacts list' shows it only "
+          "with --all,\n"
+          "and the archive is queued for the next push.\n"
+          "  --if-version N  change nothing unless the contact is still at "
+          "version N\n",
+          out);
+}
+
+/* The parsed arguments of add, update or delete. */
+struct edit_request {
+    struct contact values; /* the given fields, in mask */
+    uint32_t mask;
+    bool json;
+    int64_t if_version; /* 0 when not given */
+    int64_t id;         /* 0 for add */
+};
+
+static int parse_version(const char *text, int64_t *out)
+{
+    long long n;
+    char *end;
+
+    errno = 0;
+    n = strtoll(text, &end, 10);
+    if (!*text || *end || n <= 0 || errno == ERANGE)
+        return cli_fail("invalid --if-version '%s': give the version that "
+                        "'sfsync contacts show ID' shows",
+                        text);
+    *out = n;
+    return 0;
+}
+
+/*
+ * Parse the arguments of a command that changes one contact: with_id for
+ * update and delete, with_fields for add and update. Return -1 to go on,
+ * or the exit status after printing help or an error.
+ */
+static int parse_edit(int argc, char **argv, bool with_id, bool with_fields,
+                      void (*usage)(FILE *), struct edit_request *req)
+{
+    struct edit_options eo;
+    struct err err;
+    int c;
+
+    edit_options_init(&eo, with_fields, with_id);
+    while ((c = getopt_long(argc, argv, "h", eo.table, NULL)) != -1) {
+        if (c >= FIELD_OPT && c < FIELD_OPT + CONTACT_FIELD_COUNT) {
+            int f = c - FIELD_OPT;
+
+            if (contact_parse_value(&req->values, f, optarg, &err) < 0)
+                return cli_fail("invalid --%s '%s': give true or false (or "
+                                "yes/no, 1/0)",
+                                eo.names[f], optarg);
+            req->mask |= CONTACT_FIELD_BIT(f);
+            continue;
+        }
+        switch (c) {
+        case 'j':
+            req->json = true;
+            break;
+        case 'v':
+            if (parse_version(optarg, &req->if_version))
+                return 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!with_id && optind < argc)
+        return cli_fail("unexpected argument '%s': give each value after "
+                        "its option, as in --last-name Smith",
+                        argv[optind]);
+    if (with_id && optind != argc - 1) {
+        usage(stderr);
+        return 2;
+    }
+    if (with_id && parse_id(argv[optind], &req->id))
+        return 1;
+    return -1;
+}
+
+static int add(struct cli *cli, int argc, char **argv, const char *inst)
+{
+    struct edit_request req;
+    struct err err;
+    int rc;
+
+    memset(&req, 0, sizeof(req));
+    contact_init(&req.values);
+    if ((rc = parse_edit(argc, argv, false, true, add_usage, &req)) >= 0)
+        goto out;
+    req.values.workspace_id = cli->ws.id;
+    if (changes_add(cli->store, &req.values, &err) < 0) {
+        rc = cli_fail("contact not added: %s", err.msg);
+        goto out;
+    }
+    if (req.json)
+        cli_print_json(contact_json_pending(cli, &req.values, inst));
+    else
+        printf("added contact %" PRId64 " (version %" PRId64 ")\n",
+               req.values.id, req.values.version);
+    rc = 0;
+out:
+    contact_release(&req.values);
+    return rc;
+}
+
+/* The names of the fields in mask, as a JSON array. */
+static json_t *field_names(uint32_t mask)
+{
+    json_t *names = json_array();
+
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
+        if (mask & CONTACT_FIELD_BIT(f))
+            json_array_append_new(names, json_string(contact_fields[f].name));
+    return names;
+}
+
+static void print_update(const struct contact *ct, uint32_t changed)
+{
+    const char *sep = ": ";
+
+    if (!changed) {
+        printf("contact %" PRId64 " unchanged: it already has the given "
+               "values (version %" PRId64 ")\n",
+               ct->id, ct->version);
+        return;
+    }
+    printf("updated contact %" PRId64 " to version %" PRId64, ct->id,
+           ct->version);
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        if (!(changed & CONTACT_FIELD_BIT(f)))
+            continue;
+        printf("%s%s", sep, contact_fields[f].name);
+        sep = ", ";
+    }
+    putchar('\n');
+}
+
+static int update(struct cli *cli, int argc, char **argv, const char *inst)
+{
+    struct edit_request req;
+    struct contact ct;
+    uint32_t changed = 0;
+    struct err err;
+    json_t *obj;
+    int rc;
+
+    memset(&req, 0, sizeof(req));
+    contact_init(&req.values);
+    contact_init(&ct);
+    if ((rc = parse_edit(argc, argv, true, true, update_usage, &req)) >= 0)
+        goto out;
+    if (req.mask == 0) {
+        rc = cli_fail("no field given: give one or more, as in --title VP; "
+                      "see 'sfsync contacts update --help'");
+        goto out;
+    }
+    if (changes_update(cli->store, cli->ws.id, req.id, &req.values,
+                       req.mask, req.if_version, &ct, &changed, &err) < 0) {
+        /* The message of an archived contact names it already. */
+        if (err.code == SYNC_EINVALID && ct.archived)
+            rc = cli_fail_err(&err);
+        else if (err.code == SYNC_EINVALID)
+            rc = cli_fail("contact %" PRId64 " not updated: %s", req.id,
+                          err.msg);
+        else
+            rc = fail_contact(cli, req.id,
+                              req.if_version ? req.if_version : ct.version,
+                              &err);
+        goto out;
+    }
+    if (req.json) {
+        obj = contact_json_pending(cli, &ct, inst);
+        json_object_set_new(obj, "changed", json_boolean(changed != 0));
+        json_object_set_new(obj, "changed_fields", field_names(changed));
+        cli_print_json(obj);
+    } else {
+        print_update(&ct, changed);
+    }
+    rc = 0;
+out:
+    contact_release(&ct);
+    contact_release(&req.values);
+    return rc;
+}
+
+static int delete(struct cli *cli, int argc, char **argv, const char *inst)
+{
+    struct edit_request req;
+    struct contact ct;
+    bool changed = false;
+    struct err err;
+    json_t *obj;
+    int rc;
+
+    memset(&req, 0, sizeof(req));
+    contact_init(&req.values);
+    contact_init(&ct);
+    if ((rc = parse_edit(argc, argv, true, false, delete_usage, &req)) >= 0)
+        goto out;
+    if (changes_archive(cli->store, cli->ws.id, req.id, req.if_version, &ct,
+                        &changed, &err) < 0) {
+        rc = fail_contact(cli, req.id,
+                          req.if_version ? req.if_version : ct.version,
+                          &err);
+        goto out;
+    }
+    if (req.json) {
+        obj = contact_json_pending(cli, &ct, inst);
+        json_object_set_new(obj, "changed", json_boolean(changed));
+        cli_print_json(obj);
+    } else if (changed) {
+        printf("deleted contact %" PRId64 " (archived at version %" PRId64
+               "); 'sfsync contacts list --all' still shows it\n",
+               ct.id, ct.version);
+    } else {
+        printf("contact %" PRId64 " was deleted already; nothing changed\n",
+               ct.id);
+    }
+    rc = 0;
+out:
+    contact_release(&ct);
+    contact_release(&req.values);
+    return rc;
+}
+
+static void import_usage(FILE *out)
+{
+    char *columns = contact_csv_accepted_columns(2);
+
+    fprintf(out,
+            "usage: sfsync contacts import FILE.csv [--dry-run] "
+            "[--skip-invalid]\n"
+            "                              [--ignore-unknown-columns] "
+            "[--json]\n"
+            "Import contacts from an RFC 4180 CSV file ('-' reads standard "
+            "input) in one\n"
+            "transaction. The first row names the columns. Every row is "
+            "checked, and when\n"
+            "any is rejected nothing is imported unless --skip-invalid is "
+            "given. The next\n"
+            "pull links imported contacts to Salesforce records with the "
+            "same phone or email.\n\n"
+            "  --dry-run                 check every row, write nothing\n"
+            "  --skip-invalid            import the valid rows, report the "
+            "rejected ones\n"
+            "  --ignore-unknown-columns  ignore the columns that name no "
+            "field\n"
+            "  --json                    print {imported, rejected: [{line, "
+            "reason}], ...}\n\n"
+            "Columns, in any letter case, with or without spaces, '_' or "
+            "'-', and after an\n"
+            "optional 'Contact: ' or 'Lead: ' (aliases in brackets):\n%s",
+            columns);
+    free(columns);
+}
+
+static json_t *string_array(char *const *items, size_t count)
+{
+    json_t *array = json_array();
+
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(array, json_string(items[i]));
+    return array;
+}
+
+static void print_import_json(const char *path,
+                              const struct import_options *opts,
+                              const struct import_result *res)
+{
+    json_t *rejected = json_array();
+
+    for (size_t i = 0; i < res->rejected_count; i++)
+        json_array_append_new(
+            rejected, json_pack("{s:I, s:s}", "line",
+                                (json_int_t)res->rejected[i].line, "reason",
+                                res->rejected[i].reason));
+    cli_print_json(json_pack(
+        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "file",
+        path, "dry_run", opts->dry_run, "rows", (json_int_t)res->rows,
+        "valid", (json_int_t)res->valid, "imported",
+        (json_int_t)res->imported, "rejected_count",
+        (json_int_t)res->rejected_total, "rejected", rejected,
+        "unknown_columns",
+        string_array(res->unknown_columns, res->unknown_count)));
+}
+
+static void print_import_text(const char *path,
+                              const struct import_options *opts,
+                              const struct import_result *res, int rc)
+{
+    long long more = res->rejected_total - (long long)res->rejected_count;
+
+    for (size_t i = 0; i < res->rejected_count; i++)
+        printf("line %lld: %s\n", res->rejected[i].line,
+               res->rejected[i].reason);
+    if (more > 0)
+        printf("%lld more rejected rows are not listed\n", more);
+    if (res->unknown_count > 0) {
+        fputs("ignored columns:", stdout);
+        for (size_t i = 0; i < res->unknown_count; i++)
+            printf("%s '%s'", i ? "," : "", res->unknown_columns[i]);
+        putchar('\n');
+    }
+    if (opts->dry_run)
+        printf("dry run: %lld of %lld rows of '%s' are valid; nothing was "
+               "written\n",
+               res->valid, res->rows, path);
+    else if (rc == 0 && res->rejected_total > 0)
+        printf("imported %lld contact%s from '%s'; %lld rejected rows "
+               "skipped\n",
+               res->imported, res->imported == 1 ? "" : "s", path,
+               res->rejected_total);
+    else if (rc == 0)
+        printf("imported %lld contact%s from '%s'\n", res->imported,
+               res->imported == 1 ? "" : "s", path);
+}
+
+/* Print why an import failed and what to do; return 1. */
+static int fail_import(const struct import_options *opts,
+                       const struct import_result *res,
+                       const struct err *err)
+{
+    char *columns;
+
+    if (res->complete && res->rejected_total > 0)
+        return cli_fail("%s; fix them, or give --skip-invalid to import "
+                        "the %lld valid rows and skip the rest",
+                        err->msg, res->valid);
+    cli_fail_err(err);
+    if (res->unknown_count == 0 || opts->ignore_unknown_columns)
+        return 1;
+    columns = contact_csv_accepted_columns(2);
+    fprintf(stderr,
+            "give --ignore-unknown-columns to ignore the %zu unknown "
+            "columns, or rename them to\n"
+            "accepted ones, in any letter case, with or without spaces "
+            "(aliases in brackets):\n%s",
+            res->unknown_count, columns);
+    free(columns);
+    return 1;
+}
+
+static int import(struct cli *cli, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"dry-run", no_argument, NULL, 'n'},
+        {"skip-invalid", no_argument, NULL, 's'},
+        {"ignore-unknown-columns", no_argument, NULL, 'i'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct import_options opts;
+    struct import_result res;
+    bool json = false;
+    const char *path;
+    struct err err;
+    FILE *in;
+    int c, rc;
+
+    memset(&opts, 0, sizeof(opts));
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            opts.dry_run = true;
+            break;
+        case 's':
+            opts.skip_invalid = true;
+            break;
+        case 'i':
+            opts.ignore_unknown_columns = true;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            import_usage(stdout);
+            return 0;
+        default:
+            import_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        import_usage(stderr);
+        return 2;
+    }
+    path = argv[optind];
+    in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!in)
+        return cli_fail("cannot open '%s': %s", path, strerror(errno));
+    import_result_init(&res);
+    rc = import_csv(cli->store, cli->ws.id, in, path, &opts, &res, &err);
+    if (in != stdin)
+        fclose(in);
+    if (res.complete && json)
+        print_import_json(path, &opts, &res);
+    else if (res.complete)
+        print_import_text(path, &opts, &res, rc);
+    rc = rc < 0 ? fail_import(&opts, &res, &err) : 0;
+    import_result_release(&res);
+    return rc;
+}
+
+static void contacts_usage(FILE *out)
+{
+    fputs("usage: sfsync contacts list [--search TEXT] [--all] [--json]\n"
+          "       sfsync contacts show ID [--json]\n"
+          "       sfsync contacts add --FIELD VALUE ... [--json]\n"
+          "       sfsync contacts update ID --FIELD VALUE ... "
+          "[--if-version N] [--json]\n"
+          "       sfsync contacts delete ID [--if-version N] [--json]\n"
+          "       sfsync contacts import FILE.csv [--dry-run] "
+          "[--skip-invalid] [--json]\n"
+          "Run 'sfsync contacts VERB --help' for a verb's options.\n",
+          out);
+}
+
 int cmd_contacts(struct cli *cli, int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
+    static const struct verb {
+        const char *name;
+        int (*run)(struct cli *cli, int argc, char **argv,
+                   const char *instance_url);
+    } verbs[] = {
+        {"list", list}, {"show", show},     {"add", add},
+        {"update", update}, {"delete", delete},
+    };
+    const char *name = argc > 1 ? argv[1] : NULL;
+    const struct verb *verb = NULL;
     struct connection_status st;
     int rc;
 
-    if (!verb || cli_is_help(verb)) {
-        fputs("usage: sfsync contacts list [--search TEXT] [--json]\n"
-              "       sfsync contacts show ID [--json]\n",
-              verb ? stdout : stderr);
-        return verb ? 0 : 2;
+    if (!name || cli_is_help(name)) {
+        contacts_usage(name ? stdout : stderr);
+        return name ? 0 : 2;
     }
-    if (strcmp(verb, "list") != 0 && strcmp(verb, "show") != 0)
-        return cli_fail("unknown contacts command '%s': use list or show",
-                        verb);
+    for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+        if (strcmp(name, verbs[i].name) == 0)
+            verb = &verbs[i];
+    if (!verb && strcmp(name, "import") != 0)
+        return cli_fail("unknown contacts command '%s': use list, show, add, "
+                        "update, delete or import",
+                        name);
+    /* Help needs no database. */
+    for (int i = 2; i < argc; i++)
+        if (cli_is_help(argv[i]))
+            return verb ? verb->run(cli, argc - 1, argv + 1, NULL)
+                        : import(cli, argc - 1, argv + 1);
     if (cli_open(cli, false))
         return 1;
+    if (!verb)
+        return import(cli, argc - 1, argv + 1);
     connection_status_get(cli->store, cli->ws.id, &st, NULL);
-    if (strcmp(verb, "list") == 0)
-        rc = list(cli, argc - 1, argv + 1, st.instance_url);
-    else
-        rc = show(cli, argc - 1, argv + 1, st.instance_url);
+    rc = verb->run(cli, argc - 1, argv + 1, st.instance_url);
     connection_status_release(&st);
     return rc;
 }

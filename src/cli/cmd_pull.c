@@ -68,7 +68,8 @@ static void print_skipped(struct cli *cli, int64_t count)
                               count < 10 ? (size_t)count : 10, &errors, &n,
                               NULL) < 0)
         return;
-    printf("skipped records:\n");
+    printf("records not stored (run 'sfsync pull' again once they are "
+           "fixed in Salesforce):\n");
     for (size_t i = 0; i < n; i++)
         printf("  %s %s: %s\n", errors[i].sf_id, errors[i].code,
                errors[i].message);
@@ -171,13 +172,15 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
             "error", failure));
     } else if (rc == 0) {
         printf("pulled %lld %s%s: %" PRId64 " created, %" PRId64
-               " updated, %" PRId64 " unchanged, %" PRId64
-               " errors, %" PRId64 " API calls\n",
+               " updated, %" PRId64 " unchanged, %" PRId64 " %s, %" PRId64
+               " API %s\n",
                res.total,
                opts.object == SF_OBJECT_LEAD ? "Leads" : "Contacts",
                res.resumed ? " (resumed)" : "", res.counts.created,
                res.counts.updated, res.counts.unchanged, res.counts.errors,
-               res.counts.api_calls);
+               res.counts.errors == 1 ? "error" : "errors",
+               res.counts.api_calls,
+               res.counts.api_calls == 1 ? "call" : "calls");
         if (res.counts.errors)
             print_skipped(cli, res.counts.errors);
     }

@@ -96,8 +96,11 @@ static void print_text(struct cli *cli, const struct connection_status *st,
 
     printf("workspace:      %s\n", cli->ws.name);
     for (const struct setting_def *d = settings_defs; d->key; d++) {
+        char label[32];
+
         settings_get(cli->store, cli->ws.id, d->key, &v, NULL);
-        printf("%-15s %s\n", d->key, v ? v : "");
+        snprintf(label, sizeof(label), "%s:", d->key);
+        printf("%-16s%s\n", label, v ? v : "");
         free(v);
         v = NULL;
     }
@@ -139,13 +142,16 @@ int cmd_status(struct cli *cli, int argc, char **argv)
     struct connection_status st;
     bool json = false, offline = false;
     char *problem = NULL;
+    int rc;
 
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             puts("usage: sfsync status [--json] [--offline]\n"
                  "Show the settings and the Salesforce connection. Unless "
                  "--offline is given,\nthe token is verified against "
-                 "Salesforce (userinfo) first.");
+                 "Salesforce (userinfo) first. Exits 0 when the\n"
+                 "connection is healthy or there is none, 3 when it needs "
+                 "reconnecting or could\nnot be verified.");
             return 0;
         }
         if (strcmp(argv[i], "--json") == 0)
@@ -169,7 +175,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
         cli_print_json(status_json(cli, &st, problem));
     else
         print_text(cli, &st, problem);
+    /* A distinct status lets scripts and monitors tell "unhealthy" from a
+     * failed command (1) or a usage error (2). */
+    rc = st.connected && (st.needs_reconnect || problem) ? 3 : 0;
     free(problem);
     connection_status_release(&st);
-    return 0;
+    return rc;
 }

@@ -22,6 +22,9 @@ static const struct command {
     {"config", cmd_config, "get, set or list the settings"},
     {"pull", cmd_pull, "pull Salesforce Contacts or Leads now"},
     {"contacts", cmd_contacts, "list or show local contacts"},
+    {"sync", cmd_sync, "run one two-way sync round now"},
+    {"runs", cmd_runs, "list past pulls and sync rounds"},
+    {"errors", cmd_errors, "list sync errors, or retry them"},
 };
 
 static void usage(FILE *out)

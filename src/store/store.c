@@ -596,13 +596,142 @@ void store_sync_errors_free(struct store_sync_error *errors, size_t count)
     free(errors);
 }
 
+int store_sync_error_clear_record(struct store *s, int64_t workspace_id,
+                                  const char *sf_id, struct err *err)
+{
+    char id18[SFID_SIZE];
+    int rc;
+
+    if ((rc = canonical_id(sf_id, id18, err)) < 0)
+        return rc;
+    return s->ops->sync_error_clear_record(s, workspace_id, id18, err);
+}
+
+int store_sync_error_retry_all(struct store *s, int64_t workspace_id,
+                               int64_t *out_count, struct err *err)
+{
+    int64_t count = 0;
+    int rc = s->ops->sync_error_retry_all(s, workspace_id, &count, err);
+
+    if (out_count)
+        *out_count = rc == 0 ? count : 0;
+    return rc;
+}
+
+int store_sync_error_list_records(struct store *s, int64_t workspace_id,
+                                  size_t limit,
+                                  struct store_sync_error **out,
+                                  size_t *out_count, struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->sync_error_list_records(s, workspace_id, limit, out,
+                                           out_count, err);
+}
+
 int store_outbox_pending(struct store *s, int64_t workspace_id, size_t limit,
                          struct store_outbox_entry **out, size_t *out_count,
                          struct err *err)
 {
+    return store_outbox_pending_after(s, workspace_id, 0, limit, out,
+                                      out_count, err);
+}
+
+int store_outbox_requeue(struct store *s, int64_t workspace_id,
+                         int64_t contact_id, struct err *err)
+{
+    return s->ops->outbox_requeue(s, workspace_id, contact_id, err);
+}
+
+int store_outbox_pending_after(struct store *s, int64_t workspace_id,
+                               int64_t after_id, size_t limit,
+                               struct store_outbox_entry **out,
+                               size_t *out_count, struct err *err)
+{
     *out = NULL;
     *out_count = 0;
-    return s->ops->outbox_pending(s, workspace_id, limit, out, out_count, err);
+    return s->ops->outbox_pending(s, workspace_id, after_id, limit, out,
+                                  out_count, err);
+}
+
+int store_conflict_add(struct store *s, const struct store_conflict *c,
+                       struct err *err)
+{
+    struct store_conflict canonical = *c;
+    int rc;
+
+    if ((rc = check_name("conflict field", c->field, err)) < 0 ||
+        (rc = check_name("conflict winner", c->winner, err)) < 0 ||
+        (rc = check_name("conflict policy", c->policy, err)) < 0)
+        return rc;
+    if (c->sf_id[0] && (rc = canonical_id(c->sf_id, canonical.sf_id, err)) < 0)
+        return rc;
+    return s->ops->conflict_add(s, &canonical, err);
+}
+
+int store_conflict_list(struct store *s, int64_t workspace_id,
+                        int64_t run_id, size_t limit,
+                        struct store_conflict **out, size_t *out_count,
+                        struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->conflict_list(s, workspace_id, run_id, limit, out,
+                                 out_count, err);
+}
+
+void store_conflicts_free(struct store_conflict *conflicts, size_t count)
+{
+    if (!conflicts)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free(conflicts[i].field);
+        free(conflicts[i].local_value);
+        free(conflicts[i].remote_value);
+        free(conflicts[i].winner);
+        free(conflicts[i].policy);
+    }
+    free(conflicts);
+}
+
+int store_intent_put(struct store *s, struct store_intent *intent,
+                     struct err *err)
+{
+    struct store_intent canonical = *intent;
+    int rc;
+
+    if (intent->object < 0 || intent->object >= SF_OBJECT_COUNT)
+        return err_set(err, SYNC_EINVALID,
+                       "create intent has no Salesforce object");
+    if ((rc = canonical_id(intent->user_id, canonical.user_id, err)) < 0)
+        return rc;
+    if ((rc = s->ops->intent_put(s, &canonical, err)) < 0)
+        return rc;
+    intent->created_ms = canonical.created_ms;
+    return 0;
+}
+
+int store_intent_get(struct store *s, int64_t workspace_id,
+                     int64_t contact_id, struct store_intent *out,
+                     struct err *err)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->intent_get(s, workspace_id, contact_id, out, err);
+}
+
+int store_intent_delete(struct store *s, int64_t workspace_id,
+                        int64_t contact_id, struct err *err)
+{
+    return s->ops->intent_delete(s, workspace_id, contact_id, err);
+}
+
+int store_intent_list(struct store *s, int64_t workspace_id,
+                      enum sf_object object, struct store_intent **out,
+                      size_t *out_count, struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->intent_list(s, workspace_id, object, out, out_count, err);
 }
 
 int store_outbox_ack(struct store *s, int64_t workspace_id,

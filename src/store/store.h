@@ -95,6 +95,10 @@ struct store_run_counts {
     int64_t skipped;
     int64_t errors;
     int64_t api_calls;
+    int64_t pushed;    /* records written to Salesforce */
+    int64_t pulled;    /* Salesforce records that changed a local contact */
+    int64_t deleted;   /* records deleted on either side */
+    int64_t conflicts; /* fields changed on both sides, settled by policy */
 };
 
 struct store_run {
@@ -118,6 +122,34 @@ struct store_sync_error {
     char *code;    /* owned: Salesforce errorCode or a local code */
     char *message; /* owned */
     bool retryable;
+    int64_t created_ms;
+    int64_t version; /* the contact version that failed, or 0 */
+};
+
+/* One field that changed on both sides and how the policy settled it. */
+struct store_conflict {
+    int64_t id;
+    int64_t workspace_id;
+    int64_t run_id; /* 0 when no run recorded it */
+    int64_t contact_id;
+    int object;     /* enum sf_object */
+    char sf_id[SFID_SIZE];
+    char *field;        /* owned: the contact field name */
+    char *local_value;  /* owned; NULL for an empty value */
+    char *remote_value; /* owned; NULL for an empty value */
+    char *winner;       /* owned: "local" or "salesforce" */
+    char *policy;       /* owned: "newest", "salesforce", "local", ... */
+    int64_t created_ms;
+};
+
+/* A Salesforce create about to be sent for a local contact. It stays until
+ * the contact is linked, so that a create whose reply was lost is looked
+ * for in Salesforce before it is sent again. */
+struct store_intent {
+    int64_t contact_id;
+    int64_t workspace_id;
+    enum sf_object object;
+    char user_id[SFID_SIZE]; /* the integration user that creates it */
     int64_t created_ms;
 };
 
@@ -371,6 +403,32 @@ int store_sync_error_list(struct store *s, int64_t workspace_id,
 int store_sync_error_clear(struct store *s, int64_t workspace_id,
                            int64_t contact_id, struct err *err);
 
+/*
+ * Remove the sync errors of the Salesforce record sf_id that name no local
+ * contact (a record the pull could not store), once it has been stored.
+ * Return 0, SYNC_EINVALID for a malformed id, or SYNC_EDB.
+ */
+int store_sync_error_clear_record(struct store *s, int64_t workspace_id,
+                                  const char *sf_id, struct err *err);
+
+/*
+ * Mark every permanent sync error of the workspace retryable, so that the
+ * next sync tries those contacts and records again. *out_count, when not
+ * NULL, receives the number marked. Return 0 or SYNC_EDB.
+ */
+int store_sync_error_retry_all(struct store *s, int64_t workspace_id,
+                               int64_t *out_count, struct err *err);
+
+/*
+ * Fill *out with up to limit retryable sync errors that name a Salesforce
+ * record but no local contact, oldest first; free with
+ * store_sync_errors_free. Return 0 or SYNC_EDB.
+ */
+int store_sync_error_list_records(struct store *s, int64_t workspace_id,
+                                  size_t limit,
+                                  struct store_sync_error **out,
+                                  size_t *out_count, struct err *err);
+
 void store_sync_errors_free(struct store_sync_error *errors, size_t count);
 
 /* Fill *out with up to limit pending outbox entries, oldest first; the
@@ -382,6 +440,65 @@ int store_outbox_pending(struct store *s, int64_t workspace_id, size_t limit,
 /* Mark a contact's pending entries up to version as sent. */
 int store_outbox_ack(struct store *s, int64_t workspace_id,
                      int64_t contact_id, int64_t version, struct err *err);
+
+/*
+ * Queue an outbox update of the contact at its current version without
+ * changing it, so that the next push sends its state: the sync does this
+ * when a local value won a merge that the local side did not change.
+ * Return 0, SYNC_ENOTFOUND, or SYNC_EDB.
+ */
+int store_outbox_requeue(struct store *s, int64_t workspace_id,
+                         int64_t contact_id, struct err *err);
+
+/* As store_outbox_pending, for the entries with an id above after_id, so
+ * that a caller can page through an outbox of any length. */
+int store_outbox_pending_after(struct store *s, int64_t workspace_id,
+                               int64_t after_id, size_t limit,
+                               struct store_outbox_entry **out,
+                               size_t *out_count, struct err *err);
+
+/* Record a conflict; c->id and c->created_ms are ignored. Return 0,
+ * SYNC_EINVALID for an empty field, winner or policy, or SYNC_EDB. */
+int store_conflict_add(struct store *s, const struct store_conflict *c,
+                       struct err *err);
+
+/*
+ * Fill *out with up to limit conflicts of the workspace, newest first, only
+ * those of run_id unless it is 0; free with store_conflicts_free. Return 0
+ * or SYNC_EDB.
+ */
+int store_conflict_list(struct store *s, int64_t workspace_id,
+                        int64_t run_id, size_t limit,
+                        struct store_conflict **out, size_t *out_count,
+                        struct err *err);
+
+void store_conflicts_free(struct store_conflict *conflicts, size_t count);
+
+/*
+ * Record, or replace, the create intent of intent->contact_id with the
+ * current time, which is written back to intent->created_ms. Return 0,
+ * SYNC_EINVALID for a malformed user id, SYNC_ENOTFOUND for an unknown
+ * contact, or SYNC_EDB.
+ */
+int store_intent_put(struct store *s, struct store_intent *intent,
+                     struct err *err);
+
+/* Fill out with a contact's create intent. Return 0, SYNC_ENOTFOUND or
+ * SYNC_EDB. */
+int store_intent_get(struct store *s, int64_t workspace_id,
+                     int64_t contact_id, struct store_intent *out,
+                     struct err *err);
+
+/* Remove a contact's create intent; removing a missing one is not an
+ * error. */
+int store_intent_delete(struct store *s, int64_t workspace_id,
+                        int64_t contact_id, struct err *err);
+
+/* Fill *out with the workspace's create intents for object, oldest first;
+ * the caller frees the array with free(). Return 0 or SYNC_EDB. */
+int store_intent_list(struct store *s, int64_t workspace_id,
+                      enum sf_object object, struct store_intent **out,
+                      size_t *out_count, struct err *err);
 
 /*
  * Encrypt secret under the store's key and store it as the workspace's

@@ -102,11 +102,39 @@ struct store_ops {
     int (*sync_error_clear)(struct store *s, int64_t ws, int64_t contact_id,
                             struct err *err);
 
-    int (*outbox_pending)(struct store *s, int64_t ws, size_t limit,
-                          struct store_outbox_entry **out, size_t *out_count,
-                          struct err *err);
+    int (*sync_error_clear_record)(struct store *s, int64_t ws,
+                                   const char *sf_id, struct err *err);
+    int (*sync_error_retry_all)(struct store *s, int64_t ws,
+                                int64_t *out_count, struct err *err);
+    int (*sync_error_list_records)(struct store *s, int64_t ws, size_t limit,
+                                   struct store_sync_error **out,
+                                   size_t *out_count, struct err *err);
+
+    /* Entries with an id above after_id, oldest first. */
+    int (*outbox_pending)(struct store *s, int64_t ws, int64_t after_id,
+                          size_t limit, struct store_outbox_entry **out,
+                          size_t *out_count, struct err *err);
     int (*outbox_ack)(struct store *s, int64_t ws, int64_t contact_id,
                       int64_t version, struct err *err);
+    int (*outbox_requeue)(struct store *s, int64_t ws, int64_t contact_id,
+                          struct err *err);
+
+    int (*conflict_add)(struct store *s, const struct store_conflict *c,
+                        struct err *err);
+    int (*conflict_list)(struct store *s, int64_t ws, int64_t run_id,
+                         size_t limit, struct store_conflict **out,
+                         size_t *out_count, struct err *err);
+
+    /* intent->user_id is canonical; the backend sets created_ms. */
+    int (*intent_put)(struct store *s, struct store_intent *intent,
+                      struct err *err);
+    int (*intent_get)(struct store *s, int64_t ws, int64_t contact_id,
+                      struct store_intent *out, struct err *err);
+    int (*intent_delete)(struct store *s, int64_t ws, int64_t contact_id,
+                         struct err *err);
+    int (*intent_list)(struct store *s, int64_t ws, enum sf_object object,
+                       struct store_intent **out, size_t *out_count,
+                       struct err *err);
 
     int (*credential_put)(struct store *s, int64_t ws, const char *kind,
                           const unsigned char *cipher, size_t cipher_len,

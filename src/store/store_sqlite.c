@@ -21,14 +21,14 @@
 /* Largest page of runs or sync errors returned by one list call. */
 #define LIST_MAX 1000
 
-static const char *object_column(int object)
+const char *store_sqlite__object_column(int object)
 {
     return object >= 0 && object < SF_OBJECT_COUNT
                ? mapping_object_name((enum sf_object)object)
                : NULL;
 }
 
-static int object_from_column(sqlite3_stmt *st, int column)
+int store_sqlite__object_from_column(sqlite3_stmt *st, int column)
 {
     const char *name = (const char *)sqlite3_column_text(st, column);
 
@@ -497,12 +497,13 @@ static const char sql_run_begin[] =
     "VALUES (?, ?, ?, ?, 'running')";
 static const char sql_run_finish[] =
     "UPDATE runs SET finished_ms = ?, status = ?, created = ?, updated = ?, "
-    "unchanged = ?, skipped = ?, errors = ?, api_calls = ?, message = ? "
+    "unchanged = ?, skipped = ?, errors = ?, api_calls = ?, message = ?, "
+    "pushed = ?, pulled = ?, deleted = ?, conflicts = ? "
     "WHERE id = ? AND workspace_id = ?";
 #define RUN_COLUMNS                                                          \
     "SELECT id, workspace_id, kind, sf_object, started_ms, finished_ms, "   \
     "status, created, updated, unchanged, skipped, errors, api_calls, "     \
-    "message FROM runs "
+    "message, pushed, pulled, deleted, conflicts FROM runs "
 static const char sql_run_get[] =
     RUN_COLUMNS "WHERE id = ? AND workspace_id = ?";
 static const char sql_run_list[] =
@@ -513,7 +514,7 @@ static void read_run(sqlite3_stmt *st, struct store_run *out)
     out->id = sqlite3_column_int64(st, 0);
     out->workspace_id = sqlite3_column_int64(st, 1);
     out->kind = store_sqlite__column_text(st, 2);
-    out->object = object_from_column(st, 3);
+    out->object = store_sqlite__object_from_column(st, 3);
     out->started_ms = sqlite3_column_int64(st, 4);
     out->finished_ms = sqlite3_column_int64(st, 5);
     out->status = store_sqlite__column_text(st, 6);
@@ -524,6 +525,10 @@ static void read_run(sqlite3_stmt *st, struct store_run *out)
     out->counts.errors = sqlite3_column_int64(st, 11);
     out->counts.api_calls = sqlite3_column_int64(st, 12);
     out->message = store_sqlite__column_text(st, 13);
+    out->counts.pushed = sqlite3_column_int64(st, 14);
+    out->counts.pulled = sqlite3_column_int64(st, 15);
+    out->counts.deleted = sqlite3_column_int64(st, 16);
+    out->counts.conflicts = sqlite3_column_int64(st, 17);
 }
 
 static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
@@ -538,7 +543,7 @@ static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
         return SYNC_EDB;
     store_sqlite__bind_int64(st, 1, ws);
     store_sqlite__bind_text(st, 2, kind);
-    store_sqlite__bind_text(st, 3, object_column(object));
+    store_sqlite__bind_text(st, 3, store_sqlite__object_column(object));
     store_sqlite__bind_int64(st, 4, datetime_now_ms());
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
@@ -569,8 +574,12 @@ static int sqlite_run_finish(struct store *base, int64_t ws, int64_t run_id,
     store_sqlite__bind_int64(st, 7, counts->errors);
     store_sqlite__bind_int64(st, 8, counts->api_calls);
     store_sqlite__bind_text(st, 9, message);
-    store_sqlite__bind_int64(st, 10, run_id);
-    store_sqlite__bind_int64(st, 11, ws);
+    store_sqlite__bind_int64(st, 10, counts->pushed);
+    store_sqlite__bind_int64(st, 11, counts->pulled);
+    store_sqlite__bind_int64(st, 12, counts->deleted);
+    store_sqlite__bind_int64(st, 13, counts->conflicts);
+    store_sqlite__bind_int64(st, 14, run_id);
+    store_sqlite__bind_int64(st, 15, ws);
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
     if (rc < 0)
@@ -603,7 +612,7 @@ static int sqlite_run_get(struct store *base, int64_t ws, int64_t run_id,
     return rc < 0 ? rc : 0;
 }
 
-static int64_t list_limit(size_t limit)
+int64_t store_sqlite__list_limit(size_t limit)
 {
     return limit == 0 || limit > LIST_MAX ? LIST_MAX : (int64_t)limit;
 }
@@ -622,7 +631,7 @@ static int sqlite_run_list(struct store *base, int64_t ws, size_t limit,
     if (!st)
         return SYNC_EDB;
     store_sqlite__bind_int64(st, 1, ws);
-    store_sqlite__bind_int64(st, 2, list_limit(limit));
+    store_sqlite__bind_int64(st, 2, store_sqlite__list_limit(limit));
     while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
         items = xgrow(items, &cap, count + 1, sizeof(*items));
         read_run(st, &items[count++]);
@@ -641,15 +650,25 @@ static int sqlite_run_list(struct store *base, int64_t ws, size_t limit,
 
 static const char sql_sync_error_add[] =
     "INSERT INTO sync_errors (workspace_id, contact_id, sf_object, sf_id, "
-    "code, message, retryable, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "code, message, retryable, created_ms, version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 #define SYNC_ERROR_COLUMNS                                                   \
     "SELECT id, workspace_id, contact_id, sf_object, sf_id, code, message, " \
-    "retryable, created_ms FROM sync_errors "
+    "retryable, created_ms, version FROM sync_errors "
 static const char sql_sync_error_list[] =
     SYNC_ERROR_COLUMNS "WHERE workspace_id = ?1 AND (?2 = 0 OR "
     "contact_id = ?2) ORDER BY id DESC LIMIT ?3";
+static const char sql_sync_error_list_records[] =
+    SYNC_ERROR_COLUMNS "WHERE workspace_id = ? AND contact_id IS NULL AND "
+    "sf_id IS NOT NULL AND retryable = 1 ORDER BY id LIMIT ?";
 static const char sql_sync_error_clear[] =
     "DELETE FROM sync_errors WHERE workspace_id = ? AND contact_id = ?";
+static const char sql_sync_error_clear_record[] =
+    "DELETE FROM sync_errors WHERE workspace_id = ? AND sf_id = ? AND "
+    "contact_id IS NULL";
+static const char sql_sync_error_retry_all[] =
+    "UPDATE sync_errors SET retryable = 1 WHERE workspace_id = ? AND "
+    "retryable = 0";
 
 static int sqlite_sync_error_add(struct store *base,
                                  const struct store_sync_error *e,
@@ -665,12 +684,13 @@ static int sqlite_sync_error_add(struct store *base,
     store_sqlite__bind_int64(st, 1, e->workspace_id);
     if (e->contact_id > 0)
         store_sqlite__bind_int64(st, 2, e->contact_id);
-    store_sqlite__bind_text(st, 3, object_column(e->object));
+    store_sqlite__bind_text(st, 3, store_sqlite__object_column(e->object));
     store_sqlite__bind_text(st, 4, e->sf_id[0] ? e->sf_id : NULL);
     store_sqlite__bind_text(st, 5, e->code);
     store_sqlite__bind_text(st, 6, e->message);
     store_sqlite__bind_int64(st, 7, e->retryable);
     store_sqlite__bind_int64(st, 8, datetime_now_ms());
+    store_sqlite__bind_int64(st, 9, e->version);
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
     return rc < 0 ? rc : 0;
@@ -683,12 +703,13 @@ static void read_sync_error(sqlite3_stmt *st, struct store_sync_error *out)
     out->id = sqlite3_column_int64(st, 0);
     out->workspace_id = sqlite3_column_int64(st, 1);
     out->contact_id = sqlite3_column_int64(st, 2);
-    out->object = object_from_column(st, 3);
+    out->object = store_sqlite__object_from_column(st, 3);
     snprintf(out->sf_id, sizeof(out->sf_id), "%s", id ? id : "");
     out->code = store_sqlite__column_text(st, 5);
     out->message = store_sqlite__column_text(st, 6);
     out->retryable = sqlite3_column_int(st, 7) != 0;
     out->created_ms = sqlite3_column_int64(st, 8);
+    out->version = sqlite3_column_int64(st, 9);
 }
 
 static int sqlite_sync_error_list(struct store *base, int64_t ws,
@@ -707,7 +728,7 @@ static int sqlite_sync_error_list(struct store *base, int64_t ws,
         return SYNC_EDB;
     store_sqlite__bind_int64(st, 1, ws);
     store_sqlite__bind_int64(st, 2, contact_id);
-    store_sqlite__bind_int64(st, 3, list_limit(limit));
+    store_sqlite__bind_int64(st, 3, store_sqlite__list_limit(limit));
     while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
         items = xgrow(items, &cap, count + 1, sizeof(*items));
         read_sync_error(st, &items[count++]);
@@ -739,18 +760,88 @@ static int sqlite_sync_error_clear(struct store *base, int64_t ws,
     return rc < 0 ? rc : 0;
 }
 
+static int sqlite_sync_error_list_records(struct store *base, int64_t ws,
+                                          size_t limit,
+                                          struct store_sync_error **out,
+                                          size_t *out_count, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "list record sync errors";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_sync_error_list_records, op,
+                                          err);
+    struct store_sync_error *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, store_sqlite__list_limit(limit));
+    while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
+        items = xgrow(items, &cap, count + 1, sizeof(*items));
+        read_sync_error(st, &items[count++]);
+    }
+    store_sqlite__done(st);
+    if (rc < 0) {
+        store_sync_errors_free(items, count);
+        return rc;
+    }
+    *out = items;
+    *out_count = count;
+    return 0;
+}
+
+static int sqlite_sync_error_clear_record(struct store *base, int64_t ws,
+                                          const char *sf_id, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "clear record sync errors";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_sync_error_clear_record, op,
+                                          err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, sf_id);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int sqlite_sync_error_retry_all(struct store *base, int64_t ws,
+                                       int64_t *out_count, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "mark sync errors retryable";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_sync_error_retry_all, op,
+                                          err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    *out_count = sqlite3_changes(s->db);
+    return 0;
+}
+
 /* Outbox. Entries are written by store_sqlite_contact.c with each local
  * change. */
 
 static const char sql_outbox_pending[] =
     "SELECT id, contact_id, version, operation, created_ms FROM outbox "
-    "WHERE workspace_id = ? AND state = 'pending' ORDER BY id LIMIT ?";
+    "WHERE workspace_id = ? AND state = 'pending' AND id > ? ORDER BY id "
+    "LIMIT ?";
 static const char sql_outbox_ack[] =
     "UPDATE outbox SET state = 'done' WHERE workspace_id = ? AND "
     "contact_id = ? AND version <= ? AND state = 'pending'";
 
 static int sqlite_outbox_pending(struct store *base, int64_t ws,
-                                 size_t limit,
+                                 int64_t after_id, size_t limit,
                                  struct store_outbox_entry **out,
                                  size_t *out_count, struct err *err)
 {
@@ -764,7 +855,8 @@ static int sqlite_outbox_pending(struct store *base, int64_t ws,
     if (!st)
         return SYNC_EDB;
     store_sqlite__bind_int64(st, 1, ws);
-    store_sqlite__bind_int64(st, 2, list_limit(limit));
+    store_sqlite__bind_int64(st, 2, after_id);
+    store_sqlite__bind_int64(st, 3, store_sqlite__list_limit(limit));
     while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
         const char *name = (const char *)sqlite3_column_text(st, 3);
         struct store_outbox_entry *e;
@@ -937,8 +1029,18 @@ static const struct store_ops sqlite_ops = {
     .sync_error_add = sqlite_sync_error_add,
     .sync_error_list = sqlite_sync_error_list,
     .sync_error_clear = sqlite_sync_error_clear,
+    .sync_error_clear_record = sqlite_sync_error_clear_record,
+    .sync_error_retry_all = sqlite_sync_error_retry_all,
+    .sync_error_list_records = sqlite_sync_error_list_records,
     .outbox_pending = sqlite_outbox_pending,
     .outbox_ack = sqlite_outbox_ack,
+    .outbox_requeue = store_sqlite__outbox_requeue,
+    .conflict_add = store_sqlite__conflict_add,
+    .conflict_list = store_sqlite__conflict_list,
+    .intent_put = store_sqlite__intent_put,
+    .intent_get = store_sqlite__intent_get,
+    .intent_delete = store_sqlite__intent_delete,
+    .intent_list = store_sqlite__intent_list,
     .credential_put = sqlite_credential_put,
     .credential_get = sqlite_credential_get,
     .credential_delete = sqlite_credential_delete,

@@ -26,6 +26,10 @@
     "email LIKE ?3 ESCAPE '\\' OR "                                          \
     "(?4 IS NOT NULL AND instr(search_digits, ?4) > 0))"
 
+static const char sql_outbox_requeue[] =
+    "INSERT INTO outbox (workspace_id, contact_id, version, operation, "
+    "created_ms) SELECT workspace_id, id, version, 'update', ? FROM contacts "
+    "WHERE id = ? AND workspace_id = ?";
 static const char sql_outbox_add[] =
     "INSERT INTO outbox (workspace_id, contact_id, version, operation, "
     "created_ms) VALUES (?, ?, ?, ?, ?)";
@@ -634,4 +638,27 @@ int store_sqlite__link_delete(struct store *base, int64_t ws,
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
     return rc < 0 ? rc : 0;
+}
+
+int store_sqlite__outbox_requeue(struct store *base, int64_t ws,
+                                 int64_t contact_id, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "queue outbox entry";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_outbox_requeue, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, datetime_now_ms());
+    store_sqlite__bind_int64(st, 2, contact_id);
+    store_sqlite__bind_int64(st, 3, ws);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return err_set(err, SYNC_ENOTFOUND, "contact %lld not found",
+                       (long long)contact_id);
+    return 0;
 }

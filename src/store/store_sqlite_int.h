@@ -82,6 +82,14 @@ void store_sqlite__bind_blob(sqlite3_stmt *st, int index, const void *data,
 /* A heap copy of a text column, or NULL for SQL NULL. */
 char *store_sqlite__column_text(sqlite3_stmt *st, int column);
 
+/* The text of an enum sf_object for an sf_object column, NULL for -1, and
+ * the reverse (-1 for NULL). */
+const char *store_sqlite__object_column(int object);
+int store_sqlite__object_from_column(sqlite3_stmt *st, int column);
+
+/* The LIMIT of a list call: limit, or the largest page for 0 or more. */
+int64_t store_sqlite__list_limit(size_t limit);
+
 /* Apply every migration the file lacks, each in its own transaction. */
 int store_sqlite__migrate(sqlite3 *db, struct err *err);
 
@@ -115,5 +123,25 @@ int store_sqlite__link_upsert(struct store *s, const struct store_link *link,
                               const char *base_json, struct err *err);
 int store_sqlite__link_delete(struct store *s, int64_t ws,
                               int64_t contact_id, struct err *err);
+int store_sqlite__outbox_requeue(struct store *s, int64_t ws,
+                                 int64_t contact_id, struct err *err);
+
+/* Backend operations on conflicts and create intents
+ * (store_sqlite_sync.c). */
+int store_sqlite__conflict_add(struct store *s, const struct store_conflict *c,
+                               struct err *err);
+int store_sqlite__conflict_list(struct store *s, int64_t ws, int64_t run_id,
+                                size_t limit, struct store_conflict **out,
+                                size_t *out_count, struct err *err);
+int store_sqlite__intent_put(struct store *s, struct store_intent *intent,
+                             struct err *err);
+int store_sqlite__intent_get(struct store *s, int64_t ws, int64_t contact_id,
+                             struct store_intent *out, struct err *err);
+int store_sqlite__intent_delete(struct store *s, int64_t ws,
+                                int64_t contact_id, struct err *err);
+int store_sqlite__intent_list(struct store *s, int64_t ws,
+                              enum sf_object object,
+                              struct store_intent **out, size_t *out_count,
+                              struct err *err);
 
 #endif

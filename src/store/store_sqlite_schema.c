@@ -136,8 +136,50 @@ static const char migration_1[] =
     "CREATE INDEX outbox_pending ON outbox (workspace_id, state, id);"
     "CREATE INDEX outbox_by_contact ON outbox (contact_id, version);";
 
+/*
+ * Version 2: the two-way sync. Runs count pushed, pulled, deleted and
+ * conflicting records. A sync error remembers the contact version that
+ * failed, so a permanent failure is retried only once the contact changes.
+ * conflicts is the log of fields changed on both sides, and create_intents
+ * records a Salesforce create before it is sent, so that a create whose
+ * reply was lost is found again instead of sent twice.
+ */
+static const char migration_2[] =
+    "ALTER TABLE runs ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN pulled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sync_errors ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX sync_errors_by_record ON sync_errors (workspace_id, sf_id);"
+    "CREATE TABLE conflicts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  run_id INTEGER REFERENCES runs(id),"
+    "  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+    "  sf_object TEXT CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  sf_id TEXT COLLATE BINARY,"
+    "  field TEXT NOT NULL,"
+    "  local_value TEXT,"
+    "  remote_value TEXT,"
+    "  winner TEXT NOT NULL CHECK (winner IN ('local', 'salesforce')),"
+    "  policy TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX conflicts_by_run ON conflicts (workspace_id, run_id);"
+    "CREATE INDEX conflicts_by_contact ON conflicts (workspace_id, contact_id);"
+    "CREATE TABLE create_intents ("
+    "  contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  sf_object TEXT NOT NULL CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  user_id TEXT NOT NULL COLLATE BINARY,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX create_intents_by_workspace"
+    "  ON create_intents (workspace_id, sf_object);";
+
 static const char *const migrations[] = {
     migration_1,
+    migration_2,
 };
 
 static const char create_migrations_table[] =

@@ -261,6 +261,19 @@ static int needs_reconnect_error(struct store *s, int64_t ws,
     return rc;
 }
 
+/* Read a credential; a missing one leaves *out NULL and is not an error. */
+static int load_secret(struct store *s, int64_t ws, const char *kind,
+                       char **out, struct err *err)
+{
+    int rc = store_credential_get(s, ws, kind, out, err);
+
+    if (rc == SYNC_ENOTFOUND) {
+        *out = NULL;
+        return 0;
+    }
+    return rc;
+}
+
 int connection_open(struct connection *conn, struct store *s,
                     int64_t workspace_id, struct err *err)
 {
@@ -290,12 +303,16 @@ int connection_open(struct connection *conn, struct store *s,
         rc = needs_reconnect_error(s, workspace_id, err);
         goto out;
     }
-    store_credential_get(s, workspace_id, "client_secret", &secret, NULL);
-    store_credential_get(s, workspace_id, "password", &password, NULL);
-    store_credential_get(s, workspace_id, "access_token",
-                         &stored.access_token, NULL);
-    store_credential_get(s, workspace_id, "refresh_token",
-                         &stored.refresh_token, NULL);
+    /* A missing credential is normal (no refresh token yet); any other
+     * failure, such as a changed or unreadable key, must be reported as
+     * itself rather than as a missing secret later. */
+    if ((rc = load_secret(s, workspace_id, "client_secret", &secret, err)) ||
+        (rc = load_secret(s, workspace_id, "password", &password, err)) ||
+        (rc = load_secret(s, workspace_id, "access_token",
+                          &stored.access_token, err)) ||
+        (rc = load_secret(s, workspace_id, "refresh_token",
+                          &stored.refresh_token, err)))
+        goto out;
     stored.instance_url = get_key(s, workspace_id, KEY("instance_url"));
     stored.identity_url = get_key(s, workspace_id, KEY("identity_url"));
     cfg.login_url = login;

@@ -13,6 +13,7 @@
 
 #include "base/datetime.h"
 #include "base/sfid.h"
+#include "apply.h"
 #include "salesforce/sf_query.h"
 #include "salesforce/sf_soql.h"
 #include "settings.h"
@@ -25,8 +26,7 @@ struct pull_state {
     const struct pull_options *opts;
     struct pull_result *out;
     struct mapping mapping;
-    uint32_t from_sf; /* local fields that Salesforce values flow into */
-    char region[PHONE_REGION_SIZE];
+    struct apply_ctx apply;
     const char *resume_key;
     struct store_cursor last; /* last record applied */
     long long done;
@@ -124,237 +124,22 @@ static char *build_query(struct pull_state *ps, const struct store_cursor *from,
     return soql;
 }
 
-static int64_t record_stamp(const json_t *rec, const char *field)
-{
-    const char *s = json_string_value(json_object_get(rec, field));
-    int64_t ms = 0;
-
-    if (s && datetime_parse(s, &ms, NULL) < 0)
-        ms = 0;
-    return ms;
-}
-
-static void record_error(struct pull_state *ps, const char *sf_id,
-                         int64_t contact_id, const struct err *why)
-{
-    struct store_sync_error e;
-
-    memset(&e, 0, sizeof(e));
-    e.workspace_id = ps->ws;
-    e.contact_id = contact_id;
-    e.object = (int)ps->opts->object;
-    snprintf(e.sf_id, sizeof(e.sf_id), "%s", sf_id);
-    e.code = (char *)(why->code == SYNC_EINVALID ? "INVALID_VALUE"
-                                                 : err_code_name(why->code));
-    e.message = (char *)why->msg;
-    e.retryable = false;
-    store_sync_error_add(ps->store, &e, NULL);
-    ps->out->counts.errors++;
-    log_warn("sync", "record skipped", "object=%s id=%s error=%s",
-             mapping_object_name(ps->opts->object), sf_id, why->msg);
-}
-
-/* The one unlinked local contact with the same phone or email, or 0. */
-static int64_t find_match(struct pull_state *ps, const struct contact *in)
-{
-    static const enum contact_field phones[] = {CONTACT_PHONE,
-                                                CONTACT_MOBILE_PHONE};
-    int64_t found = 0, ids[2];
-    size_t n;
-
-    for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
-        const char *e164 = in->values[phones[i]].e164;
-
-        if (!e164 || store_contact_find_unlinked_by_phone(
-                         ps->store, ps->ws, e164, ids, 2, &n, NULL) < 0)
-            continue;
-        for (size_t j = 0; j < n; j++) {
-            if (found && found != ids[j])
-                return 0;
-            found = ids[j];
-        }
-    }
-    if (contact_text(in, CONTACT_EMAIL) &&
-        store_contact_find_unlinked_by_email(
-            ps->store, ps->ws, contact_text(in, CONTACT_EMAIL), ids, 2, &n,
-            NULL) == 0)
-        for (size_t j = 0; j < n; j++) {
-            if (found && found != ids[j])
-                return 0;
-            found = ids[j];
-        }
-    return found;
-}
-
-/* Write the link of contact_id to the record with base = the agreed
- * values, unless it already says exactly that. */
-static int save_link(struct pull_state *ps, int64_t contact_id,
-                     const char *sf_id, const struct contact *agreed,
-                     const json_t *rec, const struct store_link *old,
-                     bool *changed, struct err *err)
-{
-    struct store_link link;
-    int rc;
-
-    store_link_init(&link);
-    link.contact_id = contact_id;
-    link.workspace_id = ps->ws;
-    link.object = ps->opts->object;
-    snprintf(link.sf_id, sizeof(link.sf_id), "%s", sf_id);
-    link.base = contact_fields_to_json(agreed, ps->from_sf);
-    link.system_modstamp_ms = record_stamp(rec, "SystemModstamp");
-    link.last_modified_ms = record_stamp(rec, "LastModifiedDate");
-    *changed = !old || !json_equal(old->base, link.base) ||
-               old->system_modstamp_ms != link.system_modstamp_ms ||
-               old->last_modified_ms != link.last_modified_ms;
-    rc = *changed ? store_link_upsert(ps->store, &link, err) : 0;
-    store_link_release(&link);
-    return rc;
-}
-
-/* The fields whose Salesforce value differs from the link's base, the
- * values both sides last agreed on. A field missing from the base counts
- * as changed. */
-static uint32_t changed_in_salesforce(const struct pull_state *ps,
-                                      const struct store_link *old,
-                                      const struct contact *in)
-{
-    struct contact base;
-    uint32_t in_base = 0, changed;
-
-    contact_init(&base);
-    if (contact_fields_from_json(&base, old->base, &in_base, NULL) < 0)
-        in_base = 0;
-    changed = (contact_diff(&base, in) | ~in_base) & ps->from_sf;
-    contact_release(&base);
-    return changed;
-}
-
 /*
- * Apply a record to the contact it is linked to. Only fields that changed
- * in Salesforce since the base are taken, so a local value that Salesforce
- * never had (kept when a record was matched) survives a later pull.
+ * Apply one record through the shared module and remember it as the
+ * resume point. A record that cannot be stored is skipped and recorded;
+ * only store failures stop the pull.
  */
-static int apply_linked(struct pull_state *ps, const struct store_link *old,
-                        const struct contact *in, const json_t *rec,
-                        struct err *err)
-{
-    struct contact cur;
-    bool link_changed = false;
-    uint32_t diff;
-    int rc;
-
-    contact_init(&cur);
-    if ((rc = store_contact_get(ps->store, ps->ws, old->contact_id, &cur,
-                                err)) < 0)
-        goto out;
-    diff = contact_diff(&cur, in) & changed_in_salesforce(ps, old, in);
-    if (diff) {
-        contact_copy_fields(&cur, in, diff);
-        if ((rc = store_contact_update(ps->store, &cur,
-                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
-            goto out;
-    }
-    if ((rc = save_link(ps, cur.id, old->sf_id, in, rec, old, &link_changed,
-                        err)) < 0)
-        goto out;
-    if (diff)
-        ps->out->counts.updated++;
-    else
-        ps->out->counts.unchanged++;
-out:
-    contact_release(&cur);
-    return rc;
-}
-
-/* Link a record to a matching local contact, filling the fields that
- * Salesforce has values for, or create a new contact for it. */
-static int apply_new(struct pull_state *ps, const char *sf_id,
-                     struct contact *in, const json_t *rec, struct err *err)
-{
-    int64_t match = find_match(ps, in);
-    struct contact cur;
-    bool changed;
-    int rc;
-
-    contact_init(&cur);
-    if (match) {
-        uint32_t fill = 0;
-
-        if ((rc = store_contact_get(ps->store, ps->ws, match, &cur, err)) <
-            0)
-            goto out;
-        for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
-            if ((ps->from_sf & CONTACT_FIELD_BIT(f)) &&
-                (in->values[f].text ||
-                 contact_fields[f].type == CONTACT_TYPE_BOOL))
-                fill |= CONTACT_FIELD_BIT(f);
-        contact_copy_fields(&cur, in, fill & contact_diff(&cur, in));
-        if ((rc = store_contact_update(ps->store, &cur,
-                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
-            goto out;
-        log_info("sync", "record matched to a local contact",
-                 "object=%s id=%s contact=%" PRId64,
-                 mapping_object_name(ps->opts->object), sf_id, match);
-        ps->out->counts.updated++;
-    } else {
-        in->workspace_id = ps->ws;
-        if ((rc = store_contact_insert(ps->store, in,
-                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
-            goto out;
-        contact_copy(&cur, in);
-        ps->out->counts.created++;
-    }
-    rc = save_link(ps, cur.id, sf_id, in, rec, NULL, &changed, err);
-out:
-    contact_release(&cur);
-    return rc;
-}
-
-/*
- * Apply one record. A record that cannot be stored is skipped and
- * recorded; only store failures stop the pull. The savepoint-free design
- * relies on every write of one record being checked before it is made:
- * contact_prepare validates before the first write.
- */
-static int apply_record(struct pull_state *ps, const json_t *rec,
-                        struct err *err)
+static int apply_one(struct pull_state *ps, const json_t *rec,
+                     struct err *err)
 {
     const char *id = json_string_value(json_object_get(rec, "Id"));
-    struct store_link link;
-    struct contact in;
-    struct err why;
     char sf_id[SFID_SIZE];
-    int rc = 0;
 
-    store_link_init(&link);
-    contact_init(&in);
-    if (!id || sfid_to18(id, sf_id) < 0) {
-        err_set(&why, SYNC_EINVALID,
-                "record without a valid Id in the %s query result",
-                mapping_object_name(ps->opts->object));
-        record_error(ps, "", 0, &why);
-        goto out;
+    if (id && sfid_to18(id, sf_id) == 0) {
+        ps->last.modstamp_ms = apply_record_stamp(rec, "SystemModstamp");
+        memcpy(ps->last.last_id, sf_id, sizeof(sf_id));
     }
-    ps->last.modstamp_ms = record_stamp(rec, "SystemModstamp");
-    memcpy(ps->last.last_id, sf_id, sizeof(sf_id));
-    if (mapping_from_record(&ps->mapping, ps->opts->object, rec, &in, NULL,
-                            &why) < 0 ||
-        contact_prepare(&in, ps->region, &why) < 0) {
-        err_prefix(&why, "%s %s", mapping_object_name(ps->opts->object),
-                   sf_id);
-        record_error(ps, sf_id, 0, &why);
-        goto out;
-    }
-    rc = store_link_find(ps->store, ps->ws, sf_id, &link, err);
-    if (rc == 0)
-        rc = apply_linked(ps, &link, &in, rec, err);
-    else if (rc == SYNC_ENOTFOUND)
-        rc = apply_new(ps, sf_id, &in, rec, err);
-out:
-    store_link_release(&link);
-    contact_release(&in);
-    return rc;
+    return apply_record(&ps->apply, rec, NULL, err);
 }
 
 static int save_resume(struct pull_state *ps, struct err *err)
@@ -380,7 +165,7 @@ static int on_page(const struct sf_query_page *page, void *payload,
         return rc;
     json_array_foreach(page->records, i, rec)
     {
-        if ((rc = apply_record(ps, rec, err)) < 0)
+        if ((rc = apply_one(ps, rec, err)) < 0)
             goto fail;
     }
     if (json_array_size(page->records) && (rc = save_resume(ps, err)) < 0)
@@ -564,7 +349,6 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
 {
     struct pull_state ps;
     uint64_t calls_before = connection_api_calls(conn);
-    char *region = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -577,15 +361,15 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
     ps.resume_key = resume_key(opts->object);
     if ((rc = check_allowed(ps.store, ps.ws, opts->object, err)) < 0)
         return rc;
-    settings_get(ps.store, ps.ws, "default_region", &region, NULL);
-    snprintf(ps.region, sizeof(ps.region), "%s",
-             region ? region : PHONE_DEFAULT_REGION);
-    free(region);
     mapping_init(&ps.mapping);
-    ps.from_sf = mapping_fields(&ps.mapping, opts->object, MAPPING_FROM_SF);
+    /* The manual pull takes Salesforce's value of a field changed on both
+     * sides, and records the conflict. */
+    apply_init(&ps.apply, ps.store, ps.ws, opts->object, &ps.mapping,
+               &out->counts);
     if ((rc = store_run_begin(ps.store, ps.ws, "pull", (int)opts->object,
                               &out->run_id, err)) < 0)
         goto out;
+    ps.apply.run_id = out->run_id;
     log_info("sync", "pull started", "object=%s run=%" PRId64,
              mapping_object_name(opts->object), out->run_id);
     rc = run_query(&ps, err);
@@ -604,6 +388,7 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
              out->counts.updated, out->counts.unchanged, out->counts.errors,
              out->counts.api_calls);
 out:
+    apply_release(&ps.apply);
     mapping_release(&ps.mapping);
     return rc;
 }

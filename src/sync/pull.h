@@ -37,7 +37,10 @@ struct pull_result {
  * Pull opts->object over conn into the workspace. Refused with
  * SYNC_EINVALID when the integration or the object is disabled. A Contact
  * pull first moves the links of pulled Leads that Salesforce converted to
- * their Contacts, which costs one query more once Leads were pulled. Records
+ * their Contacts, which costs one query more once Leads were pulled. A
+ * field changed on both sides since the link's base takes the Salesforce
+ * value and is recorded as a conflict, except that do_not_call and
+ * email_opt_out keep true (see merge_fields). Records
  * that cannot be stored (a value too long for the local field, invalid
  * UTF-8) are skipped, counted in errors and recorded as sync errors; the
  * rest are applied. Return 0 or a negative code with err filled; out is

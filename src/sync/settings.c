@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "model/phone.h"
+#include "model/utf8.h"
 #include "store/store.h"
 
 const struct setting_def settings_defs[] = {
@@ -25,6 +26,24 @@ const struct setting_def settings_defs[] = {
      "the region of phone numbers written without a country code"},
     {"api_version", "auto", NULL, "auto, or a version from 31.0 to 62.0",
      "the REST API version; auto uses the newest the org offers"},
+    {"new_contacts_as", "lead", NULL, "lead, contact",
+     "the Salesforce object a new local contact is created as"},
+    {"default_company", "[not provided]", NULL,
+     "text of 1 to 255 characters",
+     "the Lead Company sent for a contact without a company"},
+    {"conflict_policy", "newest", NULL, "newest, salesforce, local",
+     "which value wins a field changed on both sides"},
+    {"external_id_field", "", NULL,
+     "empty, or a custom field name such as Sfsync_Id__c",
+     "the Salesforce external id field that makes creates upserts"},
+    {"api_budget_percent", "50", NULL, "a whole number from 1 to 100",
+     "the share of the org's daily API allowance at which a sync stops"},
+    {"on_salesforce_delete", "archive", NULL, "archive, keep",
+     "what a Salesforce delete does to the local contact"},
+    {"on_local_delete", "keep", NULL, "keep, delete",
+     "whether archiving a local contact deletes its Salesforce record"},
+    {"pull_overlap_seconds", "300", NULL, "a whole number from 0 to 86400",
+     "seconds before the last pulled change that each pull reads again"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -36,11 +55,16 @@ const struct setting_def *settings_find(const char *key)
     return NULL;
 }
 
+/* Maximum length of a rejected value quoted in the message, so that the
+ * valid values always fit. */
+#define QUOTE_MAX 64
+
 static int invalid(const struct setting_def *d, const char *value,
                    struct err *err)
 {
     return err_set(err, SYNC_EINVALID,
-                   "invalid value '%s' for setting '%s': use %s", value,
+                   "invalid value '%.*s%s' for setting '%s': use %s",
+                   QUOTE_MAX, value, strlen(value) > QUOTE_MAX ? "..." : "",
                    d->key, d->valid);
 }
 
@@ -127,6 +151,104 @@ static int normalize_version(const char *value, char **out)
     return 0;
 }
 
+/* Accept value when it is one of the names, in any letter case. */
+static int normalize_choice(const char *value, const char *const *names,
+                            size_t n, char **out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(value, names[i]) == 0) {
+            *out = xstrdup(names[i]);
+            return 0;
+        }
+    return -1;
+}
+
+static int normalize_range(const char *value, long min, long max, char **out)
+{
+    char *end;
+    long n;
+
+    if (!*value)
+        return -1;
+    n = strtol(value, &end, 10);
+    if (*end || n < min || n > max)
+        return -1;
+    *out = xasprintf("%ld", n);
+    return 0;
+}
+
+/* Lead Company is a 255-character text field that must not be empty. */
+static int normalize_company(const char *value, char **out)
+{
+    size_t chars;
+
+    if (!*value || utf8_count(value, &chars) < 0 || chars > 255)
+        return -1;
+    *out = xstrdup(value);
+    return 0;
+}
+
+/*
+ * Empty, or a custom field API name: a letter, then letters, digits and
+ * single underscores, ending in "__c", with at most one "__" namespace
+ * separator before it and 60 characters in all.
+ */
+static int normalize_field_name(const char *value, char **out)
+{
+    size_t len = strlen(value);
+    int separators = 0;
+
+    if (len == 0) {
+        *out = xstrdup("");
+        return 0;
+    }
+    if (len < 4 || len > 60 || !isalpha((unsigned char)value[0]) ||
+        strcmp(value + len - 3, "__c") != 0 || value[len - 4] == '_')
+        return -1;
+    for (size_t i = 0; i < len - 3; i++) {
+        if (value[i] == '_' && value[i + 1] == '_') {
+            separators++;
+            i++;
+            if (value[i + 1] == '_')
+                return -1;
+        } else if (!isalnum((unsigned char)value[i]) && value[i] != '_') {
+            return -1;
+        }
+    }
+    if (separators > 1)
+        return -1;
+    *out = xstrdup(value);
+    return 0;
+}
+
+static int normalize_new(const char *key, const char *value, char **out)
+{
+    static const char *const objects[] = {"lead", "contact"};
+    static const char *const policies[] = {"newest", "salesforce", "local"};
+    static const char *const sf_deletes[] = {"archive", "keep"};
+    static const char *const local_deletes[] = {"keep", "delete"};
+
+    if (strcmp(key, "new_contacts_as") == 0)
+        return normalize_choice(value, objects, ARRAY_SIZE(objects), out);
+    if (strcmp(key, "default_company") == 0)
+        return normalize_company(value, out);
+    if (strcmp(key, "conflict_policy") == 0)
+        return normalize_choice(value, policies, ARRAY_SIZE(policies), out);
+    if (strcmp(key, "external_id_field") == 0)
+        return normalize_field_name(value, out);
+    if (strcmp(key, "api_budget_percent") == 0)
+        return normalize_range(value, 1, 100, out);
+    if (strcmp(key, "on_salesforce_delete") == 0)
+        return normalize_choice(value, sf_deletes, ARRAY_SIZE(sf_deletes),
+                                out);
+    if (strcmp(key, "on_local_delete") == 0)
+        return normalize_choice(value, local_deletes,
+                                ARRAY_SIZE(local_deletes), out);
+    if (strcmp(key, "pull_overlap_seconds") == 0)
+        return normalize_range(value, 0, 86400, out);
+    BUG("setting '%s' has no validator", key);
+}
+
 int settings_normalize(const char *key, const char *value, char **out,
                        struct err *err)
 {
@@ -157,7 +279,7 @@ int settings_normalize(const char *key, const char *value, char **out,
     else if (strcmp(key, "api_version") == 0)
         rc = normalize_version(value, out);
     else
-        BUG("setting '%s' has no validator", key);
+        rc = normalize_new(key, value, out);
     return rc < 0 ? invalid(d, value, err) : 0;
 }
 
@@ -219,9 +341,8 @@ int settings_apply_connect_defaults(struct store *s, int64_t workspace_id,
     return 0;
 }
 
-/* The stored value of key in canonical form, or its default. */
-static char *get_normalized(struct store *s, int64_t workspace_id,
-                            const char *key)
+char *settings_get_normalized(struct store *s, int64_t workspace_id,
+                              const char *key)
 {
     char *raw = NULL, *norm = NULL;
 
@@ -236,7 +357,7 @@ static char *get_normalized(struct store *s, int64_t workspace_id,
 
 bool settings_enabled(struct store *s, int64_t workspace_id)
 {
-    char *v = get_normalized(s, workspace_id, "enabled");
+    char *v = settings_get_normalized(s, workspace_id, "enabled");
     bool on = strcmp(v, "true") == 0;
 
     free(v);
@@ -246,7 +367,7 @@ bool settings_enabled(struct store *s, int64_t workspace_id)
 bool settings_object_enabled(struct store *s, int64_t workspace_id,
                              enum sf_object object)
 {
-    char *v = get_normalized(s, workspace_id, "objects");
+    char *v = settings_get_normalized(s, workspace_id, "objects");
     bool on = strstr(v, object == SF_OBJECT_LEAD ? "leads" : "contacts");
 
     free(v);
@@ -255,7 +376,7 @@ bool settings_object_enabled(struct store *s, int64_t workspace_id,
 
 enum sync_direction settings_direction(struct store *s, int64_t workspace_id)
 {
-    char *v = get_normalized(s, workspace_id, "direction");
+    char *v = settings_get_normalized(s, workspace_id, "direction");
     enum sync_direction d = strcmp(v, "to-salesforce") == 0
                                 ? SYNC_DIRECTION_TO_SALESFORCE
                             : strcmp(v, "from-salesforce") == 0
@@ -264,4 +385,23 @@ enum sync_direction settings_direction(struct store *s, int64_t workspace_id)
 
     free(v);
     return d;
+}
+
+long settings_get_long(struct store *s, int64_t workspace_id, const char *key)
+{
+    char *v = settings_get_normalized(s, workspace_id, key);
+    long n = strtol(v, NULL, 10);
+
+    free(v);
+    return n;
+}
+
+bool settings_is(struct store *s, int64_t workspace_id, const char *key,
+                 const char *value)
+{
+    char *v = settings_get_normalized(s, workspace_id, key);
+    bool same = strcmp(v, value) == 0;
+
+    free(v);
+    return same;
 }

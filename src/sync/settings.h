@@ -65,4 +65,20 @@ bool settings_object_enabled(struct store *s, int64_t workspace_id,
                              enum sf_object object);
 enum sync_direction settings_direction(struct store *s, int64_t workspace_id);
 
+/*
+ * Return the stored value of key in canonical form, or its default when it
+ * is unset or no longer valid. key must be a known setting. The caller
+ * frees the string.
+ */
+char *settings_get_normalized(struct store *s, int64_t workspace_id,
+                              const char *key);
+
+/* The value of a numeric setting (api_budget_percent, ...), as
+ * settings_get_normalized reads it. */
+long settings_get_long(struct store *s, int64_t workspace_id, const char *key);
+
+/* Whether the canonical value of key is value. */
+bool settings_is(struct store *s, int64_t workspace_id, const char *key,
+                 const char *value);
+
 #endif

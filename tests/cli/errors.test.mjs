@@ -189,7 +189,7 @@ test('too long title skips one record', async () => {
       assert.ok(!local.some((c) => c.salesforce_id === victim.Id));
 
       const text = await w.fails(['pull', 'contacts']);
-      assert.match(text.stdout, /pulled 30 Contacts: 0 created, 0 updated, 29 unchanged, 1 errors/);
+      assert.match(text.stdout, /pulled 30 Contacts: 0 created, 0 updated, 29 unchanged, 1 error,/);
       assert.match(text.stderr, new RegExp(`id=${victim.Id} .*field 'title'`));
       assert.equal((await w.contacts()).length, 29);
     });
@@ -209,10 +209,13 @@ test('unknown commands and ids', async () => {
         "sfsync: no contact 99999 in workspace 'default': run 'sfsync contacts list' to see the ids"],
       [['contacts', 'show', 'abc'],
         "sfsync: invalid contact id 'abc': give the number that 'sfsync contacts list' shows"],
-      [['contacts', 'delete', '1'], "sfsync: unknown contacts command 'delete': use list or show"],
+      [['contacts', 'merge', '1'],
+        "sfsync: unknown contacts command 'merge': use list, show, add, update, delete or import"],
       [['frobnicate'], "sfsync: unknown command 'frobnicate': run 'sfsync --help' for the list"],
       [['config', 'set', 'colour', 'blue'],
-        "sfsync: unknown setting 'colour': the settings are enabled, objects, direction, default_region, api_version"],
+        "sfsync: unknown setting 'colour': the settings are enabled, objects, direction, default_region, api_version, "
+          + 'new_contacts_as, default_company, conflict_policy, external_id_field, api_budget_percent, '
+          + 'on_salesforce_delete, on_local_delete, pull_overlap_seconds'],
       [['contacts', 'list', '--limit', '0'],
         "sfsync: invalid --limit '0': give a whole number from 1 to 1000"],
     ];

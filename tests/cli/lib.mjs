@@ -102,6 +102,13 @@ export class Workdir {
     return JSON.parse(res.stdout);
   }
 
+  // Run and require the given exit status; returns the result.
+  async exits(code, args, opts) {
+    const res = await this.run(args, opts);
+    assert.equal(res.code, code, describeRun(res));
+    return res;
+  }
+
   // Run and require a non-zero exit; returns the result.
   async fails(args, opts) {
     const res = await this.run(args, opts);

@@ -14,6 +14,14 @@ const DEFAULTS = {
   direction: 'both',
   default_region: 'US',
   api_version: 'auto',
+  new_contacts_as: 'lead',
+  default_company: '[not provided]',
+  conflict_policy: 'newest',
+  external_id_field: '',
+  api_budget_percent: '50',
+  on_salesforce_delete: 'archive',
+  on_local_delete: 'keep',
+  pull_overlap_seconds: '300',
 };
 let sim;
 
@@ -39,7 +47,11 @@ test('defaults before connect', async () => {
     assert.deepEqual(await w.json(['config', 'list', '--json']), DEFAULTS);
     const text = await w.ok(['config', 'list']);
     assert.equal(text.stdout, 'enabled=false\nobjects=contacts,leads\n'
-      + 'direction=both\ndefault_region=US\napi_version=auto\n');
+      + 'direction=both\ndefault_region=US\napi_version=auto\n'
+      + 'new_contacts_as=lead\ndefault_company=[not provided]\n'
+      + 'conflict_policy=newest\nexternal_id_field=\napi_budget_percent=50\n'
+      + 'on_salesforce_delete=archive\non_local_delete=keep\n'
+      + 'pull_overlap_seconds=300\n');
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const res = await w.ok(['config', 'get', key]);
       assert.equal(res.stdout, `${value}\n`);
@@ -63,6 +75,7 @@ test('connect keeps settings made before', async () => {
     await w.ok(['config', 'set', 'default_region', 'gb']);
     await w.ok(connectArgs(w, sim.url));
     assert.deepEqual(await w.json(['config', 'list', '--json']), {
+      ...DEFAULTS,
       enabled: 'false',
       objects: 'leads',
       direction: 'from-salesforce',
@@ -121,7 +134,10 @@ test('invalid values change nothing', async () => {
 test('unknown setting lists the settings', async () => {
   await withWorkdir(async (w) => {
     const before = await w.json(['config', 'list', '--json']);
-    const names = 'enabled, objects, direction, default_region, api_version';
+    const names = 'enabled, objects, direction, default_region, api_version, '
+      + 'new_contacts_as, default_company, conflict_policy, external_id_field, '
+      + 'api_budget_percent, on_salesforce_delete, on_local_delete, '
+      + 'pull_overlap_seconds';
     for (const args of [['set', 'colour', 'blue'], ['get', 'colour']]) {
       const res = await w.fails(['config', ...args]);
       assert.equal(res.stderr,

@@ -103,11 +103,11 @@ test('revoked refresh needs reconnecting', async () => {
   const contactsBefore = await w.contacts();
   await setFaults(sim.url, { 'refresh-revoked': 1 });
   await sleep(1200);
-  const res = await w.ok(['status']);
+  const res = await w.exits(3, ['status']);
   assert.match(res.stdout, /^connection: +NEEDS RECONNECTING$/m);
   assert.match(res.stdout, /^problem: .*invalid_grant/m);
   assert.match(res.stdout, /^fix: +run 'sfsync connect' again with the same options/m);
-  const st = (await w.json(['status', '--json'])).connection;
+  const st = JSON.parse((await w.exits(3, ['status', '--json'])).stdout).connection;
   assert.equal(st.healthy, false);
   assert.equal(st.needs_reconnect, true);
   assert.match(st.problem, /invalid_grant/);
@@ -192,12 +192,12 @@ test('unreachable server is not a reconnect', async () => {
     await fresh.ok(['connect', '--login-url', other.url, '--client-id', CLIENT_ID,
       '--client-secret-file', fresh.file('secret', 'sfsim-client-secret\n')]);
     await other.stop();
-    const res = await fresh.ok(['status']);
+    const res = await fresh.exits(3, ['status']);
     assert.match(res.stdout, /^connection: +NOT VERIFIED$/m);
     assert.match(res.stdout, /^problem: .*Couldn't connect to server/m);
     assert.match(res.stdout, /^fix: +Salesforce did not reject the connection, so it is kept/m);
     assert.doesNotMatch(res.stdout, /NEEDS RECONNECTING/);
-    const st = (await fresh.json(['status', '--json'])).connection;
+    const st = JSON.parse((await fresh.exits(3, ['status', '--json'])).stdout).connection;
     assert.equal(st.healthy, false);
     assert.equal(st.needs_reconnect, false);
     assert.match(st.problem, /Couldn't connect to server/);

@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * Applying pulled records: the merge into linked contacts, linking and
+ * creating for unlinked records, deletes, merges and conversions. Every
+ * write goes through the store with STORE_ORIGIN_SALESFORCE, so nothing
+ * applied here is queued for the push.
+ */
+#include "base/common.h"
+
+#include "apply.h"
+
+#include <inttypes.h>
+#include <strings.h>
+
+#include "base/datetime.h"
+#include "base/sfid.h"
+#include "settings.h"
+
+/* A create intent matches records created up to this long before it, for
+ * clock skew between this host and Salesforce. */
+#define INTENT_SLACK_MS 60000
+
+void apply_init(struct apply_ctx *ctx, struct store *s, int64_t ws,
+                enum sf_object object, const struct mapping *mapping,
+                struct store_run_counts *counts)
+{
+    char *region = NULL;
+
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->store = s;
+    ctx->ws = ws;
+    ctx->object = object;
+    ctx->mapping = mapping;
+    ctx->from_sf = mapping_fields(mapping, object, MAPPING_FROM_SF);
+    ctx->policy = MERGE_POLICY_SALESFORCE;
+    ctx->archive_on_delete = true;
+    ctx->counts = counts;
+    settings_get(s, ws, "default_region", &region, NULL);
+    snprintf(ctx->region, sizeof(ctx->region), "%s",
+             region ? region : PHONE_DEFAULT_REGION);
+    free(region);
+}
+
+void apply_release(struct apply_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->intent_count; i++)
+        contact_release(&ctx->intents[i].contact);
+    free(ctx->intents);
+    ctx->intents = NULL;
+    ctx->intent_count = 0;
+}
+
+int apply_load_intents(struct apply_ctx *ctx, struct err *err)
+{
+    struct store_intent *list = NULL;
+    size_t n = 0;
+    int rc;
+
+    apply_release(ctx);
+    if ((rc = store_intent_list(ctx->store, ctx->ws, ctx->object, &list, &n,
+                                err)) < 0)
+        return rc;
+    ctx->intents = xcalloc(n ? n : 1, sizeof(*ctx->intents));
+    for (size_t i = 0; i < n; i++) {
+        struct apply_intent *ai = &ctx->intents[ctx->intent_count];
+
+        contact_init(&ai->contact);
+        if (store_contact_get(ctx->store, ctx->ws, list[i].contact_id,
+                              &ai->contact, NULL) < 0)
+            continue;
+        ai->intent = list[i];
+        ctx->intent_count++;
+    }
+    free(list);
+    return 0;
+}
+
+int64_t apply_record_stamp(const json_t *rec, const char *field)
+{
+    const char *s = json_string_value(json_object_get(rec, field));
+    int64_t ms = 0;
+
+    if (s && datetime_parse(s, &ms, NULL) < 0)
+        ms = 0;
+    return ms;
+}
+
+bool apply_record_flag(const json_t *rec, const char *field)
+{
+    return json_is_true(json_object_get(rec, field));
+}
+
+/* An 18-character id from a string field of rec, or "" in out. */
+static const char *record_id(const json_t *rec, const char *field,
+                             char out[SFID_SIZE])
+{
+    const char *id = json_string_value(json_object_get(rec, field));
+
+    out[0] = '\0';
+    if (!id || sfid_to18(id, out) < 0)
+        out[0] = '\0';
+    return out;
+}
+
+/* Record reason a record or contact was not applied as it came. The
+ * record's earlier errors go first, so each has one current error. The
+ * caller logs it. */
+static void record_error(struct apply_ctx *ctx, enum sf_object object,
+                         const char *sf_id, int64_t contact_id,
+                         const char *code, const char *message)
+{
+    struct store_sync_error e;
+
+    memset(&e, 0, sizeof(e));
+    e.workspace_id = ctx->ws;
+    e.contact_id = contact_id;
+    e.object = (int)object;
+    snprintf(e.sf_id, sizeof(e.sf_id), "%s", sf_id);
+    e.code = (char *)code;
+    e.message = (char *)message;
+    if (sf_id[0] && !contact_id)
+        store_sync_error_clear_record(ctx->store, ctx->ws, sf_id, NULL);
+    store_sync_error_add(ctx->store, &e, NULL);
+    ctx->counts->errors++;
+}
+
+/* A record that cannot be stored (a value too long, invalid UTF-8) is
+ * skipped and recorded; the rest of its page is applied. */
+static void record_invalid(struct apply_ctx *ctx, enum sf_object object,
+                           const char *sf_id, const struct err *reason)
+{
+    record_error(ctx, object, sf_id, 0,
+                 reason->code == SYNC_EINVALID ? "INVALID_VALUE"
+                                            : err_code_name(reason->code),
+                 reason->msg);
+    log_warn("sync", "record skipped", "object=%s id=%s error=%s",
+             mapping_object_name(object), sf_id, reason->msg);
+}
+
+int apply_parse(struct apply_ctx *ctx, enum sf_object object,
+                const json_t *rec, const char *sf_id, struct contact *out,
+                struct err *reason)
+{
+    if (mapping_from_record(ctx->mapping, object, rec, out, NULL, reason) < 0 ||
+        contact_prepare(out, ctx->region, reason) < 0) {
+        err_prefix(reason, "%s %s", mapping_object_name(object), sf_id);
+        return -1;
+    }
+    return 0;
+}
+
+/* The one unlinked local contact with the same phone or email, or 0. */
+static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
+{
+    static const enum contact_field phones[] = {CONTACT_PHONE,
+                                                CONTACT_MOBILE_PHONE};
+    const char *email = contact_text(in, CONTACT_EMAIL);
+    int64_t found = 0, ids[2];
+    size_t n;
+
+    for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
+        const char *e164 = in->values[phones[i]].e164;
+
+        if (!e164 || store_contact_find_unlinked_by_phone(
+                         ctx->store, ctx->ws, e164, ids, 2, &n, NULL) < 0)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (found && found != ids[j])
+                return 0;
+            found = ids[j];
+        }
+    }
+    if (email && store_contact_find_unlinked_by_email(
+                     ctx->store, ctx->ws, email, ids, 2, &n, NULL) == 0)
+        for (size_t j = 0; j < n; j++) {
+            if (found && found != ids[j])
+                return 0;
+            found = ids[j];
+        }
+    return found;
+}
+
+/* Write the link of contact_id to record sf_id of object with base and
+ * the record's stamps, unless old already has exactly these values. */
+static int save_link(struct apply_ctx *ctx, int64_t contact_id,
+                     enum sf_object object, const char *sf_id, json_t *base,
+                     const json_t *rec, const struct store_link *old,
+                     struct err *err)
+{
+    struct store_link link;
+
+    store_link_init(&link);
+    link.contact_id = contact_id;
+    link.workspace_id = ctx->ws;
+    link.object = object;
+    snprintf(link.sf_id, sizeof(link.sf_id), "%s", sf_id);
+    link.base = base;
+    link.system_modstamp_ms = rec ? apply_record_stamp(rec, "SystemModstamp")
+                                  : 0;
+    link.last_modified_ms = rec ? apply_record_stamp(rec, "LastModifiedDate")
+                                : 0;
+    if (old && old->object == object && strcmp(old->sf_id, sf_id) == 0 &&
+        json_equal(old->base, base) &&
+        old->system_modstamp_ms == link.system_modstamp_ms &&
+        old->last_modified_ms == link.last_modified_ms)
+        return 0;
+    return store_link_upsert(ctx->store, &link, err);
+}
+
+/* The text of a field for the conflict log: NULL when empty. */
+static const char *value_text(const struct contact *c, enum contact_field f)
+{
+    if (contact_fields[f].type == CONTACT_TYPE_BOOL)
+        return c->values[f].flag ? "true" : "false";
+    return c->values[f].text;
+}
+
+static int record_conflicts(struct apply_ctx *ctx, const struct contact *cur,
+                            const struct contact *in,
+                            const struct merge_result *mr,
+                            enum sf_object object, const char *sf_id,
+                            struct err *err)
+{
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        struct store_conflict c;
+        bool local = (mr->local_won & CONTACT_FIELD_BIT(f)) != 0;
+        int rc;
+
+        if (!(mr->conflicts & CONTACT_FIELD_BIT(f)))
+            continue;
+        memset(&c, 0, sizeof(c));
+        c.workspace_id = ctx->ws;
+        c.run_id = ctx->run_id;
+        c.contact_id = cur->id;
+        c.object = (int)object;
+        snprintf(c.sf_id, sizeof(c.sf_id), "%s", sf_id);
+        c.field = (char *)contact_fields[f].name;
+        c.local_value = (char *)value_text(cur, (enum contact_field)f);
+        c.remote_value = (char *)value_text(in, (enum contact_field)f);
+        c.winner = (char *)(local ? "local" : "salesforce");
+        c.policy = (char *)(mr->outcome[f] == MERGE_RESTRICTIVE
+                                ? "restrictive"
+                                : merge_policy_name(ctx->policy));
+        if ((rc = store_conflict_add(ctx->store, &c, err)) < 0)
+            return rc;
+        ctx->counts->conflicts++;
+        log_info("sync", "conflict settled",
+                 "contact=%" PRId64 " id=%s field=%s winner=%s policy=%s",
+                 cur->id, sf_id, c.field, c.winner, c.policy);
+    }
+    return 0;
+}
+
+/*
+ * Merge in, the values of record sf_id of object, into cur against
+ * old_base, and write cur when it takes anything. *out_base receives the
+ * new base (a new reference): old_base updated with the remote values
+ * that are now agreed, or only those when fresh is set. *out_changed is
+ * set when cur changed.
+ */
+static int merge_into(struct apply_ctx *ctx, struct contact *cur,
+                      const json_t *old_base, const struct contact *in,
+                      const json_t *rec, enum sf_object object,
+                      const char *sf_id, bool fresh, json_t **out_base,
+                      bool *out_changed, struct err *err)
+{
+    uint32_t fields = mapping_fields(ctx->mapping, object, MAPPING_FROM_SF);
+    struct merge_input mi;
+    struct merge_result mr;
+    struct contact base;
+    uint32_t base_fields = 0;
+    json_t *agreed;
+    int rc;
+
+    *out_base = NULL;
+    *out_changed = false;
+    contact_init(&base);
+    if (!old_base ||
+        contact_fields_from_json(&base, old_base, &base_fields, NULL) < 0)
+        base_fields = 0;
+    memset(&mi, 0, sizeof(mi));
+    mi.local = cur;
+    mi.base = &base;
+    mi.base_fields = base_fields;
+    mi.remote = in;
+    mi.fields = fields;
+    mi.policy = ctx->policy;
+    mi.local_modified_ms = cur->updated_ms;
+    mi.remote_modified_ms = apply_record_stamp(rec, "LastModifiedDate");
+    merge_fields(&mi, &mr);
+    if ((rc = record_conflicts(ctx, cur, in, &mr, object, sf_id, err)) < 0)
+        goto out;
+    if (mr.take) {
+        contact_copy_fields(cur, in, mr.take);
+        if ((rc = store_contact_update(ctx->store, cur,
+                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
+            goto out;
+        *out_changed = true;
+    }
+    /* A local value that won without a local change (true kept against a
+     * Salesforce false) is in no outbox entry yet: queue one, so that the
+     * push sends it back. */
+    if ((mr.local_won & ~mr.keep_base) &&
+        (rc = store_outbox_requeue(ctx->store, ctx->ws, cur->id, err)) < 0)
+        goto out;
+    *out_base = fresh || !old_base ? json_object() : json_deep_copy(old_base);
+    if (fresh && old_base)
+        for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+            const char *name = contact_fields[f].name;
+            json_t *old_value = json_object_get(old_base, name);
+
+            if ((mr.keep_base & CONTACT_FIELD_BIT(f)) && old_value)
+                json_object_set(*out_base, name, old_value);
+        }
+    agreed = contact_fields_to_json(in, fields & ~mr.keep_base);
+    if (agreed)
+        json_object_update(*out_base, agreed);
+    json_decref(agreed);
+out:
+    contact_release(&base);
+    return rc;
+}
+
+static int apply_linked(struct apply_ctx *ctx, const struct store_link *old,
+                        const struct contact *in, const json_t *rec,
+                        struct err *err)
+{
+    struct contact cur;
+    json_t *base = NULL;
+    bool changed = false;
+    int rc;
+
+    contact_init(&cur);
+    if ((rc = store_contact_get(ctx->store, ctx->ws, old->contact_id, &cur,
+                                err)) < 0)
+        goto out;
+    if ((rc = merge_into(ctx, &cur, old->base, in, rec, old->object,
+                         old->sf_id, false, &base, &changed, err)) < 0)
+        goto out;
+    if ((rc = save_link(ctx, cur.id, old->object, old->sf_id, base, rec, old,
+                        err)) < 0)
+        goto out;
+    if (changed) {
+        ctx->counts->updated++;
+        ctx->counts->pulled++;
+    } else {
+        ctx->counts->unchanged++;
+    }
+out:
+    json_decref(base);
+    contact_release(&cur);
+    return rc;
+}
+
+/* The contact of an external id value "<prefix>-<id>", or 0. */
+static int64_t contact_of_external_id(const struct apply_ctx *ctx,
+                                      const json_t *rec)
+{
+    const char *value, *dash;
+    size_t len;
+    char *end;
+    long long id;
+
+    if (!ctx->ext_id_field || !ctx->ext_id_prefix)
+        return 0;
+    value = json_string_value(json_object_get(rec, ctx->ext_id_field));
+    len = strlen(ctx->ext_id_prefix);
+    if (!value || strncmp(value, ctx->ext_id_prefix, len) != 0)
+        return 0;
+    dash = value + len;
+    if (*dash != '-')
+        return 0;
+    id = strtoll(dash + 1, &end, 10);
+    return *end || id <= 0 ? 0 : (int64_t)id;
+}
+
+static bool same_text_nocase(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
+static bool same_phone(const struct contact *a, const struct contact *b)
+{
+    static const enum contact_field phones[] = {CONTACT_PHONE,
+                                                CONTACT_MOBILE_PHONE};
+
+    for (size_t i = 0; i < ARRAY_SIZE(phones); i++)
+        for (size_t j = 0; j < ARRAY_SIZE(phones); j++) {
+            const char *x = a->values[phones[i]].e164;
+            const char *y = b->values[phones[j]].e164;
+
+            if (x && y && strcmp(x, y) == 0)
+                return true;
+        }
+    return false;
+}
+
+bool apply_intent_matches(const struct apply_intent *ai, const json_t *rec,
+                          const struct contact *in)
+{
+    const struct contact *c = &ai->contact;
+    char creator[SFID_SIZE];
+    bool has_key;
+
+    record_id(rec, "CreatedById", creator);
+    if (!creator[0] || strcmp(creator, ai->intent.user_id) != 0)
+        return false;
+    if (apply_record_stamp(rec, "CreatedDate") <
+        ai->intent.created_ms - INTENT_SLACK_MS)
+        return false;
+    if (!contact_text(c, CONTACT_LAST_NAME) ||
+        !contact_text(in, CONTACT_LAST_NAME) ||
+        strcmp(contact_text(c, CONTACT_LAST_NAME),
+               contact_text(in, CONTACT_LAST_NAME)) != 0)
+        return false;
+    has_key = contact_text(c, CONTACT_EMAIL) ||
+              c->values[CONTACT_PHONE].e164 ||
+              c->values[CONTACT_MOBILE_PHONE].e164;
+    return !has_key ||
+           same_text_nocase(contact_text(c, CONTACT_EMAIL),
+                            contact_text(in, CONTACT_EMAIL)) ||
+           same_phone(c, in);
+}
+
+/* The contact whose own push created rec, by external id or create
+ * intent, or 0. An intent that matches is used up. */
+static int64_t contact_of_push(struct apply_ctx *ctx, const json_t *rec,
+                               const struct contact *in)
+{
+    int64_t id = contact_of_external_id(ctx, rec);
+    struct store_link link;
+    struct contact c;
+
+    if (id) {
+        store_link_init(&link);
+        contact_init(&c);
+        if (store_contact_get(ctx->store, ctx->ws, id, &c, NULL) < 0 ||
+            store_link_get(ctx->store, ctx->ws, id, &link, NULL) == 0)
+            id = 0;
+        store_link_release(&link);
+        contact_release(&c);
+        return id;
+    }
+    for (size_t i = 0; i < ctx->intent_count; i++) {
+        struct apply_intent *ai = &ctx->intents[i];
+
+        if (!ai->intent.contact_id || !apply_intent_matches(ai, rec, in))
+            continue;
+        id = ai->intent.contact_id;
+        ai->intent.contact_id = 0;
+        return id;
+    }
+    return 0;
+}
+
+int apply_link_own(struct apply_ctx *ctx, int64_t contact_id,
+                   const char *sf_id, const struct contact *in,
+                   const json_t *rec, struct err *err)
+{
+    struct contact cur;
+    uint32_t fill = 0;
+    json_t *base = NULL;
+    int rc;
+
+    contact_init(&cur);
+    if ((rc = store_contact_get(ctx->store, ctx->ws, contact_id, &cur,
+                                err)) < 0)
+        goto out;
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
+        if ((ctx->from_sf & CONTACT_FIELD_BIT(f)) && !cur.values[f].text &&
+            in->values[f].text)
+            fill |= CONTACT_FIELD_BIT(f);
+    if (fill) {
+        contact_copy_fields(&cur, in, fill);
+        if ((rc = store_contact_update(ctx->store, &cur,
+                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
+            goto out;
+    }
+    base = contact_fields_to_json(in, ctx->from_sf);
+    if ((rc = save_link(ctx, contact_id, ctx->object, sf_id, base, rec, NULL,
+                        err)) < 0)
+        goto out;
+    rc = store_intent_delete(ctx->store, ctx->ws, contact_id, err);
+    log_info("sync", "record created by an earlier push linked",
+             "object=%s id=%s contact=%" PRId64,
+             mapping_object_name(ctx->object), sf_id, contact_id);
+    ctx->counts->updated++;
+    ctx->counts->pulled++;
+out:
+    json_decref(base);
+    contact_release(&cur);
+    return rc;
+}
+
+/* Link a record to a matching local contact, filling the fields that
+ * Salesforce has values for, or create a new contact for it. */
+static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
+                          struct contact *in, const json_t *rec,
+                          struct err *err)
+{
+    int64_t own = contact_of_push(ctx, rec, in);
+    int64_t match = own ? 0 : find_match(ctx, in);
+    struct contact cur;
+    json_t *base = NULL;
+    int rc;
+
+    if (own)
+        return apply_link_own(ctx, own, sf_id, in, rec, err);
+    contact_init(&cur);
+    if (match) {
+        uint32_t fill = 0;
+
+        if ((rc = store_contact_get(ctx->store, ctx->ws, match, &cur, err)) <
+            0)
+            goto out;
+        for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
+            if ((ctx->from_sf & CONTACT_FIELD_BIT(f)) &&
+                (in->values[f].text ||
+                 contact_fields[f].type == CONTACT_TYPE_BOOL))
+                fill |= CONTACT_FIELD_BIT(f);
+        contact_copy_fields(&cur, in, fill & contact_diff(&cur, in));
+        if ((rc = store_contact_update(ctx->store, &cur,
+                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
+            goto out;
+        log_info("sync", "record matched to a local contact",
+                 "object=%s id=%s contact=%" PRId64,
+                 mapping_object_name(ctx->object), sf_id, match);
+        ctx->counts->updated++;
+    } else {
+        in->workspace_id = ctx->ws;
+        if ((rc = store_contact_insert(ctx->store, in,
+                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
+            goto out;
+        contact_copy(&cur, in);
+        ctx->counts->created++;
+    }
+    ctx->counts->pulled++;
+    base = contact_fields_to_json(in, ctx->from_sf);
+    rc = save_link(ctx, cur.id, ctx->object, sf_id, base, rec, NULL, err);
+out:
+    json_decref(base);
+    contact_release(&cur);
+    return rc;
+}
+
+/* Unlink a contact and archive it (when archive is set), from Salesforce,
+ * so that nothing is queued for the push. */
+static int unlink_contact(struct apply_ctx *ctx, int64_t contact_id,
+                          bool archive, struct err *err)
+{
+    struct contact cur;
+    int rc;
+
+    if ((rc = store_link_delete(ctx->store, ctx->ws, contact_id, err)) < 0)
+        return rc;
+    if (!archive)
+        return 0;
+    contact_init(&cur);
+    rc = store_contact_get(ctx->store, ctx->ws, contact_id, &cur, err);
+    if (rc == 0 && !cur.archived) {
+        cur.archived = true;
+        rc = store_contact_update(ctx->store, &cur, STORE_ORIGIN_SALESFORCE,
+                                  err);
+    }
+    contact_release(&cur);
+    return rc;
+}
+
+/* Archive a contact whose record became another contact's, and record
+ * the reason. */
+static int archive_duplicate(struct apply_ctx *ctx, int64_t contact_id,
+                             enum sf_object object, const char *sf_id,
+                             const char *code, const char *message,
+                             struct err *err)
+{
+    int rc = unlink_contact(ctx, contact_id, true, err);
+
+    if (rc < 0)
+        return rc;
+    record_error(ctx, object, sf_id, contact_id, code, message);
+    log_warn("sync", "contact archived", "object=%s id=%s contact=%" PRId64
+             " code=%s reason=\"%s\"",
+             mapping_object_name(object), sf_id, contact_id, code, message);
+    ctx->counts->deleted++;
+    ctx->counts->pulled++;
+    return 0;
+}
+
+/* A merge loser: move the link to the master, unless another contact has
+ * it. The master's own record, stamped by the merge, is merged next. */
+static int follow_merge(struct apply_ctx *ctx, const struct store_link *link,
+                        const char *master, struct err *err)
+{
+    struct store_link other, moved;
+    char message[ERR_MSG_MAX];
+    int rc;
+
+    store_link_init(&other);
+    rc = store_link_find(ctx->store, ctx->ws, master, &other, err);
+    if (rc == 0) {
+        snprintf(message, sizeof(message),
+                 "%s %s was merged into %s, which is linked to contact "
+                 "%" PRId64 "; this contact was archived",
+                 mapping_object_name(link->object), link->sf_id, master,
+                 other.contact_id);
+        rc = archive_duplicate(ctx, link->contact_id, link->object,
+                               link->sf_id, "MERGED_INTO_LINKED_RECORD",
+                               message, err);
+        goto out;
+    }
+    if (rc != SYNC_ENOTFOUND)
+        goto out;
+    err_clear(err);
+    moved = *link;
+    snprintf(moved.sf_id, sizeof(moved.sf_id), "%s", master);
+    moved.system_modstamp_ms = 0;
+    moved.last_modified_ms = 0;
+    if ((rc = store_link_upsert(ctx->store, &moved, err)) < 0)
+        goto out;
+    log_info("sync", "merged record followed to its master",
+             "object=%s id=%s master=%s contact=%" PRId64,
+             mapping_object_name(link->object), link->sf_id, master,
+             link->contact_id);
+    ctx->counts->updated++;
+    ctx->counts->pulled++;
+out:
+    store_link_release(&other);
+    return rc;
+}
+
+static int apply_deleted(struct apply_ctx *ctx, const char *sf_id,
+                         const json_t *rec, struct err *err)
+{
+    struct store_link link;
+    char master[SFID_SIZE];
+    int rc;
+
+    store_link_init(&link);
+    rc = store_link_find(ctx->store, ctx->ws, sf_id, &link, err);
+    if (rc == SYNC_ENOTFOUND) {
+        err_clear(err);
+        ctx->counts->unchanged++;
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    if (record_id(rec, "MasterRecordId", master)[0]) {
+        rc = follow_merge(ctx, &link, master, err);
+        goto out;
+    }
+    if ((rc = unlink_contact(ctx, link.contact_id, ctx->archive_on_delete,
+                             err)) < 0)
+        goto out;
+    log_info("sync", "deleted record unlinked",
+             "object=%s id=%s contact=%" PRId64 " archived=%s",
+             mapping_object_name(ctx->object), sf_id, link.contact_id,
+             ctx->archive_on_delete ? "yes" : "no");
+    ctx->counts->deleted++;
+    ctx->counts->pulled++;
+out:
+    store_link_release(&link);
+    return rc;
+}
+
+/*
+ * Move the contact of lead_link to the Contact contact_id. crec is that
+ * Contact's record, or NULL, in which case the link moves with the Lead's
+ * base and the next Contact pull merges it.
+ */
+static int follow_conversion(struct apply_ctx *ctx,
+                             const struct store_link *lead_link,
+                             const char *contact_id, const json_t *crec,
+                             struct err *err)
+{
+    struct store_link other;
+    struct contact cur, in;
+    char message[ERR_MSG_MAX];
+    json_t *base = NULL;
+    bool changed = false;
+    struct err reason;
+    int rc;
+
+    store_link_init(&other);
+    contact_init(&cur);
+    contact_init(&in);
+    rc = store_link_find(ctx->store, ctx->ws, contact_id, &other, err);
+    if (rc == 0) {
+        snprintf(message, sizeof(message),
+                 "Lead %s was converted to Contact %s, which is linked to "
+                 "contact %" PRId64 "; this contact was archived",
+                 lead_link->sf_id, contact_id, other.contact_id);
+        rc = archive_duplicate(ctx, lead_link->contact_id, SF_OBJECT_LEAD,
+                               lead_link->sf_id, "CONVERTED_CONTACT_LINKED",
+                               message, err);
+        goto out;
+    }
+    if (rc != SYNC_ENOTFOUND)
+        goto out;
+    err_clear(err);
+    if ((rc = store_contact_get(ctx->store, ctx->ws, lead_link->contact_id,
+                                &cur, err)) < 0)
+        goto out;
+    if (crec && apply_parse(ctx, SF_OBJECT_CONTACT, crec, contact_id, &in,
+                             &reason) < 0) {
+        record_invalid(ctx, SF_OBJECT_CONTACT, contact_id, &reason);
+        crec = NULL;
+    }
+    if (crec) {
+        if ((rc = merge_into(ctx, &cur, lead_link->base, &in, crec,
+                             SF_OBJECT_CONTACT, contact_id, true, &base,
+                             &changed, err)) < 0)
+            goto out;
+    } else {
+        base = json_incref(lead_link->base);
+    }
+    if ((rc = save_link(ctx, cur.id, SF_OBJECT_CONTACT, contact_id, base,
+                        crec, NULL, err)) < 0)
+        goto out;
+    log_info("sync", "converted Lead followed to its Contact",
+             "lead=%s contact=%s local=%" PRId64, lead_link->sf_id,
+             contact_id, cur.id);
+    ctx->counts->updated++;
+    ctx->counts->pulled++;
+out:
+    json_decref(base);
+    store_link_release(&other);
+    contact_release(&cur);
+    contact_release(&in);
+    return rc;
+}
+
+static int apply_converted(struct apply_ctx *ctx, const char *sf_id,
+                           const json_t *rec, const json_t *converted,
+                           struct err *err)
+{
+    struct store_link link;
+    char contact_id[SFID_SIZE];
+    int rc;
+
+    store_link_init(&link);
+    record_id(rec, "ConvertedContactId", contact_id);
+    rc = store_link_find(ctx->store, ctx->ws, sf_id, &link, err);
+    if (rc == SYNC_ENOTFOUND || (rc == 0 && !contact_id[0])) {
+        /* An unlinked converted Lead lives on as its Contact, which the
+         * Contact pull brings. */
+        err_clear(err);
+        ctx->counts->unchanged++;
+        rc = 0;
+    } else if (rc == 0) {
+        rc = follow_conversion(ctx, &link, contact_id, converted, err);
+    }
+    store_link_release(&link);
+    return rc;
+}
+
+int apply_conversion(struct apply_ctx *ctx, const char *lead_id,
+                     const json_t *rec, bool *out_done, struct err *err)
+{
+    struct store_link link;
+    char contact_id[SFID_SIZE];
+    int rc;
+
+    *out_done = false;
+    store_link_init(&link);
+    rc = store_link_find(ctx->store, ctx->ws, lead_id, &link, err);
+    if (rc == SYNC_ENOTFOUND) {
+        err_clear(err);
+        rc = 0;
+    } else if (rc == 0 && link.object == SF_OBJECT_LEAD &&
+               record_id(rec, "Id", contact_id)[0]) {
+        rc = follow_conversion(ctx, &link, contact_id, rec, err);
+        *out_done = rc == 0;
+    }
+    store_link_release(&link);
+    return rc;
+}
+
+int apply_record(struct apply_ctx *ctx, const json_t *rec,
+                 const json_t *converted, struct err *err)
+{
+    struct store_link link;
+    struct contact in;
+    struct err reason;
+    char sf_id[SFID_SIZE];
+    int rc = 0;
+
+    store_link_init(&link);
+    contact_init(&in);
+    if (!record_id(rec, "Id", sf_id)[0]) {
+        err_set(&reason, SYNC_EINVALID,
+                "record without a valid Id in the %s query result",
+                mapping_object_name(ctx->object));
+        record_invalid(ctx, ctx->object, "", &reason);
+        goto out;
+    }
+    /* A record stored now has no pull error left. */
+    if ((rc = store_sync_error_clear_record(ctx->store, ctx->ws, sf_id,
+                                            err)) < 0)
+        goto out;
+    if (apply_record_flag(rec, "IsDeleted")) {
+        rc = apply_deleted(ctx, sf_id, rec, err);
+        goto out;
+    }
+    if (ctx->object == SF_OBJECT_LEAD &&
+        apply_record_flag(rec, "IsConverted")) {
+        rc = apply_converted(ctx, sf_id, rec, converted, err);
+        goto out;
+    }
+    if (apply_parse(ctx, ctx->object, rec, sf_id, &in, &reason) < 0) {
+        record_invalid(ctx, ctx->object, sf_id, &reason);
+        goto out;
+    }
+    rc = store_link_find(ctx->store, ctx->ws, sf_id, &link, err);
+    if (rc == 0) {
+        rc = apply_linked(ctx, &link, &in, rec, err);
+    } else if (rc == SYNC_ENOTFOUND) {
+        err_clear(err);
+        rc = apply_unlinked(ctx, sf_id, &in, rec, err);
+    }
+out:
+    store_link_release(&link);
+    contact_release(&in);
+    return rc;
+}

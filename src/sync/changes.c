@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * Local contact changes: validation with messages meant for the person who
+ * typed the value, then one store write each. The store queues the outbox
+ * entry in the same transaction; this file never writes the outbox itself.
+ */
+#include "base/common.h"
+
+#include "changes.h"
+
+#include "model/utf8.h"
+
+/* Characters of a value quoted in a message before it is cut. */
+#define QUOTE_CHARS 40
+
+/* Room for QUOTE_CHARS characters of up to 4 bytes, "..." and the NUL. */
+#define QUOTE_SIZE (QUOTE_CHARS * 4 + 4)
+
+/* The length in bytes of the UTF-8 sequence that starts with lead. */
+static size_t sequence_length(unsigned char lead)
+{
+    if (lead < 0x80)
+        return 1;
+    if (lead < 0xe0)
+        return 2;
+    if (lead < 0xf0)
+        return 3;
+    return 4;
+}
+
+/*
+ * Copy up to QUOTE_CHARS characters of the valid UTF-8 string s to out,
+ * with "..." when it was cut and control characters as spaces, so that a
+ * message stays one line of valid UTF-8.
+ */
+static void quote_value(const char *s, char out[QUOTE_SIZE])
+{
+    size_t chars = 0, len = 0;
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p && chars < QUOTE_CHARS) {
+        size_t n = sequence_length(*p);
+
+        if (n == 1 && *p < 0x20) {
+            out[len++] = ' ';
+            p++;
+        } else {
+            memcpy(out + len, p, n);
+            len += n;
+            p += n;
+        }
+        chars++;
+    }
+    if (*p) {
+        memcpy(out + len, "...", 3);
+        len += 3;
+    }
+    out[len] = '\0';
+}
+
+/* Cut msg at its first byte that is not valid UTF-8. */
+static void truncate_to_utf8(char *msg)
+{
+    size_t offset;
+
+    if (utf8_count(msg, &offset) < 0)
+        msg[offset] = '\0';
+}
+
+static int check_text(enum contact_field f, const char *text, struct err *err)
+{
+    const struct contact_field_info *info = &contact_fields[f];
+    char quoted[QUOTE_SIZE];
+    size_t chars;
+
+    if (utf8_count(text, &chars) < 0)
+        return err_set(err, SYNC_EINVALID,
+                       "field '%s' is not valid UTF-8 (bad byte at offset "
+                       "%zu)",
+                       info->name, chars);
+    if (chars <= info->max_len)
+        return 0;
+    quote_value(text, quoted);
+    return err_set(err, SYNC_EINVALID,
+                   "field '%s' value '%s' is %zu characters long; the "
+                   "maximum is %zu",
+                   info->name, quoted, chars, info->max_len);
+}
+
+/* Whether c has something to be found by: a last name, a company, an
+ * email or a phone. */
+static bool has_identity(const struct contact *c)
+{
+    static const enum contact_field identities[] = {
+        CONTACT_LAST_NAME, CONTACT_COMPANY,      CONTACT_EMAIL,
+        CONTACT_PHONE,     CONTACT_MOBILE_PHONE,
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(identities); i++)
+        if (contact_text(c, identities[i]))
+            return true;
+    return false;
+}
+
+int changes_validate(const struct contact *c, struct err *err)
+{
+    int rc;
+
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const char *text = contact_text(c, f);
+
+        if (text && (rc = check_text(f, text, err)) < 0)
+            return rc;
+    }
+    /* The remaining checks (the email's form) are the model's; its message
+     * quotes a byte prefix of the value, which may end inside a
+     * character. */
+    if ((rc = contact_validate(c, err)) < 0) {
+        if (err)
+            truncate_to_utf8(err->msg);
+        return rc;
+    }
+    if (!has_identity(c))
+        return err_set(err, SYNC_EINVALID,
+                       "a contact needs at least a last name, a company, an "
+                       "email or a phone");
+    return 0;
+}
+
+int changes_add(struct store *s, struct contact *c, struct err *err)
+{
+    int rc;
+
+    if ((rc = changes_validate(c, err)) < 0)
+        return rc;
+    c->archived = false;
+    return store_contact_insert(s, c, STORE_ORIGIN_LOCAL, err);
+}
+
+/* Read contact id into out and check the version the caller expects. */
+static int read_current(struct store *s, int64_t workspace_id, int64_t id,
+                        int64_t expected_version, struct contact *out,
+                        struct err *err)
+{
+    int rc;
+
+    if ((rc = store_contact_get(s, workspace_id, id, out, err)) < 0)
+        return rc;
+    if (expected_version != 0 && out->version != expected_version)
+        return err_set(err, SYNC_ECONFLICT,
+                       "contact %lld changed since version %lld was read "
+                       "(it is at version %lld); read it again and repeat "
+                       "the change",
+                       (long long)id, (long long)expected_version,
+                       (long long)out->version);
+    return 0;
+}
+
+/* Write next over out's stored version; out follows on success. */
+static int write_change(struct store *s, struct contact *next,
+                        struct contact *out, struct err *err)
+{
+    int rc;
+
+    /* The store compares next->version with the stored one inside its
+     * transaction, so a change made since read_current is SYNC_ECONFLICT
+     * there, not a lost update. */
+    if ((rc = store_contact_update(s, next, STORE_ORIGIN_LOCAL, err)) < 0)
+        return rc;
+    contact_copy(out, next);
+    return 0;
+}
+
+int changes_update(struct store *s, int64_t workspace_id, int64_t id,
+                   const struct contact *values, uint32_t mask,
+                   int64_t expected_version, struct contact *out,
+                   uint32_t *out_changed, struct err *err)
+{
+    struct contact next;
+    uint32_t changed;
+    int rc;
+
+    *out_changed = 0;
+    contact_init(&next);
+    rc = read_current(s, workspace_id, id, expected_version, out, err);
+    if (rc < 0)
+        goto out;
+    if (out->archived) {
+        rc = err_set(err, SYNC_EINVALID,
+                     "contact %lld is deleted (archived), so it cannot be "
+                     "updated",
+                     (long long)id);
+        goto out;
+    }
+    contact_copy(&next, out);
+    contact_copy_fields(&next, values, mask & CONTACT_ALL_FIELDS);
+    if ((changed = contact_diff(out, &next)) == 0)
+        goto out;
+    if ((rc = changes_validate(&next, err)) < 0)
+        goto out;
+    if ((rc = write_change(s, &next, out, err)) < 0)
+        goto out;
+    *out_changed = changed;
+out:
+    contact_release(&next);
+    return rc;
+}
+
+int changes_archive(struct store *s, int64_t workspace_id, int64_t id,
+                    int64_t expected_version, struct contact *out,
+                    bool *out_changed, struct err *err)
+{
+    struct contact next;
+    int rc;
+
+    *out_changed = false;
+    contact_init(&next);
+    rc = read_current(s, workspace_id, id, expected_version, out, err);
+    if (rc < 0 || out->archived)
+        goto out;
+    contact_copy(&next, out);
+    next.archived = true;
+    if ((rc = write_change(s, &next, out, err)) < 0)
+        goto out;
+    *out_changed = true;
+out:
+    contact_release(&next);
+    return rc;
+}
+
+/* One contact whose pending entries are being counted. */
+struct pending_slot {
+    int64_t contact_id;
+    int64_t version; /* the contact's current version */
+    size_t index;    /* into the caller's arrays */
+    bool done;       /* the entry of version was seen */
+};
+
+static int compare_slots(const void *a, const void *b)
+{
+    const struct pending_slot *x = a, *y = b;
+
+    return (x->contact_id > y->contact_id) - (x->contact_id < y->contact_id);
+}
+
+/* Add the entries of one outbox page to the counts of their contacts and
+ * return how many contacts became done. A contact's entries are queued in
+ * version order, so none follows the entry of its current version. */
+static size_t count_page(const struct store_outbox_entry *entries, size_t n,
+                         struct pending_slot *slots, size_t count,
+                         int64_t *out_counts)
+{
+    size_t done = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct pending_slot key = {.contact_id = entries[i].contact_id};
+        struct pending_slot *slot =
+            bsearch(&key, slots, count, sizeof(*slots), compare_slots);
+
+        if (!slot)
+            continue;
+        out_counts[slot->index]++;
+        if (entries[i].version == slot->version && !slot->done) {
+            slot->done = true;
+            done++;
+        }
+    }
+    return done;
+}
+
+/*
+ * NOTE: the pages read grow with the workspace's pending entries queued
+ * before the newest entry of the last contact, or with all of them when a
+ * contact's newest change came from Salesforce. A store query counting by
+ * contact would avoid that.
+ */
+int changes_pending_counts(struct store *s, int64_t workspace_id,
+                           const struct contact *contacts, size_t count,
+                           int64_t *out_counts, struct err *err)
+{
+    struct pending_slot *slots = xcalloc(count ? count : 1, sizeof(*slots));
+    struct store_outbox_entry *entries = NULL;
+    size_t n = 0, remaining = count;
+    int64_t after_id = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < count; i++) {
+        slots[i].contact_id = contacts[i].id;
+        slots[i].version = contacts[i].version;
+        slots[i].index = i;
+        out_counts[i] = 0;
+    }
+    qsort(slots, count, sizeof(*slots), compare_slots);
+    while (remaining > 0) {
+        rc = store_outbox_pending_after(s, workspace_id, after_id,
+                                        STORE_LIST_MAX, &entries, &n, err);
+        if (rc < 0)
+            break;
+        remaining -= count_page(entries, n, slots, count, out_counts);
+        if (n > 0)
+            after_id = entries[n - 1].id;
+        free(entries);
+        entries = NULL;
+        if (n < STORE_LIST_MAX)
+            break;
+    }
+    free(slots);
+    return rc;
+}
+
+int changes_pending_count(struct store *s, const struct contact *c,
+                          int64_t *out_count, struct err *err)
+{
+    return changes_pending_counts(s, c->workspace_id, c, 1, out_count, err);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * Local changes to contacts, as the command line and the HTTP API make
+ * them: add, update and delete (archive). Each is one store write with
+ * STORE_ORIGIN_LOCAL, so the store bumps the version and queues the outbox
+ * entry that the push sends later, whatever the settings and whether or
+ * not a Salesforce connection exists. Nothing here talks to Salesforce.
+ */
+#ifndef SFSYNC_CHANGES_H
+#define SFSYNC_CHANGES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/contact.h"
+#include "store/store.h"
+
+struct err;
+
+/*
+ * Check c as every local change is checked before it is written. Each text
+ * value must be valid UTF-8 and within its field's maximum length, and a
+ * message about a length names the field, quotes the value and gives the
+ * limit. The email must be well formed. A contact needs at least a last
+ * name, a company, an email or a phone (either phone field), so that none
+ * is empty. Return 0, or SYNC_EINVALID with err naming the first problem
+ * in a message of valid UTF-8.
+ */
+int changes_validate(const struct contact *c, struct err *err);
+
+/*
+ * Insert c into the workspace c->workspace_id as a new local contact after
+ * changes_validate. On success c->id, c->version (1) and the timestamps are
+ * set and one outbox create is queued. Return 0, SYNC_EINVALID (nothing is
+ * written), SYNC_ENOTFOUND for an unknown workspace, or SYNC_EDB.
+ */
+int changes_add(struct store *s, struct contact *c, struct err *err);
+
+/*
+ * Set the fields in mask of contact id to their values in values. Other
+ * fields of values are not read, and an empty text clears a field. The
+ * contact is read first. An expected_version of 0 accepts the version
+ * read, and any other value must equal it, as when a caller shows a
+ * contact and saves the user's edit later. out (initialised by the
+ * caller, old values freed) receives the contact as stored afterwards.
+ * *out_changed receives the fields whose values changed. It is 0 when
+ * every given value was already stored: then nothing is written, and the
+ * version and outbox stay as they were. Return 0, SYNC_ENOTFOUND,
+ * SYNC_EINVALID for an invalid result or an archived contact,
+ * SYNC_ECONFLICT when the contact is not at expected_version or changed
+ * between the read and the write (nothing is written, and the message in err
+ * asks to read it again), or SYNC_EDB.
+ */
+int changes_update(struct store *s, int64_t workspace_id, int64_t id,
+                   const struct contact *values, uint32_t mask,
+                   int64_t expected_version, struct contact *out,
+                   uint32_t *out_changed, struct err *err);
+
+/*
+ * Archive contact id, the local delete: it leaves the default contact list
+ * and an outbox archive entry is queued. expected_version and out are as
+ * in changes_update. *out_changed is false when it was archived already.
+ * Return 0, SYNC_ENOTFOUND, SYNC_ECONFLICT or SYNC_EDB.
+ */
+int changes_archive(struct store *s, int64_t workspace_id, int64_t id,
+                    int64_t expected_version, struct contact *out,
+                    bool *out_changed, struct err *err);
+
+/*
+ * Count the pending outbox entries of contact c, as read from the store,
+ * into *out_count: the local changes not yet pushed. Return 0 or SYNC_EDB.
+ */
+int changes_pending_count(struct store *s, const struct contact *c,
+                          int64_t *out_count, struct err *err);
+
+/*
+ * As changes_pending_count for count contacts of the workspace at once, in
+ * one pass over the outbox: out_counts[i] receives the count of
+ * contacts[i]. Return 0 or SYNC_EDB, in which case out_counts is not
+ * complete.
+ */
+int changes_pending_counts(struct store *s, int64_t workspace_id,
+                           const struct contact *contacts, size_t count,
+                           int64_t *out_counts, struct err *err);
+
+#endif

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * sync_run: one round of the two-way sync. It reads the settings, records
+ * the run, runs the pull and the push in the order that the direction
+ * setting gives and enforces the API budget between requests.
+ */
+#include "base/common.h"
+
+#include "engine.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+
+#include "engine_int.h"
+#include "salesforce/sf_query.h"
+
+/* The setting that names the prefix of external id values. It is made
+ * once per workspace from random bytes, so that two databases synced to
+ * one org never write the same value. */
+#define EXT_ID_PREFIX_KEY "sync.external_id_prefix"
+#define EXT_ID_PREFIX_BYTES 6
+
+int sync__check_budget(struct sync_engine *e, struct err *err)
+{
+    struct sf_http_stats st;
+
+    /* NOTE: the usage comes from the last reply, so the first request of
+     * a round goes out even when an earlier process used the budget up. */
+
+    sf_http_get_stats(sf_client_http(e->conn->client), &st);
+    if (st.api_max <= 0 || st.api_used < 0 ||
+        st.api_used * 100 < st.api_max * (long long)e->budget_percent)
+        return 0;
+    e->stopped = true;
+    return err_set(err, SYNC_ESTOP,
+                   "stopped at the API budget: the org has used %lld of its "
+                   "%lld daily API calls, at or above api_budget_percent=%ld; "
+                   "the rest is synced by a later round",
+                   st.api_used, st.api_max, e->budget_percent);
+}
+
+void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
+                      enum sf_object object)
+{
+    apply_init(ctx, e->store, e->ws, object, &e->mapping, e->counts);
+    ctx->run_id = e->run_id;
+    ctx->policy = e->policy;
+    ctx->archive_on_delete = e->archive_on_delete;
+    ctx->ext_id_field = e->ext_id_field;
+    ctx->ext_id_prefix = e->ext_id_prefix;
+}
+
+struct collect_state {
+    struct sync_engine *e;
+    json_t *out;
+};
+
+static int collect_page(const struct sf_query_page *page, void *payload,
+                        struct err *err)
+{
+    struct collect_state *cs = payload;
+    size_t i;
+    json_t *rec;
+
+    json_array_foreach(page->records, i, rec)
+    {
+        json_array_append(cs->out, rec);
+    }
+    if (!page->done && sync__check_budget(cs->e, err) < 0)
+        return SYNC_ESTOP;
+    return 0;
+}
+
+int sync__query_records(struct sync_engine *e, const char *soql, bool all,
+                        json_t *out, struct err *err)
+{
+    struct sf_query_options qopts = {all, e->batch_size};
+    struct collect_state cs = {e, out};
+    int rc;
+
+    if ((rc = sync__check_budget(e, err)) < 0)
+        return rc;
+    return sf_query_run(e->conn->client, soql, &qopts, collect_page, &cs,
+                        err);
+}
+
+/* The external id prefix of the workspace, made on first use. */
+static int ext_id_prefix(struct sync_engine *e, struct err *err)
+{
+    unsigned char bytes[EXT_ID_PREFIX_BYTES];
+    char hex[2 * EXT_ID_PREFIX_BYTES + 1];
+    int rc;
+
+    rc = store_setting_get(e->store, e->ws, EXT_ID_PREFIX_KEY,
+                           &e->ext_id_prefix, NULL);
+    if (rc == 0 && e->ext_id_prefix && *e->ext_id_prefix)
+        return 0;
+    free(e->ext_id_prefix);
+    e->ext_id_prefix = NULL;
+    if (sodium_init() < 0)
+        return err_set(err, SYNC_EIO,
+                       "cannot set up libsodium for random bytes");
+    randombytes_buf(bytes, sizeof(bytes));
+    sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
+    if ((rc = store_setting_set(e->store, e->ws, EXT_ID_PREFIX_KEY, hex,
+                                err)) < 0)
+        return rc;
+    e->ext_id_prefix = xstrdup(hex);
+    return 0;
+}
+
+static int load_settings(struct sync_engine *e, struct err *err)
+{
+    struct store *s = e->store;
+    char *v, *user = NULL;
+    int policy;
+
+    e->direction = settings_direction(s, e->ws);
+    for (int o = 0; o < SF_OBJECT_COUNT; o++)
+        e->enabled[o] = settings_object_enabled(s, e->ws, (enum sf_object)o);
+    v = settings_get_normalized(s, e->ws, "conflict_policy");
+    policy = merge_policy_parse(v);
+    e->policy = policy < 0 ? MERGE_POLICY_NEWEST : (enum merge_policy)policy;
+    free(v);
+    e->archive_on_delete = settings_is(s, e->ws, "on_salesforce_delete",
+                                       "archive");
+    e->delete_on_local_delete = settings_is(s, e->ws, "on_local_delete",
+                                            "delete");
+    e->new_contacts_as = settings_is(s, e->ws, "new_contacts_as", "contact")
+                             ? SF_OBJECT_CONTACT
+                             : SF_OBJECT_LEAD;
+    e->default_company = settings_get_normalized(s, e->ws, "default_company");
+    e->overlap_ms = settings_get_long(s, e->ws, "pull_overlap_seconds") * 1000;
+    e->budget_percent = settings_get_long(s, e->ws, "api_budget_percent");
+    v = settings_get_normalized(s, e->ws, "external_id_field");
+    if (*v)
+        e->ext_id_field = v;
+    else
+        free(v);
+    if (store_setting_get(s, e->ws, "connection.user_id", &user, NULL) ==
+            0 &&
+        user)
+        sfid_to18(user, e->user_id);
+    free(user);
+    return e->ext_id_field ? ext_id_prefix(e, err) : 0;
+}
+
+static void engine_release(struct sync_engine *e)
+{
+    mapping_release(&e->mapping);
+    free(e->default_company);
+    free(e->ext_id_field);
+    free(e->ext_id_prefix);
+}
+
+static const char *direction_name(enum sync_direction d)
+{
+    switch (d) {
+    case SYNC_DIRECTION_TO_SALESFORCE:
+        return "to-salesforce";
+    case SYNC_DIRECTION_FROM_SALESFORCE:
+        return "from-salesforce";
+    case SYNC_DIRECTION_BOTH:
+        break;
+    }
+    return "both";
+}
+
+static int run_steps(struct sync_engine *e, struct err *err)
+{
+    int rc = 0;
+
+    if (e->direction != SYNC_DIRECTION_TO_SALESFORCE)
+        rc = sync__pull(e, err);
+    if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
+        rc = sync__push(e, err);
+    return rc;
+}
+
+static void finish(struct sync_engine *e, struct sync_result *out, int rc,
+                   const struct err *err, uint64_t calls_before)
+{
+    const char *status = rc == 0 ? "ok" : rc == SYNC_ESTOP ? "stopped"
+                                                           : "failed";
+
+    out->counts.api_calls =
+        (int64_t)(connection_api_calls(e->conn) - calls_before);
+    out->stopped = rc == SYNC_ESTOP;
+    snprintf(out->status, sizeof(out->status), "%s", status);
+    snprintf(out->message, sizeof(out->message), "%s",
+             rc < 0 && err ? err->msg : "");
+    store_run_finish(e->store, e->ws, out->run_id, status, &out->counts,
+                     out->message[0] ? out->message : NULL, NULL);
+    log_info("sync", "sync finished",
+             "run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
+             " created=%" PRId64 " updated=%" PRId64 " deleted=%" PRId64
+             " conflicts=%" PRId64 " errors=%" PRId64 " api_calls=%" PRId64,
+             out->run_id, status, out->counts.pushed, out->counts.pulled,
+             out->counts.created, out->counts.updated, out->counts.deleted,
+             out->counts.conflicts, out->counts.errors,
+             out->counts.api_calls);
+    if (rc < 0 && rc != SYNC_ESTOP)
+        log_error("sync", "sync failed", "run=%" PRId64 " error=%s",
+                  out->run_id, out->message);
+}
+
+int sync_run(struct connection *conn, const struct sync_options *opts,
+             struct sync_result *out, struct err *err)
+{
+    uint64_t calls_before = connection_api_calls(conn);
+    struct sync_engine e;
+    struct err local;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&e, 0, sizeof(e));
+    err_clear(&local);
+    e.conn = conn;
+    e.store = conn->store;
+    e.ws = conn->workspace_id;
+    e.counts = &out->counts;
+    e.batch_size = opts ? opts->batch_size : 0;
+    if (!settings_enabled(e.store, e.ws))
+        return err_set(err, SYNC_EINVALID,
+                       "the integration is disabled: run 'sfsync config set "
+                       "enabled true' to sync");
+    mapping_init(&e.mapping);
+    if ((rc = load_settings(&e, &local)) < 0 ||
+        (rc = store_run_begin(e.store, e.ws, "sync", -1, &out->run_id,
+                              &local)) < 0)
+        goto out;
+    e.run_id = out->run_id;
+    log_info("sync", "sync started", "run=%" PRId64 " direction=%s",
+             out->run_id, direction_name(e.direction));
+    rc = run_steps(&e, &local);
+    if (rc == SYNC_EAUTH)
+        connection_mark_failed(conn, &local);
+    finish(&e, out, rc, &local, calls_before);
+    if (rc == SYNC_ESTOP) {
+        log_warn("sync", "sync stopped at the API budget",
+                 "run=%" PRId64 " reason=\"%s\"", out->run_id, local.msg);
+        rc = 0;
+    }
+out:
+    if (rc < 0 && err)
+        *err = local;
+    engine_release(&e);
+    return rc;
+}

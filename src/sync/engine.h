@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The two-way sync round: an incremental pull of every enabled object,
+ * then a push of the outbox, as the workspace's settings direct, recorded
+ * as one run. The pull is in incremental.c, the push in push.c and the
+ * record merging in apply.c. This module reads the settings, records the
+ * run and enforces the API budget.
+ */
+#ifndef SFSYNC_ENGINE_H
+#define SFSYNC_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "connection.h"
+#include "store/store.h"
+
+struct sync_options {
+    int batch_size; /* records per query page; 0 for 2000 */
+};
+
+struct sync_result {
+    int64_t run_id;
+    struct store_run_counts counts;
+    bool stopped; /* the API budget stopped the round early */
+    char status[16]; /* "ok", "stopped" or "failed", as the run records */
+    char message[ERR_MSG_MAX]; /* why it stopped or failed, or "" */
+};
+
+/*
+ * Run one sync round over conn. Refused with SYNC_EINVALID, before any
+ * request and without a run, when the setting 'enabled' is false. With
+ * direction both, the pull runs first, so that the push never overwrites a
+ * Salesforce change it has not merged. from-salesforce only pulls, and
+ * to-salesforce only pushes. Only the objects of the setting 'objects'
+ * sync. When the org's API usage reaches api_budget_percent of its daily
+ * allowance, the round stops before its next request with everything done
+ * so far committed: out->stopped is set, the run's status is "stopped" and
+ * 0 is returned. Records and contacts that fail on their own are counted
+ * in out->counts.errors and recorded as sync errors, and the round goes
+ * on. Return 0, or a negative code with err filled when a request or the
+ * store failed as a whole; out is filled either way.
+ */
+int sync_run(struct connection *conn, const struct sync_options *opts,
+             struct sync_result *out, struct err *err);
+
+#endif

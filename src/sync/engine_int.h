@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The state of one sync round, shared by engine.c, incremental.c and
+ * push.c. Nothing outside the sync engine includes this header.
+ */
+#ifndef SFSYNC_ENGINE_INT_H
+#define SFSYNC_ENGINE_INT_H
+
+#include "apply.h"
+#include "engine.h"
+#include "merge.h"
+#include "settings.h"
+
+struct sync_engine {
+    struct connection *conn;
+    struct store *store;
+    int64_t ws;
+    int64_t run_id;
+    struct mapping mapping;
+    struct store_run_counts *counts; /* the result's counts */
+    int batch_size;
+    enum sync_direction direction;
+    bool enabled[SF_OBJECT_COUNT];
+    enum merge_policy policy;
+    bool archive_on_delete;       /* on_salesforce_delete=archive */
+    bool delete_on_local_delete;  /* on_local_delete=delete */
+    enum sf_object new_contacts_as;
+    char *default_company;        /* owned */
+    char *ext_id_field;           /* owned, NULL when none is configured */
+    char *ext_id_prefix;          /* owned, set with ext_id_field */
+    char user_id[SFID_SIZE];      /* the integration user, or "" */
+    int64_t overlap_ms;
+    long budget_percent;
+    bool stopped;                 /* the API budget was reached */
+};
+
+/*
+ * Check the API budget before a request: return 0, or SYNC_ESTOP with err
+ * naming the usage and the setting once the org's usage from the last
+ * Sforce-Limit-Info is at or above api_budget_percent of its allowance, in
+ * which case e->stopped is set. Before the first reply of a round the
+ * usage is unknown and the request goes ahead.
+ */
+int sync__check_budget(struct sync_engine *e, struct err *err);
+
+/* Set up ctx to apply records of object with the round's settings. */
+void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
+                      enum sf_object object);
+
+/*
+ * Pull every enabled object (Leads first, so that a conversion moves its
+ * contact before the Contact arrives), after reading again the records
+ * whose sync errors were marked retryable. Return 0 or a negative code,
+ * SYNC_ESTOP when the budget stopped it.
+ */
+int sync__pull(struct sync_engine *e, struct err *err);
+
+/*
+ * Read the records ids (n of them, 18 characters) of object with queryAll
+ * and apply them as the pull does, without moving the cursor. Return 0 or
+ * a negative code.
+ */
+int sync__reread(struct sync_engine *e, enum sf_object object,
+                 const char *const *ids, size_t n, struct err *err);
+
+/*
+ * Run the SOQL query soql (queryAll when all) and append every record to
+ * the JSON array out. Checks the budget before each page. Return 0 or a
+ * negative code.
+ */
+int sync__query_records(struct sync_engine *e, const char *soql, bool all,
+                        json_t *out, struct err *err);
+
+/* Push the pending outbox. Return 0 or a negative code, SYNC_ESTOP when
+ * the budget stopped it. */
+int sync__push(struct sync_engine *e, struct err *err);
+
+#endif

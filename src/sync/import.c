@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * CSV contact imports: libcsv splits the stream into cells, this file
+ * keeps the line numbers, turns rows into contacts through
+ * model/contact_csv.c and writes them with changes_add inside one store
+ * transaction.
+ */
+#include "base/common.h"
+
+#include "import.h"
+
+#include <csv.h>
+#include <inttypes.h>
+#include <stdarg.h>
+
+#include "base/buf.h"
+#include "changes.h"
+#include "model/contact_csv.h"
+#include "model/utf8.h"
+
+/* Bytes read from the file per csv_parse call. */
+#define CHUNK_SIZE (64 * 1024)
+
+/* Maximum bytes of all the cells of one row together. */
+#define ROW_MAX (16 * 1024 * 1024)
+
+/* Growth step of libcsv's cell buffer: its default of 128 bytes would
+ * copy a long cell once per 128 bytes. */
+#define CELL_BLOCK 4096
+
+static const unsigned char utf8_bom[] = {0xef, 0xbb, 0xbf};
+
+/* The cells of the row being read, back to back in bytes, each followed by
+ * a NUL that libcsv does not add. */
+struct row {
+    struct buf bytes;
+    size_t *offsets;
+    size_t *lens;
+    const char **cells; /* filled by row_cells from offsets */
+    size_t stored;      /* cells kept in bytes */
+    size_t count;       /* cells seen, kept or not */
+    size_t cap;
+};
+
+struct import_state {
+    struct store *store;
+    int64_t workspace_id;
+    const char *name;
+    const struct import_options *opts;
+    struct import_result *out;
+    struct err *err;
+    struct contact_csv_header header;
+    bool have_header;
+    bool writing; /* rows are being inserted into the open transaction */
+    int rc;       /* the first fatal error; later callbacks do nothing */
+    struct row row;
+    long long line;        /* where the row being read starts, from 1 */
+    long long breaks;      /* line breaks inside its quoted cells so far */
+    bool after_cr;         /* the last row ended with CR, which LF may follow */
+    long long blank_first; /* blank lines not yet known to be trailing */
+    long long blank_count;
+};
+
+void import_result_init(struct import_result *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void import_result_release(struct import_result *r)
+{
+    for (size_t i = 0; i < r->rejected_count; i++)
+        free(r->rejected[i].reason);
+    free(r->rejected);
+    for (size_t i = 0; i < r->unknown_count; i++)
+        free(r->unknown_columns[i]);
+    free(r->unknown_columns);
+    import_result_init(r);
+}
+
+/* Cut s at its first byte that is not valid UTF-8, so that it can go into
+ * JSON. */
+static void truncate_to_utf8(char *s)
+{
+    size_t offset;
+
+    if (utf8_count(s, &offset) < 0)
+        s[offset] = '\0';
+}
+
+static void row_init(struct row *r)
+{
+    memset(r, 0, sizeof(*r));
+    buf_init(&r->bytes, ROW_MAX);
+}
+
+static void row_release(struct row *r)
+{
+    buf_release(&r->bytes);
+    free(r->offsets);
+    free(r->lens);
+    free(r->cells);
+}
+
+static void row_reset(struct row *r)
+{
+    buf_reset(&r->bytes);
+    r->stored = 0;
+    r->count = 0;
+}
+
+/* Point r->cells at the kept cells; valid until the next append. */
+static const char *const *row_cells(struct row *r)
+{
+    for (size_t i = 0; i < r->stored; i++)
+        r->cells[i] = r->bytes.data + r->offsets[i];
+    return r->cells;
+}
+
+static int fail(struct import_state *st, int code, const char *fmt, ...)
+    ATTR_PRINTF(3, 4);
+
+/* Record the first fatal error; the parse goes on, doing nothing. */
+static int fail(struct import_state *st, int code, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[ERR_MSG_MAX];
+
+    if (st->rc < 0)
+        return st->rc;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    st->rc = err_set(st->err, code, "%s", msg);
+    return st->rc;
+}
+
+/* The maximum number of cells kept. One past the header's count is enough
+ * to show that a row is too long, and IMPORT_COLUMNS_MAX + 1 header cells
+ * show that the header is. */
+static size_t keep_limit(const struct import_state *st)
+{
+    return st->have_header ? st->header.count + 1 : IMPORT_COLUMNS_MAX + 1;
+}
+
+static void row_append(struct import_state *st, const char *data, size_t len)
+{
+    struct row *r = &st->row;
+    size_t offset = r->bytes.len;
+
+    r->count++;
+    if (r->stored >= keep_limit(st))
+        return;
+    if (buf_append(&r->bytes, data, len) < 0 || buf_putc(&r->bytes, '\0') < 0) {
+        fail(st, SYNC_EINVALID,
+             "the row of '%s' starting at line %lld is longer than %d "
+             "bytes; is a closing quote missing?",
+             st->name, st->line, ROW_MAX);
+        return;
+    }
+    if (r->stored == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->offsets = xrealloc(r->offsets, r->cap * sizeof(*r->offsets));
+        r->lens = xrealloc(r->lens, r->cap * sizeof(*r->lens));
+        r->cells = xrealloc(r->cells, r->cap * sizeof(*r->cells));
+    }
+    r->offsets[r->stored] = offset;
+    r->lens[r->stored] = len;
+    r->stored++;
+}
+
+/* Count the line breaks inside a quoted cell: LF, CRLF and a lone CR each
+ * end one line. */
+static long long count_breaks(const char *data, size_t len)
+{
+    long long breaks = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\n')
+            breaks++;
+        else if (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'))
+            breaks++;
+    }
+    return breaks;
+}
+
+static void reject(struct import_state *st, long long line, const char *reason)
+{
+    struct import_result *out = st->out;
+    struct import_rejection *r;
+
+    out->rejected_total++;
+    /* A rejected row without skip_invalid means nothing is imported: stop
+     * inserting and roll the transaction back at the end, but read on to
+     * report every rejected row. */
+    if (!st->opts->skip_invalid)
+        st->writing = false;
+    if (out->rejected_count >= IMPORT_REJECTIONS_MAX)
+        return;
+    out->rejected = xrealloc(out->rejected, (out->rejected_count + 1) *
+                                                sizeof(*out->rejected));
+    r = &out->rejected[out->rejected_count++];
+    r->line = line;
+    r->reason = xstrdup(reason);
+    truncate_to_utf8(r->reason);
+}
+
+/* Reject the blank lines seen since the last row, now that a row follows
+ * them. */
+static void flush_blank_lines(struct import_state *st)
+{
+    for (long long i = 0; i < st->blank_count; i++) {
+        st->out->rows++;
+        reject(st, st->blank_first + i, "empty row");
+    }
+    st->blank_count = 0;
+}
+
+static void read_header(struct import_state *st)
+{
+    struct import_result *out = st->out;
+    struct contact_csv_header *h = &st->header;
+    struct err why;
+    int rc;
+
+    if (st->row.count > IMPORT_COLUMNS_MAX) {
+        fail(st, SYNC_EINVALID,
+             "the header row of '%s' has %zu columns; at most %d are "
+             "accepted",
+             st->name, st->row.count, IMPORT_COLUMNS_MAX);
+        return;
+    }
+    err_clear(&why);
+    rc = contact_csv_header_parse(h, row_cells(&st->row), st->row.stored,
+                                  st->opts->ignore_unknown_columns, &why);
+    out->unknown_columns =
+        xcalloc(h->unknown_count + 1, sizeof(*out->unknown_columns));
+    for (size_t i = 0; i < h->unknown_count; i++) {
+        out->unknown_columns[i] = xstrdup(h->unknown[i]);
+        truncate_to_utf8(out->unknown_columns[i]);
+    }
+    out->unknown_count = h->unknown_count;
+    st->have_header = true;
+    if (rc < 0) {
+        truncate_to_utf8(why.msg);
+        fail(st, rc, "'%s' line %lld: %s", st->name, st->line, why.msg);
+    }
+}
+
+static void read_data_row(struct import_state *st)
+{
+    struct row *r = &st->row;
+    struct contact c;
+    struct err why;
+    int rc;
+
+    contact_init(&c);
+    err_clear(&why);
+    c.workspace_id = st->workspace_id;
+    /* When more cells came than are kept, count differs from the header's
+     * and the function rejects the row before it reads a cell. */
+    rc = contact_csv_row_to_contact(&st->header, row_cells(r), r->lens,
+                                    r->count, &c, &why);
+    if (rc == 0 && st->writing)
+        rc = changes_add(st->store, &c, &why);
+    else if (rc == 0)
+        rc = changes_validate(&c, &why);
+    if (rc == 0) {
+        st->out->valid++;
+        if (st->writing)
+            st->out->imported++;
+    } else if (rc == SYNC_EINVALID) {
+        reject(st, st->line, why.msg);
+    } else {
+        fail(st, rc, "%s", why.msg);
+    }
+    contact_release(&c);
+}
+
+static void process_row(struct import_state *st)
+{
+    if (st->row.count == 0) {
+        /* Blank lines before the header are skipped; later ones are
+         * rejected once a row follows them. */
+        if (st->have_header && st->blank_count++ == 0)
+            st->blank_first = st->line;
+        return;
+    }
+    if (!st->have_header) {
+        read_header(st);
+        return;
+    }
+    flush_blank_lines(st);
+    st->out->rows++;
+    read_data_row(st);
+}
+
+static void on_cell(void *data, size_t len, void *payload)
+{
+    struct import_state *st = payload;
+
+    if (st->rc < 0)
+        return;
+    st->breaks += count_breaks(data, len);
+    row_append(st, data, len);
+}
+
+/* c is the CR or LF that ended the row, or -1 at the end of the input. */
+static void on_row_end(int c, void *payload)
+{
+    struct import_state *st = payload;
+
+    if (st->rc < 0)
+        return;
+    /* CSV_REPALL_NL reports the LF of a CRLF as a row of its own. */
+    if (st->row.count == 0 && c == '\n' && st->after_cr) {
+        st->after_cr = false;
+        return;
+    }
+    st->after_cr = c == '\r';
+    process_row(st);
+    st->line += st->breaks + (c >= 0 ? 1 : 0);
+    st->breaks = 0;
+    row_reset(&st->row);
+}
+
+static void fail_malformed(struct import_state *st, bool at_end)
+{
+    if (at_end)
+        fail(st, SYNC_EINVALID,
+             "'%s' is not valid CSV: the quoted cell in the row starting "
+             "at line %lld has no closing quote",
+             st->name, st->line);
+    else
+        fail(st, SYNC_EINVALID,
+             "'%s' is not valid CSV in the row starting at line %lld: a "
+             "quote inside an unquoted cell, or text after a closing "
+             "quote; quote the whole cell and double the quotes in it",
+             st->name, st->line);
+}
+
+/* Feed the whole stream to libcsv; the callbacks do the rest. */
+static int parse_stream(struct import_state *st, FILE *in)
+{
+    unsigned char *chunk = xmalloc(CHUNK_SIZE);
+    struct csv_parser parser;
+    bool first = true;
+    size_t n;
+
+    csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
+    csv_set_realloc_func(&parser, xrealloc);
+    csv_set_blk_size(&parser, CELL_BLOCK);
+    while (st->rc == 0 && (n = fread(chunk, 1, CHUNK_SIZE, in)) > 0) {
+        const unsigned char *p = chunk;
+
+        if (first && n >= sizeof(utf8_bom) &&
+            memcmp(p, utf8_bom, sizeof(utf8_bom)) == 0) {
+            p += sizeof(utf8_bom);
+            n -= sizeof(utf8_bom);
+        }
+        first = false;
+        if (csv_parse(&parser, p, n, on_cell, on_row_end, st) != n)
+            fail_malformed(st, false);
+        else if (csv_get_buffer_size(&parser) > IMPORT_CELL_MAX)
+            fail(st, SYNC_EINVALID,
+                 "a cell of '%s' in the row starting at line %lld is "
+                 "longer than %d bytes; is a closing quote missing?",
+                 st->name, st->line, IMPORT_CELL_MAX);
+    }
+    if (st->rc == 0 && ferror(in))
+        st->rc = err_set_errno(st->err, SYNC_EIO, "cannot read '%s'", st->name);
+    if (st->rc == 0 && csv_fini(&parser, on_cell, on_row_end, st) != 0)
+        fail_malformed(st, true);
+    csv_free(&parser);
+    free(chunk);
+    if (st->rc == 0 && !st->have_header)
+        fail(st, SYNC_EINVALID,
+             "'%s' is empty; its first row must name the columns, such as "
+             "'first_name,last_name,phone'",
+             st->name);
+    return st->rc;
+}
+
+/* Commit, or roll back when nothing may be imported; set the result. */
+static int finish(struct import_state *st, bool began, int rc)
+{
+    struct import_result *out = st->out;
+    struct err ignored;
+
+    if (rc == 0 && out->rejected_total > 0 && !st->opts->skip_invalid)
+        rc = err_set(st->err, SYNC_EINVALID,
+                     "%lld of %lld rows of '%s' rejected%s",
+                     out->rejected_total, out->rows, st->name,
+                     st->opts->dry_run ? "" : ", so nothing is imported");
+    if (began && rc == 0)
+        rc = store_commit(st->store, st->err);
+    else if (began)
+        store_rollback(st->store, &ignored);
+    if (rc < 0 || st->opts->dry_run)
+        out->imported = 0;
+    return rc;
+}
+
+int import_csv(struct store *s, int64_t workspace_id, FILE *in,
+               const char *name, const struct import_options *opts,
+               struct import_result *out, struct err *err)
+{
+    struct import_state st;
+    bool began = false;
+    int rc;
+
+    import_result_release(out);
+    memset(&st, 0, sizeof(st));
+    st.store = s;
+    st.workspace_id = workspace_id;
+    st.name = name;
+    st.opts = opts;
+    st.out = out;
+    st.err = err;
+    st.line = 1;
+    contact_csv_header_init(&st.header);
+    row_init(&st.row);
+    if (!opts->dry_run) {
+        if ((rc = store_begin(s, err)) < 0)
+            goto out;
+        began = true;
+        st.writing = true;
+    }
+    rc = parse_stream(&st, in);
+    out->complete = rc == 0;
+    rc = finish(&st, began, rc);
+    log_info("sync", "contact import finished",
+             "workspace=%" PRId64 " rows=%lld imported=%lld rejected=%lld "
+             "dry_run=%d rc=%s",
+             workspace_id, out->rows, out->imported, out->rejected_total,
+             opts->dry_run, err_code_name(rc));
+out:
+    row_release(&st.row);
+    contact_csv_header_release(&st.header);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * Contact imports from RFC 4180 CSV files. The file is streamed through
+ * libcsv, so memory stays bounded by one row whatever the file's size. The
+ * first row names the columns (model/contact_csv.h). Every data row is
+ * validated as a local change (changes_validate), and the valid ones are
+ * inserted as local contacts in one store transaction, each with its
+ * outbox create. Matching imported contacts to Salesforce records is left
+ * to the next pull, which links an unlinked contact with the same phone or
+ * email instead of creating another.
+ */
+#ifndef SFSYNC_IMPORT_H
+#define SFSYNC_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/store.h"
+
+struct err;
+
+/* Maximum rejected rows whose line and reason an import keeps. Later ones
+ * are only counted, so a file of the wrong kind cannot fill the memory. */
+#define IMPORT_REJECTIONS_MAX 10000
+
+/* Maximum bytes of one cell; a longer cell makes the file malformed. The
+ * limit is far above every field's maximum length, so only a runaway quoted
+ * cell (a missing closing quote) reaches it. */
+#define IMPORT_CELL_MAX (1024 * 1024)
+
+/* Maximum columns of a header row. */
+#define IMPORT_COLUMNS_MAX 1000
+
+struct import_options {
+    bool dry_run;      /* validate every row and write nothing */
+    bool skip_invalid; /* import the valid rows even when some are rejected */
+    bool ignore_unknown_columns; /* else a column naming no field is an
+                                    error */
+};
+
+struct import_rejection {
+    long long line; /* the line of the file where the row starts, from 1 */
+    char *reason;   /* owned; valid UTF-8 */
+};
+
+struct import_result {
+    long long rows;     /* data rows read, not counting the header row */
+    long long valid;    /* rows that passed validation */
+    long long imported; /* contacts written: 0 on a dry run or a failure */
+    long long rejected_total; /* rejected rows, kept in rejected or not */
+    struct import_rejection *rejected; /* owned: the first ones, in order */
+    size_t rejected_count;
+    char **unknown_columns; /* owned: header cells naming no field, valid
+                               UTF-8 */
+    size_t unknown_count;
+    /* Every row was read and checked: false when the file or its header
+     * row stopped the import early. */
+    bool complete;
+};
+
+/* Set up an empty result without allocating. */
+void import_result_init(struct import_result *r);
+
+/* Free the result's contents; r is left as after import_result_init. */
+void import_result_release(struct import_result *r);
+
+/*
+ * Import the CSV read from in (borrowed; read to its end, not closed) into
+ * the workspace. A UTF-8 byte-order mark at the start is skipped. Unquoted
+ * cells lose their leading and trailing spaces and tabs; quoted cells keep
+ * theirs and may contain commas, doubled quotes and line breaks. Lines end
+ * in LF, CRLF or CR. Blank lines at the end of the file are ignored; any
+ * other blank line is an empty row. A row is rejected for the wrong number
+ * of cells, for being empty, or for a value that changes_validate rejects.
+ *
+ * When a row is rejected and opts->skip_invalid is false, nothing is
+ * written. On a dry run nothing is written either, but every row is still
+ * checked. out (initialised by the caller, old contents freed) receives
+ * the counts and rejections whatever the result. Return 0; SYNC_EINVALID
+ * for a malformed file (a stray quote, a missing closing quote, a cell
+ * over IMPORT_CELL_MAX bytes), a bad header row (an unknown column unless
+ * ignored, two columns for one field, no known column, no header), or
+ * rejected rows without opts->skip_invalid, or a store transaction that
+ * the caller has open, each with err saying which;
+ * SYNC_EIO when in cannot be read; SYNC_ENOTFOUND for an unknown
+ * workspace; or SYNC_EDB. name is the file's name in messages.
+ */
+int import_csv(struct store *s, int64_t workspace_id, FILE *in,
+               const char *name, const struct import_options *opts,
+               struct import_result *out, struct err *err);
+
+#endif
