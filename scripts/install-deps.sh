@@ -17,7 +17,8 @@ packages=(
   libpq-dev                          # PostgreSQL client
   libphonenumber-dev                 # phone numbers to E.164
   libcsv-dev                         # RFC 4180 CSV (contact imports)
-  curl                               # the demo's example calls
+  curl                               # the benchmarks' raw page fetches
+  sqlite3                            # tests that read the store directly
 )
 
 missing=()

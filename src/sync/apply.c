@@ -514,14 +514,26 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
         if ((rc = store_contact_get(ctx->store, ctx->ws, match, &cur, err)) <
             0)
             goto out;
+        /* Salesforce fills the fields it has values for. Its bool fields
+         * (do-not-call, email opt-out) only ever switch a flag on, so
+         * linking never lets someone who opted out be called again. */
         for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
             if ((ctx->from_sf & CONTACT_FIELD_BIT(f)) &&
-                (in->values[f].text ||
-                 contact_fields[f].type == CONTACT_TYPE_BOOL))
+                (contact_fields[f].type == CONTACT_TYPE_BOOL
+                     ? in->values[f].flag
+                     : in->values[f].text != NULL))
                 fill |= CONTACT_FIELD_BIT(f);
         contact_copy_fields(&cur, in, fill & contact_diff(&cur, in));
         if ((rc = store_contact_update(ctx->store, &cur,
                                        STORE_ORIGIN_SALESFORCE, err)) < 0)
+            goto out;
+        /* Values only the local contact has (a flag set, a field that
+         * Salesforce leaves empty) differ from the base, the record's
+         * values: queue a push so that Salesforce gets them. */
+        if ((contact_diff(&cur, in) & ctx->from_sf &
+             mapping_fields(ctx->mapping, ctx->object, MAPPING_TO_SF)) &&
+            (rc = store_outbox_requeue(ctx->store, ctx->ws, cur.id, err)) <
+                0)
             goto out;
         log_info("sync", "record matched to a local contact",
                  "object=%s id=%s contact=%" PRId64,
