@@ -222,7 +222,11 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
             printf("%-8" PRId64 " ", ct->id);
             print_cell(name, 28);
             print_cell(or_empty(contact_text(ct, CONTACT_COMPANY)), 28);
-            print_cell(or_empty(ct->values[CONTACT_PHONE].e164
+            /* An E.164 form that libphonenumber does not know as valid may
+             * be a guess in the wrong country, so the text as typed is
+             * shown for it: an agent must not dial a made-up number. */
+            print_cell(or_empty(ct->values[CONTACT_PHONE].e164 &&
+                                        ct->values[CONTACT_PHONE].valid
                                     ? ct->values[CONTACT_PHONE].e164
                                     : contact_text(ct, CONTACT_PHONE)),
                        16);

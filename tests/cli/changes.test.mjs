@@ -445,3 +445,24 @@ test('import then pull links, not duplicates', async () => {
     await cleanUp(env);
   }
 });
+
+test('list shows invalid phones as typed', async () => {
+  const w = new Workdir();
+  try {
+    await w.ok(['init']);
+    // Read as a US number, this French national number is not valid, so
+    // its E.164 form is a guess that an agent must not dial.
+    const guess = await w.json(['contacts', 'add', '--json', '--last-name', 'Dupont',
+      '--phone', '04 08 26 09 06']);
+    assert.equal(guess.phone_valid, false);
+    const good = await w.json(['contacts', 'add', '--json', '--last-name', 'Ng',
+      '--phone', '(415) 555-2671']);
+    assert.equal(good.phone_valid, true);
+    const res = await w.ok(['contacts', 'list']);
+    assert.match(res.stdout, /Dupont\s+04 08 26 09 06 /);
+    assert.doesNotMatch(res.stdout, /\+10408260906/);
+    assert.match(res.stdout, /Ng\s+\+14155552671 /);
+  } finally {
+    w.remove();
+  }
+});
