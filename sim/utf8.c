@@ -7,50 +7,15 @@
  */
 #include "base/common.h"
 
+#include "base/unicode.h"
 #include "sim.h"
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
 
-/*
- * Decode one character at s[0..len). Return its length in bytes and set
- * *cp, or return 0 for a byte that starts no well-formed character
- * (overlong forms, surrogates and code points past U+10FFFF included).
- */
+/* Decode one character at s[0..len); 0 for a malformed one. */
 static size_t decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
-    uint32_t c = s[0], min;
-    size_t n;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        c &= 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        c &= 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
+    return unicode_utf8_decode(s, len, cp);
 }
 
 bool sim_utf8_valid(const char *s, size_t len)

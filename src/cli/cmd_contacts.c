@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "base/unicode.h"
 #include "model/contact_csv.h"
 #include "sync/changes.h"
 #include "sync/connection.h"
@@ -78,16 +79,15 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
-/* Decode the UTF-8 sequence at s into *cp; return its length in bytes. */
+/* Decode the character at s into *cp and return its length in bytes; a
+ * malformed byte counts as one U+FFFD. */
 static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-    size_t len = s[0] < 0x80 ? 1 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+    size_t len = unicode_utf8_decode(s, 4, cp);
 
-    *cp = len == 1 ? s[0] : s[0] & (0x3f >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return i;
-        *cp = (*cp << 6) | (s[i] & 0x3f);
+    if (len == 0) {
+        *cp = 0xFFFD;
+        len = 1;
     }
     return len;
 }

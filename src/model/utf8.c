@@ -5,41 +5,14 @@
 
 #include "utf8.h"
 
-/*
- * Return the length of the sequence that starts at p, or 0 when it is not
- * well-formed. The ranges of the second byte exclude overlong forms,
- * surrogates (U+D800..U+DFFF) and code points above U+10FFFF.
- */
+#include "base/unicode.h"
+
+/* The length of the well-formed sequence that starts at p, or 0. */
 static size_t sequence_length(const unsigned char *p)
 {
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t len;
+    uint32_t cp;
 
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-        len = 2;
-    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-        len = 3;
-        if (p[0] == 0xE0)
-            lo = 0xA0;
-        else if (p[0] == 0xED)
-            hi = 0x9F;
-    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-        len = 4;
-        if (p[0] == 0xF0)
-            lo = 0x90;
-        else if (p[0] == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return len;
+    return unicode_utf8_decode(p, 4, &cp);
 }
 
 int utf8_count(const char *s, size_t *out_chars)

@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "base/datetime.h"
 #include "base/hmap.h"
+#include "base/unicode.h"
 #include "test.h"
 
 TEST(buf_append_and_cap)
@@ -132,7 +133,41 @@ TEST(err_set_returns_code)
     CHECK_INT(err_set(NULL, SYNC_EIO, "ignored"), SYNC_EIO);
 }
 
+TEST(utf8_decode_forms)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        uint32_t cp;
+    } good[] = {
+        {"A", 1, 0x41},
+        {"\xc3\xbc", 2, 0xfc},
+        {"\xe4\xb8\xad", 3, 0x4e2d},
+        {"\xf0\x9f\x98\x80", 4, 0x1f600},
+    };
+    static const char *const bad[] = {
+        "\xc0\xaf",         /* overlong '/' */
+        "\xed\xa0\x80",     /* a surrogate */
+        "\xf4\x90\x80\x80", /* past U+10FFFF */
+        "\xe4\xb8",         /* cut by the NUL */
+        "\xff",
+    };
+    uint32_t cp;
+
+    for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+        CHECK_INT(unicode_utf8_decode((const unsigned char *)good[i].bytes, 4,
+                                      &cp),
+                  good[i].len);
+        CHECK_INT(cp, good[i].cp);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        CHECK_INT(unicode_utf8_decode((const unsigned char *)bad[i], 4, &cp),
+                  0);
+    CHECK_INT(unicode_utf8_decode((const unsigned char *)"\xc3\xbc", 1, &cp),
+              0);
+}
+
 TEST_MAIN(TEST_ENTRY(buf_append_and_cap), TEST_ENTRY(buf_detach_owns_copy),
           TEST_ENTRY(hmap_put_get_remove), TEST_ENTRY(hmap_nocase),
           TEST_ENTRY(datetime_parse_forms), TEST_ENTRY(datetime_format_forms),
-          TEST_ENTRY(err_set_returns_code))
+          TEST_ENTRY(err_set_returns_code), TEST_ENTRY(utf8_decode_forms))
