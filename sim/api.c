@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
 /*
- * What every request goes through before and after its handler: the org
- * lock, authentication of REST calls, the daily API allowance, the fault
- * switches and the Sforce-Limit-Info header. Also the version list, the
+ * The steps around every request's handler: the org lock, authentication
+ * of REST calls, the daily API allowance, the fault switches and the
+ * Sforce-Limit-Info header. Also the version list, the
  * resource list of a version and /limits.
  */
 #include "base/common.h"
@@ -55,7 +55,7 @@ static void reply_limit_exceeded(struct sim_org *org, struct http_resp *resp)
 }
 
 /* Authenticate, count and apply faults to one REST API call. Return 1 when
- * the call has been answered here. */
+ * the response has been set here and the handler must not run. */
 static int admit_api_call(struct sim_org *org, struct sim_call *call,
                           struct http_req *req, struct http_resp *resp)
 {
@@ -77,7 +77,7 @@ static int admit_api_call(struct sim_org *org, struct sim_call *call,
         sim_org_random(org) < org->faults.unavailable_rate) {
         sim_reply_error(resp, 503, "SERVER_UNAVAILABLE",
                         "Server temporarily unavailable; try again later");
-        log_info("sim", "fault: answered 503", "path=%s", req->path);
+        log_info("sim", "fault: responded 503", "path=%s", req->path);
         return 1;
     }
     if (org->faults.drop_rate > 0 &&

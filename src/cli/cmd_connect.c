@@ -40,7 +40,7 @@ static void usage(FILE *out)
           out);
 }
 
-/* Warn when others may read a file that holds a secret. */
+/* Warn when other users may read a file that contains a secret. */
 static void warn_if_exposed(FILE *f, const char *path, const char *what)
 {
     struct stat st;

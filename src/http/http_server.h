@@ -4,7 +4,7 @@
  * A small HTTP server and router over libmicrohttpd, shared by the sfsync
  * server and the sfsim simulator. It reads whole request bodies up to a cap,
  * collapses repeated slashes in paths and dispatches on method and path
- * pattern. It knows nothing of JSON APIs beyond a helper to send JSON.
+ * pattern. It has no JSON API logic beyond a helper that sends JSON.
  */
 #ifndef SFSYNC_HTTP_SERVER_H
 #define SFSYNC_HTTP_SERVER_H

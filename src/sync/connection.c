@@ -303,9 +303,9 @@ int connection_open(struct connection *conn, struct store *s,
         rc = needs_reconnect_error(s, workspace_id, err);
         goto out;
     }
-    /* A missing credential is normal (no refresh token yet); any other
-     * failure, such as a changed or unreadable key, must be reported as
-     * itself rather than as a missing secret later. */
+    /* A missing credential is normal, because a grant may issue no
+     * refresh token. Any other failure (a changed or unreadable key) is
+     * reported as itself, not later as a missing secret. */
     if ((rc = load_secret(s, workspace_id, "client_secret", &secret, err)) ||
         (rc = load_secret(s, workspace_id, "password", &password, err)) ||
         (rc = load_secret(s, workspace_id, "access_token",

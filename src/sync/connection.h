@@ -18,7 +18,7 @@
 
 struct store;
 
-/* What connect needs; strings are borrowed. */
+/* The parameters of connect; strings are borrowed. */
 struct connection_params {
     const char *login_url;
     const char *client_id;
@@ -29,7 +29,7 @@ struct connection_params {
     const char *jwt_key_file;  /* JWT bearer: PEM RSA private key */
 };
 
-/* What the store knows of a connection. Strings are owned. */
+/* A connection as the store records it. Strings are owned. */
 struct connection_status {
     bool connected;       /* parameters are stored */
     bool needs_reconnect; /* a renewal or verification was rejected */
