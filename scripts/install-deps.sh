@@ -15,6 +15,7 @@ packages=(
   libssl-dev                         # SHA-256, HMAC and RSA (JWT, PKCE)
   libsodium-dev                      # secret encryption and Argon2id
   libpq-dev                          # PostgreSQL client
+  postgresql                         # the server of the PostgreSQL tests
   libphonenumber-dev                 # phone numbers to E.164
   libcsv-dev                         # RFC 4180 CSV (contact imports)
   curl                               # the benchmarks' raw page fetches

@@ -7,6 +7,8 @@
 
 int cmd_init(struct cli *cli, int argc, char **argv)
 {
+    char *where;
+
     if (argc > 1 && cli_is_help(argv[1])) {
         puts("usage: sfsync init\n"
              "Create the database (mode 0600) and the workspace if they do "
@@ -17,9 +19,12 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         return cli_fail("init takes no arguments; got '%s'", argv[1]);
     if (cli_open(cli, true))
         return 1;
+    /* A PostgreSQL URI may carry a password, which is never printed. */
+    where = store_target_display(cli->db_path);
     printf("workspace '%s' is ready in %s\n"
            "next: sfsync connect --login-url URL --client-id ID "
            "--client-secret-file FILE\n",
-           cli->ws.name, cli->db_path);
+           cli->ws.name, where);
+    free(where);
     return 0;
 }

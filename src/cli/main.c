@@ -25,6 +25,7 @@ static const struct command {
     {"sync", cmd_sync, "run one two-way sync round now"},
     {"runs", cmd_runs, "list past pulls and sync rounds"},
     {"errors", cmd_errors, "list sync errors, or retry them"},
+    {"migrate", cmd_migrate, "copy the store into a PostgreSQL database"},
 };
 
 static void usage(FILE *out)
@@ -81,7 +82,8 @@ int cli_open(struct cli *cli, bool create)
     struct err err;
     int rc;
 
-    if (!create && stat(cli->db_path, &st) < 0)
+    if (!create && store_target_is_file(cli->db_path) &&
+        stat(cli->db_path, &st) < 0)
         return cli_fail("no database at '%s': run 'sfsync init' first, or "
                         "give --db PATH",
                         cli->db_path);
@@ -93,11 +95,15 @@ int cli_open(struct cli *cli, bool create)
     else
         rc = store_workspace_get(cli->store, cli->workspace_name, &cli->ws,
                                  &err);
-    if (rc == SYNC_ENOTFOUND)
-        return cli_fail("no workspace '%s' in '%s': run 'sfsync "
-                        "--workspace %s init' to create it",
-                        cli->workspace_name, cli->db_path,
-                        cli->workspace_name);
+    if (rc == SYNC_ENOTFOUND) {
+        char *where = store_target_display(cli->db_path);
+
+        cli_fail("no workspace '%s' in '%s': run 'sfsync --workspace %s "
+                 "init' to create it",
+                 cli->workspace_name, where, cli->workspace_name);
+        free(where);
+        return 1;
+    }
     if (rc < 0)
         return cli_fail_err(&err);
     return 0;

@@ -13,12 +13,18 @@
 #include <ctype.h>
 #include <strings.h>
 
+#include <libpq-fe.h>
+
 #include "base/buf.h"
 #include "store_int.h"
 
 /* Digits a search needs before it also matches phone numbers, so that "12"
  * does not match every phone with a 1 and a 2 in a row. */
 #define SEARCH_DIGITS_MIN 3
+
+/* The key file of a PostgreSQL store's credentials, when SFSYNC_SECRET_KEY
+ * is not set. */
+#define STORE_KEY_FILE_ENV "SFSYNC_SECRET_KEY_FILE"
 
 static const char *const outbox_op_names[] = {
     [STORE_OUTBOX_CREATE] = "create",
@@ -44,6 +50,86 @@ int store__outbox_op_parse(const char *name)
     return -1;
 }
 
+static char *postgres_display(const char *conninfo)
+{
+    PQconninfoOption *options = PQconninfoParse(conninfo, NULL);
+    const char *host = NULL, *port = NULL, *dbname = NULL;
+    char *display;
+
+    if (!options)
+        return xstrdup("(unparsable)");
+    for (PQconninfoOption *o = options; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0 && !host)
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "dbname") == 0)
+            dbname = o->val;
+    }
+    display = xasprintf("%s:%s/%s", host ? host : "localhost",
+                        port ? port : "5432", dbname ? dbname : "");
+    PQconninfoFree(options);
+    return display;
+}
+
+/* A libpq URI, or a keyword string such as "host=... dbname=...". */
+static bool is_postgres_target(const char *target)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(postgres_prefixes); i++)
+        if (strncasecmp(target, postgres_prefixes[i],
+                        strlen(postgres_prefixes[i])) == 0)
+            return true;
+    return strncmp(target, "host=", 5) == 0 ||
+           strncmp(target, "dbname=", 7) == 0 ||
+           strncmp(target, "service=", 8) == 0;
+}
+
+bool store_target_is_file(const char *target)
+{
+    return !is_postgres_target(target);
+}
+
+char *store_target_display(const char *target)
+{
+    if (is_postgres_target(target))
+        return postgres_display(target);
+    return xstrdup(target);
+}
+
+static int open_postgres(struct store **out, const char *target,
+                         struct err *err)
+{
+    const char *key_file = getenv(STORE_KEY_FILE_ENV);
+    char *display = postgres_display(target);
+    char *parse_error = NULL;
+    PQconninfoOption *options = PQconninfoParse(target, &parse_error);
+    int rc;
+
+    /* libpq's parse message quotes no password, but may quote the
+     * target: say only that it is malformed. */
+    if (!options) {
+        PQfreemem(parse_error);
+        free(display);
+        return err_set(err, SYNC_EINVALID,
+                       "store target is not a valid PostgreSQL connection "
+                       "URI or keyword string; write it as "
+                       "postgresql://user@host:port/dbname");
+    }
+    PQconninfoFree(options);
+    rc = store_pg__open(out, target, display, err);
+    free(display);
+    if (rc < 0)
+        return rc;
+    /* The database cannot hold the key of its own credentials: it comes
+     * from SFSYNC_SECRET_KEY or a key file named by the environment. */
+    (*out)->key_path = key_file && *key_file ? xstrdup(key_file) : NULL;
+    return 0;
+}
+
 int store_open(struct store **out, const char *target, struct err *err)
 {
     const char *path = target;
@@ -54,17 +140,8 @@ int store_open(struct store **out, const char *target, struct err *err)
     if (!target || !*target)
         return err_set(err, SYNC_EINVALID,
                        "store target is empty; give a database file path");
-    for (size_t i = 0; i < ARRAY_SIZE(postgres_prefixes); i++) {
-        size_t len = strlen(postgres_prefixes[i]);
-
-        /* TODO: the PostgreSQL backend; until it exists such a target is
-         * rejected here. */
-        if (strncasecmp(target, postgres_prefixes[i], len) == 0)
-            return err_set(err, SYNC_EINVALID,
-                           "store target '%s...': the PostgreSQL backend is "
-                           "not built yet; use a SQLite file path",
-                           postgres_prefixes[i]);
-    }
+    if (is_postgres_target(target))
+        return open_postgres(out, target, err);
     if (strncmp(path, "sqlite:", 7) == 0)
         path += 7;
     if (!*path)

@@ -170,18 +170,30 @@ struct store_outbox_entry {
 
 /*
  * Open the store at target: a SQLite file path, optionally written
- * "sqlite:PATH". The file is created mode 0600 when missing, put in WAL mode
- * with foreign keys on, and migrated to the current schema, each migration
- * in its own transaction. *out receives a handle to free with store_close.
- * Return 0, SYNC_EINVALID for a target of an unknown or unbuilt backend
- * (postgresql://), SYNC_EIO when the file cannot be created, or SYNC_EDB.
+ * "sqlite:PATH", or a PostgreSQL libpq URI (postgresql://, postgres://) or
+ * keyword string ("host=... dbname=..."). A SQLite file is created mode
+ * 0600 when missing, put in WAL mode with foreign keys on. Either database
+ * is migrated to the current schema, each migration in its own
+ * transaction. *out receives a handle to free with store_close. Return 0,
+ * SYNC_EINVALID for a malformed target, SYNC_EIO when the file cannot be
+ * created, or SYNC_EDB, whose message never contains a password.
  */
 int store_open(struct store **out, const char *target, struct err *err);
+
+/* Whether target names a SQLite file rather than a database server. */
+bool store_target_is_file(const char *target);
+
+/*
+ * Return a heap copy of target fit for messages and logs, which the caller
+ * frees: a file path as given, a PostgreSQL target as "host:port/dbname"
+ * without its user or password.
+ */
+char *store_target_display(const char *target);
 
 /* Close the handle, rolling back an open transaction; NULL is allowed. */
 void store_close(struct store *s);
 
-/* Return the backend's name: "sqlite". */
+/* Return the backend's name: "sqlite" or "postgresql". */
 const char *store_backend_name(const struct store *s);
 
 /*
@@ -523,6 +535,31 @@ int store_credential_get(struct store *s, int64_t workspace_id,
 /* Remove a credential; removing a missing one is not an error. */
 int store_credential_delete(struct store *s, int64_t workspace_id,
                             const char *kind, struct err *err);
+
+/* The rows of one table that store_copy_to_postgres copied. */
+struct store_copy_count {
+    const char *table; /* static */
+    int64_t rows;
+};
+
+#define STORE_COPY_TABLES 11
+
+/*
+ * Copy every row of the SQLite store at source, every workspace included,
+ * into the PostgreSQL store at target, in one PostgreSQL transaction. Both
+ * are first migrated to the current schema. Ids, versions, link bases,
+ * cursors and the outbox are kept as they are, and credentials stay
+ * encrypted under the source's key, so the target must be given the same
+ * key (SFSYNC_SECRET_KEY, or SFSYNC_SECRET_KEY_FILE naming the source's
+ * key file). The copy is rejected when the target contains any row, and the
+ * row count of every table is compared at the end. counts receives
+ * STORE_COPY_TABLES entries. Return 0, SYNC_EINVALID for a target that is
+ * not PostgreSQL, a source that is not a SQLite file or a target that is
+ * not empty, SYNC_ENOTFOUND for a missing source file, or SYNC_EDB.
+ */
+int store_copy_to_postgres(const char *source, const char *target,
+                           struct store_copy_count counts[STORE_COPY_TABLES],
+                           struct err *err);
 
 /* Return "create", "update" or "archive". */
 const char *store_outbox_op_name(enum store_outbox_op op);

@@ -165,6 +165,15 @@ struct store {
 int store_sqlite__open(struct store **out, const char *path,
                        struct err *err);
 
+/*
+ * Open a PostgreSQL store with a libpq connection string or URI. display is
+ * the server as error messages name it, without the password. *out receives
+ * the handle with base.ops set; the caller fills key_path. Return 0 or
+ * SYNC_EDB.
+ */
+int store_pg__open(struct store **out, const char *conninfo,
+                   const char *display, struct err *err);
+
 /* Return the name of an outbox operation as the outbox table stores it, and
  * the reverse (-1 when unknown). */
 int store__outbox_op_parse(const char *name);

@@ -3,7 +3,8 @@
 // ($SFSYNC, which CTest sets) in its own temporary directory with its own
 // database, against a real sfsim started by ../lib/sfsim.mjs.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +18,10 @@ export { startSim, clientCredentials, api, CLIENT_ID, CLIENT_SECRET };
 export const V = '/services/data/v60.0';
 
 // A run of sfsync that takes longer than this is killed and fails the test.
-const RUN_TIMEOUT_MS = 60000;
+// SFSYNC_TEST_RUN_TIMEOUT_MS raises it for a slower store: the PostgreSQL
+// pass of scripts/test.sh, where every row written is a round trip to the
+// server.
+const RUN_TIMEOUT_MS = Number(process.env.SFSYNC_TEST_RUN_TIMEOUT_MS) || 60000;
 
 // Lines that AddressSanitizer, LeakSanitizer and UBSan print on a finding.
 const SANITIZER_REPORT =
@@ -70,11 +74,64 @@ export function describeRun(res) {
     + `stdout: ${res.stdout.slice(-3000)}\nstderr: ${res.stderr.slice(-3000)}`;
 }
 
-// A temporary directory with its own database, where sfsync runs.
+// The PostgreSQL server of the tests, from SFSYNC_TEST_PG
+// (postgresql://user@127.0.0.1:PORT/postgres), or '' for SQLite files.
+export const TEST_PG = process.env.SFSYNC_TEST_PG || '';
+
+// psql from PATH, or from the newest server's directory.
+function psqlPath() {
+  for (const dir of (process.env.PATH || '').split(':')) {
+    if (dir && fs.existsSync(path.join(dir, 'psql'))) return path.join(dir, 'psql');
+  }
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root) ? fs.readdirSync(root).sort() : [];
+  for (const v of versions.reverse()) {
+    const p = path.join(root, v, 'bin', 'psql');
+    if (fs.existsSync(p)) return p;
+  }
+  throw new Error('SFSYNC_TEST_PG is set but psql is not installed');
+}
+
+// Run one SQL command on a database of the test server; returns stdout.
+export function pgExec(uri, sql) {
+  return execFileSync(psqlPath(), [uri, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1',
+    '-c', sql], { encoding: 'utf8' });
+}
+
+// The URI of database name on the test server.
+export function pgUri(name) {
+  const url = new URL(TEST_PG);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// Create a new empty database on the test server; returns its URI.
+export function pgCreateDatabase() {
+  const name = `t_${crypto.randomBytes(6).toString('hex')}`;
+  pgExec(TEST_PG, `CREATE DATABASE ${name}`);
+  return { name, uri: pgUri(name) };
+}
+
+export function pgDropDatabase(name) {
+  pgExec(TEST_PG, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+// A temporary directory with its own database, where sfsync runs: a SQLite
+// file in the directory, or with SFSYNC_TEST_PG set a new PostgreSQL
+// database whose credentials key file is in the directory.
+// With sqlite set, the database is a SQLite file whatever SFSYNC_TEST_PG
+// says.
 export class Workdir {
-  constructor(prefix = 'sfsync-cli-') {
+  constructor(prefix = 'sfsync-cli-', { sqlite = false } = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     this.db = path.join(this.dir, 'sfsync.db');
+    this.env = {};
+    if (TEST_PG && !sqlite) {
+      const { name, uri } = pgCreateDatabase();
+      this.pgName = name;
+      this.db = uri;
+      this.env.SFSYNC_SECRET_KEY_FILE = path.join(this.dir, 'sfsync.db.key');
+    }
     this.globalArgs = ['--db', this.db];
   }
 
@@ -86,7 +143,9 @@ export class Workdir {
   }
 
   spawn(args, { env = {}, global = this.globalArgs } = {}) {
-    return spawnSfsync([...global, ...args], { cwd: this.dir, env });
+    return spawnSfsync([...global, ...args], {
+      cwd: this.dir, env: { ...this.env, ...env },
+    });
   }
 
   // Run and require exit 0; returns the result.
@@ -139,6 +198,7 @@ export class Workdir {
 
   remove() {
     fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.pgName) pgDropDatabase(this.pgName);
   }
 }
 

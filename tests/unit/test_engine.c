@@ -26,13 +26,14 @@
 
 #include "simproc.h"
 #include "test.h"
+#include "test_store_target.h"
 
 #define REP_USER "rep@sfsim.local"
 #define REP_PASSWORD "rep-password"
 
 struct fixture {
     char dir[64];
-    char *db_path;
+    struct test_db db;
     struct simproc sim;
     struct store *store;
     struct store_workspace ws;
@@ -111,12 +112,12 @@ static bool fixture_open_args(struct fixture *fx, const char *const *extra)
     for (size_t i = 0; extra && extra[i] && n < 30; i++)
         args[n++] = extra[i];
     args[n] = NULL;
-    fx->db_path = xasprintf("%s/sfsync.db", fx->dir);
+    test_db_init(&fx->db, "sfsync-engine-db");
     err_clear(&err);
     if (simproc_start(&fx->sim, args) < 0)
         return false;
     p.login_url = fx->sim.url;
-    if (store_open(&fx->store, fx->db_path, &err) < 0 ||
+    if (store_open(&fx->store, fx->db.target, &err) < 0 ||
         store_workspace_get_or_create(fx->store, "main", &fx->ws, &err) < 0 ||
         connection_connect(fx->store, fx->ws.id, &p, &err) < 0 ||
         connection_open(&fx->conn, fx->store, fx->ws.id, &err) < 0 ||
@@ -147,7 +148,7 @@ static void fixture_close(struct fixture *fx)
     if (fx->sim.pid > 0)
         CHECK_INT(simproc_stop(&fx->sim), 0);
     nftw(fx->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-    free(fx->db_path);
+    test_db_release(&fx->db);
 }
 
 #define OPEN_OR_RETURN(fx, ...)                                             \

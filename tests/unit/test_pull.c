@@ -19,6 +19,7 @@
 
 #include "simproc.h"
 #include "test.h"
+#include "test_store_target.h"
 
 /* The org: Contacts whose phones and emails the tests match against. */
 static const char plan_json[] =
@@ -47,7 +48,7 @@ static const char contacts_json[] =
 
 struct fixture {
     char dir[64];
-    char *db_path;
+    struct test_db db;
     struct simproc sim;
     struct store *store;
     struct store_workspace ws;
@@ -119,7 +120,7 @@ static bool fixture_open(struct fixture *fx)
     plan = xasprintf("%s/plan.json", fx->dir);
     args[1] = plan;
     fx->sf_ids = json_object();
-    fx->db_path = xasprintf("%s/sfsync.db", fx->dir);
+    test_db_init(&fx->db, "sfsync-pull-db");
     err_clear(&err);
     if (simproc_start(&fx->sim, args) < 0) {
         free(plan);
@@ -127,7 +128,7 @@ static bool fixture_open(struct fixture *fx)
     }
     free(plan);
     p.login_url = fx->sim.url;
-    if (store_open(&fx->store, fx->db_path, &err) < 0 ||
+    if (store_open(&fx->store, fx->db.target, &err) < 0 ||
         store_workspace_get_or_create(fx->store, "main", &fx->ws, &err) < 0 ||
         connection_connect(fx->store, fx->ws.id, &p, &err) < 0 ||
         connection_open(&fx->conn, fx->store, fx->ws.id, &err) < 0 ||
@@ -153,7 +154,7 @@ static void fixture_close(struct fixture *fx)
         CHECK_INT(simproc_stop(&fx->sim), 0);
     json_decref(fx->sf_ids);
     nftw(fx->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-    free(fx->db_path);
+    test_db_release(&fx->db);
 }
 
 /* Insert an unlinked local contact. Any of the texts may be NULL. */

@@ -8,43 +8,31 @@
 #include "base/common.h"
 
 #include <ctype.h>
-#include <ftw.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/secret.h"
 #include "store/store.h"
 #include "test.h"
+#include "test_store_target.h"
 
 static const char hex_key[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 struct fixture {
-    char *dir;
-    char *path;
+    struct test_db db;
+    const char *path; /* db.target */
     struct store *store;
     struct store_workspace ws;
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    return remove(path);
-}
-
 static void fixture_open(struct fixture *fx)
 {
-    const char *base = getenv("TMPDIR");
     struct err err;
 
     memset(fx, 0, sizeof(*fx));
-    fx->dir = xasprintf("%s/sfsync-store-XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(fx->dir)) {
-        perror("mkdtemp");
-        abort();
-    }
-    fx->path = xasprintf("%s/sfsync.db", fx->dir);
+    test_db_init(&fx->db, "sfsync-store");
+    fx->path = fx->db.target;
     err_clear(&err);
     if (store_open(&fx->store, fx->path, &err) < 0 ||
         store_workspace_get_or_create(fx->store, "main", &fx->ws, &err) < 0) {
@@ -57,38 +45,19 @@ static void fixture_close(struct fixture *fx)
 {
     store_workspace_release(&fx->ws);
     store_close(fx->store);
-    nftw(fx->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-    free(fx->path);
-    free(fx->dir);
+    test_db_release(&fx->db);
 }
 
 /* Run a query returning one integer on a separate connection. */
-static long long query_int(const char *path, const char *sql)
+static long long query_int(const struct fixture *fx, const char *sql)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    long long value = -1;
-
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        value = sqlite3_column_int64(st, 0);
-    else
-        fprintf(stderr, "query '%s' failed: %s\n", sql, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return value;
+    return test_db_query_int(&fx->db, sql);
 }
 
-static int exec_sql(const char *path, const char *sql)
+/* Run sql on a separate connection: 0, or -1 when it fails. */
+static int exec_sql(const struct fixture *fx, const char *sql)
 {
-    sqlite3 *db = NULL;
-    int rc;
-
-    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    return test_db_exec_sql(&fx->db, sql, true);
 }
 
 static int64_t add_contact(struct fixture *fx, int64_t ws, const char *first,
@@ -120,13 +89,18 @@ TEST(open_creates_private_wal_file)
     struct stat st;
 
     fixture_open(&fx);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM schema_migrations"),
+              2);
+    if (test_db_is_pg()) {
+        CHECK_STR(store_backend_name(fx.store), "postgresql");
+        fixture_close(&fx);
+        return;
+    }
     CHECK_STR(store_backend_name(fx.store), "sqlite");
     CHECK_INT(stat(fx.path, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0600);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM schema_migrations"),
-              2);
     /* WAL mode is stored in the file, so a second connection reports it. */
-    CHECK_INT(query_int(fx.path, "SELECT journal_mode = 'wal' FROM "
+    CHECK_INT(query_int(&fx, "SELECT journal_mode = 'wal' FROM "
                                  "pragma_journal_mode"),
               1);
     wal = xasprintf("%s-wal", fx.path);
@@ -150,7 +124,7 @@ TEST(open_again_is_idempotent)
     fx.store = NULL;
 
     CHECK_INT(store_open(&again, fx.path, NULL), 0);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM schema_migrations"),
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM schema_migrations"),
               2);
     CHECK_INT(store_workspace_get(again, "main", &ws, NULL), 0);
     CHECK_INT(ws.id, fx.ws.id);
@@ -172,9 +146,9 @@ TEST(open_rejects_newer_schema)
     fixture_open(&fx);
     store_close(fx.store);
     fx.store = NULL;
-    CHECK_INT(exec_sql(fx.path, "INSERT INTO schema_migrations VALUES "
+    CHECK_INT(exec_sql(&fx, "INSERT INTO schema_migrations VALUES "
                                 "(99, 0)"),
-              SQLITE_OK);
+              0);
     err_clear(&err);
     CHECK_INT(store_open(&again, fx.path, &err), SYNC_EDB);
     CHECK(again == NULL);
@@ -182,17 +156,42 @@ TEST(open_rejects_newer_schema)
     fixture_close(&fx);
 }
 
-TEST(open_rejects_postgres_for_now)
+TEST(open_postgres_hides_password)
 {
     struct store *s = NULL;
     struct err err;
 
+    /* Nothing listens on port 1, so the connection is refused at once. */
     err_clear(&err);
-    CHECK_INT(store_open(&s, "postgresql://db.example/sfsync", &err),
+    CHECK_INT(store_open(&s, "postgresql://sfsync:hunter2@127.0.0.1:1/crm",
+                         &err),
+              SYNC_EDB);
+    CHECK(s == NULL);
+    CHECK(strstr(err.msg, "cannot connect to PostgreSQL server "
+                          "'127.0.0.1:1/crm'") != NULL);
+    CHECK(strstr(err.msg, "hunter2") == NULL);
+    err_clear(&err);
+    CHECK_INT(store_open(&s, "host=127.0.0.1 port=1 password=hunter2 "
+                             "dbname=crm",
+                         &err),
+              SYNC_EDB);
+    CHECK(strstr(err.msg, "'127.0.0.1:1/crm'") != NULL);
+    CHECK(strstr(err.msg, "hunter2") == NULL);
+    err_clear(&err);
+    CHECK_INT(store_open(&s, "postgresql://sfsync:hunter2@[::1/crm", &err),
               SYNC_EINVALID);
-    CHECK(strstr(err.msg, "PostgreSQL backend is not built yet") != NULL);
-    CHECK(strstr(err.msg, "db.example") == NULL);
+    CHECK(strstr(err.msg, "not a valid PostgreSQL connection URI") != NULL);
+    CHECK(strstr(err.msg, "hunter2") == NULL);
     CHECK_INT(store_open(&s, "", NULL), SYNC_EINVALID);
+    {
+        char *shown = store_target_display("postgres://u:hunter2@db:6432/x");
+
+        CHECK_STR(shown, "db:6432/x");
+        free(shown);
+        shown = store_target_display("/var/lib/sfsync.db");
+        CHECK_STR(shown, "/var/lib/sfsync.db");
+        free(shown);
+    }
 }
 
 TEST(workspace_get_or_create)
@@ -379,8 +378,8 @@ TEST(contact_validation_blocks_write)
     contact_set_text(&c, CONTACT_STREET, "Main St \xff");
     CHECK_INT(store_contact_insert(fx.store, &c, STORE_ORIGIN_LOCAL, NULL),
               SYNC_EINVALID);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM contacts"), 0);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM outbox"), 0);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM contacts"), 0);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM outbox"), 0);
 
     c.workspace_id = 12345;
     contact_set_text(&c, CONTACT_STREET, NULL);
@@ -606,7 +605,7 @@ TEST(link_upsert_and_base)
                               NULL),
               0);
     CHECK_INT(got.contact_id, a);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM links"), 1);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM links"), 1);
 
     err_clear(&err);
     snprintf(link.sf_id, sizeof(link.sf_id), "00Q4W00001WGXdDUAX");
@@ -646,7 +645,7 @@ TEST(link_ids_are_case_sensitive)
     CHECK_INT(store_link_upsert(fx.store, &link, NULL), 0);
     link_init_to(&link, fx.ws.id, lower, SF_OBJECT_CONTACT, "003000000000aaa");
     CHECK_INT(store_link_upsert(fx.store, &link, NULL), 0);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM links"), 2);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM links"), 2);
 
     store_link_init(&got);
     CHECK_INT(store_link_find(fx.store, fx.ws.id, "003000000000AAA", &got,
@@ -675,9 +674,9 @@ TEST(link_ids_are_case_sensitive)
     CHECK_INT(store_link_upsert(fx.store, &link, &err), SYNC_ECONFLICT);
     CHECK(strstr(err.msg, "is already linked to contact") != NULL);
     /* ...and the unique index rejects it even in a direct write. */
-    CHECK(exec_sql(fx.path, "UPDATE links SET sf_id = (SELECT sf_id FROM "
+    CHECK(exec_sql(&fx, "UPDATE links SET sf_id = (SELECT sf_id FROM "
                             "links ORDER BY contact_id LIMIT 1)") !=
-          SQLITE_OK);
+          0);
     /* Another workspace may link the same id. */
     link_init_to(&link, b.id, other_ws, SF_OBJECT_CONTACT, "003000000000AAA");
     CHECK_INT(store_link_upsert(fx.store, &link, NULL), 0);
@@ -716,9 +715,9 @@ TEST(transaction_rollback_leaves_nothing)
     CHECK_INT(store_rollback(fx.store, NULL), 0);
     CHECK_INT(store_rollback(fx.store, NULL), SYNC_EINVALID);
 
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM contacts"), 0);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM links"), 0);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM outbox"), 0);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM contacts"), 0);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM links"), 0);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM outbox"), 0);
     CHECK_INT(store_cursor_get(fx.store, fx.ws.id, SF_OBJECT_CONTACT, &got,
                                NULL),
               0);
@@ -733,7 +732,7 @@ TEST(transaction_rollback_leaves_nothing)
               0);
     CHECK_INT(store_commit(fx.store, NULL), 0);
     CHECK_INT(store_commit(fx.store, NULL), SYNC_EINVALID);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM contacts"), 1);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM contacts"), 1);
     CHECK_INT(store_cursor_get(fx.store, fx.ws.id, SF_OBJECT_CONTACT, &got,
                                NULL),
               0);
@@ -763,8 +762,8 @@ TEST(failed_step_inside_transaction)
               SYNC_ENOTFOUND);
     CHECK(add_contact(&fx, fx.ws.id, "After", "Error", NULL, NULL) > 0);
     CHECK_INT(store_commit(fx.store, NULL), 0);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM contacts"), 2);
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM outbox"), 2);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM contacts"), 2);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM outbox"), 2);
     contact_release(&c);
     fixture_close(&fx);
 }
@@ -846,18 +845,25 @@ TEST(runs_and_sync_errors)
     fixture_close(&fx);
 }
 
-TEST(sqlite_error_becomes_edb)
+TEST(database_error_becomes_edb)
 {
     struct fixture fx;
     struct err err;
     int64_t id;
 
     fixture_open(&fx);
-    CHECK_INT(exec_sql(fx.path, "DROP TABLE runs"), SQLITE_OK);
+    /* PostgreSQL keeps the foreign key of conflicts.run_id unless the drop
+     * cascades. */
+    CHECK_INT(exec_sql(&fx, test_db_is_pg() ? "DROP TABLE runs CASCADE"
+                                            : "DROP TABLE runs"),
+              0);
     err_clear(&err);
     CHECK_INT(store_run_begin(fx.store, fx.ws.id, "pull", -1, &id, &err),
               SYNC_EDB);
-    CHECK_STR(err.msg, "begin run failed: no such table: runs");
+    CHECK_STR(err.msg, test_db_is_pg()
+                           ? "begin run failed: relation \"runs\" does not "
+                             "exist"
+                           : "begin run failed: no such table: runs");
     fixture_close(&fx);
 }
 
@@ -883,12 +889,17 @@ TEST(credentials_round_trip)
                                    NULL),
               SYNC_ENOTFOUND);
     /* The plaintext is not in the file. */
-    CHECK_INT(query_int(fx.path, "SELECT count(*) FROM credentials WHERE "
-                                 "instr(ciphertext, 'TSESvWeug') > 0"),
+    CHECK_INT(query_int(&fx, test_db_is_pg()
+                                 ? "SELECT count(*) FROM credentials WHERE "
+                                   "position('TSESvWeug'::bytea IN "
+                                   "ciphertext) > 0"
+                                 : "SELECT count(*) FROM credentials WHERE "
+                                   "instr(ciphertext, 'TSESvWeug') > 0"),
               0);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM credentials"), 1);
     /* The variable was set, so no key file was made. */
     {
-        char *key_path = xasprintf("%s.key", fx.path);
+        char *key_path = xstrdup(fx.db.key_path);
 
         CHECK(access(key_path, F_OK) != 0);
         free(key_path);
@@ -927,7 +938,7 @@ TEST(credentials_use_key_file)
 
     unsetenv(SECRET_KEY_ENV);
     fixture_open(&fx);
-    key_path = xasprintf("%s.key", fx.path);
+    key_path = xstrdup(fx.db.key_path);
     /* Opening the store alone makes no key file. */
     CHECK(access(key_path, F_OK) != 0);
     CHECK_INT(store_credential_put(fx.store, fx.ws.id, "client_secret",
@@ -960,7 +971,7 @@ TEST(credentials_use_key_file)
 TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
           TEST_ENTRY(open_again_is_idempotent),
           TEST_ENTRY(open_rejects_newer_schema),
-          TEST_ENTRY(open_rejects_postgres_for_now),
+          TEST_ENTRY(open_postgres_hides_password),
           TEST_ENTRY(workspace_get_or_create),
           TEST_ENTRY(settings_get_set_list),
           TEST_ENTRY(contact_insert_get_update),
@@ -973,6 +984,6 @@ TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
           TEST_ENTRY(transaction_rollback_leaves_nothing),
           TEST_ENTRY(failed_step_inside_transaction),
           TEST_ENTRY(runs_and_sync_errors),
-          TEST_ENTRY(sqlite_error_becomes_edb),
+          TEST_ENTRY(database_error_becomes_edb),
           TEST_ENTRY(credentials_round_trip),
           TEST_ENTRY(credentials_use_key_file))

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The internals shared by the files of the PostgreSQL backend: the handle,
+ * the prepared-statement cache, parameter lists and the error and
+ * transaction helpers. Every statement is prepared once per connection and
+ * run with PQexecPrepared; values travel as text except BYTEA, which is
+ * sent and read in binary.
+ */
+#ifndef SFSYNC_STORE_PG_INT_H
+#define SFSYNC_STORE_PG_INT_H
+
+#include <libpq-fe.h>
+
+#include "base/hmap.h"
+#include "store_int.h"
+
+/* The most parameters one statement of the backend takes. */
+#define STORE_PG_PARAMS_MAX 48
+
+struct store_pg {
+    struct store base;   /* first, so a struct store * converts */
+    PGconn *conn;
+    char *conninfo;      /* owned: the target as given, password included */
+    char *display;       /* owned: "host:port/dbname", never a password */
+    struct hmap stmts;   /* SQL text -> statement name, on this connection */
+    int next_stmt;       /* number of the next statement name */
+    bool explicit_tx;    /* store_begin opened a transaction */
+    bool tx_lost;        /* the connection dropped inside explicit_tx */
+    char sqlstate[6];    /* SQLSTATE of the last failed statement, or "" */
+    /* The last workspace read by id inside explicit_tx, reused until the
+     * transaction ends, because every contact write reads its region. */
+    struct store_workspace tx_workspace;
+    /* Contact statements, generated from the field table at open. */
+    char *sql_contact_insert;
+    char *sql_contact_insert_local; /* with its outbox entry and NOTIFY */
+    char *sql_contact_update;
+    char *sql_contact_get;
+    char *sql_contact_get_for_update;
+    char *sql_contact_list;
+    char *sql_contact_count;
+};
+
+/* The parameters of one statement. Text values are borrowed; numbers are
+ * formatted into the list itself. */
+struct store_pg_params {
+    const char *values[STORE_PG_PARAMS_MAX];
+    int lengths[STORE_PG_PARAMS_MAX];
+    int formats[STORE_PG_PARAMS_MAX];
+    char numbers[STORE_PG_PARAMS_MAX][24];
+    int count;
+};
+
+static inline struct store_pg *store_pg__from(struct store *s)
+{
+    return (struct store_pg *)s;
+}
+
+void store_pg__params_init(struct store_pg_params *p);
+/* NULL text is SQL NULL. */
+void store_pg__param_text(struct store_pg_params *p, const char *text);
+void store_pg__param_int64(struct store_pg_params *p, int64_t value);
+void store_pg__param_bool(struct store_pg_params *p, bool value);
+void store_pg__param_bytes(struct store_pg_params *p, const void *data,
+                           size_t len);
+
+/*
+ * Run sql, preparing it on this connection first when needed, with params
+ * (NULL for none); binary asks for binary result columns. sql is the cache
+ * key and must stay alive as long as the handle. Return the result, which
+ * the caller frees with PQclear, or NULL with SYNC_EDB in err naming op.
+ * A connection lost before the call is reset once first, unless a
+ * transaction was open on it.
+ */
+PGresult *store_pg__run(struct store_pg *s, const char *sql,
+                        const struct store_pg_params *params, bool binary,
+                        const char *op, struct err *err);
+
+/* As store_pg__run for a statement whose result is not needed. */
+int store_pg__run_command(struct store_pg *s, const char *sql,
+                          const struct store_pg_params *params,
+                          const char *op, struct err *err);
+
+/* Run sql text without parameters or caching (BEGIN, SAVEPOINT, DDL). */
+int store_pg__exec(struct store_pg *s, const char *sql, const char *op,
+                   struct err *err);
+
+/* The rows a command changed (PQcmdTuples). */
+int64_t store_pg__changes(PGresult *res);
+
+/* A heap copy of a text column, or NULL for SQL NULL. */
+char *store_pg__text(PGresult *res, int row, int column);
+int64_t store_pg__int64(PGresult *res, int row, int column);
+bool store_pg__bool(PGresult *res, int row, int column);
+/* The enum sf_object of a text column, -1 for NULL. */
+int store_pg__object(PGresult *res, int row, int column);
+/* The text of an enum sf_object for an sf_object column, NULL for -1. */
+const char *store_pg__object_column(int object);
+
+/* The LIMIT of a list call: limit, or the largest page for 0 or more. */
+int64_t store_pg__list_limit(size_t limit);
+
+/*
+ * Make the next writes atomic: BEGIN when no transaction is open (*owned is
+ * set). Inside the caller's transaction, take a savepoint when savepoint is
+ * set, so that a failed statement undoes only this operation and the
+ * transaction stays usable. Without one, a failed statement aborts the
+ * caller's transaction, whose commit then fails, which saves two round
+ * trips for operations whose failure is a database error anyway.
+ */
+int store_pg__tx_enter(struct store_pg *s, bool *owned, bool savepoint,
+                       struct err *err);
+
+/* Commit what tx_enter began when rc is 0, roll it back otherwise. Return
+ * rc, or SYNC_EDB when the commit fails. savepoint is tx_enter's. */
+int store_pg__tx_leave(struct store_pg *s, bool owned, bool savepoint,
+                       int rc, struct err *err);
+
+/* Apply every migration the database lacks, each in its own transaction
+ * under an advisory lock (store_pg_schema.c). */
+int store_pg__migrate(struct store_pg *s, struct err *err);
+
+/* Build the contact statements of s from the field table. */
+void store_pg__contact_sql_init(struct store_pg *s);
+void store_pg__contact_sql_release(struct store_pg *s);
+
+/* Backend operations on contacts, links and outbox (store_pg_contact.c). */
+int store_pg__contact_insert(struct store *s, struct contact *c,
+                             const char *digits, enum store_origin origin,
+                             struct err *err);
+int store_pg__contact_update(struct store *s, struct contact *c,
+                             const char *digits, enum store_origin origin,
+                             struct err *err);
+int store_pg__contact_get(struct store *s, int64_t ws, int64_t id,
+                          struct contact *out, struct err *err);
+int store_pg__contact_list(struct store *s, int64_t ws,
+                           const struct store__search *search,
+                           struct store_contact_list *out, struct err *err);
+int store_pg__contact_find_unlinked(struct store *s, int64_t ws,
+                                    enum store_match match, const char *value,
+                                    int64_t *ids, size_t max,
+                                    size_t *out_count, struct err *err);
+int store_pg__link_get(struct store *s, int64_t ws, int64_t contact_id,
+                       struct store_link *out, struct err *err);
+int store_pg__link_find(struct store *s, int64_t ws, const char *sf_id,
+                        struct store_link *out, struct err *err);
+int store_pg__link_upsert(struct store *s, const struct store_link *link,
+                          const char *base_json, struct err *err);
+int store_pg__link_delete(struct store *s, int64_t ws, int64_t contact_id,
+                          struct err *err);
+int store_pg__outbox_requeue(struct store *s, int64_t ws, int64_t contact_id,
+                             struct err *err);
+
+/* Backend operations on conflicts and create intents (store_pg_sync.c). */
+int store_pg__conflict_add(struct store *s, const struct store_conflict *c,
+                           struct err *err);
+int store_pg__conflict_list(struct store *s, int64_t ws, int64_t run_id,
+                            size_t limit, struct store_conflict **out,
+                            size_t *out_count, struct err *err);
+int store_pg__intent_put(struct store *s, struct store_intent *intent,
+                         struct err *err);
+int store_pg__intent_get(struct store *s, int64_t ws, int64_t contact_id,
+                         struct store_intent *out, struct err *err);
+int store_pg__intent_delete(struct store *s, int64_t ws, int64_t contact_id,
+                            struct err *err);
+int store_pg__intent_list(struct store *s, int64_t ws, enum sf_object object,
+                          struct store_intent **out, size_t *out_count,
+                          struct err *err);
+
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// sfsync migrate: a SQLite store that has synced with sfsim is copied into
+// PostgreSQL, and sync then goes on from the copy with nothing duplicated
+// or lost. Runs only with SFSYNC_TEST_PG set (scripts/test.sh sets it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  startSim, clientCredentials, Workdir, connectArgs, api, count, patchRecord,
+  pgCreateDatabase, pgDropDatabase, pgExec, TEST_PG, V,
+} from './lib.mjs';
+
+const skip = TEST_PG ? false : 'SFSYNC_TEST_PG is not set';
+
+// The contacts as the CLI shows them, without the times that a sync
+// rewrites.
+function comparable(contacts) {
+  return contacts.map((c) => JSON.stringify(c)).sort();
+}
+
+// Every contact of a store of at most 1000.
+async function listContacts(w, opts) {
+  const page = await w.json(['contacts', 'list', '--json', '--limit', '1000'],
+    opts);
+  assert.equal(page.contacts.length, page.total);
+  return page.contacts;
+}
+
+// The Contacts and Leads of the org.
+async function sfRecords(sim, token) {
+  return await count(sim.url, token, 'SELECT count() FROM Contact')
+    + await count(sim.url, token, 'SELECT count() FROM Lead');
+}
+
+async function syncOk(w, opts) {
+  const res = await w.run(['sync', '--json'], opts);
+  assert.equal(res.code, 0, res.stderr + res.stdout);
+  return JSON.parse(res.stdout);
+}
+
+test('migrate copies a synced store and sync goes on', { skip }, async () => {
+  const sim = await startSim(['--generate', 'contacts=15,leads=5,accounts=2']);
+  const w = new Workdir('sfsync-migrate-', { sqlite: true });
+  const target = pgCreateDatabase();
+  try {
+    const { access_token: token } = await clientCredentials(sim.url);
+    await w.ok(['init']);
+    await w.ok(connectArgs(w, sim.url));
+    assert.equal((await syncOk(w)).created, 20);
+    // A local contact pushed as a new Contact, and one still queued.
+    await w.ok(['contacts', 'add', '--last-name', 'Pushed', '--email',
+      'pushed@example.com']);
+    assert.equal((await syncOk(w)).pushed, 1);
+    await w.ok(['contacts', 'add', '--last-name', 'Queued', '--email',
+      'queued@example.com']);
+    const before = await w.contacts();
+    const runsBefore = await w.json(['runs', '--json']);
+    const sfBefore = await sfRecords(sim, token);
+    assert.equal(before.length, 22);
+
+    // The copy keeps the credentials encrypted, so the target is given the
+    // SQLite store's key file.
+    const keyEnv = { SFSYNC_SECRET_KEY_FILE: `${w.db}.key` };
+    const pg = { global: ['--db', target.uri], env: keyEnv };
+    const res = await w.json(['migrate', '--to', target.uri, '--json']);
+    assert.equal(res.rows.workspaces, 1);
+    assert.equal(res.rows.contacts, 22);
+    assert.equal(res.rows.links, 21);
+    assert.equal(res.rows.credentials > 0, true);
+    assert.equal(res.rows.cursors, 2);
+    // Pulled records queue nothing: the two local creates.
+    assert.equal(res.rows.outbox, 2);
+    assert.equal(res.rows.runs, runsBefore.length);
+    assert.ok(!res.target.includes('postgres@'), res.target);
+
+    const after = await listContacts(w, pg);
+    assert.deepEqual(comparable(after), comparable(before));
+    assert.deepEqual(await w.json(['runs', '--json'], pg), runsBefore);
+
+    // A second migration into the same database is rejected and changes
+    // nothing.
+    const again = await w.fails(['migrate', '--to', target.uri]);
+    assert.match(again.stderr, /already contains 1 rows in table 'workspaces'/);
+    assert.equal(pgExec(target.uri, 'SELECT count(*) FROM contacts').trim(), '22');
+
+    // Sync from PostgreSQL: the queued contact is pushed once (created
+    // counts that Salesforce create), nothing else is created on either
+    // side. The pull also reads back the echo of the push, as it does on
+    // SQLite.
+    const first = await syncOk(w, pg);
+    assert.equal(first.pushed, 1);
+    assert.equal(first.created, 1);
+    assert.equal(first.errors, 0);
+    assert.equal(await sfRecords(sim, token), sfBefore + 1);
+    const second = await syncOk(w, pg);
+    assert.equal(second.pushed + second.created + second.errors, 0);
+    assert.equal(await sfRecords(sim, token), sfBefore + 1);
+
+    // The pull goes on from the copied cursor: one changed record is
+    // pulled, and only it.
+    const linked = after.find((c) => c.last_name === 'Pushed');
+    const { body } = await api(sim.url, token, 'GET',
+      `${V}/query?q=${encodeURIComponent(
+        "SELECT Id FROM Lead WHERE Email = 'pushed@example.com'")}`);
+    assert.equal(body.totalSize, 1);
+    await patchRecord(sim.url, body.records[0].Id, { Title: 'Migrated' });
+    const third = await syncOk(w, pg);
+    assert.ok(third.pulled >= 1, JSON.stringify(third));
+    assert.equal(third.created, 0);
+    const shown = await w.json(['contacts', 'show', String(linked.id), '--json'], pg);
+    assert.equal(shown.title, 'Migrated');
+    assert.equal((await listContacts(w, pg)).length, 22);
+    assert.equal(await sfRecords(sim, token), sfBefore + 1);
+    // The SQLite store was only read.
+    assert.equal((await w.contacts()).length, 22);
+  } finally {
+    w.remove();
+    pgDropDatabase(target.name);
+    await sim.stop();
+  }
+});
+
+test('migrate rejects a target that is not PostgreSQL', async () => {
+  const w = new Workdir('sfsync-migrate-', { sqlite: true });
+  try {
+    await w.ok(['init']);
+    const res = await w.fails(['migrate', '--to', 'other.db']);
+    assert.match(res.stderr, /migration target 'other\.db' is not a PostgreSQL URI/);
+    const missing = await w.fails(['migrate']);
+    assert.match(missing.stderr, /migrate needs --to URI/);
+  } finally {
+    w.remove();
+  }
+});

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * Unit tests of what only the PostgreSQL backend does: several handles on
+ * one database at once (row locks, unique keys, concurrent migrations),
+ * a lost connection, and the NOTIFY of each outbox entry. They need a
+ * server in SFSYNC_TEST_PG and are skipped (exit 77) without one.
+ */
+#include "base/common.h"
+
+#include <pthread.h>
+#include <sys/select.h>
+
+#include "store/store.h"
+#include "test.h"
+#include "test_store_target.h"
+
+/* CTest's SKIP_RETURN_CODE of this program. */
+#define EXIT_SKIP 77
+
+struct fixture {
+    struct test_db db;
+    struct store *a;
+    struct store *b; /* a second handle, as another process would have */
+    struct store_workspace ws;
+};
+
+static void fixture_open(struct fixture *fx)
+{
+    struct err err;
+
+    memset(fx, 0, sizeof(*fx));
+    test_db_init(&fx->db, "sfsync-store-pg");
+    err_clear(&err);
+    if (store_open(&fx->a, fx->db.target, &err) < 0 ||
+        store_open(&fx->b, fx->db.target, &err) < 0 ||
+        store_workspace_get_or_create(fx->a, "main", &fx->ws, &err) < 0) {
+        fprintf(stderr, "store setup failed: %s\n", err.msg);
+        abort();
+    }
+}
+
+static void fixture_close(struct fixture *fx)
+{
+    store_workspace_release(&fx->ws);
+    store_close(fx->a);
+    store_close(fx->b);
+    test_db_release(&fx->db);
+}
+
+static int64_t add_contact(struct store *s, int64_t ws, const char *last)
+{
+    struct contact c;
+    struct err err;
+    int64_t id;
+
+    contact_init(&c);
+    c.workspace_id = ws;
+    contact_set_text(&c, CONTACT_LAST_NAME, last);
+    err_clear(&err);
+    if (store_contact_insert(s, &c, STORE_ORIGIN_LOCAL, &err) < 0)
+        fprintf(stderr, "insert failed: %s\n", err.msg);
+    id = c.id;
+    contact_release(&c);
+    return id;
+}
+
+/* An update of contact id to last name, run on a thread. */
+struct update_job {
+    struct store *store;
+    int64_t ws;
+    int64_t id;
+    int64_t version;
+    const char *last;
+    int rc;
+    struct err err;
+};
+
+static void *run_update(void *arg)
+{
+    struct update_job *job = arg;
+    struct contact c;
+
+    contact_init(&c);
+    err_clear(&job->err);
+    job->rc = store_contact_get(job->store, job->ws, job->id, &c, &job->err);
+    if (job->rc == 0) {
+        c.version = job->version;
+        contact_set_text(&c, CONTACT_LAST_NAME, job->last);
+        job->rc = store_contact_update(job->store, &c, STORE_ORIGIN_LOCAL,
+                                       &job->err);
+    }
+    contact_release(&c);
+    return NULL;
+}
+
+/* The number of sessions waiting on a lock in the test's database. */
+static long long lock_waiters(const struct fixture *fx)
+{
+    return test_db_query_int(&fx->db,
+                             "SELECT count(*) FROM pg_stat_activity WHERE "
+                             "datname = current_database() AND "
+                             "wait_event_type = 'Lock'");
+}
+
+/* Wait up to 5 s for a session of the database to block on a lock. */
+static bool wait_for_lock_waiter(const struct fixture *fx)
+{
+    for (int i = 0; i < 500; i++) {
+        if (lock_waiters(fx) > 0)
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+TEST(update_waits_for_row_lock)
+{
+    struct fixture fx;
+    struct update_job job = {0};
+    struct contact c;
+    pthread_t thread;
+    int64_t id;
+
+    fixture_open(&fx);
+    id = add_contact(fx.a, fx.ws.id, "First");
+    CHECK(id > 0);
+    /* Handle a changes the contact inside a transaction it keeps open. */
+    CHECK_INT(store_begin(fx.a, NULL), 0);
+    job = (struct update_job){fx.a, fx.ws.id, id, 1, "ByA", 0, {0}};
+    run_update(&job);
+    CHECK_INT(job.rc, 0);
+    /* Handle b read version 1 too: its update must wait for a's row lock
+     * and then see version 2, not overwrite a's change. */
+    job = (struct update_job){fx.b, fx.ws.id, id, 1, "ByB", 0, {0}};
+    CHECK_INT(pthread_create(&thread, NULL, run_update, &job), 0);
+    CHECK(wait_for_lock_waiter(&fx));
+    CHECK_INT(store_commit(fx.a, NULL), 0);
+    CHECK_INT(pthread_join(thread, NULL), 0);
+    CHECK_INT(job.rc, SYNC_ECONFLICT);
+    CHECK(strstr(job.err.msg, "changed since version 1") != NULL);
+    contact_init(&c);
+    CHECK_INT(store_contact_get(fx.b, fx.ws.id, id, &c, NULL), 0);
+    CHECK_STR(contact_text(&c, CONTACT_LAST_NAME), "ByA");
+    CHECK_INT(c.version, 2);
+    contact_release(&c);
+    /* One outbox entry per committed change: the insert and a's update. */
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM outbox"), 2);
+    fixture_close(&fx);
+}
+
+struct link_job {
+    struct store *store;
+    struct store_link link;
+    int rc;
+    struct err err;
+};
+
+static void *run_link(void *arg)
+{
+    struct link_job *job = arg;
+
+    err_clear(&job->err);
+    job->rc = store_link_upsert(job->store, &job->link, &job->err);
+    return NULL;
+}
+
+TEST(concurrent_links_of_one_record)
+{
+    struct fixture fx;
+    struct link_job first = {0}, second = {0};
+    pthread_t thread;
+    int64_t one, two;
+
+    fixture_open(&fx);
+    one = add_contact(fx.a, fx.ws.id, "One");
+    two = add_contact(fx.a, fx.ws.id, "Two");
+    first.store = fx.a;
+    first.link.workspace_id = fx.ws.id;
+    first.link.contact_id = one;
+    first.link.object = SF_OBJECT_CONTACT;
+    snprintf(first.link.sf_id, sizeof(first.link.sf_id),
+             "0035500001H9cakAAB");
+    second = first;
+    second.store = fx.b;
+    second.link.contact_id = two;
+    /* a links the record without committing; b's check cannot see that
+     * link, so the unique key must reject b's write once a commits. */
+    CHECK_INT(store_begin(fx.a, NULL), 0);
+    run_link(&first);
+    CHECK_INT(first.rc, 0);
+    CHECK_INT(pthread_create(&thread, NULL, run_link, &second), 0);
+    CHECK(wait_for_lock_waiter(&fx));
+    CHECK_INT(store_commit(fx.a, NULL), 0);
+    CHECK_INT(pthread_join(thread, NULL), 0);
+    CHECK_INT(second.rc, SYNC_ECONFLICT);
+    CHECK(strstr(second.err.msg, "already linked") != NULL);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM links"), 1);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT contact_id FROM links"), one);
+    /* b's handle is usable after the failure. */
+    CHECK(add_contact(fx.b, fx.ws.id, "Three") > 0);
+    fixture_close(&fx);
+}
+
+struct open_job {
+    const char *target;
+    int rc;
+    struct err err;
+};
+
+static void *run_open(void *arg)
+{
+    struct open_job *job = arg;
+    struct store *s = NULL;
+
+    err_clear(&job->err);
+    job->rc = store_open(&s, job->target, &job->err);
+    store_close(s);
+    return NULL;
+}
+
+TEST(concurrent_opens_migrate_once)
+{
+    struct test_db db;
+    struct open_job jobs[4];
+    pthread_t threads[4];
+
+    test_db_init(&db, "sfsync-store-pg");
+    for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
+        jobs[i] = (struct open_job){db.target, 0, {0}};
+        CHECK_INT(pthread_create(&threads[i], NULL, run_open, &jobs[i]), 0);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
+        CHECK_INT(pthread_join(threads[i], NULL), 0);
+        if (jobs[i].rc != 0)
+            fprintf(stderr, "open %zu: %s\n", i, jobs[i].err.msg);
+        CHECK_INT(jobs[i].rc, 0);
+    }
+    CHECK_INT(test_db_query_int(&db, "SELECT count(*) FROM "
+                                     "schema_migrations"),
+              2);
+    test_db_release(&db);
+}
+
+/* End every other session of the test's database, as a server restart or
+ * a dropped network link would. */
+static void kill_sessions(const struct fixture *fx)
+{
+    CHECK(test_db_query_int(&fx->db,
+                            "SELECT count(pg_terminate_backend(pid)) FROM "
+                            "pg_stat_activity WHERE datname = "
+                            "current_database() AND pid <> "
+                            "pg_backend_pid()") >= 1);
+}
+
+TEST(lost_connection_reconnects_once)
+{
+    struct fixture fx;
+    struct store_workspace ws = {0};
+    struct err err;
+    char *server;
+
+    fixture_open(&fx);
+    server = store_target_display(fx.db.target);
+    kill_sessions(&fx);
+    err_clear(&err);
+    CHECK_INT(store_workspace_get(fx.a, "main", &ws, &err), SYNC_EDB);
+    CHECK(strstr(err.msg, "lost the connection to PostgreSQL server") !=
+          NULL);
+    CHECK(strstr(err.msg, server) != NULL);
+    /* The next call reconnects and prepares its statements again. */
+    CHECK_INT(store_workspace_get(fx.a, "main", &ws, NULL), 0);
+    CHECK_INT(ws.id, fx.ws.id);
+    CHECK(add_contact(fx.a, fx.ws.id, "After") > 0);
+    store_workspace_release(&ws);
+    free(server);
+    fixture_close(&fx);
+}
+
+TEST(lost_connection_inside_transaction)
+{
+    struct fixture fx;
+    struct err err;
+
+    fixture_open(&fx);
+    CHECK_INT(store_begin(fx.a, NULL), 0);
+    CHECK(add_contact(fx.a, fx.ws.id, "Lost") > 0);
+    kill_sessions(&fx);
+    /* No call after the loss runs outside the lost transaction, so half a
+     * transaction is never committed. */
+    CHECK(add_contact(fx.a, fx.ws.id, "Never") == 0);
+    err_clear(&err);
+    CHECK_INT(store_setting_set(fx.a, fx.ws.id, "k", "v", &err), SYNC_EDB);
+    CHECK(strstr(err.msg, "the transaction was lost") != NULL);
+    err_clear(&err);
+    CHECK_INT(store_commit(fx.a, &err), SYNC_EDB);
+    CHECK(strstr(err.msg, "rolled the transaction back") != NULL);
+    /* The handle works again after the failed commit. */
+    CHECK(add_contact(fx.a, fx.ws.id, "Next") > 0);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM contacts"), 1);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM settings"), 0);
+
+    /* The same with a rollback, which has nothing left to undo. */
+    CHECK_INT(store_begin(fx.a, NULL), 0);
+    CHECK(add_contact(fx.a, fx.ws.id, "Lost") > 0);
+    kill_sessions(&fx);
+    CHECK_INT(store_rollback(fx.a, NULL), 0);
+    CHECK(add_contact(fx.a, fx.ws.id, "Kept") > 0);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM contacts"), 2);
+    fixture_close(&fx);
+}
+
+TEST(outbox_entry_sends_notify)
+{
+    struct fixture fx;
+    PGconn *listener;
+    PGnotify *note = NULL;
+    char payload[32];
+
+    fixture_open(&fx);
+    listener = PQconnectdb(fx.db.target);
+    CHECK_INT(PQstatus(listener), CONNECTION_OK);
+    PQclear(PQexec(listener, "LISTEN sfsync_outbox"));
+    CHECK(add_contact(fx.a, fx.ws.id, "Queued") > 0);
+    for (int i = 0; i < 100 && !note; i++) {
+        PQconsumeInput(listener);
+        if (!(note = PQnotifies(listener)))
+            usleep(20000);
+    }
+    CHECK(note != NULL);
+    snprintf(payload, sizeof(payload), "%lld", (long long)fx.ws.id);
+    if (note) {
+        CHECK_STR(note->relname, "sfsync_outbox");
+        CHECK_STR(note->extra, payload);
+        PQfreemem(note);
+    }
+    PQfinish(listener);
+    fixture_close(&fx);
+}
+
+int test_failures;
+
+int main(int argc, char **argv)
+{
+    static const struct test_case cases[] = {
+        TEST_ENTRY(update_waits_for_row_lock),
+        TEST_ENTRY(concurrent_links_of_one_record),
+        TEST_ENTRY(concurrent_opens_migrate_once),
+        TEST_ENTRY(lost_connection_reconnects_once),
+        TEST_ENTRY(lost_connection_inside_transaction),
+        TEST_ENTRY(outbox_entry_sends_notify),
+    };
+
+    if (!test_db_is_pg()) {
+        printf("skipped: %s is not set\n", TEST_PG_ENV);
+        return EXIT_SKIP;
+    }
+    return test_run(cases, ARRAY_SIZE(cases), argc, argv);
+}
