@@ -20,6 +20,7 @@ struct cli {
     const char *workspace_name; /* --workspace or CLI_DEFAULT_WORKSPACE */
     struct store *store;        /* NULL until cli_open */
     struct store_workspace ws;
+    bool locked; /* cli_lock took the workspace lock */
 };
 
 /*
@@ -29,8 +30,16 @@ struct cli {
  */
 int cli_open(struct cli *cli, bool create);
 
-/* Close what cli_open opened; safe to call when nothing is open. */
+/* Close what cli_open opened, releasing the lock of cli_lock; safe to
+ * call when nothing is open. */
 void cli_close(struct cli *cli);
+
+/*
+ * Take the workspace's "sync" lock for this process, which pull and sync
+ * hold while they run, so that two of them never write one workspace at
+ * once. Return 0, or 1 after printing who holds it.
+ */
+int cli_lock(struct cli *cli);
 
 /* Print "sfsync: MESSAGE" to stderr and return 1, the failure status. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -4,17 +4,31 @@
 #include "base/common.h"
 
 #include "cli.h"
+#include "sync/engine.h"
 #include "sync/settings.h"
+
+/* The length of the longest setting key, for the key column. */
+static int key_width(void)
+{
+    size_t width = 0;
+
+    for (const struct setting_def *d = settings_defs; d->key; d++)
+        if (strlen(d->key) > width)
+            width = strlen(d->key);
+    return (int)width;
+}
 
 static void usage(FILE *out)
 {
+    int width = key_width();
+
     fputs("usage: sfsync config list [--json]\n"
           "       sfsync config get KEY\n"
           "       sfsync config set KEY VALUE\n\n"
           "Settings:\n",
           out);
     for (const struct setting_def *d = settings_defs; d->key; d++)
-        fprintf(out, "  %-15s %s (%s; default %s)\n", d->key, d->help,
+        fprintf(out, "  %-*s  %s (%s; default %s)\n", width, d->key, d->help,
                 d->valid, d->default_value);
 }
 
@@ -41,6 +55,28 @@ static int config_list(struct cli *cli, bool json)
     else
         json_decref(obj);
     return 0;
+}
+
+/* Check a new external_id_field against the org when the workspace is
+ * connected; without a connection, each sync round checks it. */
+static int check_external_id(struct cli *cli, const char *key,
+                             const char *value, struct err *err)
+{
+    struct connection conn;
+    int rc;
+
+    if (strcmp(key, "external_id_field") != 0 || !*value)
+        return 0;
+    rc = connection_open(&conn, cli->store, cli->ws.id, err);
+    if (rc == SYNC_ENOTFOUND) {
+        err_clear(err);
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    rc = sync_check_external_id_field(&conn, value, err);
+    connection_close(&conn);
+    return rc;
 }
 
 int cmd_config(struct cli *cli, int argc, char **argv)
@@ -86,6 +122,7 @@ int cmd_config(struct cli *cli, int argc, char **argv)
         if (settings_normalize(argv[2], argv[3], &value, &err) < 0)
             return cli_fail_err(&err);
         if (cli_open(cli, false) ||
+            check_external_id(cli, argv[2], value, &err) < 0 ||
             settings_set(cli->store, cli->ws.id, argv[2], value, &err) < 0) {
             free(value);
             return cli->store ? cli_fail_err(&err) : 1;

@@ -67,10 +67,24 @@ static json_t *contact_json_pending(struct cli *cli, const struct contact *c,
     json_t *obj = contact_json(cli, c, instance_url);
     int64_t pending;
 
+    struct store_tombstone tomb;
+    bool gone;
+
     if (changes_pending_count(cli->store, c, &pending, NULL) == 0)
         json_object_set_new(obj, "pending_changes", json_integer(pending));
     else
         json_object_set_new(obj, "pending_changes", json_null());
+    /* A tombstone matters only while the contact has no link; its keys
+     * are left out when there is none. */
+    gone = json_is_null(json_object_get(obj, "salesforce_id")) &&
+           store_tombstone_get(cli->store, cli->ws.id, c->id, &tomb,
+                               NULL) == 0;
+    if (gone && !tomb.survivor_id)
+        json_object_set_new(obj, "deleted_in_salesforce",
+                            json_string(tomb.sf_id));
+    else if (gone)
+        json_object_set_new(obj, "merged_into",
+                            json_integer(tomb.survivor_id));
     return obj;
 }
 
@@ -262,14 +276,25 @@ static int parse_id(const char *text, int64_t *out)
 }
 
 /* Print why contact id could not be read or changed; return 1. For a
- * conflict, read_version is the version the change was based on. */
+ * conflict, read_version is the version the change was based on,
+ * if_version the one --if-version gave (0 for none) and current the
+ * version stored. */
 static int fail_contact(struct cli *cli, int64_t id, int64_t read_version,
+                        int64_t if_version, int64_t current,
                         const struct err *err)
 {
     if (err->code == SYNC_ENOTFOUND)
         return cli_fail("no contact %" PRId64 " in workspace '%s': run "
                         "'sfsync contacts list' to see the ids",
                         id, cli->ws.name);
+    if (err->code == SYNC_ECONFLICT && if_version && current &&
+        current != if_version)
+        return cli_fail("contact %" PRId64 " is at version %" PRId64
+                        ", not %" PRId64 " as --if-version gave, so nothing "
+                        "was written: check it with 'sfsync contacts show "
+                        "%" PRId64 "' and repeat the change with "
+                        "--if-version %" PRId64,
+                        id, current, if_version, id, current);
     if (err->code == SYNC_ECONFLICT)
         return cli_fail("contact %" PRId64 " was changed by someone else "
                         "since version %" PRId64 " was read, so nothing "
@@ -277,6 +302,24 @@ static int fail_contact(struct cli *cli, int64_t id, int64_t read_version,
                         "%" PRId64 "' and run the command again",
                         id, read_version, id);
     return cli_fail_err(err);
+}
+
+/* Print s with its control characters escaped (\n, \t, \r, \xNN), so
+ * that a stored value cannot move the cursor or break the layout. */
+static void print_escaped(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p == '\t')
+            fputs("\\t", stdout);
+        else if (*p == '\r')
+            fputs("\\r", stdout);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\x%02x", *p);
+        else
+            putchar(*p);
+    }
 }
 
 static int show(struct cli *cli, int argc, char **argv, const char *inst)
@@ -309,7 +352,7 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
     contact_init(&ct);
     if (store_contact_get(cli->store, cli->ws.id, id, &ct, &err) < 0) {
         contact_release(&ct);
-        return fail_contact(cli, id, 0, &err);
+        return fail_contact(cli, id, 0, 0, 0, &err);
     }
     obj = contact_json_pending(cli, &ct, inst);
     contact_release(&ct);
@@ -319,8 +362,11 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
     }
     json_object_foreach(obj, key, v)
     {
-        if (json_is_string(v))
-            printf("%-20s %s\n", key, json_string_value(v));
+        if (json_is_string(v)) {
+            printf("%-20s ", key);
+            print_escaped(json_string_value(v));
+            putchar('\n');
+        }
         else if (json_is_boolean(v))
             printf("%-20s %s\n", key, json_is_true(v) ? "true" : "false");
         else if (json_is_integer(v))
@@ -335,7 +381,7 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
  * with '-' for '_' (--first-name), then the command's own. */
 struct edit_options {
     char names[CONTACT_FIELD_COUNT][FIELD_OPT_NAME_MAX];
-    struct option table[CONTACT_FIELD_COUNT + 4];
+    struct option table[CONTACT_FIELD_COUNT + 5];
 };
 
 /* Fill eo with the field options when with_fields, then --json, --help
@@ -361,6 +407,8 @@ static void edit_options_init(struct edit_options *eo, bool with_fields,
     if (with_version)
         eo->table[n++] = (struct option){"if-version", required_argument,
                                          NULL, 'v'};
+    if (with_version && with_fields)
+        eo->table[n++] = (struct option){"relink", no_argument, NULL, 'r'};
 }
 
 /* Print one line of help per field option. */
@@ -409,7 +457,12 @@ static void update_usage(FILE *out)
           "Change only the given fields of a contact; --FIELD '' clears "
           "one.\n"
           "  --if-version N  change nothing unless the contact is still at "
-          "version N\n",
+          "version N\n"
+          "  --relink        create the contact's record in Salesforce again "
+          "with the next\n"
+          "                  push, after it was deleted there and kept here "
+          "(on_salesforce_delete\n"
+          "                  keep); without it, such a contact is not sent\n",
           out);
     print_field_options(out);
 }
@@ -431,6 +484,7 @@ struct edit_request {
     uint32_t mask;
     bool json;
     int64_t if_version; /* 0 when not given */
+    bool relink;        /* --relink */
     int64_t id;         /* 0 for add */
 };
 
@@ -480,6 +534,9 @@ static int parse_edit(int argc, char **argv, bool with_id, bool with_fields,
         case 'v':
             if (parse_version(optarg, &req->if_version))
                 return 1;
+            break;
+        case 'r':
+            req->relink = true;
             break;
         case 'h':
             usage(stdout);
@@ -574,9 +631,16 @@ static int update(struct cli *cli, int argc, char **argv, const char *inst)
     contact_init(&ct);
     if ((rc = parse_edit(argc, argv, true, true, update_usage, &req)) >= 0)
         goto out;
-    if (req.mask == 0) {
+    if (req.mask == 0 && !req.relink) {
         rc = cli_fail("no field given: give one or more, as in --title VP; "
                       "see 'sfsync contacts update --help'");
+        goto out;
+    }
+    if (req.relink &&
+        changes_relink(cli->store, cli->ws.id, req.id, &err) < 0) {
+        rc = err.code == SYNC_EINVALID
+                 ? cli_fail_err(&err)
+                 : fail_contact(cli, req.id, 0, 0, 0, &err);
         goto out;
     }
     if (changes_update(cli->store, cli->ws.id, req.id, &req.values,
@@ -590,7 +654,7 @@ static int update(struct cli *cli, int argc, char **argv, const char *inst)
         else
             rc = fail_contact(cli, req.id,
                               req.if_version ? req.if_version : ct.version,
-                              &err);
+                              req.if_version, ct.version, &err);
         goto out;
     }
     if (req.json) {
@@ -599,7 +663,12 @@ static int update(struct cli *cli, int argc, char **argv, const char *inst)
         json_object_set_new(obj, "changed_fields", field_names(changed));
         cli_print_json(obj);
     } else {
-        print_update(&ct, changed);
+        if (req.mask)
+            print_update(&ct, changed);
+        if (req.relink)
+            printf("contact %" PRId64 " creates its Salesforce record again "
+                   "with the next push\n",
+                   req.id);
     }
     rc = 0;
 out:
@@ -626,7 +695,7 @@ static int delete(struct cli *cli, int argc, char **argv, const char *inst)
                         &changed, &err) < 0) {
         rc = fail_contact(cli, req.id,
                           req.if_version ? req.if_version : ct.version,
-                          &err);
+                          req.if_version, ct.version, &err);
         goto out;
     }
     if (req.json) {
@@ -662,9 +731,16 @@ static void import_usage(FILE *out)
             "transaction. The first row names the columns. Every row is "
             "checked, and when\n"
             "any is rejected nothing is imported unless --skip-invalid is "
-            "given. The next\n"
-            "pull links imported contacts to Salesforce records with the "
-            "same phone or email.\n\n"
+            "given.\n"
+            "A row with the email or phone of one stored contact, or of an "
+            "earlier row of\n"
+            "the file, updates that contact with its non-empty cells (rows "
+            "of one person\n"
+            "are merged into one contact); a row matching several contacts "
+            "is rejected.\n"
+            "The next pull links new contacts to Salesforce records with "
+            "the same phone or\n"
+            "email.\n\n"
             "  --dry-run                 check every row, write nothing\n"
             "  --skip-invalid            import the valid rows, report the "
             "rejected ones\n"
@@ -700,10 +776,11 @@ static void print_import_json(const char *path,
                                 (json_int_t)res->rejected[i].line, "reason",
                                 res->rejected[i].reason));
     cli_print_json(json_pack(
-        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "file",
+        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "file",
         path, "dry_run", opts->dry_run, "rows", (json_int_t)res->rows,
         "valid", (json_int_t)res->valid, "imported",
-        (json_int_t)res->imported, "rejected_count",
+        (json_int_t)res->imported, "updated", (json_int_t)res->updated,
+        "unchanged", (json_int_t)res->unchanged, "rejected_count",
         (json_int_t)res->rejected_total, "rejected", rejected,
         "unknown_columns",
         string_array(res->unknown_columns, res->unknown_count)));
@@ -738,6 +815,10 @@ static void print_import_text(const char *path,
     else if (rc == 0)
         printf("imported %lld contact%s from '%s'\n", res->imported,
                res->imported == 1 ? "" : "s", path);
+    if (rc == 0 && (res->updated || res->unchanged))
+        printf("%lld rows updated existing contacts, %lld matched "
+               "contacts without changing them\n",
+               res->updated, res->unchanged);
 }
 
 /* Print why an import failed and what to do; return 1. */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
-/* sfsync status: the integration's settings and its connection's health. */
+/* sfsync status: the integration's settings, its last run and its
+ * connection's health. */
 #include "base/common.h"
 
 #include "cli.h"
+
+#include <inttypes.h>
 
 #include "base/datetime.h"
 #include "sync/connection.h"
@@ -42,6 +45,24 @@ static bool verify_now(struct cli *cli, char **problem)
     if (rc < 0)
         *problem = xstrdup(err.msg);
     return rc == 0;
+}
+
+static bool last_run(struct cli *cli, struct store_run *out);
+
+/* The newest run as {id, kind, status, started_at, errors}, or null. */
+static json_t *last_run_json(struct cli *cli)
+{
+    struct store_run run;
+    json_t *obj;
+
+    if (!last_run(cli, &run))
+        return json_null();
+    obj = json_pack("{s:I, s:s, s:s, s:o, s:I}", "id", (json_int_t)run.id,
+                    "kind", run.kind, "status", run.status, "started_at",
+                    time_or_null(run.started_ms), "errors",
+                    (json_int_t)run.counts.errors);
+    store_run_release(&run);
+    return obj;
 }
 
 static json_t *status_json(struct cli *cli, const struct connection_status *st,
@@ -86,54 +107,123 @@ static json_t *status_json(struct cli *cli, const struct connection_status *st,
     json_object_set_new(conn, "last_verified_at",
                         time_or_null(st->last_verified_ms));
     json_object_set_new(obj, "connection", conn);
+    json_object_set_new(obj, "last_run", last_run_json(cli));
     return obj;
+}
+
+/* Labels of the connection lines; the settings' keys come before them. */
+static const char *const connection_labels[] = {
+    "workspace", "connection", "org",           "user",
+    "instance",  "grant",      "last refreshed", "last verified",
+    "last run",  "problem",    "fix",
+};
+
+/* The width of the label column: the longest label, its colon and a
+ * space. */
+static int label_width(void)
+{
+    size_t width = 0;
+
+    for (size_t i = 0; i < ARRAY_SIZE(connection_labels); i++)
+        if (strlen(connection_labels[i]) > width)
+            width = strlen(connection_labels[i]);
+    for (const struct setting_def *d = settings_defs; d->key; d++)
+        if (strlen(d->key) > width)
+            width = strlen(d->key);
+    return (int)width + 2;
+}
+
+/* Print one "label: value" line with the label padded to width. */
+static void print_line(int width, const char *label, const char *value)
+{
+    char text[64];
+
+    snprintf(text, sizeof(text), "%s:", label);
+    printf("%-*s%s\n", width, text, value);
+}
+
+/* The newest run of the workspace into *out; false when there is none. */
+static bool last_run(struct cli *cli, struct store_run *out)
+{
+    struct store_run *runs = NULL;
+    size_t n = 0;
+
+    if (store_run_list(cli->store, cli->ws.id, 1, &runs, &n, NULL) < 0 ||
+        n == 0) {
+        store_runs_free(runs, n);
+        return false;
+    }
+    *out = runs[0];
+    free(runs);
+    return true;
+}
+
+static void print_last_run(struct cli *cli, int width)
+{
+    char started[DATETIME_LEN], *text;
+    struct store_run run;
+
+    if (!last_run(cli, &run)) {
+        print_line(width, "last run", "none");
+        return;
+    }
+    datetime_format_z(run.started_ms, started);
+    text = xasprintf("%s %s at %s, %" PRId64 " errors%s", run.kind,
+                     run.status, started, run.counts.errors,
+                     run.counts.errors ? "; run 'sfsync errors'" : "");
+    print_line(width, "last run", text);
+    free(text);
+    store_run_release(&run);
 }
 
 static void print_text(struct cli *cli, const struct connection_status *st,
                        const char *problem)
 {
-    char a[DATETIME_LEN], *v = NULL;
+    char a[DATETIME_LEN], *v = NULL, *user;
+    int w = label_width();
 
-    printf("workspace:      %s\n", cli->ws.name);
+    print_line(w, "workspace", cli->ws.name);
     for (const struct setting_def *d = settings_defs; d->key; d++) {
-        char label[32];
-
         settings_get(cli->store, cli->ws.id, d->key, &v, NULL);
-        snprintf(label, sizeof(label), "%s:", d->key);
-        printf("%-16s%s\n", label, v ? v : "");
+        print_line(w, d->key, v ? v : "");
         free(v);
         v = NULL;
     }
+    print_last_run(cli, w);
     if (!st->connected) {
-        puts("connection:     not connected; run 'sfsync connect --help'");
+        print_line(w, "connection", "not connected; run 'sfsync connect "
+                                    "--help'");
         return;
     }
     /* Verification marks the connection for reconnecting only when
      * Salesforce rejects it, so any other problem leaves it usable. */
-    printf("connection:     %s\n",
-           st->needs_reconnect ? "NEEDS RECONNECTING"
-           : problem           ? "NOT VERIFIED"
-                               : "healthy");
-    printf("org:            %s\n", st->org_id ? st->org_id : "");
-    printf("user:           %s (%s)\n", st->username ? st->username : "",
-           st->user_id ? st->user_id : "");
-    printf("instance:       %s\n", st->instance_url ? st->instance_url : "");
-    printf("grant:          %s\n", st->grant ? st->grant : "");
-    printf("last refreshed: %s\n", time_text(st->last_refreshed_ms, a));
-    printf("last verified:  %s\n", time_text(st->last_verified_ms, a));
+    print_line(w, "connection",
+               st->needs_reconnect ? "NEEDS RECONNECTING"
+               : problem           ? "NOT VERIFIED"
+                                   : "healthy");
+    print_line(w, "org", st->org_id ? st->org_id : "");
+    user = xasprintf("%s (%s)", st->username ? st->username : "",
+                     st->user_id ? st->user_id : "");
+    print_line(w, "user", user);
+    free(user);
+    print_line(w, "instance", st->instance_url ? st->instance_url : "");
+    print_line(w, "grant", st->grant ? st->grant : "");
+    print_line(w, "last refreshed", time_text(st->last_refreshed_ms, a));
+    print_line(w, "last verified", time_text(st->last_verified_ms, a));
     if (st->needs_reconnect || problem) {
-        printf("problem:        %s\n",
-               problem ? problem
-               : st->reconnect_reason ? st->reconnect_reason
-                                      : "authentication was rejected");
+        print_line(w, "problem",
+                   problem ? problem
+                   : st->reconnect_reason ? st->reconnect_reason
+                                          : "authentication was rejected");
         if (st->needs_reconnect)
-            puts("fix:            run 'sfsync connect' again with the same "
-                 "options; contacts,\n                links and settings "
-                 "are kept");
+            print_line(w, "fix",
+                       "run 'sfsync connect' again with the same options; "
+                       "contacts, links and settings are kept");
         else
-            puts("fix:            Salesforce did not reject the connection, "
-                 "so it is kept; run\n                'sfsync status' again "
-                 "once Salesforce can be reached");
+            print_line(w, "fix",
+                       "Salesforce did not reject the connection, so it is "
+                       "kept; run 'sfsync status' again once Salesforce can "
+                       "be reached");
     }
 }
 

@@ -109,8 +109,27 @@ int cli_open(struct cli *cli, bool create)
     return 0;
 }
 
+/* The lock that pull and sync take. */
+#define CLI_LOCK_NAME "sync"
+
+int cli_lock(struct cli *cli)
+{
+    struct store_lock holder;
+    struct err err;
+
+    if (store_lock_acquire(cli->store, cli->ws.id, CLI_LOCK_NAME,
+                           (int64_t)getpid(), &holder, &err) < 0)
+        return cli_fail_err(&err);
+    cli->locked = true;
+    return 0;
+}
+
 void cli_close(struct cli *cli)
 {
+    if (cli->locked && cli->store)
+        store_lock_release(cli->store, cli->ws.id, CLI_LOCK_NAME,
+                           (int64_t)getpid(), NULL);
+    cli->locked = false;
     if (cli->ws.name)
         store_workspace_release(&cli->ws);
     store_close(cli->store);

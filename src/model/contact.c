@@ -341,6 +341,12 @@ int contact_validate(const struct contact *c, struct err *err)
     return 0;
 }
 
+int contact_validate_field(const struct contact *c, enum contact_field f,
+                           struct err *err)
+{
+    return validate_value(c, f, err);
+}
+
 int contact_prepare(struct contact *c, const char *region, struct err *err)
 {
     int rc;

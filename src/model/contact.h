@@ -147,6 +147,10 @@ int contact_normalize_phones(struct contact *c, const char *region,
  */
 int contact_validate(const struct contact *c, struct err *err);
 
+/* As contact_validate for field f alone. */
+int contact_validate_field(const struct contact *c, enum contact_field f,
+                           struct err *err);
+
 /* Normalise the phones, then validate: what a caller runs before a write. */
 int contact_prepare(struct contact *c, const char *region, struct err *err);
 

@@ -42,9 +42,12 @@ const struct mapping_row mapping_default_rows[] = {
      BOTH | MAPPING_NOT_NILLABLE},
     {CONTACT_OWNER, SF_OBJECT_CONTACT, "OwnerId",
      BOTH | MAPPING_NOT_NILLABLE | MAPPING_REFERENCE},
-    /* A Contact has no company field: the company is its Account's name. */
+    /* A Contact has no company field: the company is its Account's name,
+     * which the pull reads. Account.Name cannot be written through the
+     * Contact, so the push finds or creates the Account of that name and
+     * sets AccountId (push.c). */
     {CONTACT_COMPANY, SF_OBJECT_CONTACT, "Account.Name",
-     MAPPING_FROM_SF | MAPPING_DERIVED},
+     BOTH | MAPPING_DERIVED},
 
     {CONTACT_FIRST_NAME, SF_OBJECT_LEAD, "FirstName", BOTH},
     {CONTACT_LAST_NAME, SF_OBJECT_LEAD, "LastName", BOTH},

@@ -28,7 +28,9 @@ enum mapping_flags {
     /* Values read from Salesforce are written to the local field. */
     MAPPING_FROM_SF = 1 << 1,
     /* The Salesforce value belongs to a related record (a Contact's
-     * company is its Account's Name), so it is only read. */
+     * company is its Account's Name). mapping_to_payload leaves it out;
+     * with MAPPING_TO_SF the push writes it the way Salesforce needs,
+     * through the related record's id (AccountId). */
     MAPPING_DERIVED = 1 << 2,
     /* Added with mapping_add_custom; the row owns its sf_field string. */
     MAPPING_CUSTOM = 1 << 3,

@@ -11,11 +11,15 @@
 #include "store.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <strings.h>
 
 #include <libpq-fe.h>
 
 #include "base/buf.h"
+#include "base/datetime.h"
 #include "store_int.h"
 
 /* Digits a search needs before it also matches phone numbers, so that "12"
@@ -468,6 +472,33 @@ int store_contact_find_unlinked_by_email(struct store *s,
                                          email, ids, max, out_count, err);
 }
 
+int store_contact_find_by_phone(struct store *s, int64_t workspace_id,
+                                const char *e164, const char *email,
+                                int64_t *ids, size_t max, size_t *out_count,
+                                struct err *err)
+{
+    *out_count = 0;
+    if (!e164 || e164[0] != '+')
+        return err_set(err, SYNC_EINVALID,
+                       "phone '%s' is not in E.164 form; normalise it first",
+                       e164 ? e164 : "");
+    return s->ops->contact_find(s, workspace_id, STORE_MATCH_PHONE, e164,
+                                email, ids, max, out_count, err);
+}
+
+int store_contact_find_by_email(struct store *s, int64_t workspace_id,
+                                const char *email, int64_t *ids, size_t max,
+                                size_t *out_count, struct err *err)
+{
+    int rc;
+
+    *out_count = 0;
+    if ((rc = check_name("email", email, err)) < 0)
+        return rc;
+    return s->ops->contact_find(s, workspace_id, STORE_MATCH_EMAIL, email,
+                                NULL, ids, max, out_count, err);
+}
+
 void store_link_init(struct store_link *link)
 {
     memset(link, 0, sizeof(*link));
@@ -809,6 +840,94 @@ int store_intent_list(struct store *s, int64_t workspace_id,
     *out = NULL;
     *out_count = 0;
     return s->ops->intent_list(s, workspace_id, object, out, out_count, err);
+}
+
+int store_tombstone_put(struct store *s, struct store_tombstone *t,
+                        struct err *err)
+{
+    struct store_tombstone canonical = *t;
+    int rc;
+
+    if (t->object < 0 || t->object >= SF_OBJECT_COUNT)
+        return err_set(err, SYNC_EINVALID,
+                       "tombstone has no Salesforce object");
+    if ((rc = canonical_id(t->sf_id, canonical.sf_id, err)) < 0)
+        return rc;
+    if ((rc = s->ops->tombstone_put(s, &canonical, err)) < 0)
+        return rc;
+    t->created_ms = canonical.created_ms;
+    return 0;
+}
+
+int store_tombstone_get(struct store *s, int64_t workspace_id,
+                        int64_t contact_id, struct store_tombstone *out,
+                        struct err *err)
+{
+    memset(out, 0, sizeof(*out));
+    return s->ops->tombstone_get(s, workspace_id, contact_id, out, err);
+}
+
+int store_tombstone_delete(struct store *s, int64_t workspace_id,
+                           int64_t contact_id, struct err *err)
+{
+    return s->ops->tombstone_delete(s, workspace_id, contact_id, err);
+}
+
+/* Whether process pid exists on this host. */
+static bool process_alive(int64_t pid)
+{
+    if (pid <= 0 || pid > INT_MAX)
+        return false;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+int store_lock_acquire(struct store *s, int64_t workspace_id,
+                       const char *name, int64_t pid,
+                       struct store_lock *holder, struct err *err)
+{
+    struct store_lock lock;
+    char since[DATETIME_LEN];
+    int rc;
+
+    memset(holder, 0, sizeof(*holder));
+    if (!name || !*name || strlen(name) >= sizeof(lock.name))
+        return err_set(err, SYNC_EINVALID, "invalid lock name '%s'",
+                       name ? name : "");
+    if ((rc = store_begin(s, err)) < 0)
+        return rc;
+    rc = s->ops->lock_get(s, workspace_id, name, holder, err);
+    if (rc == 0 && holder->pid != pid && process_alive(holder->pid)) {
+        datetime_format_z(holder->started_ms, since);
+        rc = err_set(err, SYNC_ECONFLICT,
+                     "another sfsync %s of this workspace is running "
+                     "(process %lld, since %s); wait for it to finish or "
+                     "stop that process",
+                     name, (long long)holder->pid, since);
+        goto fail;
+    }
+    if (rc < 0 && rc != SYNC_ENOTFOUND)
+        goto fail;
+    if (rc == 0 && holder->pid != pid)
+        log_warn("store", "stale lock taken over",
+                 "workspace=%lld lock=%s pid=%lld", (long long)workspace_id,
+                 name, (long long)holder->pid);
+    memset(&lock, 0, sizeof(lock));
+    lock.workspace_id = workspace_id;
+    snprintf(lock.name, sizeof(lock.name), "%s", name);
+    lock.pid = pid;
+    lock.started_ms = datetime_now_ms();
+    if ((rc = s->ops->lock_put(s, &lock, err)) < 0)
+        goto fail;
+    return store_commit(s, err);
+fail:
+    store_rollback(s, NULL);
+    return rc;
+}
+
+int store_lock_release(struct store *s, int64_t workspace_id,
+                       const char *name, int64_t pid, struct err *err)
+{
+    return s->ops->lock_delete(s, workspace_id, name, pid, err);
 }
 
 int store_outbox_ack(struct store *s, int64_t workspace_id,

@@ -153,6 +153,27 @@ struct store_intent {
     int64_t created_ms;
 };
 
+/* What became of a contact's Salesforce record when the contact lost its
+ * link: the record was deleted in Salesforce and the contact kept
+ * (survivor_id 0), or it was merged or converted into the record of
+ * contact survivor_id. */
+struct store_tombstone {
+    int64_t contact_id;
+    int64_t workspace_id;
+    enum sf_object object;
+    char sf_id[SFID_SIZE]; /* the record the contact was linked to */
+    int64_t survivor_id;   /* 0 when the record was deleted */
+    int64_t created_ms;
+};
+
+/* The process holding a workspace lock, such as "sync". */
+struct store_lock {
+    int64_t workspace_id;
+    char name[32];
+    int64_t pid;
+    int64_t started_ms;
+};
+
 enum store_outbox_op {
     STORE_OUTBOX_CREATE,
     STORE_OUTBOX_UPDATE,
@@ -320,6 +341,18 @@ int store_contact_find_unlinked_by_email(struct store *s,
                                          const char *email, int64_t *ids,
                                          size_t max, size_t *out_count,
                                          struct err *err);
+
+/* As store_contact_find_unlinked_by_phone, linked contacts included.
+ * With email not NULL, contacts with another email are left out. */
+int store_contact_find_by_phone(struct store *s, int64_t workspace_id,
+                                const char *e164, const char *email,
+                                int64_t *ids, size_t max, size_t *out_count,
+                                struct err *err);
+
+/* As store_contact_find_unlinked_by_email, linked contacts included. */
+int store_contact_find_by_email(struct store *s, int64_t workspace_id,
+                                const char *email, int64_t *ids, size_t max,
+                                size_t *out_count, struct err *err);
 
 /* Set up an empty link without allocating. */
 void store_link_init(struct store_link *link);
@@ -511,6 +544,43 @@ int store_intent_delete(struct store *s, int64_t workspace_id,
 int store_intent_list(struct store *s, int64_t workspace_id,
                       enum sf_object object, struct store_intent **out,
                       size_t *out_count, struct err *err);
+
+/*
+ * Record, or replace, the tombstone of t->contact_id with the current
+ * time, written back to t->created_ms. Return 0, SYNC_EINVALID for a
+ * malformed Salesforce id, SYNC_ENOTFOUND for an unknown contact, or
+ * SYNC_EDB.
+ */
+int store_tombstone_put(struct store *s, struct store_tombstone *t,
+                        struct err *err);
+
+/* Fill out with a contact's tombstone. Return 0, SYNC_ENOTFOUND or
+ * SYNC_EDB. */
+int store_tombstone_get(struct store *s, int64_t workspace_id,
+                        int64_t contact_id, struct store_tombstone *out,
+                        struct err *err);
+
+/* Remove a contact's tombstone; removing a missing one is not an error. */
+int store_tombstone_delete(struct store *s, int64_t workspace_id,
+                           int64_t contact_id, struct err *err);
+
+/*
+ * Take the workspace's lock name (at most 31 bytes) for process pid, in
+ * one transaction. A lock held by another process that still exists on
+ * this host fails with SYNC_ECONFLICT, *holder filled and err naming it;
+ * a lock left by a process that no longer exists is taken over. Taking a
+ * lock pid holds already succeeds. Return 0, SYNC_ECONFLICT, SYNC_EINVALID
+ * or SYNC_EDB.
+ * NOTE: liveness is checked with kill(pid, 0), so a lock taken on another
+ * host that shares the database file looks stale.
+ */
+int store_lock_acquire(struct store *s, int64_t workspace_id,
+                       const char *name, int64_t pid,
+                       struct store_lock *holder, struct err *err);
+
+/* Release the lock name if pid holds it. Return 0 or SYNC_EDB. */
+int store_lock_release(struct store *s, int64_t workspace_id,
+                       const char *name, int64_t pid, struct err *err);
 
 /*
  * Encrypt secret under the store's key and store it as the workspace's

@@ -65,6 +65,11 @@ struct store_ops {
                                  enum store_match match, const char *value,
                                  int64_t *ids, size_t max, size_t *out_count,
                                  struct err *err);
+    /* As contact_find_unlinked, linked contacts included; a phone match
+     * with email not NULL leaves out contacts with another email. */
+    int (*contact_find)(struct store *s, int64_t ws, enum store_match match,
+                        const char *value, const char *email, int64_t *ids,
+                        size_t max, size_t *out_count, struct err *err);
 
     int (*link_get)(struct store *s, int64_t ws, int64_t contact_id,
                     struct store_link *out, struct err *err);
@@ -135,6 +140,22 @@ struct store_ops {
     int (*intent_list)(struct store *s, int64_t ws, enum sf_object object,
                        struct store_intent **out, size_t *out_count,
                        struct err *err);
+
+    /* t->sf_id is canonical; the backend sets created_ms. */
+    int (*tombstone_put)(struct store *s, struct store_tombstone *t,
+                         struct err *err);
+    int (*tombstone_get)(struct store *s, int64_t ws, int64_t contact_id,
+                         struct store_tombstone *out, struct err *err);
+    int (*tombstone_delete)(struct store *s, int64_t ws, int64_t contact_id,
+                            struct err *err);
+
+    int (*lock_get)(struct store *s, int64_t ws, const char *name,
+                    struct store_lock *out, struct err *err);
+    /* Insert or replace the row of lock->workspace_id and lock->name. */
+    int (*lock_put)(struct store *s, const struct store_lock *lock,
+                    struct err *err);
+    int (*lock_delete)(struct store *s, int64_t ws, const char *name,
+                       int64_t pid, struct err *err);
 
     int (*credential_put)(struct store *s, int64_t ws, const char *kind,
                           const unsigned char *cipher, size_t cipher_len,

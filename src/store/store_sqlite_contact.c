@@ -46,6 +46,17 @@ static const char sql_unlinked_by_email[] =
     "SELECT id FROM contacts c WHERE workspace_id = ?1 AND archived = 0 AND "
     "lower(email) = lower(?2) AND NOT EXISTS "
     "(SELECT 1 FROM links l WHERE l.contact_id = c.id) ORDER BY id LIMIT ?3";
+/* ?4, when not NULL, leaves out the contacts with another email. */
+static const char sql_by_phone[] =
+    "SELECT id FROM contacts WHERE workspace_id = ?1 AND archived = 0 AND "
+    "phone_e164 = ?2 AND (?4 IS NULL OR email IS NULL OR "
+    "lower(email) = lower(?4)) "
+    "UNION SELECT id FROM contacts WHERE workspace_id = ?1 AND "
+    "archived = 0 AND mobile_phone_e164 = ?2 AND (?4 IS NULL OR email IS "
+    "NULL OR lower(email) = lower(?4)) ORDER BY id LIMIT ?3";
+static const char sql_by_email[] =
+    "SELECT id FROM contacts WHERE workspace_id = ?1 AND archived = 0 AND "
+    "lower(email) = lower(?2) ORDER BY id LIMIT ?3";
 static const char sql_contact_exists[] =
     "SELECT 1 FROM contacts WHERE id = ? AND workspace_id = ?";
 #define LINK_COLUMNS                                                         \
@@ -442,6 +453,43 @@ int store_sqlite__contact_list(struct store *base, int64_t ws,
         return rc;
     }
     return 0;
+}
+
+/* Run one of the find statements; email binds ?4 of the phone one. */
+static int find_ids(struct store_sqlite *s, const char *sql, const char *op,
+                    int64_t ws, const char *value, const char *email,
+                    int64_t *ids, size_t max, size_t *out_count,
+                    struct err *err)
+{
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql, op, err);
+    size_t count = 0;
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, value);
+    store_sqlite__bind_int64(st, 3, (int64_t)max);
+    if (sql == sql_by_phone)
+        store_sqlite__bind_text(st, 4, email);
+    while ((rc = store_sqlite__step(s, st, op, err)) == 1)
+        ids[count++] = sqlite3_column_int64(st, 0);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    *out_count = count;
+    return 0;
+}
+
+int store_sqlite__contact_find(struct store *base, int64_t ws,
+                               enum store_match match, const char *value,
+                               const char *email, int64_t *ids, size_t max,
+                               size_t *out_count, struct err *err)
+{
+    return find_ids(store_sqlite__from(base),
+                    match == STORE_MATCH_PHONE ? sql_by_phone : sql_by_email,
+                    "find contacts", ws, value, email, ids, max, out_count,
+                    err);
 }
 
 int store_sqlite__contact_find_unlinked(struct store *base, int64_t ws,

@@ -115,6 +115,10 @@ int store_sqlite__contact_find_unlinked(struct store *s, int64_t ws,
                                         const char *value, int64_t *ids,
                                         size_t max, size_t *out_count,
                                         struct err *err);
+int store_sqlite__contact_find(struct store *s, int64_t ws,
+                               enum store_match match, const char *value,
+                               const char *email, int64_t *ids, size_t max,
+                               size_t *out_count, struct err *err);
 int store_sqlite__link_get(struct store *s, int64_t ws, int64_t contact_id,
                            struct store_link *out, struct err *err);
 int store_sqlite__link_find(struct store *s, int64_t ws, const char *sf_id,
@@ -143,5 +147,21 @@ int store_sqlite__intent_list(struct store *s, int64_t ws,
                               enum sf_object object,
                               struct store_intent **out, size_t *out_count,
                               struct err *err);
+
+/* Backend operations on tombstones and locks
+ * (store_sqlite_tombstone.c). */
+int store_sqlite__tombstone_put(struct store *s, struct store_tombstone *t,
+                                struct err *err);
+int store_sqlite__tombstone_get(struct store *s, int64_t ws,
+                                int64_t contact_id,
+                                struct store_tombstone *out, struct err *err);
+int store_sqlite__tombstone_delete(struct store *s, int64_t ws,
+                                   int64_t contact_id, struct err *err);
+int store_sqlite__lock_get(struct store *s, int64_t ws, const char *name,
+                           struct store_lock *out, struct err *err);
+int store_sqlite__lock_put(struct store *s, const struct store_lock *lock,
+                           struct err *err);
+int store_sqlite__lock_delete(struct store *s, int64_t ws, const char *name,
+                              int64_t pid, struct err *err);
 
 #endif

@@ -177,9 +177,34 @@ static const char migration_2[] =
     "CREATE INDEX create_intents_by_workspace"
     "  ON create_intents (workspace_id, sf_object);";
 
+/*
+ * Version 3: what became of a contact's Salesforce record when the contact
+ * stayed without a link. A record deleted in Salesforce while
+ * on_salesforce_delete is keep is remembered, so that later local edits
+ * never create it again, and a duplicate archived after a merge or a
+ * conversion points to the contact that survived it.
+ */
+static const char migration_3[] =
+    "CREATE TABLE tombstones ("
+    "  contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  sf_object TEXT CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  sf_id TEXT NOT NULL COLLATE BINARY,"
+    "  survivor_id INTEGER REFERENCES contacts(id),"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE locks ("
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  name TEXT NOT NULL,"
+    "  pid INTEGER NOT NULL,"
+    "  started_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (workspace_id, name)"
+    ");";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
+    migration_3,
 };
 
 static const char create_migrations_table[] =

@@ -15,6 +15,7 @@
 
 #include "base/datetime.h"
 #include "base/sfid.h"
+#include "fold.h"
 #include "settings.h"
 
 /* A create intent matches records created up to this long before it, for
@@ -279,6 +280,11 @@ static int merge_into(struct apply_ctx *ctx, struct contact *cur,
     if (!old_base ||
         contact_fields_from_json(&base, old_base, &base_fields, NULL) < 0)
         base_fields = 0;
+    /* A conversion's base is the Lead's, so it is no trustworthy base for
+     * the restrictive fields of the Contact. */
+    if (fresh)
+        base_fields &= ~(CONTACT_FIELD_BIT(CONTACT_DO_NOT_CALL) |
+                         CONTACT_FIELD_BIT(CONTACT_EMAIL_OPT_OUT));
     memset(&mi, 0, sizeof(mi));
     mi.local = cur;
     mi.base = &base;
@@ -556,6 +562,24 @@ out:
     return rc;
 }
 
+/* Remember that the record sf_id of contact_id is gone: deleted in
+ * Salesforce (survivor_id 0) or become the record of contact
+ * survivor_id. */
+static int put_tombstone(struct apply_ctx *ctx, int64_t contact_id,
+                         enum sf_object object, const char *sf_id,
+                         int64_t survivor_id, struct err *err)
+{
+    struct store_tombstone t;
+
+    memset(&t, 0, sizeof(t));
+    t.contact_id = contact_id;
+    t.workspace_id = ctx->ws;
+    t.object = object;
+    snprintf(t.sf_id, sizeof(t.sf_id), "%s", sf_id);
+    t.survivor_id = survivor_id;
+    return store_tombstone_put(ctx->store, &t, err);
+}
+
 /* Unlink a contact and archive it (when archive is set), from Salesforce,
  * so that nothing is queued for the push. */
 static int unlink_contact(struct apply_ctx *ctx, int64_t contact_id,
@@ -579,21 +603,38 @@ static int unlink_contact(struct apply_ctx *ctx, int64_t contact_id,
     return rc;
 }
 
-/* Archive a contact whose record became another contact's, and record
- * the reason. */
-static int archive_duplicate(struct apply_ctx *ctx, int64_t contact_id,
-                             enum sf_object object, const char *sf_id,
-                             const char *code, const char *message,
-                             struct err *err)
+/* Archive the contact of loser, whose record became the record of
+ * survivor's contact, after moving its pending local edits to that
+ * contact, and record the reason. */
+static int archive_duplicate(struct apply_ctx *ctx,
+                             const struct store_link *loser,
+                             const struct store_link *survivor,
+                             enum sf_object object, const char *code,
+                             const char *reason, struct err *err)
 {
-    int rc = unlink_contact(ctx, contact_id, true, err);
+    char message[ERR_MSG_MAX];
+    uint32_t moved = 0;
+    int rc;
 
-    if (rc < 0)
+    if ((rc = fold_pending_edits(ctx->store, ctx->ws, loser->contact_id,
+                                 loser->base, survivor->contact_id,
+                                 survivor->base,
+                                 mapping_fields(ctx->mapping,
+                                                survivor->object,
+                                                MAPPING_TO_SF),
+                                 &moved, err)) < 0 ||
+        (rc = unlink_contact(ctx, loser->contact_id, true, err)) < 0 ||
+        (rc = put_tombstone(ctx, loser->contact_id, loser->object,
+                            loser->sf_id, survivor->contact_id, err)) < 0)
         return rc;
-    record_error(ctx, object, sf_id, contact_id, code, message);
+    snprintf(message, sizeof(message), "%s%s", reason,
+             moved ? "; its pending local changes were moved to that contact"
+                   : "");
+    record_error(ctx, object, loser->sf_id, loser->contact_id, code, message);
     log_warn("sync", "contact archived", "object=%s id=%s contact=%" PRId64
-             " code=%s reason=\"%s\"",
-             mapping_object_name(object), sf_id, contact_id, code, message);
+             " survivor=%" PRId64 " code=%s reason=\"%s\"",
+             mapping_object_name(object), loser->sf_id, loser->contact_id,
+             survivor->contact_id, code, message);
     ctx->counts->deleted++;
     ctx->counts->pulled++;
     return 0;
@@ -616,9 +657,8 @@ static int follow_merge(struct apply_ctx *ctx, const struct store_link *link,
                  "%" PRId64 "; this contact was archived",
                  mapping_object_name(link->object), link->sf_id, master,
                  other.contact_id);
-        rc = archive_duplicate(ctx, link->contact_id, link->object,
-                               link->sf_id, "MERGED_INTO_LINKED_RECORD",
-                               message, err);
+        rc = archive_duplicate(ctx, link, &other, link->object,
+                               "MERGED_INTO_LINKED_RECORD", message, err);
         goto out;
     }
     if (rc != SYNC_ENOTFOUND)
@@ -628,7 +668,14 @@ static int follow_merge(struct apply_ctx *ctx, const struct store_link *link,
     snprintf(moved.sf_id, sizeof(moved.sf_id), "%s", master);
     moved.system_modstamp_ms = 0;
     moved.last_modified_ms = 0;
-    if ((rc = store_link_upsert(ctx->store, &moved, err)) < 0)
+    /* The loser's base says nothing about the master's restrictive
+     * fields, so the merge of the master keeps whichever side is true. */
+    moved.base = json_deep_copy(link->base);
+    json_object_del(moved.base, contact_fields[CONTACT_DO_NOT_CALL].name);
+    json_object_del(moved.base, contact_fields[CONTACT_EMAIL_OPT_OUT].name);
+    rc = store_link_upsert(ctx->store, &moved, err);
+    json_decref(moved.base);
+    if (rc < 0)
         goto out;
     log_info("sync", "merged record followed to its master",
              "object=%s id=%s master=%s contact=%" PRId64,
@@ -664,6 +711,12 @@ static int apply_deleted(struct apply_ctx *ctx, const char *sf_id,
     }
     if ((rc = unlink_contact(ctx, link.contact_id, ctx->archive_on_delete,
                              err)) < 0)
+        goto out;
+    /* A kept contact must not create the record again with its next
+     * local edit. */
+    if (!ctx->archive_on_delete &&
+        (rc = put_tombstone(ctx, link.contact_id, link.object, sf_id, 0,
+                            err)) < 0)
         goto out;
     log_info("sync", "deleted record unlinked",
              "object=%s id=%s contact=%" PRId64 " archived=%s",
@@ -703,9 +756,8 @@ static int follow_conversion(struct apply_ctx *ctx,
                  "Lead %s was converted to Contact %s, which is linked to "
                  "contact %" PRId64 "; this contact was archived",
                  lead_link->sf_id, contact_id, other.contact_id);
-        rc = archive_duplicate(ctx, lead_link->contact_id, SF_OBJECT_LEAD,
-                               lead_link->sf_id, "CONVERTED_CONTACT_LINKED",
-                               message, err);
+        rc = archive_duplicate(ctx, lead_link, &other, SF_OBJECT_LEAD,
+                               "CONVERTED_CONTACT_LINKED", message, err);
         goto out;
     }
     if (rc != SYNC_ENOTFOUND)

@@ -103,28 +103,90 @@ static bool has_identity(const struct contact *c)
     return false;
 }
 
+/* Append the message of why to the "; "-separated list in out. */
+static void add_problem(char out[ERR_MSG_MAX], const struct err *why)
+{
+    size_t len = strlen(out);
+
+    snprintf(out + len, ERR_MSG_MAX - len, "%s%s", len ? "; " : "",
+             why->msg);
+    truncate_to_utf8(out);
+}
+
 int changes_validate(const struct contact *c, struct err *err)
 {
-    int rc;
+    char problems[ERR_MSG_MAX] = "";
+    struct err why;
 
+    /* Every field is checked, so that one message lists every problem of
+     * a row or a command line. */
     for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
         const char *text = contact_text(c, f);
 
-        if (text && (rc = check_text(f, text, err)) < 0)
-            return rc;
+        if (text && check_text(f, text, &why) < 0) {
+            add_problem(problems, &why);
+        } else if (contact_validate_field(c, f, &why) < 0) {
+            /* The remaining checks (the email's form) are the model's;
+             * its message quotes a byte prefix of the value, which may
+             * end inside a character. */
+            truncate_to_utf8(why.msg);
+            add_problem(problems, &why);
+        }
     }
-    /* The remaining checks (the email's form) are the model's; its message
-     * quotes a byte prefix of the value, which may end inside a
-     * character. */
-    if ((rc = contact_validate(c, err)) < 0) {
-        if (err)
-            truncate_to_utf8(err->msg);
-        return rc;
+    if (!has_identity(c)) {
+        err_set(&why, SYNC_EINVALID,
+                "a contact needs at least a last name, a company, an email "
+                "or a phone");
+        add_problem(problems, &why);
     }
-    if (!has_identity(c))
-        return err_set(err, SYNC_EINVALID,
-                       "a contact needs at least a last name, a company, an "
-                       "email or a phone");
+    if (problems[0])
+        return err_set(err, SYNC_EINVALID, "%s", problems);
+    return 0;
+}
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+int changes_clean(struct contact *c, uint32_t mask, struct err *err)
+{
+    char problems[ERR_MSG_MAX] = "";
+    struct err why;
+
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const char *text = contact_text(c, f);
+        size_t start = 0, end;
+        char *trimmed;
+
+        if (!text || !(mask & CONTACT_FIELD_BIT(f)))
+            continue;
+        end = strlen(text);
+        while (start < end && is_space(text[start]))
+            start++;
+        while (end > start && is_space(text[end - 1]))
+            end--;
+        for (size_t i = start; i < end; i++) {
+            unsigned char ch = (unsigned char)text[i];
+
+            if ((ch < 0x20 || ch == 0x7f) &&
+                !(f == CONTACT_STREET && (ch == '\n' || ch == '\r'))) {
+                err_set(&why, SYNC_EINVALID,
+                        "field '%s' contains the control character 0x%02x; "
+                        "remove it",
+                        contact_fields[f].name, ch);
+                add_problem(problems, &why);
+                break;
+            }
+        }
+        if (start == 0 && end == strlen(text))
+            continue;
+        trimmed = xstrndup(text + start, end - start);
+        contact_set_text(c, f, *trimmed ? trimmed : NULL);
+        free(trimmed);
+    }
+    if (problems[0])
+        return err_set(err, SYNC_EINVALID, "%s", problems);
     return 0;
 }
 
@@ -132,7 +194,8 @@ int changes_add(struct store *s, struct contact *c, struct err *err)
 {
     int rc;
 
-    if ((rc = changes_validate(c, err)) < 0)
+    if ((rc = changes_clean(c, CONTACT_ALL_FIELDS, err)) < 0 ||
+        (rc = changes_validate(c, err)) < 0)
         return rc;
     c->archived = false;
     return store_contact_insert(s, c, STORE_ORIGIN_LOCAL, err);
@@ -195,6 +258,8 @@ int changes_update(struct store *s, int64_t workspace_id, int64_t id,
     }
     contact_copy(&next, out);
     contact_copy_fields(&next, values, mask & CONTACT_ALL_FIELDS);
+    if ((rc = changes_clean(&next, mask, err)) < 0)
+        goto out;
     if ((changed = contact_diff(out, &next)) == 0)
         goto out;
     if ((rc = changes_validate(&next, err)) < 0)
@@ -226,6 +291,38 @@ int changes_archive(struct store *s, int64_t workspace_id, int64_t id,
     *out_changed = true;
 out:
     contact_release(&next);
+    return rc;
+}
+
+int changes_relink(struct store *s, int64_t workspace_id, int64_t id,
+                   struct err *err)
+{
+    struct store_tombstone tomb;
+    struct contact c;
+    int rc;
+
+    contact_init(&c);
+    if ((rc = store_begin(s, err)) < 0)
+        goto out;
+    if ((rc = store_contact_get(s, workspace_id, id, &c, err)) < 0)
+        goto fail;
+    rc = store_tombstone_get(s, workspace_id, id, &tomb, err);
+    if (rc == SYNC_ENOTFOUND || (rc == 0 && (tomb.survivor_id || c.archived)))
+        rc = err_set(err, SYNC_EINVALID,
+                     "contact %lld has no record deleted in Salesforce to "
+                     "create again; --relink is for contacts kept by "
+                     "on_salesforce_delete=keep",
+                     (long long)id);
+    if (rc < 0 ||
+        (rc = store_tombstone_delete(s, workspace_id, id, err)) < 0 ||
+        (rc = store_outbox_requeue(s, workspace_id, id, err)) < 0)
+        goto fail;
+    rc = store_commit(s, err);
+    goto out;
+fail:
+    store_rollback(s, NULL);
+out:
+    contact_release(&c);
     return rc;
 }
 

@@ -24,14 +24,23 @@ struct err;
  * message about a length names the field, quotes the value and gives the
  * limit. The email must be well formed. A contact needs at least a last
  * name, a company, an email or a phone (either phone field), so that none
- * is empty. Return 0, or SYNC_EINVALID with err naming the first problem
- * in a message of valid UTF-8.
+ * is empty. Return 0, or SYNC_EINVALID with err listing every problem,
+ * separated by "; ", in a message of valid UTF-8.
  */
 int changes_validate(const struct contact *c, struct err *err);
 
 /*
+ * Trim the spaces, tabs and line breaks around the text values of the
+ * fields in mask of c (a value left empty is cleared), as every local
+ * change does with the values it sets before changes_validate. Return 0, or SYNC_EINVALID with err naming the first
+ * field that holds a control character (a line break inside the street is
+ * allowed); the message lists every such field.
+ */
+int changes_clean(struct contact *c, uint32_t mask, struct err *err);
+
+/*
  * Insert c into the workspace c->workspace_id as a new local contact after
- * changes_validate. On success c->id, c->version (1) and the timestamps are
+ * changes_clean and changes_validate. On success c->id, c->version (1) and the timestamps are
  * set and one outbox create is queued. Return 0, SYNC_EINVALID (nothing is
  * written), SYNC_ENOTFOUND for an unknown workspace, or SYNC_EDB.
  */
@@ -66,6 +75,16 @@ int changes_update(struct store *s, int64_t workspace_id, int64_t id,
 int changes_archive(struct store *s, int64_t workspace_id, int64_t id,
                     int64_t expected_version, struct contact *out,
                     bool *out_changed, struct err *err);
+
+/*
+ * Let contact id create its Salesforce record again: forget that its
+ * record was deleted in Salesforce (kept with on_salesforce_delete=keep)
+ * and queue its current state, in one transaction, so that the next push
+ * creates a new record. Return 0, SYNC_ENOTFOUND, SYNC_EINVALID when the
+ * contact is archived or has no deleted record, or SYNC_EDB.
+ */
+int changes_relink(struct store *s, int64_t workspace_id, int64_t id,
+                   struct err *err);
 
 /*
  * Count the pending outbox entries of contact c, as read from the store,

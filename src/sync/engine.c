@@ -181,8 +181,10 @@ static int run_steps(struct sync_engine *e, struct err *err)
 static void finish(struct sync_engine *e, struct sync_result *out, int rc,
                    const struct err *err, uint64_t calls_before)
 {
-    const char *status = rc == 0 ? "ok" : rc == SYNC_ESTOP ? "stopped"
-                                                           : "failed";
+    const char *status = rc == SYNC_ESTOP ? "stopped"
+                         : rc < 0         ? "failed"
+                         : out->counts.errors > 0 ? "partial"
+                                                  : "ok";
 
     out->counts.api_calls =
         (int64_t)(connection_api_calls(e->conn) - calls_before);
@@ -233,7 +235,10 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     e.run_id = out->run_id;
     log_info("sync", "sync started", "run=%" PRId64 " direction=%s",
              out->run_id, direction_name(e.direction));
-    rc = run_steps(&e, &local);
+    /* A wrong field would fail every pull query with a SOQL error. */
+    rc = sync_check_external_id_field(conn, e.ext_id_field, &local);
+    if (rc == 0)
+        rc = run_steps(&e, &local);
     if (rc == SYNC_EAUTH)
         connection_mark_failed(conn, &local);
     finish(&e, out, rc, &local, calls_before);

@@ -25,7 +25,9 @@ struct sync_result {
     int64_t run_id;
     struct store_run_counts counts;
     bool stopped; /* the API budget stopped the round early */
-    char status[16]; /* "ok", "stopped" or "failed", as the run records */
+    /* "ok", "partial" (finished, but some records or contacts failed),
+     * "stopped" or "failed", as the run records */
+    char status[16];
     char message[ERR_MSG_MAX]; /* why it stopped or failed, or "" */
 };
 
@@ -40,10 +42,22 @@ struct sync_result {
  * so far committed: out->stopped is set, the run's status is "stopped" and
  * 0 is returned. Records and contacts that fail on their own are counted
  * in out->counts.errors and recorded as sync errors, and the round goes
- * on. Return 0, or a negative code with err filled when a request or the
+ * on; it then ends with the status "partial". Return 0, or a negative code with err filled when a request or the
  * store failed as a whole; out is filled either way.
  */
 int sync_run(struct connection *conn, const struct sync_options *opts,
              struct sync_result *out, struct err *err);
+
+/*
+ * Check field, the external_id_field setting, against the describe of
+ * each object that syncs for conn's workspace: it must exist and be marked
+ * External ID. An empty field, or one already checked for the same
+ * objects, passes without a request; a field that passes is remembered in
+ * the setting sync.external_id_checked. Return 0,
+ * SYNC_EINVALID with err naming the field, the object and the fix, or the
+ * code of a failed request.
+ */
+int sync_check_external_id_field(struct connection *conn, const char *field,
+                                 struct err *err);
 
 #endif

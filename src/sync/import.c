@@ -3,8 +3,8 @@
 /*
  * CSV contact imports: libcsv splits the stream into cells, this file
  * keeps the line numbers, turns rows into contacts through
- * model/contact_csv.c and writes them with changes_add inside one store
- * transaction.
+ * model/contact_csv.c, matches them to stored contacts and writes them
+ * with changes_add or changes_update inside one store transaction.
  */
 #include "base/common.h"
 
@@ -13,11 +13,14 @@
 #include <csv.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "changes.h"
 #include "model/contact_csv.h"
+#include "model/phone.h"
 #include "model/utf8.h"
+#include "settings.h"
 
 /* Bytes read from the file per csv_parse call. */
 #define CHUNK_SIZE (64 * 1024)
@@ -28,6 +31,10 @@
 /* Growth step of libcsv's cell buffer: its default of 128 bytes would
  * copy a long cell once per 128 bytes. */
 #define CELL_BLOCK 4096
+
+/* Contacts a row may match before it is rejected as ambiguous; two show
+ * the ambiguity, the rest only shorten the message. */
+#define MATCH_MAX 3
 
 static const unsigned char utf8_bom[] = {0xef, 0xbb, 0xbf};
 
@@ -52,7 +59,8 @@ struct import_state {
     struct err *err;
     struct contact_csv_header header;
     bool have_header;
-    bool writing; /* rows are being inserted into the open transaction */
+    bool writing; /* rows are being written into the open transaction */
+    char region[PHONE_REGION_SIZE]; /* the workspace's default_region */
     int rc;       /* the first fatal error; later callbacks do nothing */
     struct row row;
     long long line;        /* where the row being read starts, from 1 */
@@ -247,6 +255,151 @@ static void read_header(struct import_state *st)
     }
 }
 
+/* Add the ids found to the distinct ids of found, up to MATCH_MAX. */
+static void add_ids(int64_t *found, size_t *n, const int64_t *ids,
+                    size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        bool seen = false;
+
+        for (size_t j = 0; j < *n; j++)
+            seen = seen || found[j] == ids[i];
+        if (!seen && *n < MATCH_MAX)
+            found[(*n)++] = ids[i];
+    }
+}
+
+/*
+ * Find the contacts that the row c matches by email, or by the E.164 form
+ * of either phone without another email: contacts stored before the import and contacts of
+ * earlier rows of the file, which the open transaction holds. Set *out_id
+ * to the one match, or 0. Several matches reject the row.
+ */
+static int find_existing(struct import_state *st, const struct contact *c,
+                         int64_t *out_id, struct err *why)
+{
+    static const enum contact_field phones[] = {CONTACT_PHONE,
+                                                CONTACT_MOBILE_PHONE};
+    const char *email = contact_text(c, CONTACT_EMAIL);
+    int64_t found[MATCH_MAX], ids[MATCH_MAX];
+    size_t n = 0, count;
+    int rc;
+
+    *out_id = 0;
+    if (email) {
+        if ((rc = store_contact_find_by_email(st->store, st->workspace_id,
+                                              email, ids, MATCH_MAX, &count,
+                                              why)) < 0)
+            return rc;
+        add_ids(found, &n, ids, count);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
+        const char *e164 = c->values[phones[i]].e164;
+
+        if (!e164)
+            continue;
+        /* A shared phone (a switchboard) does not make two people with
+         * different emails one. */
+        if ((rc = store_contact_find_by_phone(st->store, st->workspace_id,
+                                              e164, email, ids, MATCH_MAX,
+                                              &count, why)) < 0)
+            return rc;
+        add_ids(found, &n, ids, count);
+    }
+    if (n > 1)
+        return err_set(why, SYNC_EINVALID,
+                       "the row matches %zu contacts by email or phone (%lld "
+                       "and %lld%s), so it cannot tell which to update; "
+                       "remove the row or make the contacts' emails and "
+                       "phones distinct",
+                       n, (long long)found[0], (long long)found[1],
+                       n > 2 ? " and more" : "");
+    *out_id = n ? found[0] : 0;
+    return 0;
+}
+
+/* The fields a row sets on a contact it matches: every non-empty text
+ * and every flag that is true, so that an empty cell clears nothing and an
+ * import never switches an opt-out off. */
+static uint32_t row_fields(const struct contact *c)
+{
+    uint32_t mask = 0;
+
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        bool set = contact_fields[f].type == CONTACT_TYPE_BOOL
+                       ? c->values[f].flag
+                       : c->values[f].text != NULL;
+
+        if (set)
+            mask |= CONTACT_FIELD_BIT(f);
+    }
+    return mask;
+}
+
+/* Write a valid row: update the one contact it matches, or add it. */
+static int write_row(struct import_state *st, struct contact *c,
+                     struct err *why)
+{
+    static const enum contact_field phones[] = {CONTACT_PHONE,
+                                                CONTACT_MOBILE_PHONE};
+    struct contact cur;
+    uint32_t changed = 0, mask;
+    int64_t match;
+    int rc;
+
+    if ((rc = contact_prepare(c, st->region, why)) < 0 ||
+        (rc = find_existing(st, c, &match, why)) < 0)
+        return rc;
+    if (!match) {
+        if ((rc = changes_add(st->store, c, why)) == 0)
+            st->out->imported++;
+        return rc;
+    }
+    contact_init(&cur);
+    mask = row_fields(c);
+    if ((rc = store_contact_get(st->store, st->workspace_id, match, &cur,
+                                why)) < 0)
+        goto out;
+    /* The same email in other letter case, or the same number written
+     * another way, changes nothing. */
+    if (contact_text(c, CONTACT_EMAIL) && contact_text(&cur, CONTACT_EMAIL) &&
+        strcasecmp(contact_text(c, CONTACT_EMAIL),
+                   contact_text(&cur, CONTACT_EMAIL)) == 0)
+        mask &= ~CONTACT_FIELD_BIT(CONTACT_EMAIL);
+    for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
+        const char *a = c->values[phones[i]].e164;
+        const char *b = cur.values[phones[i]].e164;
+
+        if (a && b && strcmp(a, b) == 0)
+            mask &= ~CONTACT_FIELD_BIT(phones[i]);
+    }
+    rc = changes_update(st->store, st->workspace_id, match, c, mask,
+                        cur.version, &cur, &changed, why);
+out:
+    contact_release(&cur);
+    if (rc == 0 && changed)
+        st->out->updated++;
+    else if (rc == 0)
+        st->out->unchanged++;
+    return rc;
+}
+
+/* Clean and validate a row, with every problem of both in why. */
+static int clean_and_validate(struct contact *c, struct err *why)
+{
+    struct err dirty, invalid;
+    int cleaned = changes_clean(c, CONTACT_ALL_FIELDS, &dirty);
+    int valid = changes_validate(c, &invalid);
+
+    if (cleaned < 0 && valid < 0)
+        return err_set(why, SYNC_EINVALID, "%s; %s", dirty.msg, invalid.msg);
+    if (cleaned < 0)
+        return err_set(why, cleaned, "%s", dirty.msg);
+    if (valid < 0)
+        return err_set(why, valid, "%s", invalid.msg);
+    return 0;
+}
+
 static void read_data_row(struct import_state *st)
 {
     struct row *r = &st->row;
@@ -261,14 +414,12 @@ static void read_data_row(struct import_state *st)
      * and the function rejects the row before it reads a cell. */
     rc = contact_csv_row_to_contact(&st->header, row_cells(r), r->lens,
                                     r->count, &c, &why);
+    if (rc == 0)
+        rc = clean_and_validate(&c, &why);
     if (rc == 0 && st->writing)
-        rc = changes_add(st->store, &c, &why);
-    else if (rc == 0)
-        rc = changes_validate(&c, &why);
+        rc = write_row(st, &c, &why);
     if (rc == 0) {
         st->out->valid++;
-        if (st->writing)
-            st->out->imported++;
     } else if (rc == SYNC_EINVALID) {
         reject(st, st->line, why.msg);
     } else {
@@ -392,12 +543,15 @@ static int finish(struct import_state *st, bool began, int rc)
                      "%lld of %lld rows of '%s' rejected%s",
                      out->rejected_total, out->rows, st->name,
                      st->opts->dry_run ? "" : ", so nothing is imported");
-    if (began && rc == 0)
+    if (began && rc == 0 && !st->opts->dry_run)
         rc = store_commit(st->store, st->err);
     else if (began)
         store_rollback(st->store, &ignored);
-    if (rc < 0 || st->opts->dry_run)
+    if (rc < 0 || st->opts->dry_run) {
         out->imported = 0;
+        out->updated = 0;
+        out->unchanged = 0;
+    }
     return rc;
 }
 
@@ -407,6 +561,7 @@ int import_csv(struct store *s, int64_t workspace_id, FILE *in,
 {
     struct import_state st;
     bool began = false;
+    char *region = NULL;
     int rc;
 
     import_result_release(out);
@@ -420,12 +575,16 @@ int import_csv(struct store *s, int64_t workspace_id, FILE *in,
     st.line = 1;
     contact_csv_header_init(&st.header);
     row_init(&st.row);
-    if (!opts->dry_run) {
-        if ((rc = store_begin(s, err)) < 0)
-            goto out;
-        began = true;
-        st.writing = true;
-    }
+    /* A dry run writes in the transaction too, so that rows matching
+     * earlier rows are found as in a real import, and rolls it back. */
+    if ((rc = store_begin(s, err)) < 0)
+        goto out;
+    began = true;
+    st.writing = true;
+    settings_get(s, workspace_id, "default_region", &region, NULL);
+    snprintf(st.region, sizeof(st.region), "%s",
+             region ? region : PHONE_DEFAULT_REGION);
+    free(region);
     rc = parse_stream(&st, in);
     out->complete = rc == 0;
     rc = finish(&st, began, rc);

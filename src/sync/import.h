@@ -5,10 +5,14 @@
  * libcsv, so memory stays bounded by one row whatever the file's size. The
  * first row names the columns (model/contact_csv.h). Every data row is
  * validated as a local change (changes_validate), and the valid ones are
- * inserted as local contacts in one store transaction, each with its
- * outbox create. Matching imported contacts to Salesforce records is left
- * to the next pull, which links an unlinked contact with the same phone or
- * email instead of creating another.
+ * written in one store transaction. A row with the email, or an E.164 phone
+ * and no other email, of one contact already stored or of an earlier row
+ * of the file, updates
+ * that contact (its non-empty cells and true flags) as a local change; a
+ * row that matches several contacts is rejected; any other row is inserted
+ * as a local contact with its outbox create. Matching imported contacts to
+ * Salesforce records is left to the next pull, which links an unlinked
+ * contact with the same phone or email instead of creating another.
  */
 #ifndef SFSYNC_IMPORT_H
 #define SFSYNC_IMPORT_H
@@ -48,7 +52,11 @@ struct import_rejection {
 struct import_result {
     long long rows;     /* data rows read, not counting the header row */
     long long valid;    /* rows that passed validation */
-    long long imported; /* contacts written: 0 on a dry run or a failure */
+    long long imported; /* contacts added: 0 on a dry run or a failure */
+    long long updated;  /* rows that changed the contact they matched, as
+                           imported */
+    long long unchanged; /* rows that matched a contact and changed
+                            nothing, as imported */
     long long rejected_total; /* rejected rows, kept in rejected or not */
     struct import_rejection *rejected; /* owned: the first ones, in order */
     size_t rejected_count;
@@ -68,17 +76,19 @@ void import_result_release(struct import_result *r);
 
 /*
  * Import the CSV read from in (borrowed; read to its end, not closed) into
- * the workspace. A UTF-8 byte-order mark at the start is skipped. Unquoted
- * cells lose their leading and trailing spaces and tabs; quoted cells keep
- * theirs and may contain commas, doubled quotes and line breaks. Lines end
+ * the workspace. A UTF-8 byte-order mark at the start is skipped. Quoted
+ * cells may contain commas, doubled quotes and line breaks. Lines end
  * in LF, CRLF or CR. Blank lines at the end of the file are ignored; any
- * other blank line is an empty row. A row is rejected for the wrong number
- * of cells, for being empty, or for a value that changes_validate rejects.
+ * other blank line is an empty row. Every value then loses the spaces
+ * and line breaks around it (changes_clean). A row is rejected for the
+ * wrong number of cells, for being empty, for a value that changes_clean
+ * or changes_validate rejects, or for matching several contacts.
  *
  * When a row is rejected and opts->skip_invalid is false, nothing is
- * written. On a dry run nothing is written either, but every row is still
- * checked. out (initialised by the caller, old contents freed) receives
- * the counts and rejections whatever the result. Return 0; SYNC_EINVALID
+ * written. A dry run makes every write in a transaction that it rolls
+ * back, so its rejections are those of a real import. out (initialised by
+ * the caller, old contents freed) receives the counts and rejections
+ * whatever the result. Return 0; SYNC_EINVALID
  * for a malformed file (a stray quote, a missing closing quote, a cell
  * over IMPORT_CELL_MAX bytes), a bad header row (an unknown column unless
  * ignored, two columns for one field, no known column, no header), or

@@ -87,8 +87,12 @@ void merge_fields(const struct merge_input *in, struct merge_result *out)
                      (outcome == MERGE_CONFLICT && local_wins);
         if (outcome == MERGE_CONFLICT)
             out->conflicts |= bit;
+        /* With a trustworthy base, a one-sided change of a restrictive
+         * field takes effect like any other, also from true to false.
+         * Without one, or when both sides changed, true wins. */
         if (merge_is_restrictive((enum contact_field)f) &&
-            (local_vs_remote & bit)) {
+            (local_vs_remote & bit) &&
+            (!in_base || ((local_vs_base & bit) && (remote_vs_base & bit)))) {
             local_true = in->local->values[f].flag;
             /* The rules picked false; true wins instead. */
             if (keep_local != local_true) {

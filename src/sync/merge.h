@@ -28,7 +28,8 @@ enum merge_outcome {
     MERGE_TAKE_REMOTE, /* only Salesforce changed it */
     MERGE_AGREE,       /* both changed it to the same value */
     MERGE_CONFLICT,    /* both changed it differently; the policy decided */
-    MERGE_RESTRICTIVE  /* do_not_call or email_opt_out: true was kept */
+    MERGE_RESTRICTIVE  /* do_not_call or email_opt_out without a
+                          trustworthy base: true was kept */
 };
 
 struct merge_input {
@@ -55,9 +56,12 @@ struct merge_result {
 /*
  * Merge every field of in->fields. A field missing from the base counts as
  * unchanged locally, so Salesforce's value is taken. For do_not_call and
- * email_opt_out, true wins whenever the two sides differ, whatever the
- * base and the policy, so a stale false can never switch calling or email
- * back on. The new base of a field is the remote value unless keep_base
+ * email_opt_out, a change on one side only (the other side equals the
+ * base) takes effect, also from true to false. When the base does not hold
+ * the field, or both sides changed it, true wins whatever the policy, so a
+ * stale false can never switch calling or email back on. A caller without
+ * a trustworthy base for these fields (a merge, a conversion) leaves them
+ * out of base_fields. The new base of a field is the remote value unless keep_base
  * has it. A local value that won and differs from the old base keeps the
  * old base. A local value that won but equals the old base gets the
  * remote value as base. Either way the push sends the local value.

@@ -285,15 +285,18 @@ static int plan_linked(struct sync_engine *e, struct push_item *item,
                        struct err *err)
 {
     item->object = item->link.object;
-    if (item->contact.archived) {
-        item->action = e->delete_on_local_delete && e->enabled[item->object]
-                           ? PUSH_DELETE
-                           : PUSH_ACK;
+    if (item->contact.archived && !e->delete_on_local_delete) {
+        item->action = PUSH_ACK;
         return 0;
     }
-    /* Changes to a record of an object that does not sync wait. */
+    /* Changes and deletes of a record of an object that does not sync
+     * wait until it syncs again. */
     if (!e->enabled[item->object]) {
         item->action = PUSH_SKIP;
+        return 0;
+    }
+    if (item->contact.archived) {
+        item->action = PUSH_DELETE;
         return 0;
     }
     item->action = PUSH_UPDATE;
@@ -303,6 +306,7 @@ static int plan_linked(struct sync_engine *e, struct push_item *item,
 static int plan_unlinked(struct sync_engine *e, struct push_item *item,
                          struct err *err)
 {
+    struct store_tombstone tomb;
     int rc;
 
     item->object = e->new_contacts_as;
@@ -310,6 +314,16 @@ static int plan_unlinked(struct sync_engine *e, struct push_item *item,
      * intent, so the pull links the record it finds. on_local_delete does
      * not delete that record. */
     if (item->contact.archived) {
+        item->action = PUSH_ACK;
+        return 0;
+    }
+    /* The record of a contact kept after its deletion in Salesforce is
+     * not created again until 'contacts update --relink' requests it. */
+    rc = store_tombstone_get(e->store, e->ws, item->contact_id, &tomb, err);
+    if (rc < 0 && rc != SYNC_ENOTFOUND)
+        return rc;
+    err_clear(err);
+    if (rc == 0) {
         item->action = PUSH_ACK;
         return 0;
     }
@@ -763,6 +777,148 @@ out:
     return rc;
 }
 
+/* Whether item sends a Contact's company, which goes through AccountId. */
+static bool sends_company(const struct push_item *item)
+{
+    return item->object == SF_OBJECT_CONTACT && item->sent &&
+           (item->action == PUSH_CREATE || item->action == PUSH_UPSERT ||
+            item->action == PUSH_UPDATE) &&
+           json_object_get(item->sent,
+                           contact_fields[CONTACT_COMPANY].name) != NULL;
+}
+
+/* Add to accounts (name -> Id) the Accounts named exactly as names,
+ * lowest Id first: SOQL compares text in any letter case. */
+static int find_accounts(struct sync_engine *e, const char *const *names,
+                         size_t n, json_t *accounts, struct err *err)
+{
+    static const char *const fields[] = {"Id", "Name"};
+    json_t *records = json_array(), *rec;
+    struct sf_soql q;
+    char *soql;
+    size_t i;
+    int rc;
+
+    sf_soql_init(&q);
+    sf_soql_select(&q, fields, ARRAY_SIZE(fields));
+    sf_soql_from(&q, "Account");
+    sf_soql_where_in(&q, "Name", false, names, n);
+    sf_soql_order_by(&q, "Id", SF_SOQL_ASC);
+    soql = sf_soql_finish(&q, err);
+    sf_soql_release(&q);
+    rc = soql ? sync__query_records(e, soql, false, records, err)
+              : (err ? err->code : SYNC_EINVALID);
+    json_array_foreach(records, i, rec)
+    {
+        const char *name = json_string_value(json_object_get(rec, "Name"));
+        json_t *id = json_object_get(rec, "Id");
+
+        if (name && json_is_string(id) && !json_object_get(accounts, name))
+            json_object_set(accounts, name, id);
+    }
+    free(soql);
+    json_decref(records);
+    return rc;
+}
+
+/* Create an Account for each of names, adding the new ids to accounts.
+ * A name Salesforce rejects is left out, with its error in failed
+ * (name -> message). */
+static int create_accounts(struct sync_engine *e, const char *const *names,
+                           size_t n, json_t *accounts, json_t *failed,
+                           struct err *err)
+{
+    struct sf_sobject_results res;
+    json_t *records = json_array();
+    int rc;
+
+    memset(&res, 0, sizeof(res));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(records, json_pack("{s:s}", "Name", names[i]));
+    if ((rc = sync__check_budget(e, err)) == 0)
+        rc = sf_sobject_create_many(e->conn->client, "Account", records, &res,
+                                    err);
+    for (size_t i = 0; rc == 0 && i < res.count && i < n; i++) {
+        const struct sf_sobject_result *r = &res.items[i];
+
+        if (r->success)
+            json_object_set_new(accounts, names[i], json_string(r->id));
+        else
+            json_object_set_new(
+                failed, names[i],
+                json_sprintf("%s: %s",
+                             r->error_count ? r->errors[0].status_code
+                                            : "UNKNOWN_ERROR",
+                             r->error_count && r->errors[0].message
+                                 ? r->errors[0].message
+                                 : "Salesforce gave no reason"));
+    }
+    if (rc == 0)
+        log_info("sync", "accounts created for contacts' companies",
+                 "count=%zu failed=%zu", n, res.failed);
+    sf_sobject_results_release(&res);
+    json_decref(records);
+    return rc;
+}
+
+/*
+ * Set AccountId in the payload of every Contact of the window that sends
+ * its company: the Account named exactly as the company, found with one
+ * query per LOOKUP_NAMES_MAX names and created when missing, or null for
+ * an empty company. A contact whose Account cannot be created gets a sync
+ * error and is not sent.
+ */
+static int resolve_accounts(struct sync_engine *e, struct push_item *items,
+                            size_t n, struct err *err)
+{
+    const char **names = xcalloc(n + 1, sizeof(*names));
+    json_t *accounts = json_object(), *failed = json_object();
+    size_t count = 0, missing = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *name = contact_text(&items[i].contact, CONTACT_COMPANY);
+        bool seen = false;
+
+        if (!sends_company(&items[i]) || !name)
+            continue;
+        for (size_t j = 0; j < count && !seen; j++)
+            seen = strcmp(names[j], name) == 0;
+        if (!seen)
+            names[count++] = name;
+    }
+    for (size_t i = 0; i < count && rc == 0; i += LOOKUP_NAMES_MAX)
+        rc = find_accounts(e, names + i,
+                           count - i < LOOKUP_NAMES_MAX ? count - i
+                                                        : LOOKUP_NAMES_MAX,
+                           accounts, err);
+    for (size_t i = 0; i < count; i++)
+        if (!json_object_get(accounts, names[i]))
+            names[missing++] = names[i];
+    if (rc == 0 && missing)
+        rc = create_accounts(e, names, missing, accounts, failed, err);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct push_item *item = &items[i];
+        const char *name = contact_text(&item->contact, CONTACT_COMPANY);
+        json_t *why = name ? json_object_get(failed, name) : NULL;
+
+        if (!sends_company(item))
+            continue;
+        if (why) {
+            item->action = PUSH_SKIP;
+            rc = record_error(e, item, "ACCOUNT_NOT_CREATED",
+                              json_string_value(why), false, err);
+            continue;
+        }
+        json_object_set(item->payload, "AccountId",
+                        name ? json_object_get(accounts, name) : json_null());
+    }
+    free(names);
+    json_decref(accounts);
+    json_decref(failed);
+    return rc;
+}
+
 /* Read again the records whose updates found them converted or deleted,
  * which moves or unlinks their contacts, then plan and send those
  * contacts once more. */
@@ -791,6 +947,8 @@ static int reread_and_resend(struct sync_engine *e, struct push_item *items,
     }
     free(ids);
     if (rc == 0 && any)
+        rc = resolve_accounts(e, items, n, err);
+    if (rc == 0 && any)
         rc = send_all(e, items, n, err);
     return rc;
 }
@@ -813,6 +971,8 @@ static int push_window(struct sync_engine *e, const int64_t *ids, size_t n,
     for (size_t i = 0; i < n && rc == 0; i++)
         if (items[i].action == PUSH_REPLAN)
             rc = plan(e, &items[i], err);
+    if (rc == 0)
+        rc = resolve_accounts(e, items, n, err);
     if (rc == 0)
         rc = send_all(e, items, n, err);
     if (rc == 0)

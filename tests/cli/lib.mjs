@@ -40,8 +40,9 @@ function childEnv(extra) {
 }
 
 // Start sfsync with args in cwd. Returns {proc, done}, where done resolves
-// to {code, signal, stdout, stderr} once it exits.
-export function spawnSfsync(args, { cwd, env = {} } = {}) {
+// to {code, signal, stdout, stderr} once it exits. A run longer than
+// timeoutMs is killed.
+export function spawnSfsync(args, { cwd, env = {}, timeoutMs = RUN_TIMEOUT_MS } = {}) {
   const bin = process.env.SFSYNC;
   if (!bin) throw new Error('SFSYNC is not set: point it at the sfsync binary');
   const proc = spawn(bin, args, {
@@ -53,7 +54,7 @@ export function spawnSfsync(args, { cwd, env = {} } = {}) {
   proc.stderr.setEncoding('utf8');
   proc.stdout.on('data', (d) => { stdout += d; });
   proc.stderr.on('data', (d) => { stderr += d; });
-  const timer = setTimeout(() => proc.kill('SIGKILL'), RUN_TIMEOUT_MS);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
   const done = once(proc, 'close').then(([code, signal]) => {
     clearTimeout(timer);
     return { code, signal, stdout, stderr, args };
@@ -142,9 +143,9 @@ export class Workdir {
     return res;
   }
 
-  spawn(args, { env = {}, global = this.globalArgs } = {}) {
+  spawn(args, { env = {}, global = this.globalArgs, timeoutMs } = {}) {
     return spawnSfsync([...global, ...args], {
-      cwd: this.dir, env: { ...this.env, ...env },
+      cwd: this.dir, env: { ...this.env, ...env }, timeoutMs,
     });
   }
 

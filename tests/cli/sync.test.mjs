@@ -368,11 +368,11 @@ test('contacts created as contacts with external ids', async () => {
     const local = await contactById(w, id);
     assert.equal(local.salesforce_object, 'Contact');
     const { records } = await queryAll(sim.url, token,
-      "SELECT Id, Sfsync_Id__c, AccountId FROM Contact WHERE LastName = 'Upserted'");
+      "SELECT Id, Sfsync_Id__c, Account.Name FROM Contact WHERE LastName = 'Upserted'");
     assert.equal(records.length, 1);
     assert.equal(records[0].Id, local.salesforce_id);
     assert.match(records[0].Sfsync_Id__c, new RegExp(`^[0-9a-f]{12}-${id}$`));
-    // A Contact's company is its Account's name, which is never sent.
-    assert.equal(records[0].AccountId, null);
+    // A Contact's company is its Account's name: the push made the Account.
+    assert.equal(records[0].Account.Name, 'Ignored Co');
   }, simArgs);
 });

@@ -365,7 +365,7 @@ TEST(mapping_directions)
     if (row) {
         CHECK_STR(row->sf_field, "Account.Name");
         CHECK(row->flags & MAPPING_FROM_SF);
-        CHECK(!(row->flags & MAPPING_TO_SF));
+        CHECK(row->flags & MAPPING_TO_SF);
         CHECK(row->flags & MAPPING_DERIVED);
     }
     CHECK(mapping_find(&m, SF_OBJECT_CONTACT, CONTACT_LEAD_STATUS) == NULL);
@@ -373,8 +373,9 @@ TEST(mapping_directions)
     CHECK(row != NULL);
     if (row)
         CHECK_STR(row->sf_field, "Status");
-    CHECK(!(mapping_fields(&m, SF_OBJECT_CONTACT, MAPPING_TO_SF) &
-            CONTACT_FIELD_BIT(CONTACT_COMPANY)));
+    /* A Contact's company flows to Salesforce through its Account. */
+    CHECK(mapping_fields(&m, SF_OBJECT_CONTACT, MAPPING_TO_SF) &
+          CONTACT_FIELD_BIT(CONTACT_COMPANY));
     CHECK(mapping_fields(&m, SF_OBJECT_LEAD, MAPPING_TO_SF) &
           CONTACT_FIELD_BIT(CONTACT_COMPANY));
     CHECK_INT(mapping_object_parse("lead"), SF_OBJECT_LEAD);

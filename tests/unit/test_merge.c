@@ -264,35 +264,59 @@ TEST(several_fields_at_once)
     sides_release(&s);
 }
 
-TEST(do_not_call_never_switched_off_by_salesforce)
+TEST(do_not_call_cleared_in_salesforce_taken)
 {
     struct sides s;
 
-    /* Someone cleared Do Not Call in Salesforce; the local true stays, and
-     * the base takes the remote false so that the push sends true back. */
+    /* Someone cleared Do Not Call in Salesforce and the local side still
+     * has the base value: the one-sided change takes effect. */
+    sides_init(&s, MERGE_POLICY_LOCAL);
+    flags(&s, CONTACT_DO_NOT_CALL, true, true, false);
+    run(&s);
+    CHECK_INT(s.out.outcome[CONTACT_DO_NOT_CALL], MERGE_TAKE_REMOTE);
+    CHECK_INT(s.out.take, BIT(CONTACT_DO_NOT_CALL));
+    CHECK_INT(s.out.conflicts, 0);
+    CHECK_INT(s.out.local_won, 0);
+    sides_release(&s);
+}
+
+TEST(do_not_call_cleared_locally_kept)
+{
+    struct sides s;
+
+    /* The local side cleared it and Salesforce still has the base value:
+     * the local false stays, even under the salesforce policy. */
+    sides_init(&s, MERGE_POLICY_SALESFORCE);
+    flags(&s, CONTACT_DO_NOT_CALL, false, true, true);
+    run(&s);
+    CHECK_INT(s.out.outcome[CONTACT_DO_NOT_CALL], MERGE_KEEP_LOCAL);
+    CHECK_INT(s.out.take, 0);
+    CHECK_INT(s.out.conflicts, 0);
+    CHECK_INT(s.out.keep_base, 0);
+    sides_release(&s);
+}
+
+TEST(do_not_call_untrusted_base_keeps_true)
+{
+    struct sides s;
+
+    /* Without a base for the field, true wins against either side. */
     sides_init(&s, MERGE_POLICY_SALESFORCE);
     flags(&s, CONTACT_DO_NOT_CALL, true, true, false);
+    s.in.base_fields = CONTACT_ALL_FIELDS & ~BIT(CONTACT_DO_NOT_CALL);
     run(&s);
     CHECK_INT(s.out.outcome[CONTACT_DO_NOT_CALL], MERGE_RESTRICTIVE);
     CHECK_INT(s.out.take, 0);
     CHECK_INT(s.out.conflicts, BIT(CONTACT_DO_NOT_CALL));
     CHECK_INT(s.out.local_won, BIT(CONTACT_DO_NOT_CALL));
-    CHECK_INT(s.out.keep_base, 0);
     sides_release(&s);
-}
 
-TEST(do_not_call_never_switched_off_locally)
-{
-    struct sides s;
-
-    /* The local side cleared it while Salesforce still has true: true
-     * wins even under the local policy. */
     sides_init(&s, MERGE_POLICY_LOCAL);
-    flags(&s, CONTACT_DO_NOT_CALL, false, true, true);
+    flags(&s, CONTACT_DO_NOT_CALL, false, false, true);
+    s.in.base_fields = CONTACT_ALL_FIELDS & ~BIT(CONTACT_DO_NOT_CALL);
     run(&s);
-    CHECK_INT(s.out.outcome[CONTACT_DO_NOT_CALL], MERGE_RESTRICTIVE);
+    CHECK_INT(s.out.outcome[CONTACT_DO_NOT_CALL], MERGE_TAKE_REMOTE);
     CHECK_INT(s.out.take, BIT(CONTACT_DO_NOT_CALL));
-    CHECK_INT(s.out.conflicts, BIT(CONTACT_DO_NOT_CALL));
     CHECK_INT(s.out.local_won, 0);
     sides_release(&s);
 }
@@ -329,9 +353,11 @@ TEST(do_not_call_newer_false_loses)
 {
     struct sides s;
 
-    /* Under newest, a later false from Salesforce still loses to true. */
+    /* Under newest and without a base, a later false from Salesforce
+     * still loses to true. */
     sides_init(&s, MERGE_POLICY_NEWEST);
     flags(&s, CONTACT_DO_NOT_CALL, true, true, false);
+    s.in.base_fields = CONTACT_ALL_FIELDS & ~BIT(CONTACT_DO_NOT_CALL);
     s.in.local_modified_ms = 1000;
     s.in.remote_modified_ms = 9000;
     run(&s);
@@ -361,6 +387,7 @@ TEST(email_opt_out_is_restrictive)
 
     sides_init(&s, MERGE_POLICY_SALESFORCE);
     flags(&s, CONTACT_EMAIL_OPT_OUT, true, true, false);
+    s.in.base_fields = CONTACT_ALL_FIELDS & ~BIT(CONTACT_EMAIL_OPT_OUT);
     run(&s);
     CHECK_INT(s.out.outcome[CONTACT_EMAIL_OPT_OUT], MERGE_RESTRICTIVE);
     CHECK_INT(s.out.take, 0);
@@ -370,7 +397,8 @@ TEST(email_opt_out_is_restrictive)
     sides_init(&s, MERGE_POLICY_LOCAL);
     flags(&s, CONTACT_EMAIL_OPT_OUT, false, true, true);
     run(&s);
-    CHECK_INT(s.out.take, BIT(CONTACT_EMAIL_OPT_OUT));
+    CHECK_INT(s.out.outcome[CONTACT_EMAIL_OPT_OUT], MERGE_KEEP_LOCAL);
+    CHECK_INT(s.out.take, 0);
     sides_release(&s);
 }
 
@@ -467,8 +495,9 @@ TEST_MAIN(TEST_ENTRY(unchanged_remote_keeps_local),
           TEST_ENTRY(missing_base_takes_remote),
           TEST_ENTRY(fields_outside_input_untouched),
           TEST_ENTRY(several_fields_at_once),
-          TEST_ENTRY(do_not_call_never_switched_off_by_salesforce),
-          TEST_ENTRY(do_not_call_never_switched_off_locally),
+          TEST_ENTRY(do_not_call_cleared_in_salesforce_taken),
+          TEST_ENTRY(do_not_call_cleared_locally_kept),
+          TEST_ENTRY(do_not_call_untrusted_base_keeps_true),
           TEST_ENTRY(do_not_call_set_locally_kept),
           TEST_ENTRY(do_not_call_set_in_salesforce_taken),
           TEST_ENTRY(do_not_call_newer_false_loses),

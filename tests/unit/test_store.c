@@ -125,7 +125,7 @@ TEST(open_again_is_idempotent)
 
     CHECK_INT(store_open(&again, fx.path, NULL), 0);
     CHECK_INT(query_int(&fx, "SELECT count(*) FROM schema_migrations"),
-              2);
+              3);
     CHECK_INT(store_workspace_get(again, "main", &ws, NULL), 0);
     CHECK_INT(ws.id, fx.ws.id);
     contact_init(&c);
