@@ -19,6 +19,9 @@
 static const char hex_key[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
+/* The migrations a new store applies. */
+#define SCHEMA_VERSIONS 3
+
 struct fixture {
     struct test_db db;
     const char *path; /* db.target */
@@ -90,7 +93,7 @@ TEST(open_creates_private_wal_file)
 
     fixture_open(&fx);
     CHECK_INT(query_int(&fx, "SELECT count(*) FROM schema_migrations"),
-              2);
+              SCHEMA_VERSIONS);
     if (test_db_is_pg()) {
         CHECK_STR(store_backend_name(fx.store), "postgresql");
         fixture_close(&fx);
@@ -125,7 +128,7 @@ TEST(open_again_is_idempotent)
 
     CHECK_INT(store_open(&again, fx.path, NULL), 0);
     CHECK_INT(query_int(&fx, "SELECT count(*) FROM schema_migrations"),
-              3);
+              SCHEMA_VERSIONS);
     CHECK_INT(store_workspace_get(again, "main", &ws, NULL), 0);
     CHECK_INT(ws.id, fx.ws.id);
     contact_init(&c);
