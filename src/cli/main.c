@@ -25,6 +25,8 @@ static const struct command {
     {"sync", cmd_sync, "run one two-way sync round now"},
     {"runs", cmd_runs, "list past pulls and sync rounds"},
     {"errors", cmd_errors, "list sync errors, or retry them"},
+    {"serve", cmd_serve, "serve the API and the admin page, and sync"},
+    {"users", cmd_users, "add, list or remove the users of serve"},
 };
 
 static void usage(FILE *out)
