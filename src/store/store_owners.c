@@ -71,6 +71,11 @@ int store_run_abandon_dead(struct store *s, int64_t workspace_id,
 
     if (out_count)
         *out_count = 0;
+    /* NOTE: a backend without the run owner operations (the PostgreSQL
+     * one until it adds them) leaves every run as it is, and one without
+     * the back link operations makes the sync write no back links. */
+    if (!s->ops->run_list_running || !s->ops->run_abandon)
+        return 0;
     if ((rc = s->ops->run_list_running(s, workspace_id, &owners, &n,
                                        err)) < 0)
         return rc;
@@ -100,7 +105,7 @@ int store_link_backlinks_set(struct store *s, int64_t workspace_id,
                              const char *const *values, size_t n,
                              struct err *err)
 {
-    if (n == 0)
+    if (n == 0 || !s->ops->link_backlinks_set)
         return 0;
     return s->ops->link_backlinks_set(s, workspace_id, sf_ids, values, n,
                                       err);
@@ -118,6 +123,8 @@ int store_link_backlinks_stale(struct store *s, int64_t workspace_id,
         return err_set(err, SYNC_EINVALID,
                        "the back link prefix is empty: set backlink_field "
                        "and public_url");
+    if (!s->ops->link_backlinks_stale)
+        return 0;
     return s->ops->link_backlinks_stale(s, workspace_id, object, prefix,
                                         after_id, limit, out, out_count,
                                         err);

@@ -3,11 +3,12 @@
 /*
  * The back link of the sync engine: with the settings backlink_field and
  * public_url, each linked record's field backlink_field gets the address
- * of its contact's page, PUBLIC_URL/#contacts/ID. The pull records what
- * Salesforce holds in that field, and a round writes the field only where
- * the recorded value differs, through sObject Collections, 200 records a
- * request. The store keeps the value as "FIELD<US>VALUE" (US is the byte
- * 0x1f), so that a change of backlink_field makes every value differ.
+ * of its contact's page, PUBLIC_URL/#contacts/ID. The pull records the
+ * value Salesforce has in that field, and a round writes the field only
+ * where the recorded value differs, through sObject Collections, 200
+ * records a request. The store keeps the value as "FIELD<US>VALUE" (US is
+ * the byte 0x1f), so that a change of backlink_field makes every value
+ * differ.
  */
 #include "base/common.h"
 
@@ -53,7 +54,7 @@ int sync__backlinks_seen(struct sync_engine *e, json_t *records,
         const char *id = json_string_value(json_object_get(rec, "Id"));
         json_t *v = field_value(rec, e->backlink_field);
 
-        /* A record read without the field tells nothing about it. */
+        /* A record read without the field leaves its recorded value as is. */
         if (!id || !v)
             continue;
         ids[count] = id;

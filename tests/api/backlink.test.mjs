@@ -116,6 +116,12 @@ test('back link changed in Salesforce is written again', async () => {
       `SELECT Sfsync_Url__c FROM Contact WHERE Id = '${rec.Id}'`);
     return now.Sfsync_Url__c === `${PUBLIC}/#contacts/${ids.get(rec.Id)}`;
   }, 10000, 'the back link written again');
+  // The log line follows the write, once the round's writes are done.
+  await waitFor(() => written('Contact') === CONTACTS + 1, 5000,
+    'the log line of the write');
+  const done = (await admin.req('GET', '/api/runs?limit=200')).body.runs
+    .filter((r) => r.kind === 'sync' && r.status !== 'running').length;
+  await roundsAfter(done + 2);
   assert.equal(written('Contact'), CONTACTS + 1);
 });
 

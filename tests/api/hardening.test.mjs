@@ -72,7 +72,7 @@ test('deeply nested JSON gets 400', async () => {
   assertError(await c.req('POST', '/api/contacts', deep), 400, 'bad_json');
   const deepObj = `{"last_name":${'{"a":'.repeat(10000)}1${'}'.repeat(10000)}}`;
   assertError(await c.req('POST', '/api/contacts', deepObj), 400, 'bad_json');
-  // Many keys within the size limit are answered, not choked on.
+  // Many keys within the size limit get a reply, not a stall.
   const wide = JSON.stringify(Object.fromEntries(
     Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])));
   assertError(await c.req('POST', '/api/contacts', wide), 422, 'invalid_value');
@@ -196,7 +196,7 @@ test('callback redirect stays on the page', async () => {
 // Last, since its failures slow down further sign-ins from this address.
 test('sign-in flood is answered in bounded memory', async () => {
   const before = memory();
-  // Distinct names, so that the per-user slowing does not answer them
+  // Distinct names, so that the per-user slowing does not reject them
   // before the password check runs.
   const replies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
     new Client(server.url).req('POST', '/api/session',

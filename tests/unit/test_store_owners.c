@@ -129,6 +129,7 @@ TEST(runs_of_ended_processes_abandoned)
     CHECK_INT(store_run_get(fx.store, fx.ws.id, dead, &run, NULL), 0);
     CHECK_STR(run.status, "abandoned");
     CHECK(run.finished_ms > 0);
+    CHECK(run.message != NULL);
     CHECK(run.message && strstr(run.message, "ended before it finished"));
     CHECK_INT(run.counts.created, 7);
     store_run_release(&run);
@@ -187,7 +188,7 @@ TEST(backlinks_stale_until_set)
     CHECK_STR(items[1].sf_id, "0035500001H9calAAB");
     free(items);
 
-    /* a holds its own address; b holds another one. */
+    /* a contains its own address, and b contains another one. */
     good = xasprintf("%s%lld", prefix, (long long)a);
     ids[0] = "0035500001H9cakAAB";
     values[0] = good;
@@ -216,8 +217,9 @@ TEST(backlinks_stale_until_set)
     CHECK_INT(n, 0);
     free(items);
 
-    /* Relinking to another record forgets the value; an update to the
+    /* Relinking to another record clears the value, and an update to the
      * same record keeps it. */
+    store_link_init(&link);
     CHECK_INT(store_link_get(fx.store, fx.ws.id, a, &link, NULL), 0);
     CHECK_INT(store_link_upsert(fx.store, &link, NULL), 0);
     CHECK_INT(store_link_backlinks_stale(fx.store, fx.ws.id,
