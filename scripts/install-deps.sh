@@ -20,6 +20,7 @@ packages=(
   libcsv-dev                         # RFC 4180 CSV (contact imports)
   curl                               # the benchmarks' raw page fetches
   sqlite3                            # tests that read the store directly
+  chromium                           # the browser tests of the admin page
 )
 
 missing=()
@@ -44,4 +45,10 @@ fi
 if [ -f "$here/tests/fidelity/package-lock.json" ] &&
    [ ! -d "$here/tests/fidelity/node_modules/jsforce" ]; then
   (cd "$here/tests/fidelity" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The browser tests pin playwright-core, which drives Debian's chromium.
+if [ -f "$here/tests/browser/package-lock.json" ] &&
+   [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+  (cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi

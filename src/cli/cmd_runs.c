@@ -117,6 +117,7 @@ int cmd_runs(struct cli *cli, int argc, char **argv)
     }
     if (cli_open(cli, false))
         return 1;
+    store_run_abandon_dead(cli->store, cli->ws.id, NULL, NULL);
     if (store_run_list(cli->store, cli->ws.id, (size_t)limit, &runs, &n,
                        &err) < 0)
         return cli_fail_err(&err);

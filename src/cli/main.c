@@ -26,6 +26,8 @@ static const struct command {
     {"runs", cmd_runs, "list past pulls and sync rounds"},
     {"errors", cmd_errors, "list sync errors, or retry them"},
     {"migrate", cmd_migrate, "copy the store into a PostgreSQL database"},
+    {"serve", cmd_serve, "serve the API and the admin page, and sync"},
+    {"users", cmd_users, "add, list or remove the users of serve"},
 };
 
 static void usage(FILE *out)

@@ -612,6 +612,9 @@ int store_run_begin(struct store *s, int64_t workspace_id, const char *kind,
     *out_id = 0;
     if ((rc = check_name("run kind", kind, err)) < 0)
         return rc;
+    /* A run that a killed process left "running" would otherwise stay so
+     * for ever; a failure here leaves it for the next run to mark. */
+    store_run_abandon_dead(s, workspace_id, NULL, NULL);
     return s->ops->run_begin(s, workspace_id, kind, object, out_id, err);
 }
 

@@ -189,6 +189,35 @@ struct store_outbox_entry {
     int64_t created_ms;
 };
 
+/* A user of sfsync serve. */
+struct store_user {
+    int64_t id;
+    int64_t workspace_id;
+    char *name;          /* owned */
+    char *role;          /* owned: "admin" or "agent" */
+    char *password_hash; /* owned: an Argon2id string of crypto_pwhash_str */
+    int64_t created_ms;
+};
+
+/* A sign-in session. The session id itself is never stored. */
+struct store_session {
+    char *id_hash;    /* owned: hex SHA-256 of the session id */
+    int64_t workspace_id;
+    int64_t user_id;
+    char *csrf_token; /* owned */
+    int64_t created_ms;
+    int64_t last_seen_ms;
+};
+
+/* An API token for programs. The token itself is never stored. */
+struct store_api_token {
+    char *token_hash; /* owned: hex SHA-256 of the token */
+    int64_t workspace_id;
+    int64_t user_id;
+    int64_t created_ms;
+    int64_t last_used_ms; /* 0 before its first use */
+};
+
 /*
  * Open the store at target: a SQLite file path, optionally written
  * "sqlite:PATH", or a PostgreSQL libpq URI (postgresql://, postgres://) or
@@ -431,6 +460,46 @@ int store_run_list(struct store *s, int64_t workspace_id, size_t limit,
 void store_run_release(struct store_run *run);
 void store_runs_free(struct store_run *runs, size_t count);
 
+/*
+ * Mark "abandoned" every run of the workspace still "running" whose
+ * recording process has ended: no process has its pid, or the one that
+ * has it started at another time. Runs of this process and runs recorded
+ * without an owner stay as they are. Set *out_count (may be NULL) to the
+ * runs marked. Return 0 or SYNC_EDB.
+ * NOTE: the owner is looked up on this machine, so a run recorded by a
+ * process on another machine sharing the database looks abandoned.
+ */
+int store_run_abandon_dead(struct store *s, int64_t workspace_id,
+                           size_t *out_count, struct err *err);
+
+/* A linked record whose back link Salesforce may not hold. */
+struct store_backlink {
+    int64_t contact_id;
+    char sf_id[SFID_SIZE];
+};
+
+/*
+ * Record for the n linked records sf_ids the back link text that
+ * Salesforce holds now: values[i] as the caller composes it, or NULL for
+ * unknown. Records without a link are skipped. Return 0 or SYNC_EDB.
+ */
+int store_link_backlinks_set(struct store *s, int64_t workspace_id,
+                             const char *const *sf_ids,
+                             const char *const *values, size_t n,
+                             struct err *err);
+
+/*
+ * Fill *out with up to limit links to records of object whose recorded
+ * back link is not prefix followed by the contact id in decimal (NULL
+ * counts as different), in contact id order after after_id. Free *out
+ * with free(). Return 0 or SYNC_EDB.
+ */
+int store_link_backlinks_stale(struct store *s, int64_t workspace_id,
+                               enum sf_object object, const char *prefix,
+                               int64_t after_id, size_t limit,
+                               struct store_backlink **out,
+                               size_t *out_count, struct err *err);
+
 /* Record a sync error; e->id and e->created_ms are ignored. */
 int store_sync_error_add(struct store *s, const struct store_sync_error *e,
                          struct err *err);
@@ -630,6 +699,83 @@ struct store_copy_count {
 int store_copy_to_postgres(const char *source, const char *target,
                            struct store_copy_count counts[STORE_COPY_TABLES],
                            struct err *err);
+/*
+ * Insert user u into u->workspace_id; u->id and u->created_ms are set.
+ * Return 0, SYNC_EINVALID for an empty name, a role other than admin or
+ * agent, or an empty hash, SYNC_ECONFLICT when the name exists, or
+ * SYNC_EDB.
+ */
+int store_user_add(struct store *s, struct store_user *u, struct err *err);
+
+/* Fill out with the user called name; release with store_user_release.
+ * Return 0, SYNC_ENOTFOUND or SYNC_EDB. */
+int store_user_get(struct store *s, int64_t workspace_id, const char *name,
+                   struct store_user *out, struct err *err);
+
+/* As store_user_get, by id. */
+int store_user_get_by_id(struct store *s, int64_t workspace_id, int64_t id,
+                         struct store_user *out, struct err *err);
+
+/* Fill *out with the workspace's users in name order; free with
+ * store_users_free. Return 0 or SYNC_EDB. */
+int store_user_list(struct store *s, int64_t workspace_id,
+                    struct store_user **out, size_t *out_count,
+                    struct err *err);
+
+/* Delete a user with its sessions and API tokens. Return 0,
+ * SYNC_ENOTFOUND or SYNC_EDB. */
+int store_user_delete(struct store *s, int64_t workspace_id, const char *name,
+                      struct err *err);
+
+void store_user_release(struct store_user *u);
+void store_users_free(struct store_user *users, size_t count);
+
+/* Insert a session; every field must be set. Return 0, SYNC_EINVALID for
+ * an empty hash or CSRF token, or SYNC_EDB. */
+int store_session_add(struct store *s, const struct store_session *session,
+                      struct err *err);
+
+/* Fill out with the session of id_hash; release with
+ * store_session_release. Return 0, SYNC_ENOTFOUND or SYNC_EDB. */
+int store_session_get(struct store *s, int64_t workspace_id,
+                      const char *id_hash, struct store_session *out,
+                      struct err *err);
+
+/* Set a session's last request time. Return 0, SYNC_ENOTFOUND or
+ * SYNC_EDB. */
+int store_session_touch(struct store *s, int64_t workspace_id,
+                        const char *id_hash, int64_t last_seen_ms,
+                        struct err *err);
+
+/* Delete a session; deleting a missing one is not an error. */
+int store_session_delete(struct store *s, int64_t workspace_id,
+                         const char *id_hash, struct err *err);
+
+/* Delete the sessions whose last request was before before_ms.
+ * *out_count, when not NULL, receives the number deleted. */
+int store_session_delete_idle(struct store *s, int64_t workspace_id,
+                              int64_t before_ms, int64_t *out_count,
+                              struct err *err);
+
+void store_session_release(struct store_session *session);
+
+/* Insert an API token; last_used_ms is ignored. Return 0, SYNC_EINVALID
+ * for an empty hash, SYNC_ENOTFOUND for an unknown user, or SYNC_EDB. */
+int store_api_token_add(struct store *s, const struct store_api_token *t,
+                        struct err *err);
+
+/* Fill out with the token of token_hash; release with
+ * store_api_token_release. Return 0, SYNC_ENOTFOUND or SYNC_EDB. */
+int store_api_token_get(struct store *s, int64_t workspace_id,
+                        const char *token_hash, struct store_api_token *out,
+                        struct err *err);
+
+/* Set a token's last use time. Return 0, SYNC_ENOTFOUND or SYNC_EDB. */
+int store_api_token_touch(struct store *s, int64_t workspace_id,
+                          const char *token_hash, int64_t last_used_ms,
+                          struct err *err);
+
+void store_api_token_release(struct store_api_token *t);
 
 /* Return "create", "update" or "archive". */
 const char *store_outbox_op_name(enum store_outbox_op op);

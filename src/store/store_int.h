@@ -25,6 +25,13 @@ struct store__search {
     size_t offset;
 };
 
+/* The process that recorded a running run. */
+struct store_run_owner {
+    int64_t run_id;
+    int64_t pid;   /* 0 when the run was recorded without an owner */
+    int64_t start; /* the owner's start time in clock ticks since boot */
+};
+
 struct store_ops {
     const char *name;
     void (*close)(struct store *s);
@@ -98,6 +105,23 @@ struct store_ops {
     int (*run_list)(struct store *s, int64_t ws, size_t limit,
                     struct store_run **out, size_t *out_count,
                     struct err *err);
+    /* The running runs of ws with their owner (pid 0 when none). */
+    int (*run_list_running)(struct store *s, int64_t ws,
+                            struct store_run_owner **out, size_t *out_count,
+                            struct err *err);
+    /* Set status "abandoned", finished_ms and message of run_id if it is
+     * still "running", keeping its counts. */
+    int (*run_abandon)(struct store *s, int64_t ws, int64_t run_id,
+                       const char *message, struct err *err);
+    int (*link_backlinks_set)(struct store *s, int64_t ws,
+                              const char *const *sf_ids,
+                              const char *const *values, size_t n,
+                              struct err *err);
+    int (*link_backlinks_stale)(struct store *s, int64_t ws,
+                                enum sf_object object, const char *prefix,
+                                int64_t after_id, size_t limit,
+                                struct store_backlink **out,
+                                size_t *out_count, struct err *err);
 
     int (*sync_error_add)(struct store *s, const struct store_sync_error *e,
                           struct err *err);
@@ -168,7 +192,40 @@ struct store_ops {
                           struct err *err);
     int (*credential_delete)(struct store *s, int64_t ws, const char *kind,
                              struct err *err);
+
+    int (*user_add)(struct store *s, struct store_user *u, struct err *err);
+    /* By name when name is not NULL, else by id. */
+    int (*user_get)(struct store *s, int64_t ws, const char *name,
+                    int64_t id, struct store_user *out, struct err *err);
+    int (*user_list)(struct store *s, int64_t ws, struct store_user **out,
+                     size_t *out_count, struct err *err);
+    int (*user_delete)(struct store *s, int64_t ws, const char *name,
+                       struct err *err);
+    int (*session_add)(struct store *s, const struct store_session *session,
+                       struct err *err);
+    int (*session_get)(struct store *s, int64_t ws, const char *id_hash,
+                       struct store_session *out, struct err *err);
+    int (*session_touch)(struct store *s, int64_t ws, const char *id_hash,
+                         int64_t last_seen_ms, struct err *err);
+    int (*session_delete)(struct store *s, int64_t ws, const char *id_hash,
+                          struct err *err);
+    int (*session_delete_idle)(struct store *s, int64_t ws,
+                               int64_t before_ms, int64_t *out_count,
+                               struct err *err);
+    int (*api_token_add)(struct store *s, const struct store_api_token *t,
+                         struct err *err);
+    int (*api_token_get)(struct store *s, int64_t ws, const char *token_hash,
+                         struct store_api_token *out, struct err *err);
+    int (*api_token_touch)(struct store *s, int64_t ws,
+                           const char *token_hash, int64_t last_used_ms,
+                           struct err *err);
 };
+
+/*
+ * Set *pid and *start to the identity of this process that run_begin
+ * records with a run; *start is 0 when /proc cannot tell it.
+ */
+void store__process_identity(int64_t *pid, int64_t *start);
 
 /* The part of every handle that store.c reads; a backend's handle starts
  * with it. */

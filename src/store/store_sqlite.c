@@ -493,8 +493,8 @@ static int sqlite_cursor_set(struct store *base, int64_t ws,
 /* Runs. */
 
 static const char sql_run_begin[] =
-    "INSERT INTO runs (workspace_id, kind, sf_object, started_ms, status) "
-    "VALUES (?, ?, ?, ?, 'running')";
+    "INSERT INTO runs (workspace_id, kind, sf_object, started_ms, status, "
+    "owner_pid, owner_start) VALUES (?, ?, ?, ?, 'running', ?, ?)";
 static const char sql_run_finish[] =
     "UPDATE runs SET finished_ms = ?, status = ?, created = ?, updated = ?, "
     "unchanged = ?, skipped = ?, errors = ?, api_calls = ?, message = ?, "
@@ -537,14 +537,18 @@ static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
     struct store_sqlite *s = store_sqlite__from(base);
     const char *op = "begin run";
     sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_begin, op, err);
+    int64_t pid, start;
     int rc;
 
     if (!st)
         return SYNC_EDB;
+    store__process_identity(&pid, &start);
     store_sqlite__bind_int64(st, 1, ws);
     store_sqlite__bind_text(st, 2, kind);
     store_sqlite__bind_text(st, 3, store_sqlite__object_column(object));
     store_sqlite__bind_int64(st, 4, datetime_now_ms());
+    store_sqlite__bind_int64(st, 5, pid);
+    store_sqlite__bind_int64(st, 6, start);
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
     if (rc < 0)
@@ -1027,6 +1031,10 @@ static const struct store_ops sqlite_ops = {
     .run_finish = sqlite_run_finish,
     .run_get = sqlite_run_get,
     .run_list = sqlite_run_list,
+    .run_list_running = store_sqlite__run_list_running,
+    .run_abandon = store_sqlite__run_abandon,
+    .link_backlinks_set = store_sqlite__link_backlinks_set,
+    .link_backlinks_stale = store_sqlite__link_backlinks_stale,
     .sync_error_add = sqlite_sync_error_add,
     .sync_error_list = sqlite_sync_error_list,
     .sync_error_clear = sqlite_sync_error_clear,
@@ -1051,6 +1059,18 @@ static const struct store_ops sqlite_ops = {
     .credential_put = sqlite_credential_put,
     .credential_get = sqlite_credential_get,
     .credential_delete = sqlite_credential_delete,
+    .user_add = store_sqlite__user_add,
+    .user_get = store_sqlite__user_get,
+    .user_list = store_sqlite__user_list,
+    .user_delete = store_sqlite__user_delete,
+    .session_add = store_sqlite__session_add,
+    .session_get = store_sqlite__session_get,
+    .session_touch = store_sqlite__session_touch,
+    .session_delete = store_sqlite__session_delete,
+    .session_delete_idle = store_sqlite__session_delete_idle,
+    .api_token_add = store_sqlite__api_token_add,
+    .api_token_get = store_sqlite__api_token_get,
+    .api_token_touch = store_sqlite__api_token_touch,
 };
 
 /*
@@ -1061,8 +1081,19 @@ static const struct store_ops sqlite_ops = {
 static int create_private_file(const char *path, struct err *err)
 {
     struct stat st;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd;
 
+    /* An existing file is only checked, never opened here: closing any
+     * descriptor of the file drops the POSIX locks that other SQLite
+     * connections of this process hold on it. */
+    if (stat(path, &st) == 0) {
+        if (st.st_mode & (S_IRWXG | S_IRWXO))
+            log_warn("store", "database file is readable by group or others",
+                     "path=%s mode=%03o fix='chmod 600'", path,
+                     (unsigned)(st.st_mode & 0777));
+        return 0;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return err_set_errno(err, SYNC_EIO, "cannot open database '%s'",
                              path);

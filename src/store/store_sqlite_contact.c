@@ -71,6 +71,8 @@ static const char sql_link_upsert[] =
     "base_json, system_modstamp_ms, last_modified_ms, updated_ms) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET "
     "sf_object = excluded.sf_object, sf_id = excluded.sf_id, "
+    "backlink = CASE WHEN links.sf_id = excluded.sf_id "
+    "THEN links.backlink END, "
     "base_json = excluded.base_json, "
     "system_modstamp_ms = excluded.system_modstamp_ms, "
     "last_modified_ms = excluded.last_modified_ms, "

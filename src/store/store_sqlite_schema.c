@@ -201,10 +201,60 @@ static const char migration_3[] =
     "  PRIMARY KEY (workspace_id, name)"
     ");";
 
+/*
+ * Version 4: the users of sfsync serve, their sign-in sessions and API
+ * tokens. Session ids and tokens are stored only as SHA-256 hashes (hex),
+ * so a copy of the file does not let anyone sign in. Deleting a user
+ * deletes its sessions and tokens.
+ */
+static const char migration_4[] =
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),"
+    "  password_hash TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  UNIQUE (workspace_id, name)"
+    ");"
+    "CREATE TABLE sessions ("
+    "  id_hash TEXT PRIMARY KEY COLLATE BINARY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  csrf_token TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  last_seen_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX sessions_by_user ON sessions (user_id);"
+    "CREATE TABLE api_tokens ("
+    "  token_hash TEXT PRIMARY KEY COLLATE BINARY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_ms INTEGER NOT NULL,"
+    "  last_used_ms INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX api_tokens_by_user ON api_tokens (user_id);";
+
+/*
+ * Version 5: the process that records a run (its pid and its start time,
+ * so that a reused pid is not taken for the owner), so that a run left
+ * "running" by a process that ended can be marked "abandoned"; and the
+ * back link that Salesforce was last seen to hold for a linked record,
+ * as "FIELD<US>VALUE" (US is the byte 0x1f), NULL when unknown.
+ */
+static const char migration_5[] =
+    "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
+    "ALTER TABLE runs ADD COLUMN owner_start INTEGER;"
+    "CREATE INDEX runs_running ON runs (workspace_id) "
+    "WHERE status = 'running';"
+    "ALTER TABLE links ADD COLUMN backlink TEXT;";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
     migration_3,
+    migration_4,
+    migration_5,
 };
 
 static const char create_migrations_table[] =

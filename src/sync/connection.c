@@ -25,7 +25,7 @@ static const char *const conn_keys[] = {
     KEY("identity_url"),   KEY("org_id"),          KEY("user_id"),
     KEY("sf_username"),    KEY("display_name"),    KEY("connected_ms"),
     KEY("last_refreshed_ms"), KEY("last_verified_ms"),
-    KEY("needs_reconnect"), KEY("reconnect_reason"),
+    KEY("needs_reconnect"), KEY("reconnect_reason"), KEY("redirect_uri"),
 };
 static const char *const secret_kinds[] = {"client_secret", "password",
                                            "refresh_token", "access_token"};
@@ -247,6 +247,55 @@ out:
     return rc;
 }
 
+int connection_connect_code(struct store *s, int64_t workspace_id,
+                            const struct connection_params *p,
+                            const char *redirect_uri, const char *code,
+                            const char *verifier, struct err *err)
+{
+    struct connection_params stored = *p;
+    struct sf_auth_config cfg;
+    struct sf_userinfo info;
+    struct sf_client *client;
+    struct sf_auth *auth;
+    int rc;
+
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&info, 0, sizeof(info));
+    cfg.login_url = p->login_url;
+    cfg.client_id = p->client_id;
+    cfg.client_secret = p->client_secret;
+    cfg.grant = SF_AUTH_GRANT_AUTHORIZATION_CODE;
+    cfg.redirect_uri = redirect_uri;
+    client = make_client(s, workspace_id, &cfg, err);
+    if (!client)
+        return err ? err->code : SYNC_EINVALID;
+    auth = sf_client_auth(client);
+    if ((rc = sf_auth_exchange_code(auth, sf_client_http(client), code,
+                                    verifier, err)) < 0 ||
+        (rc = sf_auth_userinfo(auth, sf_client_http(client), &info, err)) <
+            0)
+        goto out;
+    /* The refresh token renews this connection, and sf_auth_new needs the
+     * redirect URI of the grant to rebuild it. */
+    stored.grant = SF_AUTH_GRANT_AUTHORIZATION_CODE;
+    stored.username = NULL;
+    stored.password = NULL;
+    stored.jwt_key_file = NULL;
+    if ((rc = store_connection(s, workspace_id, &stored, sf_auth_token(auth),
+                               &info, err)) == 0 &&
+        (rc = set_key(s, workspace_id, KEY("redirect_uri"), redirect_uri,
+                      err)) == 0)
+        log_info("sync", "connected to Salesforce",
+                 "workspace=%" PRId64 " org=%s user=%s grant=%s",
+                 workspace_id, info.org_id, info.user_id,
+                 "authorization_code");
+out:
+    if (info.username)
+        sf_auth_userinfo_release(&info);
+    sf_client_free(client);
+    return rc;
+}
+
 static int needs_reconnect_error(struct store *s, int64_t ws,
                                  struct err *err)
 {
@@ -283,6 +332,7 @@ int connection_open(struct connection *conn, struct store *s,
     char *username = get_key(s, workspace_id, KEY("username"));
     char *key_file = get_key(s, workspace_id, KEY("jwt_key_file"));
     char *flag = get_key(s, workspace_id, KEY("needs_reconnect"));
+    char *redirect = get_key(s, workspace_id, KEY("redirect_uri"));
     char *secret = NULL, *password = NULL;
     struct sf_token stored;
     struct sf_auth_config cfg;
@@ -322,6 +372,7 @@ int connection_open(struct connection *conn, struct store *s,
     cfg.username = username;
     cfg.password = password;
     cfg.private_key_file = key_file;
+    cfg.redirect_uri = redirect;
     conn->client = make_client(s, workspace_id, &cfg, err);
     if (!conn->client) {
         rc = err ? err->code : SYNC_EINVALID;
@@ -341,6 +392,7 @@ out:
     free(username);
     free(key_file);
     free(flag);
+    free(redirect);
     free_secret(secret);
     free_secret(password);
     free_secret(stored.access_token);

@@ -64,6 +64,19 @@ int connection_connect(struct store *s, int64_t workspace_id,
                        struct err *err);
 
 /*
+ * Connect the workspace with an authorization code from the OAuth redirect
+ * to redirect_uri: exchange it with its PKCE verifier, verify the token
+ * with userinfo, then store the connection as connection_connect does,
+ * with the redirect URI that renewals need. p->grant and the JWT and
+ * password fields are ignored. Nothing is stored when a step fails.
+ * Return 0 or a negative code with err filled.
+ */
+int connection_connect_code(struct store *s, int64_t workspace_id,
+                            const struct connection_params *p,
+                            const char *redirect_uri, const char *code,
+                            const char *verifier, struct err *err);
+
+/*
  * Build a client from the stored connection without contacting Salesforce.
  * Return 0, SYNC_ENOTFOUND when the workspace is not connected,
  * SYNC_EAUTH when it needs reconnecting, or another negative code.

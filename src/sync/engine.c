@@ -138,6 +138,13 @@ static int load_settings(struct sync_engine *e, struct err *err)
         e->ext_id_field = v;
     else
         free(v);
+    e->backlink_field = settings_get_normalized(s, e->ws, "backlink_field");
+    e->backlink_base = settings_get_normalized(s, e->ws, "public_url");
+    if (!*e->backlink_field || !*e->backlink_base) {
+        free(e->backlink_field);
+        free(e->backlink_base);
+        e->backlink_field = e->backlink_base = NULL;
+    }
     if (store_setting_get(s, e->ws, "connection.user_id", &user, NULL) ==
             0 &&
         user)
@@ -150,6 +157,8 @@ static void engine_release(struct sync_engine *e)
 {
     mapping_release(&e->mapping);
     free(e->default_company);
+    free(e->backlink_field);
+    free(e->backlink_base);
     free(e->ext_id_field);
     free(e->ext_id_prefix);
 }
@@ -175,6 +184,8 @@ static int run_steps(struct sync_engine *e, struct err *err)
         rc = sync__pull(e, err);
     if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
         rc = sync__push(e, err);
+    if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
+        rc = sync__backlinks_push(e, err);
     return rc;
 }
 

@@ -29,6 +29,10 @@ struct sync_engine {
     char *default_company;        /* owned */
     char *ext_id_field;           /* owned, NULL when none is configured */
     char *ext_id_prefix;          /* owned, set with ext_id_field */
+    /* The record field that gets the contact's page address, and the
+     * public_url it starts with; both owned, NULL unless both are set. */
+    char *backlink_field;
+    char *backlink_base;
     char user_id[SFID_SIZE];      /* the integration user, or "" */
     int64_t overlap_ms;
     long budget_percent;
@@ -75,5 +79,22 @@ int sync__query_records(struct sync_engine *e, const char *soql, bool all,
 /* Push the pending outbox. Return 0 or a negative code, SYNC_ESTOP when
  * the budget stopped it. */
 int sync__push(struct sync_engine *e, struct err *err);
+
+/*
+ * Record what Salesforce holds in backlink_field for the records of a
+ * pulled page (a JSON array of records with Id), inside the page's
+ * transaction. Does nothing unless a back link is configured. Return 0 or
+ * SYNC_EDB.
+ */
+int sync__backlinks_seen(struct sync_engine *e, json_t *records,
+                         struct err *err);
+
+/*
+ * Write the back link into every linked record of the enabled objects
+ * whose recorded value differs, 200 records a request, and record the
+ * values Salesforce accepted. Return 0 or a negative code, SYNC_ESTOP when
+ * the budget stopped it.
+ */
+int sync__backlinks_push(struct sync_engine *e, struct err *err);
 
 #endif

@@ -81,6 +81,8 @@ static void fields_init_pull(struct field_list *fl,
     }
     if (e->ext_id_field)
         fields_add(fl, e->ext_id_field);
+    if (e->backlink_field)
+        fields_add(fl, e->backlink_field);
 }
 
 static void fields_release(struct field_list *fl)
@@ -314,6 +316,8 @@ static int apply_records(struct page_state *ps, json_t *records,
             if ((rc = apply_one(ps, rec, contacts, leads, err)) < 0)
                 goto fail;
         }
+    if ((rc = sync__backlinks_seen(ps->e, records, err)) < 0)
+        goto fail;
     if (ps->move_cursor && json_array_size(records)) {
         advance_cursor(ps, records);
         if ((rc = store_cursor_set(ps->e->store, ps->e->ws, ps->ctx->object,

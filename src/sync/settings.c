@@ -8,7 +8,6 @@
 #include <ctype.h>
 #include <strings.h>
 
-#include "base/buf.h"
 #include "model/phone.h"
 #include "model/utf8.h"
 #include "store/store.h"
@@ -44,6 +43,19 @@ const struct setting_def settings_defs[] = {
      "whether archiving a local contact deletes its Salesforce record"},
     {"pull_overlap_seconds", "300", NULL, "a whole number from 0 to 86400",
      "seconds before the last pulled change that each pull reads again"},
+    {"poll_interval", "30", NULL, "a whole number from 1 to 86400",
+     "seconds between the sync rounds of 'sfsync serve'"},
+    {"verify_interval", "300", NULL, "a whole number from 10 to 86400",
+     "seconds between the checks of the Salesforce authentication by "
+     "'sfsync serve'"},
+    {"public_url", "", NULL,
+     "empty, or an http:// or https:// URL without a path",
+     "the address of 'sfsync serve' as browsers reach it; empty for its "
+     "listen address"},
+    {"backlink_field", "", NULL,
+     "empty, or a custom URL field name such as Sfsync_Url__c",
+     "the Contact and Lead field that the push fills with the contact's "
+     "page address"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -221,6 +233,36 @@ static int normalize_field_name(const char *value, char **out)
     return 0;
 }
 
+/*
+ * Empty, or "http(s)://HOST[:PORT]" with at most a final '/', which is
+ * dropped, so that a path can be appended to it.
+ */
+static int normalize_public_url(const char *value, char **out)
+{
+    const char *host;
+    size_t len = strlen(value);
+
+    if (len == 0) {
+        *out = xstrdup("");
+        return 0;
+    }
+    if (strncasecmp(value, "http://", 7) == 0)
+        host = value + 7;
+    else if (strncasecmp(value, "https://", 8) == 0)
+        host = value + 8;
+    else
+        return -1;
+    if (value[len - 1] == '/')
+        len--;
+    if (len > 255 || host >= value + len)
+        return -1;
+    for (const char *p = host; p < value + len; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+            return -1;
+    *out = xstrndup(value, len);
+    return 0;
+}
+
 static int normalize_new(const char *key, const char *value, char **out)
 {
     static const char *const objects[] = {"lead", "contact"};
@@ -246,6 +288,14 @@ static int normalize_new(const char *key, const char *value, char **out)
                                 ARRAY_SIZE(local_deletes), out);
     if (strcmp(key, "pull_overlap_seconds") == 0)
         return normalize_range(value, 0, 86400, out);
+    if (strcmp(key, "poll_interval") == 0)
+        return normalize_range(value, 1, 86400, out);
+    if (strcmp(key, "verify_interval") == 0)
+        return normalize_range(value, 10, 86400, out);
+    if (strcmp(key, "public_url") == 0)
+        return normalize_public_url(value, out);
+    if (strcmp(key, "backlink_field") == 0)
+        return normalize_field_name(value, out);
     BUG("setting '%s' has no validator", key);
 }
 
@@ -256,18 +306,12 @@ int settings_normalize(const char *key, const char *value, char **out,
     int rc;
 
     *out = NULL;
-    if (!d) {
-        struct buf names;
-
-        buf_init(&names, 0);
-        for (const struct setting_def *s = settings_defs; s->key; s++)
-            buf_printf(&names, "%s%s", names.len ? ", " : "", s->key);
-        rc = err_set(err, SYNC_EINVALID,
-                     "unknown setting '%s': the settings are %s", key,
-                     names.data);
-        buf_release(&names);
-        return rc;
-    }
+    /* The list of every setting no longer fits in a message. */
+    if (!d)
+        return err_set(err, SYNC_EINVALID,
+                       "unknown setting '%.64s': run 'sfsync config list' "
+                       "to see every setting",
+                       key);
     if (strcmp(key, "enabled") == 0)
         rc = normalize_bool(value, out);
     else if (strcmp(key, "objects") == 0)

@@ -217,9 +217,7 @@ test('unknown commands and ids', async () => {
         "sfsync: unknown contacts command 'merge': use list, show, add, update, delete or import"],
       [['frobnicate'], "sfsync: unknown command 'frobnicate': run 'sfsync --help' for the list"],
       [['config', 'set', 'colour', 'blue'],
-        "sfsync: unknown setting 'colour': the settings are enabled, objects, direction, default_region, api_version, "
-          + 'new_contacts_as, default_company, conflict_policy, external_id_field, api_budget_percent, '
-          + 'on_salesforce_delete, on_local_delete, pull_overlap_seconds'],
+        "sfsync: unknown setting 'colour': run 'sfsync config list' to see every setting"],
       [['contacts', 'list', '--limit', '0'],
         "sfsync: invalid --limit '0': give a whole number from 1 to 1000"],
     ];

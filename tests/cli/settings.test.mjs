@@ -22,6 +22,10 @@ const DEFAULTS = {
   on_salesforce_delete: 'archive',
   on_local_delete: 'keep',
   pull_overlap_seconds: '300',
+  poll_interval: '30',
+  verify_interval: '300',
+  public_url: '',
+  backlink_field: '',
 };
 let sim;
 
@@ -51,7 +55,8 @@ test('defaults before connect', async () => {
       + 'new_contacts_as=lead\ndefault_company=[not provided]\n'
       + 'conflict_policy=newest\nexternal_id_field=\napi_budget_percent=50\n'
       + 'on_salesforce_delete=archive\non_local_delete=keep\n'
-      + 'pull_overlap_seconds=300\n');
+      + 'pull_overlap_seconds=300\npoll_interval=30\nverify_interval=300\n'
+      + 'public_url=\nbacklink_field=\n');
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const res = await w.ok(['config', 'get', key]);
       assert.equal(res.stdout, `${value}\n`);
@@ -134,14 +139,11 @@ test('invalid values change nothing', async () => {
 test('unknown setting lists the settings', async () => {
   await withWorkdir(async (w) => {
     const before = await w.json(['config', 'list', '--json']);
-    const names = 'enabled, objects, direction, default_region, api_version, '
-      + 'new_contacts_as, default_company, conflict_policy, external_id_field, '
-      + 'api_budget_percent, on_salesforce_delete, on_local_delete, '
-      + 'pull_overlap_seconds';
     for (const args of [['set', 'colour', 'blue'], ['get', 'colour']]) {
       const res = await w.fails(['config', ...args]);
       assert.equal(res.stderr,
-        `sfsync: unknown setting 'colour': the settings are ${names}\n`);
+        "sfsync: unknown setting 'colour': run 'sfsync config list' to see "
+        + 'every setting\n');
     }
     assert.deepEqual(await w.json(['config', 'list', '--json']), before);
     const res = await w.fails(['config', 'frobnicate']);

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The state shared by the files of sfsync serve: the server, the pool of
+ * store handles, the sync thread, the manual pulls, sign-in throttling and
+ * pending OAuth attempts, and the helpers that every handler uses.
+ */
+#ifndef SFSYNC_SERVE_INT_H
+#define SFSYNC_SERVE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/hmap.h"
+#include "http/http_server.h"
+#include "model/mapping.h"
+#include "salesforce/sf_auth.h"
+#include "store/store.h"
+#include "sync/pull.h"
+
+/* Largest request body the API reads. */
+#define SERVE_MAX_BODY (64 * 1024)
+/* Idle time after which a session ends. */
+#define SERVE_SESSION_IDLE_MS (8LL * 3600 * 1000)
+/* Lifetime of a pending OAuth authorization. */
+#define SERVE_OAUTH_TTL_MS (10LL * 60 * 1000)
+/* Time that running pulls and rounds get to finish after a stop signal. */
+#define SERVE_STOP_GRACE_MS 10000
+
+enum serve_role { SERVE_ROLE_AGENT, SERVE_ROLE_ADMIN };
+
+/* The signed-in user of a request. */
+struct serve_user {
+    int64_t id;
+    char *name;
+    enum serve_role role;
+    char *session_hash; /* NULL for a bearer token */
+    char *csrf_token;   /* NULL for a bearer token */
+};
+
+/* The per-request state that the before filter attaches. */
+struct serve_req {
+    struct store *store; /* from the pool, returned by the after hook */
+    struct serve_user *user; /* NULL when not signed in */
+    json_t *body;            /* parsed lazily by serve_body */
+};
+
+struct serve;
+
+/* A manual pull running in its own thread. */
+struct serve_pull {
+    struct serve *srv;
+    enum sf_object object;
+    bool cancelled; /* given up before it started */
+    bool running;   /* set by the handler, cleared by the thread */
+    bool started;   /* the thread holds the work lock */
+    bool parked;    /* stopped after a page because the server stops */
+    int64_t run_id; /* 0 until known */
+    int64_t before_run_id; /* newest run id when the thread started */
+    long long done, total;
+    int rc;
+    char message[ERR_MSG_MAX];
+    struct pull_result result;
+    pthread_t thread;
+    bool joinable;
+};
+
+/* Progress of a finished or running pull, kept for GET /api/runs/{id}. */
+struct serve_progress {
+    int64_t run_id;
+    long long done, total;
+};
+
+#define SERVE_PROGRESS_KEEP 32
+
+/* A pending authorization code flow, keyed by its state value. */
+struct serve_oauth {
+    char state[SF_AUTH_STATE_LEN + 1];
+    char verifier[SF_AUTH_VERIFIER_LEN + 1];
+    char *login_url, *client_id, *client_secret, *redirect_uri;
+    int64_t expires_ms; /* 0 for a free slot */
+};
+
+#define SERVE_OAUTH_MAX 16
+
+struct serve {
+    char *db_path;
+    int64_t ws;
+    char *ws_name;
+    char *listen_url; /* http://HOST:PORT */
+    struct http_server *http;
+    struct http_router router;
+
+    pthread_mutex_t pool_lock;
+    struct store **pool;
+    size_t npool, pool_cap;
+
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t cond;  /* signals the sync thread and waiting handlers */
+    bool stopping;
+    bool wake;            /* the outbox got an entry, or a setting changed */
+    bool round_running;
+    int64_t last_round_ms, next_poll_ms, next_verify_ms;
+    char *verify_problem; /* the last verification failure, or NULL */
+    long long api_used, api_max; /* from the last Sforce-Limit-Info */
+    uint64_t api_calls;   /* made by this process */
+    struct serve_pull pulls[SF_OBJECT_COUNT];
+    struct serve_progress progress[SERVE_PROGRESS_KEEP];
+    size_t nprogress;
+    struct hmap throttle; /* "u:NAME" or "a:ADDR" -> struct serve_throttle */
+    struct serve_oauth oauth[SERVE_OAUTH_MAX];
+
+    pthread_mutex_t work_lock; /* one sync round or pull at a time */
+    pthread_t sync_thread;
+};
+
+/* Take a store handle for the calling thread, opening one when the pool is
+ * empty; NULL with err filled when the store cannot be opened. */
+struct store *serve_store_take(struct serve *srv, struct err *err);
+void serve_store_give(struct serve *srv, struct store *s);
+
+/* Send the JSON error reply {"error": {code, message, field}}; field may be
+ * NULL. Returns 0 for use as a handler's return value. */
+int serve_error(struct http_resp *resp, int status, const char *code,
+                const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Send err as a reply with the status that its code maps to. */
+int serve_error_rc(struct http_resp *resp, const struct err *err,
+                   const char *field);
+
+/* The request's body as a JSON object, or NULL after sending 400. */
+json_t *serve_body(struct http_req *req, struct http_resp *resp);
+
+/* Whether the user may make a request needing role; otherwise send 403. */
+bool serve_require(struct http_req *req, struct http_resp *resp,
+                   enum serve_role role);
+
+static inline struct serve_req *serve_req_of(struct http_req *req)
+{
+    return req->user_data;
+}
+
+/* An ISO 8601 time, or JSON null for 0. */
+json_t *serve_time_json(int64_t ms);
+
+/* Wake the sync thread for a round now. */
+void serve_wake(struct serve *srv);
+
+/* The address browsers reach this server at: the public_url setting, or
+ * the listen URL. The caller frees it. */
+char *serve_public_url(struct serve *srv, struct store *s);
+
+/* Route registration of each file. */
+void serve_auth_routes(struct serve *srv);
+void serve_contacts_routes(struct serve *srv);
+void serve_integration_routes(struct serve *srv);
+void serve_runs_routes(struct serve *srv);
+void serve_static_routes(struct serve *srv);
+
+/*
+ * Authenticate req from its bearer token or session cookie into
+ * ctx->user, and check the CSRF header of a cookie-authenticated change.
+ * Return 0 to go on, or 1 after sending 401 or 403.
+ */
+int serve_auth_check(struct serve *srv, struct http_req *req,
+                     struct http_resp *resp, struct serve_req *ctx);
+void serve_user_free(struct serve_user *u);
+void serve_throttle_release(struct serve *srv);
+
+/* Hash a password with Argon2id, or check one; for sfsync users too. */
+char *serve_password_hash(const char *password, struct err *err);
+bool serve_password_verify(const char *hash, const char *password);
+
+/* Check a user name: 1 to 64 characters of letters, digits and . _ @ -.
+ * Return 0 or SYNC_EINVALID. */
+int serve_check_user_name(const char *name, struct err *err);
+
+/* The hex SHA-256 of text, as the store keeps sessions and tokens. */
+char *serve_sha256_hex(const char *text);
+
+/* A new random base64url value of nbytes random bytes. */
+char *serve_random_token(size_t nbytes);
+
+/* The sync thread (serve_sync.c). */
+int serve_sync_start(struct serve *srv, struct err *err);
+/* Check the Salesforce authentication now and keep the outcome. */
+void serve_verify_now(struct serve *srv, struct store *s);
+
+/* Stop the sync thread and the pulls; true when all finished in time. */
+bool serve_sync_stop(struct serve *srv);
+
+/*
+ * Start a pull of object in its own thread and wait until its run is
+ * recorded. Return 0 with *run_id set, or a negative code with err filled:
+ * SYNC_ECONFLICT when one runs already, SYNC_ENOTFOUND or SYNC_EAUTH
+ * without a usable connection, SYNC_EINVALID when the settings forbid it.
+ */
+int serve_pull_start(struct serve *srv, struct store *s,
+                     enum sf_object object, int64_t *run_id,
+                     struct err *err);
+
+/* Fill done and total of run_id when this process ran it; false if not. */
+bool serve_pull_progress(struct serve *srv, int64_t run_id, long long *done,
+                         long long *total);
+
+
+/* The integration reply of GET /api/integration. */
+json_t *serve_integration_json(struct serve *srv, struct store *s);
+
+/* The Prometheus text of GET /metrics into out. */
+void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out);
+
+#endif

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The integration endpoints of sfsync serve: its settings, the Salesforce
+ * connection (client credentials, or the authorization code flow with
+ * PKCE and a one-use state ending at /oauth/callback), disconnecting and
+ * verifying.
+ */
+#include "base/common.h"
+
+#include <inttypes.h>
+#include <strings.h>
+
+#include "base/datetime.h"
+#include "serve_int.h"
+#include "sync/connection.h"
+#include "sync/settings.h"
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *connection_json(struct serve *srv, struct store *s)
+{
+    struct connection_status st;
+    const char *problem, *fix = NULL;
+    json_t *obj;
+
+    connection_status_get(s, srv->ws, &st, NULL);
+    pthread_mutex_lock(&srv->lock);
+    problem = st.needs_reconnect
+                  ? (st.reconnect_reason ? st.reconnect_reason
+                                         : "authentication was rejected")
+                  : srv->verify_problem;
+    if (st.needs_reconnect)
+        fix = "connect again with the same settings; contacts, links and "
+              "settings are kept";
+    else if (problem)
+        fix = "Salesforce did not reject the connection, so it is kept; "
+              "verify again once Salesforce can be reached";
+    obj = json_pack(
+        "{s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+        "s:o, s:o}",
+        "connected", st.connected, "healthy",
+        st.connected && !st.needs_reconnect && !srv->verify_problem,
+        "needs_reconnect", st.needs_reconnect, "problem",
+        st.connected ? str_or_null(problem) : json_null(), "fix",
+        st.connected ? str_or_null(fix) : json_null(), "login_url",
+        str_or_null(st.login_url), "grant", str_or_null(st.grant),
+        "instance_url", str_or_null(st.connected ? st.instance_url : NULL),
+        "org_id", str_or_null(st.org_id), "user_id", str_or_null(st.user_id),
+        "username", str_or_null(st.username), "display_name",
+        str_or_null(st.display_name), "connected_at",
+        serve_time_json(st.connected_ms), "last_refreshed_at",
+        serve_time_json(st.last_refreshed_ms), "last_verified_at",
+        serve_time_json(st.last_verified_ms));
+    pthread_mutex_unlock(&srv->lock);
+    connection_status_release(&st);
+    return obj;
+}
+
+json_t *serve_integration_json(struct serve *srv, struct store *s)
+{
+    json_t *settings = json_object(), *help = json_object(), *objects;
+    json_t *direction;
+    char *v;
+    bool running;
+    int64_t last, next;
+
+    for (const struct setting_def *d = settings_defs; d->key; d++) {
+        v = settings_get_normalized(s, srv->ws, d->key);
+        json_object_set_new(settings, d->key, json_string(v));
+        free(v);
+        json_object_set_new(help, d->key,
+                            json_pack("{s:s, s:s, s:s}", "default",
+                                      d->default_value, "valid", d->valid,
+                                      "help", d->help));
+    }
+    objects = json_array();
+    if (settings_object_enabled(s, srv->ws, SF_OBJECT_CONTACT))
+        json_array_append_new(objects, json_string("contacts"));
+    if (settings_object_enabled(s, srv->ws, SF_OBJECT_LEAD))
+        json_array_append_new(objects, json_string("leads"));
+    v = settings_get_normalized(s, srv->ws, "direction");
+    direction = json_string(v);
+    free(v);
+    pthread_mutex_lock(&srv->lock);
+    running = srv->round_running;
+    last = srv->last_round_ms;
+    next = srv->next_poll_ms;
+    for (int o = 0; o < SF_OBJECT_COUNT; o++)
+        running |= srv->pulls[o].running;
+    pthread_mutex_unlock(&srv->lock);
+    return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:{s:b, s:o, s:o}}",
+                     "enabled", settings_enabled(s, srv->ws), "objects",
+                     objects, "direction", direction, "settings",
+                     settings, "setting_help", help, "connection",
+                     connection_json(srv, s), "sync", "running", running,
+                     "last_round_at", serve_time_json(last), "next_poll_at",
+                     serve_time_json(next));
+}
+
+static int reply_integration(struct serve *srv, struct store *s,
+                             struct http_resp *resp)
+{
+    http_resp_json(resp, 200, serve_integration_json(srv, s));
+    return 0;
+}
+
+/* GET /api/integration */
+static int get_integration(struct http_req *req, struct http_resp *resp,
+                           void *payload)
+{
+    return reply_integration(payload, serve_req_of(req)->store, resp);
+}
+
+/* The text of a setting value given as a string, number or boolean. */
+static char *value_text(json_t *v)
+{
+    if (json_is_string(v))
+        return xstrdup(json_string_value(v));
+    if (json_is_integer(v))
+        return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (json_is_boolean(v))
+        return xstrdup(json_is_true(v) ? "true" : "false");
+    return NULL;
+}
+
+/* Whether describe of object has field name of type url. */
+static int check_url_field(struct connection *conn, const char *object,
+                           const char *name, struct err *err)
+{
+    struct sf_client_request req;
+    json_t *doc = NULL, *fields, *f;
+    char path[64];
+    size_t i;
+    int rc;
+
+    snprintf(path, sizeof(path), "/sobjects/%s/describe", object);
+    memset(&req, 0, sizeof(req));
+    req.method = "GET";
+    req.path = path;
+    if ((rc = sf_client_send(conn->client, &req, NULL, &doc, err)) < 0)
+        return rc;
+    fields = json_object_get(doc, "fields");
+    rc = err_set(err, SYNC_EINVALID,
+                 "invalid value '%s' for setting 'backlink_field': %s has no "
+                 "such field; create a URL field of that name on Contact and "
+                 "Lead",
+                 name, object);
+    json_array_foreach(fields, i, f)
+    {
+        const char *fname = json_string_value(json_object_get(f, "name"));
+        const char *type = json_string_value(json_object_get(f, "type"));
+
+        if (!fname || strcasecmp(fname, name) != 0)
+            continue;
+        if (type && strcmp(type, "url") == 0)
+            rc = 0;
+        else
+            rc = err_set(err, SYNC_EINVALID,
+                         "invalid value '%s' for setting 'backlink_field': "
+                         "%s.%s is of type '%s', not url",
+                         name, object, fname, type ? type : "");
+        break;
+    }
+    json_decref(doc);
+    return rc;
+}
+
+/* A backlink field must exist as a URL field on Contact and Lead; it can
+ * be checked only while connected. */
+static int check_backlink(struct serve *srv, struct store *s,
+                          const char *name, struct err *err)
+{
+    struct connection conn;
+    int rc;
+
+    if (!*name)
+        return 0;
+    if (connection_open(&conn, s, srv->ws, NULL) < 0)
+        return 0; /* NOTE: checked at the next connect only by the push */
+    rc = check_url_field(&conn, "Contact", name, err);
+    if (rc == 0)
+        rc = check_url_field(&conn, "Lead", name, err);
+    connection_close(&conn);
+    return rc;
+}
+
+/* PATCH /api/integration/settings */
+static int patch_settings(struct http_req *req, struct http_resp *resp,
+                          void *payload)
+{
+    struct serve *srv = payload;
+    struct store *s = serve_req_of(req)->store;
+    json_t *body, *v;
+    const char *key;
+    struct err err;
+    int rc = 0;
+
+    if (!serve_require(req, resp, SERVE_ROLE_ADMIN) ||
+        !(body = serve_body(req, resp)))
+        return 0;
+    /* Every value is checked before any is stored. */
+    json_object_foreach(body, key, v)
+    {
+        char *text = value_text(v), *norm = NULL;
+
+        if (!settings_find(key) || strncmp(key, "connection.", 11) == 0) {
+            free(text);
+            settings_normalize(key, "", &norm, &err);
+            return serve_error(resp, 422, "invalid_value", key, "%s",
+                               err.msg);
+        }
+        if (!text)
+            return serve_error(resp, 422, "invalid_value", key,
+                               "setting '%s' takes a string, a number or a "
+                               "boolean",
+                               key);
+        rc = settings_normalize(key, text, &norm, &err);
+        if (rc == 0 && strcmp(key, "backlink_field") == 0)
+            rc = check_backlink(srv, s, norm, &err);
+        free(text);
+        free(norm);
+        if (rc < 0)
+            return err.code == SYNC_EINVALID
+                       ? serve_error(resp, 422, "invalid_value", key, "%s",
+                                     err.msg)
+                       : serve_error_rc(resp, &err, key);
+    }
+    if ((rc = store_begin(s, &err)) < 0)
+        return serve_error_rc(resp, &err, NULL);
+    json_object_foreach(body, key, v)
+    {
+        char *text = value_text(v);
+
+        rc = settings_set(s, srv->ws, key, text, &err);
+        free(text);
+        if (rc < 0)
+            break;
+    }
+    if (rc < 0 || (rc = store_commit(s, &err)) < 0) {
+        store_rollback(s, NULL);
+        return serve_error_rc(resp, &err, NULL);
+    }
+    log_info("serve", "settings changed", "count=%zu user=%s",
+             json_object_size(body), serve_req_of(req)->user->name);
+    serve_wake(srv);
+    return reply_integration(srv, s, resp);
+}
+
+static int string_field(json_t *body, const char *key, bool required,
+                        const char **out, struct http_resp *resp)
+{
+    json_t *v = json_object_get(body, key);
+
+    *out = NULL;
+    if ((!v || json_is_null(v)) && !required)
+        return 0;
+    if (!json_is_string(v) || !*json_string_value(v)) {
+        serve_error(resp, 422, "invalid_value", key,
+                    "'%s' is missing or empty; give it as a string", key);
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static bool is_http_url(const char *url)
+{
+    return strncasecmp(url, "http://", 7) == 0 ||
+           strncasecmp(url, "https://", 8) == 0;
+}
+
+/* Keep a pending authorization in a free, expired or the oldest slot;
+ * under srv->lock. */
+static void keep_oauth(struct serve *srv, const struct serve_oauth *a)
+{
+    struct serve_oauth *slot = &srv->oauth[0];
+    int64_t now = datetime_now_ms();
+
+    for (size_t i = 0; i < SERVE_OAUTH_MAX; i++) {
+        if (srv->oauth[i].expires_ms < now) {
+            slot = &srv->oauth[i];
+            break;
+        }
+        if (srv->oauth[i].expires_ms < slot->expires_ms)
+            slot = &srv->oauth[i];
+    }
+    free(slot->login_url);
+    free(slot->client_id);
+    free_secret(slot->client_secret);
+    free(slot->redirect_uri);
+    secure_zero(slot, sizeof(*slot));
+    *slot = *a;
+}
+
+static int start_authorization(struct serve *srv, struct store *s,
+                               const char *login, const char *client_id,
+                               const char *secret, struct http_resp *resp)
+{
+    struct serve_oauth a;
+    struct sf_auth_config cfg;
+    char challenge[SF_AUTH_CHALLENGE_LEN + 1];
+    char *public_url = serve_public_url(srv, s), *url;
+    struct sf_auth *auth;
+    struct err err;
+
+    memset(&a, 0, sizeof(a));
+    sf_auth_make_state(a.state);
+    sf_auth_pkce_verifier(a.verifier);
+    sf_auth_pkce_challenge(a.verifier, challenge, NULL);
+    a.redirect_uri = xasprintf("%s/oauth/callback", public_url);
+    free(public_url);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.login_url = login;
+    cfg.client_id = client_id;
+    cfg.grant = SF_AUTH_GRANT_AUTHORIZATION_CODE;
+    cfg.redirect_uri = a.redirect_uri;
+    if (!(auth = sf_auth_new(&cfg, &err))) {
+        free(a.redirect_uri);
+        return serve_error(resp, 422, "invalid_value", "login_url", "%s",
+                           err.msg);
+    }
+    url = sf_auth_authorize_url(auth, challenge, a.state);
+    sf_auth_free(auth);
+    a.login_url = xstrdup(login);
+    a.client_id = xstrdup(client_id);
+    a.client_secret = secret ? xstrdup(secret) : NULL;
+    a.expires_ms = datetime_now_ms() + SERVE_OAUTH_TTL_MS;
+    pthread_mutex_lock(&srv->lock);
+    keep_oauth(srv, &a);
+    pthread_mutex_unlock(&srv->lock);
+    log_info("serve", "authorization started", "login_url=%s", login);
+    http_resp_json(resp, 200, json_pack("{s:s}", "authorize_url", url));
+    free(url);
+    return 0;
+}
+
+/* POST /api/integration/connect */
+static int post_connect(struct http_req *req, struct http_resp *resp,
+                        void *payload)
+{
+    struct serve *srv = payload;
+    struct store *s = serve_req_of(req)->store;
+    const char *flow, *login, *client_id, *secret;
+    struct connection_params p;
+    json_t *body;
+    struct err err;
+    bool code_flow;
+
+    if (!serve_require(req, resp, SERVE_ROLE_ADMIN) ||
+        !(body = serve_body(req, resp)) ||
+        string_field(body, "flow", true, &flow, resp) < 0)
+        return 0;
+    code_flow = strcmp(flow, "authorization_code") == 0;
+    if (!code_flow && strcmp(flow, "client_credentials") != 0)
+        return serve_error(resp, 422, "invalid_value", "flow",
+                           "invalid flow '%.40s': use client_credentials or "
+                           "authorization_code",
+                           flow);
+    if (string_field(body, "login_url", true, &login, resp) < 0 ||
+        string_field(body, "client_id", true, &client_id, resp) < 0 ||
+        string_field(body, "client_secret", !code_flow, &secret, resp) < 0)
+        return 0;
+    if (!is_http_url(login))
+        return serve_error(resp, 422, "invalid_value", "login_url",
+                           "invalid login_url '%.80s': give an http:// or "
+                           "https:// URL",
+                           login);
+    if (code_flow)
+        return start_authorization(srv, s, login, client_id, secret, resp);
+    memset(&p, 0, sizeof(p));
+    p.login_url = login;
+    p.client_id = client_id;
+    p.client_secret = secret;
+    p.grant = SF_AUTH_GRANT_CLIENT_CREDENTIALS;
+    if (connection_connect(s, srv->ws, &p, &err) < 0) {
+        log_warn("serve", "connect failed", "login_url=%s error=%s", login,
+                 err.msg);
+        if (err.code == SYNC_EINVALID)
+            return serve_error(resp, 422, "invalid_value", NULL, "%s",
+                               err.msg);
+        return serve_error(resp, 502, "salesforce_error", NULL, "%s",
+                           err.msg);
+    }
+    serve_verify_now(srv, s);
+    serve_wake(srv);
+    return reply_integration(srv, s, resp);
+}
+
+/* Redirect the browser back to the page, with a reason on failure. */
+static int redirect(struct http_resp *resp, const char *reason)
+{
+    char *location, *enc;
+
+    if (!reason) {
+        location = xstrdup("/#integration");
+    } else {
+        enc = http_url_encode(reason);
+        location = xasprintf("/#integration?error=%s", enc);
+        free(enc);
+    }
+    http_resp_header(resp, "Location", location);
+    http_resp_text(resp, 302, "text/plain; charset=utf-8",
+                   reason ? "connecting failed; back to the page\n"
+                          : "connected; back to the page\n");
+    free(location);
+    return 0;
+}
+
+/* Take the pending authorization of state; false when there is none. */
+static bool take_oauth(struct serve *srv, const char *state,
+                       struct serve_oauth *out, bool *expired)
+{
+    bool found = false;
+
+    *expired = false;
+    pthread_mutex_lock(&srv->lock);
+    for (size_t i = 0; i < SERVE_OAUTH_MAX; i++) {
+        struct serve_oauth *a = &srv->oauth[i];
+
+        if (!a->expires_ms || strlen(state) != strlen(a->state) ||
+            strcmp(a->state, state) != 0)
+            continue;
+        *out = *a;
+        *expired = a->expires_ms < datetime_now_ms();
+        memset(a, 0, sizeof(*a)); /* one use: the strings move to out */
+        found = true;
+        break;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return found;
+}
+
+/* GET /oauth/callback?code=&state= */
+static int oauth_callback(struct http_req *req, struct http_resp *resp,
+                          void *payload)
+{
+    struct serve *srv = payload;
+    const char *state = http_req_query(req, "state");
+    const char *code = http_req_query(req, "code");
+    const char *error = http_req_query(req, "error");
+    const char *desc = http_req_query(req, "error_description");
+    struct connection_params p;
+    struct serve_oauth a;
+    struct err err;
+    bool expired;
+    char reason[ERR_MSG_MAX + 64];
+
+    memset(&a, 0, sizeof(a));
+    if (!state || !take_oauth(srv, state, &a, &expired)) {
+        /* Pending attempts live only in this process's memory, so a
+         * restart forgets them as surely as a use or an expiry does. */
+        log_warn("serve", "OAuth callback with an unknown state", NULL);
+        return redirect(resp, "the sign-in attempt expired, was used "
+                              "already or the server restarted: press "
+                              "Connect again");
+    }
+    if (expired) {
+        redirect(resp, "the sign-in attempt expired after 10 minutes: "
+                       "press Connect again");
+        goto out;
+    }
+    if (error) {
+        snprintf(reason, sizeof(reason), "Salesforce refused: %.60s%s%.160s",
+                 error, desc ? ": " : "", desc ? desc : "");
+        log_warn("serve", "authorization refused", "error=%.60s", error);
+        redirect(resp, reason);
+        goto out;
+    }
+    if (!code || !*code) {
+        redirect(resp, "Salesforce sent no authorization code; connect "
+                       "again from the page");
+        goto out;
+    }
+    memset(&p, 0, sizeof(p));
+    p.login_url = a.login_url;
+    p.client_id = a.client_id;
+    p.client_secret = a.client_secret;
+    if (connection_connect_code(serve_req_of(req)->store, srv->ws, &p,
+                                a.redirect_uri, code, a.verifier,
+                                &err) < 0) {
+        log_warn("serve", "authorization code exchange failed", "error=%s",
+                 err.msg);
+        snprintf(reason, sizeof(reason), "connecting failed: %s", err.msg);
+        redirect(resp, reason);
+        goto out;
+    }
+    serve_verify_now(srv, serve_req_of(req)->store);
+    serve_wake(srv);
+    redirect(resp, NULL);
+out:
+    free(a.login_url);
+    free(a.client_id);
+    free_secret(a.client_secret);
+    free(a.redirect_uri);
+    secure_zero(&a, sizeof(a));
+    return 0;
+}
+
+/* POST /api/integration/disconnect */
+static int post_disconnect(struct http_req *req, struct http_resp *resp,
+                           void *payload)
+{
+    struct serve *srv = payload;
+    struct store *s = serve_req_of(req)->store;
+    struct err err;
+
+    if (!serve_require(req, resp, SERVE_ROLE_ADMIN))
+        return 0;
+    if (connection_disconnect(s, srv->ws, &err) < 0)
+        return serve_error_rc(resp, &err, NULL);
+    pthread_mutex_lock(&srv->lock);
+    free(srv->verify_problem);
+    srv->verify_problem = NULL;
+    pthread_mutex_unlock(&srv->lock);
+    log_info("serve", "disconnected from Salesforce", "user=%s",
+             serve_req_of(req)->user->name);
+    return reply_integration(srv, s, resp);
+}
+
+/* POST /api/integration/verify */
+static int post_verify(struct http_req *req, struct http_resp *resp,
+                       void *payload)
+{
+    struct serve *srv = payload;
+    struct store *s = serve_req_of(req)->store;
+    struct connection_status st;
+    bool connected;
+
+    if (!serve_require(req, resp, SERVE_ROLE_ADMIN))
+        return 0;
+    connection_status_get(s, srv->ws, &st, NULL);
+    connected = st.connected;
+    connection_status_release(&st);
+    if (!connected)
+        return serve_error(resp, 409, "not_connected", NULL,
+                           "not connected to Salesforce: connect first");
+    serve_verify_now(srv, s);
+    return reply_integration(srv, s, resp);
+}
+
+void serve_integration_routes(struct serve *srv)
+{
+    struct http_router *r = &srv->router;
+
+    http_router_add(r, "GET", "/api/integration", get_integration, srv);
+    http_router_add(r, "PATCH", "/api/integration/settings", patch_settings,
+                    srv);
+    http_router_add(r, "POST", "/api/integration/connect", post_connect,
+                    srv);
+    http_router_add(r, "POST", "/api/integration/disconnect",
+                    post_disconnect, srv);
+    http_router_add(r, "POST", "/api/integration/verify", post_verify, srv);
+    http_router_add(r, "GET", "/oauth/callback", oauth_callback, srv);
+}

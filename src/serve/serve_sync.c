@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the sfsync authors */
+/*
+ * The background work of sfsync serve. The sync thread runs a round when
+ * the outbox gets an entry through the API and every poll_interval
+ * seconds, and checks the Salesforce authentication every verify_interval
+ * seconds. Each manual pull runs in its own thread. A work lock lets one
+ * round or pull run at a time, and each thread opens its own store handle.
+ */
+#include "base/common.h"
+
+#include <inttypes.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/datetime.h"
+#include "serve_int.h"
+#include "sync/connection.h"
+#include "sync/engine.h"
+#include "sync/settings.h"
+
+/* How long POST /api/pulls waits for a running round to let the pull in. */
+#define PULL_START_WAIT_MS 30000
+#define PULL_POLL_MS 20
+
+/* Wait on srv->cond until ms (wall clock); under srv->lock. */
+static void wait_until(struct serve *srv, int64_t ms)
+{
+    struct timespec ts;
+    int64_t delta = ms - datetime_now_ms();
+
+    if (delta <= 0)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += delta / 1000;
+    ts.tv_nsec += (delta % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&srv->cond, &srv->lock, &ts);
+}
+
+static void note_usage(struct serve *srv, struct connection *conn)
+{
+    struct sf_http_stats st;
+
+    if (!conn->client)
+        return;
+    sf_http_get_stats(sf_client_http(conn->client), &st);
+    pthread_mutex_lock(&srv->lock);
+    if (st.api_used >= 0 && st.api_max >= 0) {
+        srv->api_used = st.api_used;
+        srv->api_max = st.api_max;
+    }
+    srv->api_calls += st.api_calls;
+    pthread_mutex_unlock(&srv->lock);
+}
+
+/* Replace the verification problem; NULL when healthy. */
+static void set_problem(struct serve *srv, const char *problem)
+{
+    bool changed;
+
+    pthread_mutex_lock(&srv->lock);
+    changed = (problem == NULL) != (srv->verify_problem == NULL) ||
+              (problem && strcmp(problem, srv->verify_problem) != 0);
+    free(srv->verify_problem);
+    srv->verify_problem = problem ? xstrdup(problem) : NULL;
+    pthread_mutex_unlock(&srv->lock);
+    if (changed && problem)
+        log_warn("serve", "Salesforce authentication check failed",
+                 "error=%s", problem);
+    else if (changed)
+        log_info("serve", "Salesforce authentication verified", NULL);
+}
+
+/* Check the token with userinfo and keep the outcome. */
+static void verify(struct serve *srv, struct store *s)
+{
+    struct connection_status st;
+    struct connection conn;
+    struct err err;
+    int rc;
+
+    connection_status_get(s, srv->ws, &st, NULL);
+    if (!st.connected) {
+        connection_status_release(&st);
+        set_problem(srv, NULL);
+        return;
+    }
+    connection_status_release(&st);
+    if ((rc = connection_open(&conn, s, srv->ws, &err)) == 0) {
+        rc = connection_verify(&conn, &err);
+        note_usage(srv, &conn);
+        connection_close(&conn);
+    }
+    set_problem(srv, rc < 0 ? err.msg : NULL);
+}
+
+void serve_verify_now(struct serve *srv, struct store *s)
+{
+    verify(srv, s);
+}
+
+/* Run one sync round when the integration is enabled and connected. */
+static void run_round(struct serve *srv, struct store *s)
+{
+    struct sync_options opts = {0};
+    struct sync_result res;
+    struct connection conn;
+    struct err err;
+    int rc;
+
+    if (!settings_enabled(s, srv->ws))
+        return;
+    if (connection_open(&conn, s, srv->ws, &err) < 0) {
+        log_debug("serve", "sync round skipped", "reason=%s", err.msg);
+        return;
+    }
+    pthread_mutex_lock(&srv->work_lock);
+    pthread_mutex_lock(&srv->lock);
+    srv->round_running = true;
+    pthread_mutex_unlock(&srv->lock);
+    memset(&res, 0, sizeof(res));
+    rc = sync_run(&conn, &opts, &res, &err);
+    if (rc < 0)
+        log_warn("serve", "sync round failed",
+                 "run=%" PRId64 " error=%s", res.run_id, err.msg);
+    else if (res.counts.errors)
+        log_warn("serve", "sync round recorded errors",
+                 "run=%" PRId64 " errors=%" PRId64, res.run_id,
+                 res.counts.errors);
+    note_usage(srv, &conn);
+    connection_close(&conn);
+    pthread_mutex_lock(&srv->lock);
+    srv->round_running = false;
+    srv->last_round_ms = datetime_now_ms();
+    pthread_cond_broadcast(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
+    pthread_mutex_unlock(&srv->work_lock);
+}
+
+static void *sync_main(void *arg)
+{
+    struct serve *srv = arg;
+    struct store *s;
+    struct err err;
+
+    if (store_open(&s, srv->db_path, &err) < 0) {
+        log_error("serve", "sync thread cannot open the store",
+                  "error=%s", err.msg);
+        return NULL;
+    }
+    for (;;) {
+        int64_t now, poll_ms, verify_ms;
+        bool woke, poll_due, verify_due;
+
+        poll_ms = settings_get_long(s, srv->ws, "poll_interval") * 1000;
+        verify_ms = settings_get_long(s, srv->ws, "verify_interval") * 1000;
+        pthread_mutex_lock(&srv->lock);
+        while (!srv->stopping && !srv->wake &&
+               datetime_now_ms() < srv->next_poll_ms &&
+               datetime_now_ms() < srv->next_verify_ms)
+            wait_until(srv, srv->next_poll_ms < srv->next_verify_ms
+                                ? srv->next_poll_ms
+                                : srv->next_verify_ms);
+        if (srv->stopping) {
+            pthread_mutex_unlock(&srv->lock);
+            break;
+        }
+        woke = srv->wake;
+        srv->wake = false;
+        now = datetime_now_ms();
+        poll_due = woke || now >= srv->next_poll_ms;
+        verify_due = now >= srv->next_verify_ms;
+        pthread_mutex_unlock(&srv->lock);
+        if (verify_due) {
+            verify(srv, s);
+            pthread_mutex_lock(&srv->lock);
+            srv->next_verify_ms = datetime_now_ms() + verify_ms;
+            pthread_mutex_unlock(&srv->lock);
+        }
+        if (poll_due) {
+            run_round(srv, s);
+            pthread_mutex_lock(&srv->lock);
+            srv->next_poll_ms = datetime_now_ms() + poll_ms;
+            pthread_mutex_unlock(&srv->lock);
+        }
+    }
+    store_close(s);
+    return NULL;
+}
+
+int serve_sync_start(struct serve *srv, struct err *err)
+{
+    int rc;
+
+    srv->next_poll_ms = datetime_now_ms();
+    srv->next_verify_ms = datetime_now_ms();
+    for (int o = 0; o < SF_OBJECT_COUNT; o++) {
+        srv->pulls[o].srv = srv;
+        srv->pulls[o].object = (enum sf_object)o;
+    }
+    if ((rc = pthread_create(&srv->sync_thread, NULL, sync_main, srv)) != 0)
+        return err_set(err, SYNC_EIO, "cannot start the sync thread: %s",
+                       strerror(rc));
+    return 0;
+}
+
+/* Keep a pull's progress for GET /api/runs/{id}; under srv->lock. */
+static void keep_progress(struct serve *srv, const struct serve_pull *job)
+{
+    struct serve_progress *slot = NULL;
+
+    if (!job->run_id)
+        return;
+    for (size_t i = 0; i < srv->nprogress; i++)
+        if (srv->progress[i].run_id == job->run_id)
+            slot = &srv->progress[i];
+    if (!slot) {
+        if (srv->nprogress == SERVE_PROGRESS_KEEP) {
+            memmove(srv->progress, srv->progress + 1,
+                    (SERVE_PROGRESS_KEEP - 1) * sizeof(*srv->progress));
+            srv->nprogress--;
+        }
+        slot = &srv->progress[srv->nprogress++];
+        slot->run_id = job->run_id;
+    }
+    slot->done = job->done;
+    slot->total = job->total;
+}
+
+bool serve_pull_progress(struct serve *srv, int64_t run_id, long long *done,
+                         long long *total)
+{
+    bool found = false;
+
+    pthread_mutex_lock(&srv->lock);
+    for (size_t i = 0; i < srv->nprogress; i++)
+        if (srv->progress[i].run_id == run_id) {
+            *done = srv->progress[i].done;
+            *total = srv->progress[i].total;
+            found = true;
+        }
+    pthread_mutex_unlock(&srv->lock);
+    return found;
+}
+
+/*
+ * Called by the pull after each committed page. When the server is
+ * stopping, the pull parks here, between pages with nothing open, until
+ * the process exits.
+ */
+static void on_progress(long long done, long long total, void *payload)
+{
+    struct serve_pull *job = payload;
+    struct serve *srv = job->srv;
+
+    pthread_mutex_lock(&srv->lock);
+    job->done = done;
+    job->total = total;
+    if (!job->run_id)
+        job->run_id = job->result.run_id;
+    keep_progress(srv, job);
+    pthread_cond_broadcast(&srv->cond);
+    if (srv->stopping) {
+        job->parked = true;
+        pthread_cond_broadcast(&srv->cond);
+        for (;;)
+            pthread_cond_wait(&srv->cond, &srv->lock);
+    }
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static int64_t newest_run_id(struct store *s, int64_t ws)
+{
+    struct store_run *runs = NULL;
+    size_t n = 0;
+    int64_t id = 0;
+
+    if (store_run_list(s, ws, 1, &runs, &n, NULL) == 0 && n)
+        id = runs[0].id;
+    store_runs_free(runs, n);
+    return id;
+}
+
+static void *pull_main(void *arg)
+{
+    struct serve_pull *job = arg;
+    struct serve *srv = job->srv;
+    struct pull_options opts;
+    struct connection conn;
+    struct store *s = NULL;
+    struct err err;
+    int rc;
+
+    memset(&conn, 0, sizeof(conn));
+    if ((rc = store_open(&s, srv->db_path, &err)) < 0)
+        goto done;
+    pthread_mutex_lock(&srv->work_lock);
+    pthread_mutex_lock(&srv->lock);
+    if (job->cancelled || srv->stopping) {
+        pthread_mutex_unlock(&srv->lock);
+        pthread_mutex_unlock(&srv->work_lock);
+        rc = err_set(&err, SYNC_ECONFLICT, "the pull was not started");
+        goto done;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    job->before_run_id = newest_run_id(s, srv->ws);
+    pthread_mutex_lock(&srv->lock);
+    job->started = true;
+    pthread_cond_broadcast(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
+    memset(&opts, 0, sizeof(opts));
+    opts.object = job->object;
+    opts.progress = on_progress;
+    opts.payload = job;
+    if ((rc = connection_open(&conn, s, srv->ws, &err)) == 0) {
+        rc = pull_run(&conn, &opts, &job->result, &err);
+        if (rc < 0)
+            log_warn("serve", "pull failed",
+                     "object=%s run=%" PRId64 " error=%s",
+                     mapping_object_name(job->object), job->result.run_id,
+                     err.msg);
+        note_usage(srv, &conn);
+        connection_close(&conn);
+    }
+    pthread_mutex_unlock(&srv->work_lock);
+done:
+    store_close(s);
+    pthread_mutex_lock(&srv->lock);
+    job->rc = rc;
+    snprintf(job->message, sizeof(job->message), "%s", rc < 0 ? err.msg : "");
+    if (!job->run_id)
+        job->run_id = job->result.run_id;
+    job->total = job->result.total;
+    keep_progress(srv, job);
+    job->running = false;
+    pthread_cond_broadcast(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
+/* The checks of a pull that need no request: connected, not waiting for a
+ * reconnect, and the settings allow it. */
+static int precheck(struct serve *srv, struct store *s, enum sf_object object,
+                    struct err *err)
+{
+    struct connection conn;
+    int rc;
+
+    if ((rc = connection_open(&conn, s, srv->ws, err)) < 0)
+        return rc;
+    connection_close(&conn);
+    if (!settings_enabled(s, srv->ws))
+        return err_set(err, SYNC_EINVALID,
+                       "the integration is disabled: set 'enabled' to true "
+                       "to pull");
+    if (!settings_object_enabled(s, srv->ws, object))
+        return err_set(err, SYNC_EINVALID,
+                       "pulling %s is disabled by the setting 'objects'; "
+                       "add it there to pull",
+                       object == SF_OBJECT_LEAD ? "leads" : "contacts");
+    return 0;
+}
+
+int serve_pull_start(struct serve *srv, struct store *s,
+                     enum sf_object object, int64_t *run_id,
+                     struct err *err)
+{
+    struct serve_pull *job = &srv->pulls[object];
+    int64_t deadline = datetime_now_ms() + PULL_START_WAIT_MS;
+    int rc;
+
+    *run_id = 0;
+    if ((rc = precheck(srv, s, object, err)) < 0)
+        return rc;
+    pthread_mutex_lock(&srv->lock);
+    if (job->running) {
+        rc = err_set(err, SYNC_ECONFLICT,
+                     "a pull of %s is already running (run %" PRId64
+                     "); follow it with GET /api/runs/ID",
+                     object == SF_OBJECT_LEAD ? "leads" : "contacts",
+                     job->run_id);
+        pthread_mutex_unlock(&srv->lock);
+        return rc;
+    }
+    if (job->joinable) {
+        /* It cleared running as its last step, so this returns soon. */
+        pthread_mutex_unlock(&srv->lock);
+        pthread_join(job->thread, NULL);
+        pthread_mutex_lock(&srv->lock);
+        job->joinable = false;
+    }
+    memset(&job->result, 0, sizeof(job->result));
+    job->running = true;
+    job->started = job->cancelled = job->parked = false;
+    job->run_id = job->before_run_id = 0;
+    job->done = job->total = 0;
+    job->rc = 0;
+    job->message[0] = '\0';
+    if ((rc = pthread_create(&job->thread, NULL, pull_main, job)) != 0) {
+        job->running = false;
+        pthread_mutex_unlock(&srv->lock);
+        return err_set(err, SYNC_EIO, "cannot start the pull thread: %s",
+                       strerror(rc));
+    }
+    job->joinable = true;
+    /* Wait until the run is recorded: the pull's first page reports it,
+     * and before that the run log shows it. */
+    while (job->running && !job->run_id) {
+        bool started = job->started;
+        int64_t before = job->before_run_id;
+
+        pthread_mutex_unlock(&srv->lock);
+        if (started) {
+            struct store_run *runs = NULL;
+            size_t n = 0;
+
+            if (store_run_list(s, srv->ws, 1, &runs, &n, NULL) == 0 && n &&
+                runs[0].id > before && strcmp(runs[0].kind, "pull") == 0 &&
+                runs[0].object == (int)object)
+                *run_id = runs[0].id;
+            store_runs_free(runs, n);
+        }
+        usleep(PULL_POLL_MS * 1000);
+        pthread_mutex_lock(&srv->lock);
+        if (*run_id)
+            break;
+        if (!job->started && datetime_now_ms() > deadline) {
+            job->cancelled = true;
+            pthread_mutex_unlock(&srv->lock);
+            return err_set(err, SYNC_ECONFLICT,
+                           "a sync round has been running for %d s; try "
+                           "the pull again once it ends",
+                           PULL_START_WAIT_MS / 1000);
+        }
+    }
+    if (!*run_id)
+        *run_id = job->run_id;
+    if (!job->running && job->rc < 0 && !job->run_id) {
+        rc = err_set(err, job->rc, "%s", job->message);
+        pthread_mutex_unlock(&srv->lock);
+        return rc;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return 0;
+}
+
+/* Mark the runs of parked pulls stopped, with the counts so far. */
+static void record_parked(struct serve *srv)
+{
+    struct store *s;
+    struct err err;
+
+    if (store_open(&s, srv->db_path, &err) < 0)
+        return;
+    for (int o = 0; o < SF_OBJECT_COUNT; o++) {
+        struct serve_pull *job = &srv->pulls[o];
+
+        if (!job->parked || !job->run_id)
+            continue;
+        store_run_finish(s, srv->ws, job->run_id, "stopped",
+                         &job->result.counts,
+                         "stopped by a stop signal between pages; the next "
+                         "pull goes on where it stopped",
+                         NULL);
+        log_info("serve", "pull stopped between pages",
+                 "object=%s run=%" PRId64 " done=%lld",
+                 mapping_object_name(job->object), job->run_id, job->done);
+    }
+    store_close(s);
+}
+
+bool serve_sync_stop(struct serve *srv)
+{
+    int64_t deadline = datetime_now_ms() + SERVE_STOP_GRACE_MS;
+    bool busy = true, parked = false;
+
+    pthread_mutex_lock(&srv->lock);
+    while (datetime_now_ms() < deadline) {
+        busy = srv->round_running;
+        parked = false;
+        for (int o = 0; o < SF_OBJECT_COUNT; o++) {
+            if (srv->pulls[o].running && !srv->pulls[o].parked)
+                busy = true;
+            parked |= srv->pulls[o].parked;
+        }
+        if (!busy)
+            break;
+        wait_until(srv, datetime_now_ms() + 100);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    /* NOTE: a round abandoned here keeps the status "running" in the run
+     * log; its committed pages stay, and the next round goes on. */
+    if (busy)
+        return false;
+    if (parked) {
+        record_parked(srv);
+        return false;
+    }
+    pthread_join(srv->sync_thread, NULL);
+    for (int o = 0; o < SF_OBJECT_COUNT; o++)
+        if (srv->pulls[o].joinable)
+            pthread_join(srv->pulls[o].thread, NULL);
+    return true;
+}

@@ -1,0 +1,1081 @@
+// SPDX-License-Identifier: MIT
+// The sfsync admin page: sign-in, the integration (connection, settings,
+// manual pulls), runs, sync errors and contacts, over the JSON API that
+// docs/api.md describes. Plain DOM code without a framework or build
+// step. Text from the server is always set with textContent, never parsed
+// as HTML.
+'use strict';
+
+(() => {
+  const PULL_POLL_MS = 500;
+  const SEARCH_DEBOUNCE_MS = 300;
+  const CONTACTS_PAGE_SIZE = 25;
+  const RUNS_LIMIT = 30;
+  // The connect form's last login URL and client id, kept between visits
+  // so that Reconnect needs no typing. The client secret is never kept.
+  const CONNECT_STORAGE_KEY = 'sfsync.connect';
+
+  const state = {
+    user: null,
+    csrf: null,
+    integration: null,
+    pullRunId: null,
+    contactsQuery: '',
+    contactsOffset: 0,
+    contact: null,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // An error reply of the API, with its code, message and field.
+  class ApiError extends Error {
+    constructor(status, body, retryAfter) {
+      const e = (body && body.error) || {};
+      super(e.message || `the server answered ${status}`);
+      this.status = status;
+      this.code = e.code || null;
+      this.field = e.field || null;
+      this.retryAfter = retryAfter;
+    }
+  }
+
+  // Send one API request and return the parsed body (null for 204).
+  // State-changing requests carry the session's CSRF token. A 401 outside
+  // sign-in means the session ended, so the page shows the sign-in form.
+  async function api(method, path, body, headers = {}) {
+    const init = { method, headers: { ...headers }, credentials: 'same-origin' };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    if (method !== 'GET' && state.csrf) {
+      init.headers['X-CSRF-Token'] = state.csrf;
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, { error: {
+        code: 'network',
+        message: 'the server cannot be reached: check that sfsync serve '
+          + 'is running, then try again',
+      } });
+    }
+    const text = res.status === 204 ? '' : await res.text();
+    let parsed = null;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        parsed = null;
+      }
+    }
+    if (!res.ok) {
+      const err = new ApiError(res.status, parsed,
+        Number(res.headers.get('Retry-After')) || null);
+      if (res.status === 401 && path !== '/api/session') {
+        signedOut('Your session ended. Sign in again.');
+      }
+      throw err;
+    }
+    return { body: parsed, headers: res.headers };
+  }
+
+  function setMessage(el, text, kind) {
+    el.textContent = text || '';
+    el.classList.toggle('error', kind === 'error');
+    el.classList.toggle('ok', kind === 'ok');
+  }
+
+  let toastTimer = null;
+  function toast(text) {
+    const el = $('toast');
+    el.textContent = text;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.textContent = ''; }, 4000);
+  }
+
+  // Ask for confirmation in the page's dialog; resolves to true or false.
+  function confirmDialog(title, text, okLabel) {
+    const dialog = $('confirm');
+    $('confirm-title').textContent = title;
+    $('confirm-text').textContent = text;
+    $('confirm-ok').textContent = okLabel;
+    dialog.returnValue = '';
+    dialog.showModal();
+    $('confirm-cancel').focus();
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => {
+        resolve(dialog.returnValue === 'ok');
+      }, { once: true });
+    });
+  }
+
+  function formatTime(iso) {
+    if (!iso) return 'never';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return iso;
+    return d.toLocaleString(undefined, {
+      year: 'numeric', month: 'short', day: 'numeric',
+      hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+  }
+
+  // A server message ("token revoked") as a sentence ("Token revoked.").
+  function sentence(text) {
+    const t = String(text).trim();
+    if (!t) return t;
+    const first = t.charAt(0).toUpperCase() + t.slice(1);
+    return /[.!?]$/.test(first) ? first : `${first}.`;
+  }
+
+  function isAdmin() {
+    return state.user && state.user.role === 'admin';
+  }
+
+  // Field errors go into the element with the id PREFIX + FIELD + "-error"
+  // next to the input, and the input gets aria-invalid.
+  function clearFieldErrors(form) {
+    for (const el of form.querySelectorAll('.error-text')) el.textContent = '';
+    for (const el of form.querySelectorAll('[aria-invalid]')) {
+      el.removeAttribute('aria-invalid');
+    }
+  }
+
+  function showFieldError(form, prefix, field, message) {
+    const target = $(`${prefix}${field}-error`);
+    if (!target) return false;
+    target.textContent = message;
+    const input = form.querySelector(`[name="${CSS.escape(field)}"]`);
+    if (input) {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    }
+    return true;
+  }
+
+  /* ---------------------------------------------------------------
+   * Session
+   * ------------------------------------------------------------- */
+
+  function signedIn(body) {
+    state.user = body.user;
+    state.csrf = body.csrf_token;
+    $('who-name').textContent = body.user.name;
+    $('who-role').textContent = body.user.role;
+    $('who').hidden = false;
+    $('nav').hidden = false;
+    document.body.classList.toggle('is-admin', isAdmin());
+    route();
+  }
+
+  function signedOut(message) {
+    state.user = null;
+    state.csrf = null;
+    stopPullPolling();
+    $('who').hidden = true;
+    $('nav').hidden = true;
+    showView('signin');
+    setMessage($('signin-message'), message || '', 'error');
+    $('signin-username').focus();
+  }
+
+  async function onSignIn(event) {
+    event.preventDefault();
+    const username = $('signin-username').value.trim();
+    const password = $('signin-password').value;
+    const msg = $('signin-message');
+    if (!username || !password) {
+      setMessage(msg, 'Enter your username and password.', 'error');
+      return;
+    }
+    const button = event.submitter || $('signin-form').querySelector('button');
+    button.disabled = true;
+    try {
+      const { body } = await api('POST', '/api/session', { username, password });
+      $('signin-password').value = '';
+      setMessage(msg, '');
+      signedIn(body);
+    } catch (e) {
+      if (e.code === 'too_many_attempts') {
+        const wait = e.retryAfter ? ` Try again in ${e.retryAfter} s.`
+          : ' Wait a moment, then try again.';
+        setMessage(msg, `Too many failed sign-ins.${wait}`, 'error');
+      } else if (e.status === 401) {
+        setMessage(msg, 'The username or password is wrong.', 'error');
+      } else {
+        setMessage(msg, `Sign-in failed: ${e.message}`, 'error');
+      }
+      $('signin-password').select();
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function onSignOut() {
+    try {
+      await api('DELETE', '/api/session');
+    } catch (e) {
+      // The session may already be gone; signing out locally is enough.
+    }
+    signedOut('');
+    setMessage($('signin-message'), '');
+  }
+
+  /* ---------------------------------------------------------------
+   * Routing
+   * ------------------------------------------------------------- */
+
+  const VIEWS = ['signin', 'integration', 'contacts', 'contact', 'runs',
+    'errors'];
+
+  function showView(name) {
+    for (const v of VIEWS) $(`view-${v}`).hidden = v !== name;
+    const section = name === 'contact' ? 'contacts' : name;
+    for (const a of document.querySelectorAll('#nav a')) {
+      if (a.dataset.route === section) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+  }
+
+  // Parse the fragment: "#contacts/42" is {name: "contacts", id: "42"},
+  // and "#integration?error=..." carries query arguments.
+  function parseHash() {
+    const raw = location.hash.replace(/^#/, '');
+    const mark = raw.indexOf('?');
+    const pathPart = mark < 0 ? raw : raw.slice(0, mark);
+    const query = new URLSearchParams(mark < 0 ? '' : raw.slice(mark + 1));
+    const [name, id] = pathPart.split('/');
+    let decodedId = id;
+    try {
+      decodedId = id === undefined ? id : decodeURIComponent(id);
+    } catch (e) {
+      decodedId = id;
+    }
+    return { name: name || 'integration', id: decodedId, query };
+  }
+
+  let lastRoute = null;
+  function route() {
+    if (!state.user) return;
+    const r = parseHash();
+    const key = `${r.name}/${r.id || ''}`;
+    const moved = key !== lastRoute;
+    lastRoute = key;
+    switch (r.name) {
+    case 'contacts':
+      if (r.id) {
+        showView('contact');
+        loadContact(r.id);
+      } else {
+        showView('contacts');
+        loadContacts();
+      }
+      break;
+    case 'runs':
+      showView('runs');
+      loadRuns();
+      break;
+    case 'errors':
+      showView('errors');
+      loadErrors();
+      break;
+    default:
+      showView('integration');
+      loadIntegration(r.query.get('error'));
+      break;
+    }
+    if (moved) {
+      const heading = document.querySelector('.view:not([hidden]) h1');
+      if (heading) {
+        heading.setAttribute('tabindex', '-1');
+        heading.focus({ preventScroll: true });
+      }
+      document.title = `${heading ? heading.textContent : 'sfsync'} | sfsync`;
+    }
+  }
+
+  /* ---------------------------------------------------------------
+   * Integration: connection and settings
+   * ------------------------------------------------------------- */
+
+  async function loadIntegration(callbackError) {
+    const msg = $('conn-message');
+    if (callbackError) {
+      setMessage(msg, `Connecting failed: ${callbackError}`, 'error');
+      history.replaceState(null, '', '#integration');
+    }
+    try {
+      const { body } = await api('GET', '/api/integration');
+      renderIntegration(body);
+    } catch (e) {
+      if (e.status !== 401) setMessage(msg, `Cannot load the integration: ${e.message}`, 'error');
+    }
+  }
+
+  function renderIntegration(data) {
+    state.integration = data;
+    renderConnection(data.connection || { connected: false });
+    renderSettings(data.settings || {}, data.setting_help || {});
+  }
+
+  function renderConnection(c) {
+    const admin = isAdmin();
+    const broken = c.connected && (c.needs_reconnect || c.healthy === false);
+    $('conn-none').hidden = c.connected;
+    $('conn-details').hidden = !c.connected;
+    $('conn-warning').hidden = !broken;
+    if (broken) {
+      const parts = [c.problem, c.fix].filter(Boolean).map(sentence);
+      if (!admin) parts.push('Ask an admin to reconnect.');
+      $('conn-warning-text').textContent = parts.length ? parts.join(' ')
+        : 'Sync is stopped until an admin reconnects.';
+    }
+    if (c.connected) {
+      $('conn-org').textContent = c.org_id || 'unknown';
+      $('conn-user').textContent = c.username || 'unknown';
+      $('conn-instance').textContent = c.instance_url || 'unknown';
+      $('conn-verified').textContent = formatTime(c.last_verified_at);
+    }
+    if (state.pullRunId === null) {
+      for (const b of document.querySelectorAll('[data-object]')) {
+        b.disabled = !c.connected;
+      }
+    }
+    $('pull-hint').hidden = Boolean(c.connected);
+    $('conn-connect').hidden = !admin || c.connected;
+    $('conn-reconnect').hidden = !admin || !broken;
+    $('conn-disconnect').hidden = !admin || !c.connected;
+    $('conn-verify').hidden = !admin || !c.connected;
+    if (!admin || (c.connected && !broken)) $('connect-form').hidden = true;
+    if (c.login_url) $('connect-login-url').dataset.current = c.login_url;
+  }
+
+  function openConnectForm() {
+    const form = $('connect-form');
+    let saved = {};
+    try {
+      saved = JSON.parse(localStorage.getItem(CONNECT_STORAGE_KEY) || '{}');
+    } catch (e) {
+      saved = {};
+    }
+    const url = $('connect-login-url');
+    url.value = url.dataset.current || saved.login_url || url.value;
+    if (saved.client_id && !$('connect-client-id').value) {
+      $('connect-client-id').value = saved.client_id;
+    }
+    clearFieldErrors(form);
+    form.hidden = false;
+    (url.value ? $('connect-client-id') : url).focus();
+  }
+
+  async function onConnect(event) {
+    event.preventDefault();
+    const form = $('connect-form');
+    const msg = $('conn-message');
+    clearFieldErrors(form);
+    const request = {
+      flow: $('connect-flow').value,
+      login_url: $('connect-login-url').value.trim(),
+      client_id: $('connect-client-id').value.trim(),
+    };
+    const secret = $('connect-client-secret').value;
+    if (secret) request.client_secret = secret;
+    const button = $('connect-submit');
+    button.disabled = true;
+    setMessage(msg, 'Connecting…');
+    try {
+      const { body } = await api('POST', '/api/integration/connect', request);
+      localStorage.setItem(CONNECT_STORAGE_KEY, JSON.stringify({
+        login_url: request.login_url, client_id: request.client_id,
+      }));
+      if (body.authorize_url) {
+        // The browser leaves for Salesforce's sign-in page; the callback
+        // brings it back to #integration.
+        location.assign(body.authorize_url);
+        return;
+      }
+      $('connect-client-secret').value = '';
+      setMessage(msg, 'Connected.', 'ok');
+      renderIntegration(body);
+    } catch (e) {
+      setMessage(msg, '');
+      if (!(e.field && showFieldError(form, 'connect-', e.field, e.message))) {
+        setMessage(msg, `Connecting failed: ${e.message}`, 'error');
+      }
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function onVerify() {
+    const msg = $('conn-message');
+    const button = $('conn-verify');
+    button.disabled = true;
+    setMessage(msg, 'Checking the connection…');
+    try {
+      const { body } = await api('POST', '/api/integration/verify');
+      renderIntegration(body);
+      const c = body.connection || {};
+      setMessage(msg, c.healthy ? 'The connection works.' : '',
+        c.healthy ? 'ok' : undefined);
+    } catch (e) {
+      setMessage(msg, `Checking failed: ${e.message}`, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function onDisconnect() {
+    const ok = await confirmDialog('Disconnect from Salesforce?',
+      'Sync stops and the stored token is deleted. Local contacts and '
+      + 'their changes stay; reconnect to send them.', 'Disconnect');
+    if (!ok) {
+      $('conn-disconnect').focus();
+      return;
+    }
+    const msg = $('conn-message');
+    try {
+      const { body } = await api('POST', '/api/integration/disconnect');
+      setMessage(msg, 'Disconnected.', 'ok');
+      renderIntegration(body);
+      $('conn-connect').focus();
+    } catch (e) {
+      setMessage(msg, `Disconnecting failed: ${e.message}`, 'error');
+    }
+  }
+
+  function renderSettings(s, help) {
+    const admin = isAdmin();
+    $('settings-fields').disabled = !admin;
+    $('set-readonly').hidden = admin;
+    $('set-enabled').checked = s.enabled === 'true';
+    const objects = (s.objects || '').split(',');
+    $('set-obj-contacts').checked = objects.includes('contacts');
+    $('set-obj-leads').checked = objects.includes('leads');
+    if (s.direction) $('set-direction').value = s.direction;
+    if (s.new_contacts_as) $('set-new-as').value = s.new_contacts_as;
+    if (s.conflict_policy) $('set-conflict').value = s.conflict_policy;
+    if (s.poll_interval !== undefined) $('set-poll').value = s.poll_interval;
+    const poll = help.poll_interval;
+    if (poll && poll.valid) $('set-poll-hint').textContent = poll.valid;
+  }
+
+  async function onSaveSettings(event) {
+    event.preventDefault();
+    const form = $('settings-form');
+    const msg = $('set-message');
+    clearFieldErrors(form);
+    setMessage(msg, '');
+
+    const objects = [];
+    if ($('set-obj-contacts').checked) objects.push('contacts');
+    if ($('set-obj-leads').checked) objects.push('leads');
+    if (objects.length === 0) {
+      showFieldError(form, 'set-', 'objects', 'Choose at least one object.');
+      return;
+    }
+
+    const changes = {
+      enabled: $('set-enabled').checked,
+      objects: objects.join(','),
+      direction: $('set-direction').value,
+      new_contacts_as: $('set-new-as').value,
+      conflict_policy: $('set-conflict').value,
+      poll_interval: $('set-poll').value.trim(),
+    };
+
+    const button = $('set-save');
+    button.disabled = true;
+    try {
+      const { body } = await api('PATCH', '/api/integration/settings', changes);
+      renderIntegration(body);
+      setMessage(msg, 'Settings saved.', 'ok');
+    } catch (e) {
+      if (!(e.field && showFieldError(form, 'set-', e.field, e.message))) {
+        setMessage(msg, `Saving failed: ${e.message}`, 'error');
+      }
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /* ---------------------------------------------------------------
+   * Pulls
+   * ------------------------------------------------------------- */
+
+  let pullTimer = null;
+
+  function stopPullPolling() {
+    clearTimeout(pullTimer);
+    pullTimer = null;
+    state.pullRunId = null;
+    const connected = !state.integration || !state.integration.connection
+      || state.integration.connection.connected;
+    for (const b of document.querySelectorAll('[data-object]')) {
+      b.disabled = !connected;
+    }
+  }
+
+  async function onPull(event) {
+    const object = event.currentTarget.dataset.object;
+    const label = object === 'leads' ? 'Leads' : 'Contacts';
+    const box = $('pull-status');
+    box.hidden = false;
+    setMessage($('pull-result'), '');
+    $('pull-label').textContent = `Pulling ${label}…`;
+    $('pull-count').textContent = '';
+    setProgress(null, null);
+    for (const b of document.querySelectorAll('[data-object]')) b.disabled = true;
+    try {
+      const { body } = await api('POST', '/api/pulls', { object });
+      state.pullRunId = body.run_id;
+      pollPull(body.run_id, label);
+    } catch (e) {
+      stopPullPolling();
+      $('pull-label').textContent = `Pull of ${label} did not start`;
+      $('pull-bar').hidden = true;
+      setMessage($('pull-result'), e.message, 'error');
+    }
+  }
+
+  // Show done of expected, or an indeterminate bar while expected is
+  // unknown.
+  function setProgress(done, expected) {
+    const bar = $('pull-bar');
+    const fill = bar.querySelector('.progress-fill');
+    bar.hidden = false;
+    if (expected === null || expected === undefined) {
+      bar.classList.add('indeterminate');
+      bar.removeAttribute('aria-valuenow');
+      bar.removeAttribute('aria-valuemax');
+      bar.setAttribute('aria-valuetext',
+        done ? `${done.toLocaleString()} records read` : 'starting');
+      fill.style.width = '';
+      $('pull-count').textContent = done ? `${done.toLocaleString()} read` : '';
+      return;
+    }
+    const doneShown = Math.min(done || 0, expected);
+    bar.classList.remove('indeterminate');
+    bar.setAttribute('aria-valuemax', String(expected));
+    bar.setAttribute('aria-valuenow', String(doneShown));
+    bar.setAttribute('aria-valuetext', `${doneShown} of ${expected} records`);
+    fill.style.width = expected > 0 ? `${(doneShown / expected) * 100}%` : '100%';
+    $('pull-count').textContent = `${doneShown.toLocaleString()} / ${expected.toLocaleString()}`;
+  }
+
+  async function pollPull(runId, label) {
+    if (state.pullRunId !== runId) return;
+    let run;
+    try {
+      ({ body: run } = await api('GET', `/api/runs/${runId}`));
+    } catch (e) {
+      if (e.status === 401) return;
+      setMessage($('pull-result'), `Cannot read the pull's progress: ${e.message}`, 'error');
+      pullTimer = setTimeout(() => pollPull(runId, label), PULL_POLL_MS * 4);
+      return;
+    }
+    const p = run.progress || {};
+    if (run.status === 'running') {
+      setProgress(p.done, p.expected);
+      pullTimer = setTimeout(() => pollPull(runId, label), PULL_POLL_MS);
+      return;
+    }
+    finishPull(run, label);
+  }
+
+  function finishPull(run, label) {
+    const p = run.progress || {};
+    const c = run.counts || {};
+    const done = p.done ?? (c.created || 0) + (c.updated || 0) + (c.unchanged || 0);
+    setProgress(done, p.expected ?? done);
+    stopPullPolling();
+    const n = (v) => (v || 0).toLocaleString();
+    const counts = `${n(c.created)} created, ${n(c.updated)} updated, `
+      + `${n(c.unchanged)} unchanged, ${n(c.skipped)} skipped, `
+      + `${n(c.errors)} errors`;
+    if (run.status === 'ok') {
+      $('pull-label').textContent = `Pull of ${label} finished`;
+      setMessage($('pull-result'), counts, c.errors ? 'error' : 'ok');
+    } else {
+      $('pull-label').textContent = `Pull of ${label} ${run.status}`;
+      setMessage($('pull-result'),
+        `${run.message || 'the pull did not finish'} (${counts})`, 'error');
+    }
+  }
+
+  /* ---------------------------------------------------------------
+   * Runs and the chart
+   * ------------------------------------------------------------- */
+
+  // Records a run moved: those it read into local contacts and those it
+  // wrote to Salesforce.
+  function runRecords(run) {
+    const c = run.counts || {};
+    const fromSf = Math.max(c.pulled || 0, (c.created || 0) + (c.updated || 0));
+    return { fromSf, toSf: c.pushed || 0 };
+  }
+
+  function runKind(run) {
+    const object = run.object ? ` ${run.object}s` : '';
+    return run.kind === 'pull' ? `Pull${object}` : `Sync${object}`;
+  }
+
+  async function loadRuns() {
+    const status = $('runs-status');
+    try {
+      const { body } = await api('GET', `/api/runs?limit=${RUNS_LIMIT}`);
+      renderRuns(body.runs || []);
+    } catch (e) {
+      if (e.status !== 401) setMessage(status, `Cannot load the runs: ${e.message}`, 'error');
+    }
+  }
+
+  function renderRuns(runs) {
+    const tbody = $('runs-table').querySelector('tbody');
+    tbody.replaceChildren();
+    setMessage($('runs-status'), runs.length ? '' : 'No runs yet.');
+    for (const run of runs) {
+      const c = run.counts || {};
+      const tr = document.createElement('tr');
+      const cells = [formatTime(run.started_at), runKind(run), run.status,
+        c.created || 0, c.updated || 0, c.errors || 0];
+      cells.forEach((v, i) => {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        if (i >= 3) td.className = 'num';
+        if (i === 2) td.className = run.status === 'ok' ? 'status-ok'
+          : run.status === 'failed' ? 'status-failed' : '';
+        tr.append(td);
+      });
+      if (run.message) tr.title = run.message;
+      tbody.append(tr);
+    }
+    drawChart(runs.slice().reverse());
+  }
+
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+
+  function svg(name, attrs, text) {
+    const el = document.createElementNS(SVG_NS, name);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  // Draw one stacked bar per run, oldest on the left, and write the same
+  // figures as text for screen readers.
+  function drawChart(runs) {
+    const holder = $('runs-chart-svg');
+    const caption = $('runs-chart-text');
+    holder.replaceChildren();
+    if (runs.length === 0) {
+      caption.textContent = 'No runs to chart.';
+      return;
+    }
+    const width = 960;
+    const height = 200;
+    const left = 44;
+    const bottom = 24;
+    const top = 18;
+    const plotH = height - bottom - top;
+    const values = runs.map(runRecords);
+    const max = Math.max(1, ...values.map((v) => v.fromSf + v.toSf));
+    const slot = (width - left - 8) / runs.length;
+    const barW = Math.max(2, Math.min(40, slot * 0.7));
+    const labelled = runs.length <= 16;
+    const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img',
+      focusable: 'false' });
+    root.append(svg('line', { x1: left, y1: top + plotH, x2: width - 4,
+      y2: top + plotH, class: 'axis' }));
+    root.append(svg('line', { x1: left, y1: top, x2: left, y2: top + plotH,
+      class: 'axis' }));
+    root.append(svg('text', { x: left - 6, y: top + 8, 'text-anchor': 'end' },
+      max.toLocaleString()));
+    root.append(svg('text', { x: left - 6, y: top + plotH, 'text-anchor': 'end' },
+      '0'));
+    values.forEach((v, i) => {
+      const x = left + 4 + i * slot + (slot - barW) / 2;
+      const hFrom = (v.fromSf / max) * plotH;
+      const hTo = (v.toSf / max) * plotH;
+      const yFrom = top + plotH - hFrom;
+      if (hFrom > 0) {
+        root.append(svg('rect', { x, y: yFrom, width: barW, height: hFrom,
+          class: 'bar-created', rx: 2 }));
+      }
+      if (hTo > 0) {
+        root.append(svg('rect', { x, y: yFrom - hTo, width: barW, height: hTo,
+          class: 'bar-updated', rx: 2 }));
+      }
+      if (labelled) {
+        root.append(svg('text', { x: x + barW / 2, y: yFrom - hTo - 4,
+          'text-anchor': 'middle' }, (v.fromSf + v.toSf).toLocaleString()));
+      }
+    });
+    const first = new Date(runs[0].started_at);
+    const last = new Date(runs[runs.length - 1].started_at);
+    const day = { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+    root.append(svg('text', { x: left, y: height - 6 }, first.toLocaleString(undefined, day)));
+    root.append(svg('text', { x: width - 4, y: height - 6, 'text-anchor': 'end' },
+      last.toLocaleString(undefined, day)));
+    holder.append(root);
+    const legend = document.createElement('div');
+    legend.className = 'legend';
+    const l1 = document.createElement('span');
+    l1.className = 'l-created';
+    l1.textContent = 'From Salesforce';
+    const l2 = document.createElement('span');
+    l2.className = 'l-updated';
+    l2.textContent = 'To Salesforce';
+    legend.append(l1, l2);
+    holder.append(legend);
+
+    const total = values.reduce((a, v) => a + v.fromSf + v.toSf, 0);
+    const parts = runs.map((r, i) => `${formatTime(r.started_at)}, ${runKind(r)}: `
+      + `${values[i].fromSf} from Salesforce, ${values[i].toSf} to Salesforce`);
+    caption.textContent = `${runs.length} runs moved ${total} records. `
+      + `${parts.join('; ')}.`;
+  }
+
+  /* ---------------------------------------------------------------
+   * Sync errors
+   * ------------------------------------------------------------- */
+
+  async function loadErrors() {
+    const status = $('errors-status');
+    try {
+      const { body } = await api('GET', '/api/errors?limit=100');
+      renderErrors(body.errors || []);
+    } catch (e) {
+      if (e.status !== 401) setMessage(status, `Cannot load the sync errors: ${e.message}`, 'error');
+    }
+  }
+
+  function renderErrors(errors) {
+    const list = $('errors-list');
+    list.replaceChildren();
+    $('errors-retry').hidden = errors.length === 0;
+    setMessage($('errors-status'), errors.length
+      ? `${errors.length} sync ${errors.length === 1 ? 'error' : 'errors'}`
+      : 'No sync errors.');
+    for (const err of errors) {
+      const li = document.createElement('li');
+      const summary = document.createElement('div');
+      summary.className = 'what';
+      const head = document.createElement('strong');
+      head.textContent = err.message || err.code || 'sync error';
+      const meta = document.createElement('div');
+      meta.className = 'muted';
+      const code = document.createElement('code');
+      code.textContent = err.code || '';
+      meta.append(code, ` · ${formatTime(err.created_at)}`);
+      if (err.object && err.sf_id) meta.append(` · ${err.object} ${err.sf_id}`);
+      if (!err.retryable) meta.append(' · will not retry by itself');
+      summary.append(head, meta);
+      li.append(summary);
+      if (err.contact_id) {
+        const a = document.createElement('a');
+        a.href = `#contacts/${err.contact_id}`;
+        a.textContent = `View contact ${err.contact_id}`;
+        li.append(a);
+      }
+      list.append(li);
+    }
+  }
+
+  async function onRetryErrors() {
+    const status = $('errors-status');
+    try {
+      const { body } = await api('POST', '/api/errors/retry');
+      toast(`${body.marked} ${body.marked === 1 ? 'error' : 'errors'} marked for retry`);
+      loadErrors();
+    } catch (e) {
+      setMessage(status, `Retry failed: ${e.message}`, 'error');
+    }
+  }
+
+  /* ---------------------------------------------------------------
+   * Contacts
+   * ------------------------------------------------------------- */
+
+  function contactName(c) {
+    const name = [c.first_name, c.last_name].filter(Boolean).join(' ');
+    return name || c.company || c.email || c.phone || `Contact ${c.id}`;
+  }
+
+  let contactsRequest = 0;
+  async function loadContacts() {
+    const id = ++contactsRequest;
+    const params = new URLSearchParams({
+      limit: String(CONTACTS_PAGE_SIZE), offset: String(state.contactsOffset),
+    });
+    if (state.contactsQuery) params.set('q', state.contactsQuery);
+    const status = $('contacts-status');
+    try {
+      const { body } = await api('GET', `/api/contacts?${params}`);
+      if (id === contactsRequest) renderContacts(body);
+    } catch (e) {
+      if (e.status !== 401) setMessage(status, `Cannot load the contacts: ${e.message}`, 'error');
+    }
+  }
+
+  function renderContacts(page) {
+    const tbody = $('contacts-table').querySelector('tbody');
+    tbody.replaceChildren();
+    for (const c of page.contacts) {
+      const tr = document.createElement('tr');
+      const nameTd = document.createElement('td');
+      const a = document.createElement('a');
+      a.href = `#contacts/${c.id}`;
+      a.textContent = contactName(c);
+      nameTd.append(a);
+      tr.append(nameTd);
+      for (const v of [c.company, c.phone || c.mobile_phone, c.email]) {
+        const td = document.createElement('td');
+        td.textContent = v || '';
+        tr.append(td);
+      }
+      const sfTd = document.createElement('td');
+      if (c.salesforce && c.salesforce.url) {
+        sfTd.append(salesforceLink(c));
+      } else {
+        sfTd.textContent = c.salesforce ? c.salesforce.object : '';
+      }
+      tr.append(sfTd);
+      tbody.append(tr);
+    }
+    const from = page.total ? page.offset + 1 : 0;
+    const to = page.offset + page.contacts.length;
+    const query = state.contactsQuery ? ` matching “${state.contactsQuery}”` : '';
+    setMessage($('contacts-status'), page.total
+      ? `${page.total} ${page.total === 1 ? 'contact' : 'contacts'}${query}`
+      : `No contacts${query}.`);
+    $('contacts-page').textContent = page.total ? `${from}–${to} of ${page.total}` : '';
+    $('contacts-prev').disabled = page.offset === 0;
+    $('contacts-next').disabled = to >= page.total;
+  }
+
+  function salesforceLink(c) {
+    const a = document.createElement('a');
+    a.href = c.salesforce.url;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    a.className = 'sf-link';
+    a.textContent = 'Open in Salesforce';
+    const hidden = document.createElement('span');
+    hidden.className = 'visually-hidden';
+    hidden.textContent = ` (${c.salesforce.object} of ${contactName(c)}, new tab)`;
+    a.append(hidden);
+    return a;
+  }
+
+  let searchTimer = null;
+  function onSearchInput() {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      state.contactsQuery = $('contacts-search').value.trim();
+      state.contactsOffset = 0;
+      loadContacts();
+    }, SEARCH_DEBOUNCE_MS);
+  }
+
+  function onPage(delta) {
+    state.contactsOffset = Math.max(0, state.contactsOffset + delta * CONTACTS_PAGE_SIZE);
+    loadContacts();
+  }
+
+  // NOTE: lead_status, lead_source and owner are not on the form, because
+  // their valid values come from the org's picklists and users.
+  const CONTACT_FIELDS = ['first_name', 'last_name', 'company', 'title',
+    'email', 'phone', 'mobile_phone', 'street', 'city', 'state',
+    'postal_code', 'country'];
+  const CONTACT_FLAGS = ['do_not_call', 'email_opt_out'];
+
+  function fillContactForm(c) {
+    for (const f of CONTACT_FIELDS) $(`c-${f}`).value = (c && c[f]) || '';
+    for (const f of CONTACT_FLAGS) $(`c-${f}`).checked = Boolean(c && c[f]);
+  }
+
+  async function loadContact(id) {
+    const form = $('contact-form');
+    clearFieldErrors(form);
+    setMessage($('contact-message'), '');
+    $('contact-conflict').hidden = true;
+    if (id === 'new') {
+      state.contact = null;
+      $('contact-title').textContent = 'New contact';
+      $('contact-link').hidden = true;
+      $('contact-info').textContent = '';
+      $('contact-delete').hidden = true;
+      $('contact-save').textContent = 'Add contact';
+      fillContactForm(null);
+      return;
+    }
+    $('contact-save').textContent = 'Save contact';
+    try {
+      const { body } = await api('GET', `/api/contacts/${encodeURIComponent(id)}`);
+      showContact(body);
+    } catch (e) {
+      if (e.status === 401) return;
+      state.contact = null;
+      $('contact-title').textContent = 'Contact';
+      fillContactForm(null);
+      $('contact-link').hidden = true;
+      $('contact-delete').hidden = true;
+      setMessage($('contact-message'), e.status === 404
+        ? `Contact '${id}' was not found.` : `Cannot load the contact: ${e.message}`, 'error');
+    }
+  }
+
+  function showContact(c) {
+    state.contact = c;
+    $('contact-title').textContent = contactName(c);
+    fillContactForm(c);
+    const link = $('contact-sf');
+    if (c.salesforce && c.salesforce.url) {
+      link.href = c.salesforce.url;
+      $('contact-link').hidden = false;
+    } else {
+      $('contact-link').hidden = true;
+    }
+    const facts = [c.salesforce
+      ? `Linked to Salesforce ${c.salesforce.object} ${c.salesforce.id}`
+      : 'Not linked to a Salesforce record'];
+    if (c.pending_changes) {
+      facts.push(`${c.pending_changes} ${c.pending_changes === 1 ? 'change'
+        : 'changes'} waiting to be sent`);
+    }
+    facts.push(`updated ${formatTime(c.updated_at)}`);
+    $('contact-info').textContent = facts.join(' · ');
+    $('contact-delete').hidden = Boolean(c.archived);
+    if (c.archived) setMessage($('contact-message'), 'This contact is archived.');
+  }
+
+  // The fields that differ from the loaded contact ("" clears a field).
+  function contactChanges() {
+    const c = state.contact || {};
+    const changes = {};
+    for (const f of CONTACT_FIELDS) {
+      const v = $(`c-${f}`).value.trim();
+      if (v !== (c[f] || '')) changes[f] = v;
+    }
+    for (const f of CONTACT_FLAGS) {
+      const v = $(`c-${f}`).checked;
+      if (v !== Boolean(c[f])) changes[f] = v;
+    }
+    return changes;
+  }
+
+  async function onSaveContact(event) {
+    event.preventDefault();
+    const form = $('contact-form');
+    const msg = $('contact-message');
+    clearFieldErrors(form);
+    setMessage(msg, '');
+    const changes = contactChanges();
+    const button = $('contact-save');
+    if (state.contact && Object.keys(changes).length === 0) {
+      setMessage(msg, 'Nothing changed.');
+      return;
+    }
+    button.disabled = true;
+    try {
+      if (state.contact) {
+        const { body } = await api('PATCH', `/api/contacts/${state.contact.id}`,
+          changes, { 'If-Match': `"${state.contact.version}"` });
+        showContact(body);
+        setMessage(msg, 'Contact saved.', 'ok');
+      } else {
+        for (const f of Object.keys(changes)) if (changes[f] === '') delete changes[f];
+        const { body } = await api('POST', '/api/contacts', changes);
+        toast(`Contact ${contactName(body)} added`);
+        location.hash = `#contacts/${body.id}`;
+      }
+    } catch (e) {
+      if (e.code === 'version_conflict') {
+        $('contact-conflict').hidden = false;
+        $('contact-reload').focus();
+      } else if (!(e.field && showFieldError(form, 'c-', e.field, e.message))) {
+        setMessage(msg, `Saving failed: ${e.message}`, 'error');
+      }
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function onDeleteContact() {
+    const c = state.contact;
+    if (!c) return;
+    const ok = await confirmDialog(`Delete ${contactName(c)}?`,
+      'The contact is archived here; what happens in Salesforce follows the '
+      + 'on_local_delete setting.', 'Delete');
+    if (!ok) {
+      $('contact-delete').focus();
+      return;
+    }
+    try {
+      await api('DELETE', `/api/contacts/${c.id}`, undefined,
+        { 'If-Match': `"${c.version}"` });
+      toast(`${contactName(c)} deleted`);
+      location.hash = '#contacts';
+    } catch (e) {
+      if (e.code === 'version_conflict') {
+        $('contact-conflict').hidden = false;
+        $('contact-reload').focus();
+      } else {
+        setMessage($('contact-message'), `Deleting failed: ${e.message}`, 'error');
+      }
+    }
+  }
+
+  /* ---------------------------------------------------------------
+   * Start
+   * ------------------------------------------------------------- */
+
+  function bind() {
+    $('signin-form').addEventListener('submit', onSignIn);
+    $('sign-out').addEventListener('click', onSignOut);
+    $('conn-connect').addEventListener('click', openConnectForm);
+    $('conn-reconnect').addEventListener('click', openConnectForm);
+    $('conn-disconnect').addEventListener('click', onDisconnect);
+    $('conn-verify').addEventListener('click', onVerify);
+    $('connect-form').addEventListener('submit', onConnect);
+    $('connect-cancel').addEventListener('click', () => {
+      $('connect-form').hidden = true;
+    });
+    $('settings-form').addEventListener('submit', onSaveSettings);
+
+    for (const b of document.querySelectorAll('[data-object]')) {
+      b.addEventListener('click', onPull);
+    }
+    $('errors-retry').addEventListener('click', onRetryErrors);
+
+    $('contacts-search').addEventListener('input', onSearchInput);
+    $('contacts-prev').addEventListener('click', () => onPage(-1));
+    $('contacts-next').addEventListener('click', () => onPage(1));
+    $('contact-form').addEventListener('submit', onSaveContact);
+    $('contact-delete').addEventListener('click', onDeleteContact);
+    $('contact-reload').addEventListener('click', () => {
+      loadContact(String(state.contact ? state.contact.id : parseHash().id));
+      $('c-first_name').focus();
+    });
+    // The skip link moves focus without changing the route.
+    document.querySelector('.skip').addEventListener('click', (event) => {
+      event.preventDefault();
+      $('main').focus();
+    });
+    window.addEventListener('hashchange', route);
+  }
+
+  async function start() {
+    bind();
+    try {
+      const { body } = await api('GET', '/api/session');
+      signedIn(body);
+    } catch (e) {
+      signedOut(e.status === 401 ? '' : e.message);
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', start);
+})();
