@@ -2,8 +2,9 @@
 # Build everything and run the main job on the embedded default: sfsim
 # serving a generated org of a few thousand Contacts and Leads on a free
 # port of 127.0.0.1, and sfsync connecting to it, pulling Contacts and
-# Leads into a fresh local store and showing the result. sfsim keeps
-# serving until Ctrl-C, so the printed commands can be tried.
+# Leads into a fresh local store and showing the result, then 'sfsync
+# serve' syncing both ways and serving the admin page. Both keep running
+# until Ctrl-C, so the page and the printed commands can be tried.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,7 @@ rm -rf "$work"
 mkdir -p "$work"
 out="$work/sfsim.out"
 
-trap 'kill "$sim_pid" 2>/dev/null || true' EXIT
+trap 'kill "$sim_pid" ${serve_pid:-} 2>/dev/null || true' EXIT
 "$sfsim" --listen 127.0.0.1:0 --log-level warn \
   --generate contacts=3000,leads=2000,accounts=300 \
   --user rep@example.com:rep-pass >"$out" 2>"$work/sfsim.log" &
@@ -52,19 +53,40 @@ first=$("$sfsync" contacts list --limit 1 --json |
   sed -n 's/^ *"id": \([0-9]*\),*$/\1/p' | head -n 1)
 step contacts show "$first"
 
+# An admin for the page, with a password made up for this demo only.
+password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+printf '%s\n' "$password" >"$work/admin-password"
+chmod 600 "$work/admin-password"
+step users add admin --role admin --password-file "$work/admin-password"
+step config set enabled true
+
+"$sfsync" serve --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
+serve_pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^sfsync serving ' "$work/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+page=$(sed -n 's/^sfsync serving //p' "$work/serve.out")
+[ -n "$page" ] || { echo "sfsync serve did not start: see $work/serve.log" >&2; exit 1; }
+
 cat <<MSG
 
 What happened: sfsync connected to the simulated org with the client
 credentials grant, read every Contact and Lead page by page (2000 records a
 page) and stored them in $SFSYNC_DB, phones
-normalised to E.164, each contact linked to its Salesforce record. Open a
-contact's salesforce_url in a browser to see the record in sfsim.
+normalised to E.164, each contact linked to its Salesforce record. Then
+'sfsync serve' started: it syncs both ways every 30 seconds and serves the
+admin page and the JSON API.
 
-Try it yourself while sfsim runs (Ctrl-C stops it):
+Open the admin page at $page and sign in as admin with the
+password in $work/admin-password. Open a contact's "Open in
+Salesforce" link to see the record in sfsim.
+
+Try it yourself while both run (Ctrl-C stops them):
   export SFSYNC_DB=$SFSYNC_DB
   $sfsync contacts list --search smith
-  $sfsync pull contacts          # again: everything is unchanged
-  $sfsync config list
+  $sfsync contacts update $first --title "Head of Support"   # reaches sfsim
+  $sfsync runs
   $sfsync status
 MSG
 wait "$sim_pid"
