@@ -376,6 +376,16 @@ int store_contact_find_unlinked_by_phone(struct store *s,
                                          e164, ids, max, out_count, err);
 }
 
+int store_contact_unlinked_after(struct store *s, int64_t workspace_id,
+                                 int64_t after_id, bool *out_any,
+                                 int64_t *out_max_id, struct err *err)
+{
+    *out_any = false;
+    *out_max_id = 0;
+    return s->ops->contact_unlinked_after(s, workspace_id, after_id, out_any,
+                                          out_max_id, err);
+}
+
 int store_contact_find_unlinked_by_email(struct store *s,
                                          int64_t workspace_id,
                                          const char *email, int64_t *ids,
@@ -520,6 +530,19 @@ int store_run_finish(struct store *s, int64_t workspace_id, int64_t run_id,
                               counts ? counts : &zero, message, err);
 }
 
+int store_run_progress(struct store *s, int64_t workspace_id, int64_t run_id,
+                       const char *api, int64_t expected,
+                       const struct store_run_counts *counts, struct err *err)
+{
+    static const struct store_run_counts zero;
+
+    if (api && strcmp(api, "rest") != 0 && strcmp(api, "bulk") != 0)
+        return err_set(err, SYNC_EINVALID,
+                       "invalid run api '%s': use rest or bulk", api);
+    return s->ops->run_progress(s, workspace_id, run_id, api, expected,
+                                counts ? counts : &zero, err);
+}
+
 int store_run_get(struct store *s, int64_t workspace_id, int64_t run_id,
                   struct store_run *out, struct err *err)
 {
@@ -541,6 +564,7 @@ void store_run_release(struct store_run *run)
     free(run->kind);
     free(run->status);
     free(run->message);
+    free(run->api);
     memset(run, 0, sizeof(*run));
 }
 

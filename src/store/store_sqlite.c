@@ -58,16 +58,22 @@ int store_sqlite__exec(sqlite3 *db, const char *sql, const char *op,
 sqlite3_stmt *store_sqlite__stmt(struct store_sqlite *s, const char *sql,
                                  const char *op, struct err *err)
 {
-    sqlite3_stmt *st = hmap_get(&s->stmts, sql);
+    size_t slot = ((uintptr_t)sql >> 4) % STORE_SQLITE_RECENT_SLOTS;
+    sqlite3_stmt *st;
 
-    if (st)
-        return st;
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK) {
-        store_sqlite__fail(s, op, err);
-        return NULL;
+    if (s->recent[slot].sql == sql)
+        return s->recent[slot].st;
+    st = hmap_get(&s->stmts, sql);
+    if (!st) {
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &st, NULL) != SQLITE_OK) {
+            store_sqlite__fail(s, op, err);
+            return NULL;
+        }
+        hmap_put(&s->stmts, sql, st);
     }
-    hmap_put(&s->stmts, sql, st);
+    s->recent[slot].sql = sql;
+    s->recent[slot].st = st;
     return st;
 }
 
@@ -122,6 +128,22 @@ char *store_sqlite__column_text(sqlite3_stmt *st, int column)
     return xstrdup((const char *)sqlite3_column_text(st, column));
 }
 
+/* Run a statement without parameters or rows through the statement
+ * cache, which saves parsing the SQL of the savepoint that wraps every
+ * store call inside a page's transaction. */
+static int run_cached(struct store_sqlite *s, const char *sql, const char *op,
+                      struct err *err)
+{
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_sqlite__tx_enter(struct store_sqlite *s, bool *owned,
                            struct err *err)
 {
@@ -132,15 +154,15 @@ int store_sqlite__tx_enter(struct store_sqlite *s, bool *owned,
     if (*owned)
         return store_sqlite__exec(s->db, "BEGIN IMMEDIATE",
                                   "begin transaction", err);
-    return store_sqlite__exec(s->db, "SAVEPOINT store_op", "savepoint", err);
+    return run_cached(s, "SAVEPOINT store_op", "savepoint", err);
 }
 
 int store_sqlite__tx_leave(struct store_sqlite *s, bool owned, int rc,
                            struct err *err)
 {
     if (rc == 0) {
-        rc = store_sqlite__exec(s->db, owned ? "COMMIT" : "RELEASE store_op",
-                                "commit", err);
+        rc = owned ? store_sqlite__exec(s->db, "COMMIT", "commit", err)
+                   : run_cached(s, "RELEASE store_op", "commit", err);
         if (rc == 0)
             return 0;
     }
@@ -206,6 +228,7 @@ static void finalize_all(struct store_sqlite *s)
         if (s->stmts.slots[i].key)
             sqlite3_finalize(s->stmts.slots[i].value);
     hmap_release(&s->stmts);
+    memset(s->recent, 0, sizeof(s->recent));
 }
 
 static void sqlite_close(struct store *base)
@@ -503,7 +526,7 @@ static const char sql_run_finish[] =
 #define RUN_COLUMNS                                                          \
     "SELECT id, workspace_id, kind, sf_object, started_ms, finished_ms, "   \
     "status, created, updated, unchanged, skipped, errors, api_calls, "     \
-    "message, pushed, pulled, deleted, conflicts FROM runs "
+    "message, pushed, pulled, deleted, conflicts, api, expected FROM runs "
 static const char sql_run_get[] =
     RUN_COLUMNS "WHERE id = ? AND workspace_id = ?";
 static const char sql_run_list[] =
@@ -529,6 +552,12 @@ static void read_run(sqlite3_stmt *st, struct store_run *out)
     out->counts.pulled = sqlite3_column_int64(st, 15);
     out->counts.deleted = sqlite3_column_int64(st, 16);
     out->counts.conflicts = sqlite3_column_int64(st, 17);
+    out->api = sqlite3_column_type(st, 18) == SQLITE_NULL
+                   ? NULL
+                   : store_sqlite__column_text(st, 18);
+    out->expected = sqlite3_column_type(st, 19) == SQLITE_NULL
+                        ? -1
+                        : sqlite3_column_int64(st, 19);
 }
 
 static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
@@ -586,6 +615,50 @@ static int sqlite_run_finish(struct store *base, int64_t ws, int64_t run_id,
         return rc;
     if (sqlite3_changes(s->db) == 0)
         return err_set(err, SYNC_ENOTFOUND, "run %lld not found",
+                       (long long)run_id);
+    return 0;
+}
+
+static const char sql_run_progress[] =
+    "UPDATE runs SET api = coalesce(?, api), "
+    "expected = CASE WHEN ? < 0 THEN expected ELSE ? END, "
+    "created = ?, updated = ?, unchanged = ?, skipped = ?, errors = ?, "
+    "api_calls = ?, pushed = ?, pulled = ?, deleted = ?, conflicts = ? "
+    "WHERE id = ? AND workspace_id = ? AND finished_ms IS NULL";
+
+static int sqlite_run_progress(struct store *base, int64_t ws, int64_t run_id,
+                               const char *api, int64_t expected,
+                               const struct store_run_counts *counts,
+                               struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "record run progress";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_progress, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_text(st, 1, api);
+    store_sqlite__bind_int64(st, 2, expected);
+    store_sqlite__bind_int64(st, 3, expected);
+    store_sqlite__bind_int64(st, 4, counts->created);
+    store_sqlite__bind_int64(st, 5, counts->updated);
+    store_sqlite__bind_int64(st, 6, counts->unchanged);
+    store_sqlite__bind_int64(st, 7, counts->skipped);
+    store_sqlite__bind_int64(st, 8, counts->errors);
+    store_sqlite__bind_int64(st, 9, counts->api_calls);
+    store_sqlite__bind_int64(st, 10, counts->pushed);
+    store_sqlite__bind_int64(st, 11, counts->pulled);
+    store_sqlite__bind_int64(st, 12, counts->deleted);
+    store_sqlite__bind_int64(st, 13, counts->conflicts);
+    store_sqlite__bind_int64(st, 14, run_id);
+    store_sqlite__bind_int64(st, 15, ws);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return err_set(err, SYNC_ENOTFOUND, "running run %lld not found",
                        (long long)run_id);
     return 0;
 }
@@ -1016,6 +1089,7 @@ static const struct store_ops sqlite_ops = {
     .contact_get = store_sqlite__contact_get,
     .contact_list = store_sqlite__contact_list,
     .contact_find_unlinked = store_sqlite__contact_find_unlinked,
+    .contact_unlinked_after = store_sqlite__contact_unlinked_after,
     .link_get = store_sqlite__link_get,
     .link_find = store_sqlite__link_find,
     .link_upsert = store_sqlite__link_upsert,
@@ -1024,6 +1098,7 @@ static const struct store_ops sqlite_ops = {
     .cursor_set = sqlite_cursor_set,
     .run_begin = sqlite_run_begin,
     .run_finish = sqlite_run_finish,
+    .run_progress = sqlite_run_progress,
     .run_get = sqlite_run_get,
     .run_list = sqlite_run_list,
     .sync_error_add = sqlite_sync_error_add,

@@ -177,9 +177,19 @@ static const char migration_2[] =
     "CREATE INDEX create_intents_by_workspace"
     "  ON create_intents (workspace_id, sf_object);";
 
+/*
+ * Version 3: the progress of a pull. api is the Salesforce API a pull
+ * reads through ('rest' or 'bulk'), and expected the number of records it
+ * expects, NULL while unknown; both are set before the first page.
+ */
+static const char migration_3[] =
+    "ALTER TABLE runs ADD COLUMN api TEXT;"
+    "ALTER TABLE runs ADD COLUMN expected INTEGER;";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
+    migration_3,
 };
 
 static const char create_migrations_table[] =

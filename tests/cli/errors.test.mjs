@@ -215,7 +215,7 @@ test('unknown commands and ids', async () => {
       [['config', 'set', 'colour', 'blue'],
         "sfsync: unknown setting 'colour': the settings are enabled, objects, direction, default_region, api_version, "
           + 'new_contacts_as, default_company, conflict_policy, external_id_field, api_budget_percent, '
-          + 'on_salesforce_delete, on_local_delete, pull_overlap_seconds'],
+          + 'on_salesforce_delete, on_local_delete, pull_overlap_seconds, bulk_threshold'],
       [['contacts', 'list', '--limit', '0'],
         "sfsync: invalid --limit '0': give a whole number from 1 to 1000"],
     ];

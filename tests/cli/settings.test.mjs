@@ -22,6 +22,7 @@ const DEFAULTS = {
   on_salesforce_delete: 'archive',
   on_local_delete: 'keep',
   pull_overlap_seconds: '300',
+  bulk_threshold: '10000',
 };
 let sim;
 
@@ -51,7 +52,7 @@ test('defaults before connect', async () => {
       + 'new_contacts_as=lead\ndefault_company=[not provided]\n'
       + 'conflict_policy=newest\nexternal_id_field=\napi_budget_percent=50\n'
       + 'on_salesforce_delete=archive\non_local_delete=keep\n'
-      + 'pull_overlap_seconds=300\n');
+      + 'pull_overlap_seconds=300\nbulk_threshold=10000\n');
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const res = await w.ok(['config', 'get', key]);
       assert.equal(res.stdout, `${value}\n`);
@@ -137,7 +138,7 @@ test('unknown setting lists the settings', async () => {
     const names = 'enabled, objects, direction, default_region, api_version, '
       + 'new_contacts_as, default_company, conflict_policy, external_id_field, '
       + 'api_budget_percent, on_salesforce_delete, on_local_delete, '
-      + 'pull_overlap_seconds';
+      + 'pull_overlap_seconds, bulk_threshold';
     for (const args of [['set', 'colour', 'blue'], ['get', 'colour']]) {
       const res = await w.fails(['config', ...args]);
       assert.equal(res.stderr,

@@ -124,7 +124,7 @@ TEST(open_creates_private_wal_file)
     CHECK_INT(stat(fx.path, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0600);
     CHECK_INT(query_int(fx.path, "SELECT count(*) FROM schema_migrations"),
-              2);
+              3);
     /* WAL mode is stored in the file, so a second connection reports it. */
     CHECK_INT(query_int(fx.path, "SELECT journal_mode = 'wal' FROM "
                                  "pragma_journal_mode"),
@@ -151,7 +151,7 @@ TEST(open_again_is_idempotent)
 
     CHECK_INT(store_open(&again, fx.path, NULL), 0);
     CHECK_INT(query_int(fx.path, "SELECT count(*) FROM schema_migrations"),
-              2);
+              3);
     CHECK_INT(store_workspace_get(again, "main", &ws, NULL), 0);
     CHECK_INT(ws.id, fx.ws.id);
     contact_init(&c);
