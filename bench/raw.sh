@@ -5,8 +5,8 @@
 #
 # usage: bench/raw.sh rest|bulk URL TOKEN
 #   rest  the query with pages of 2,000 (Sforce-Query-Options), following
-#         nextRecordsUrl; the first 400 bytes of each page, where sfsim
-#         puts nextRecordsUrl, are kept and the rest goes to /dev/null
+#         nextRecordsUrl. The first 400 bytes of each page, where sfsim
+#         puts nextRecordsUrl, are kept, and the rest goes to /dev/null.
 #   bulk  a Bulk API 2.0 query job over the same fields, without the ORDER
 #         BY, its result pages of BULK_PAGE records (environment, 5000 by
 #         default, as sfsync's Bulk pull reads) into /dev/null

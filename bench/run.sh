@@ -440,7 +440,7 @@ write_docs() {
     fi
     awk -v begin="$begin" -v end="$end" -v section="$1" '
         $0 == begin { print; while ((getline line < section) > 0) print line
-                      skip = 1; next }
+                      print ""; skip = 1; next }
         $0 == end { skip = 0 }
         !skip { print }' "$doc" >"$work/doc.md" &&
         cat "$work/doc.md" >"$doc"
@@ -466,8 +466,9 @@ for n in ${sizes//,/ }; do
 done
 
 {
-    echo "Measured $started on $(machine), Linux $(uname -r), a"
-    echo "$(build_type) build of sfsync and sfsim, Node.js $(node --version)."
+    echo "Measured $started on $(machine),"
+    echo "Linux $(uname -r), a $(build_type) build of sfsync and sfsim,"
+    echo "Node.js $(node --version)."
     echo "Command:"
     echo
     echo "    bench/run.sh --build ${build#"$here"/} --sizes $sizes" \

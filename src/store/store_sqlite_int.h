@@ -12,8 +12,8 @@
 #include "base/hmap.h"
 #include "store_int.h"
 
-/* Slots of struct store_sqlite.recent. */
-#define STORE_SQLITE_RECENT_SLOTS 64
+/* Slots of struct store_sqlite.recent, a power of two. */
+#define STORE_SQLITE_RECENT_SLOTS 256
 
 struct store_sqlite {
     struct store base;   /* first, so a struct store * converts */
