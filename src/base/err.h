@@ -24,7 +24,7 @@ enum sync_rc {
     SYNC_ESTOP = -9 /* stopped on request */
 };
 
-#define ERR_MSG_MAX 256
+#define ERR_MSG_MAX 512
 #define ERR_CODE_MAX 64
 
 struct err {

@@ -84,10 +84,13 @@ static void usage(FILE *out)
           "Read every Salesforce Contact or Lead into the local contact "
           "list. Linked\ncontacts are updated, unlinked ones with the same "
           "phone or email are linked,\nand the rest are created. An "
-          "interrupted pull goes on where it stopped.\n\n"
+          "interrupted pull goes on where it stopped.\nA pull of more "
+          "records than the setting bulk_threshold reads through Bulk\n"
+          "API 2.0.\n\n"
           "  --json          print a summary object instead of text\n"
-          "  --batch-size N  records per query page, 200 to 2000 (default "
-          "2000)\n",
+          "  --batch-size N  records per query page or Bulk API results "
+          "page, 200 to\n                  2000 (default 2000, and 5000 for "
+          "Bulk API)\n",
           out);
 }
 

@@ -51,6 +51,10 @@ static json_t *run_json(const struct store_run *r)
         (json_int_t)c->api_calls, "message",
         r->message ? json_string(r->message) : json_null());
 
+    json_object_set_new(obj, "api", r->api ? json_string(r->api) : json_null());
+    json_object_set_new(obj, "expected", r->expected >= 0
+                                             ? json_integer(r->expected)
+                                             : json_null());
     json_object_set_new(obj, "started_at", time_json(r->started_ms));
     json_object_set_new(obj, "finished_at", time_json(r->finished_ms));
     return obj;
@@ -65,12 +69,20 @@ static void print_run(const struct store_run *r)
     printf("%6" PRId64 "  %s  %-4s %-7s %-8s pushed %" PRId64
            ", pulled %" PRId64 ", created %" PRId64 ", updated %" PRId64
            ", deleted %" PRId64 ", conflicts %" PRId64 ", errors %" PRId64
-           ", API calls %" PRId64 "\n",
+           ", API calls %" PRId64,
            r->id, started, r->kind,
            r->object >= 0 ? mapping_object_name((enum sf_object)r->object)
                           : "all",
            r->status, c->pushed, c->pulled, c->created, c->updated,
            c->deleted, c->conflicts, c->errors, c->api_calls);
+    /* A running pull shows its records done out of those expected. */
+    if (r->api && r->finished_ms == 0 && r->expected >= 0)
+        printf(" (%s API, %" PRId64 "/%" PRId64 " records)", r->api,
+               c->created + c->updated + c->unchanged + c->errors,
+               r->expected);
+    else if (r->api)
+        printf(" (%s API)", r->api);
+    putchar('\n');
     if (r->message)
         printf("        %s\n", r->message);
 }

@@ -10,7 +10,9 @@ extern "C" {
 #include "phone.h"
 
 #include <cctype>
+#include <cstdint>
 #include <exception>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -144,6 +146,67 @@ int normalize(const char *text, const char *region, struct phone_number *out,
     return 0;
 }
 
+// Recent successful normalisations, shared by every thread. A pulled
+// record is normalised when it is read and again when the store writes
+// it, and a pull may normalise a page in a second thread ahead of the
+// writes (apply_prefetch_start). Parse and IsValidNumber cost about 10 and
+// 6 microseconds a number (libphonenumber 8.12 with ICU regular
+// expressions), against well under one for a lookup here. Slots are chosen
+// by a hash of text and region and overwritten on collision, so the 1.3 MB
+// table keeps about one pull page of numbers.
+const int kCacheSlots = 16384;
+const size_t kCacheTextMax = 48;
+
+struct CacheSlot {
+    char text[kCacheTextMax]; // "" for an empty slot
+    char region[PHONE_REGION_SIZE];
+    struct phone_number number;
+};
+
+CacheSlot cache[kCacheSlots];
+std::mutex cache_lock;
+
+CacheSlot *cache_slot(const char *text, size_t len, const std::string &code)
+{
+    // FNV-1a over the text and the region.
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 16777619u;
+    for (char ch : code)
+        h = (h ^ (unsigned char)ch) * 16777619u;
+    return &cache[h % kCacheSlots];
+}
+
+int normalize_cached(const char *text, const char *region,
+                     struct phone_number *out, struct err *err)
+{
+    std::string code;
+    size_t len = text ? strlen(text) : 0;
+    CacheSlot *slot;
+    int rc;
+
+    if (!text || len == 0 || len >= kCacheTextMax ||
+        !region_code(region, &code))
+        return normalize(text, region, out, err);
+    slot = cache_slot(text, len, code);
+    {
+        std::lock_guard<std::mutex> hold(cache_lock);
+
+        if (strcmp(slot->text, text) == 0 && code == slot->region) {
+            *out = slot->number;
+            return 0;
+        }
+    }
+    if ((rc = normalize(text, region, out, err)) < 0)
+        return rc;
+    std::lock_guard<std::mutex> hold(cache_lock);
+    memcpy(slot->text, text, len + 1);
+    memcpy(slot->region, code.c_str(), code.size() + 1);
+    slot->number = *out;
+    return 0;
+}
+
 [[noreturn]] void out_of_memory()
 {
     log_error("phone", "out of memory in libphonenumber", NULL);
@@ -183,7 +246,7 @@ extern "C" int phone_normalize(const char *text, const char *region,
 
     memset(out, 0, sizeof(*out));
     try {
-        rc = normalize(text, region, out, err);
+        rc = normalize_cached(text, region, out, err);
     } catch (const std::bad_alloc &) {
         out_of_memory();
     } catch (const std::exception &e) {

@@ -689,6 +689,13 @@ int sf_bulk_read(struct sf_client *c, const struct sf_bulk_job *job,
         if (rc < 0)
             break;
         r.page++;
+        if (!r.stopped && r.opts->page_end &&
+            (rc = r.opts->page_end(r.page - 1, strcmp(r.locator, "null") == 0,
+                                   payload, err)) != 0) {
+            r.stopped = rc > 0;
+            rc = rc > 0 ? 0 : rc;
+            break;
+        }
         if (r.stopped || strcmp(r.locator, "null") == 0)
             break;
         if (r.page_seen == 0 || strcmp(r.locator, previous) == 0) {
@@ -760,4 +767,68 @@ int sf_bulk_query(struct sf_client *c, const char *soql,
                      "id=%s error=\"%s\"", res->job.id, derr.msg);
     }
     return 0;
+}
+
+/* ---- results as pages of records ---- */
+
+/* A page of records being collected for sf_bulk_query_pages. */
+struct pager {
+    sf_query_page_fn fn;
+    void *payload;
+    json_t *records;
+    long long total;
+    size_t index;
+};
+
+static int pager_row(const struct sf_bulk_row *row, void *payload,
+                     struct err *err)
+{
+    struct pager *p = payload;
+
+    (void)err;
+    json_array_append(p->records, row->record);
+    return 0;
+}
+
+static int pager_deliver(struct pager *p, bool done, struct err *err)
+{
+    struct sf_query_page page = {p->records, p->total, p->index, done};
+    int rc;
+
+    err_clear(err);
+    rc = p->fn(&page, p->payload, err);
+    p->index++;
+    json_array_clear(p->records);
+    return rc;
+}
+
+static int pager_page_end(size_t page, bool last, void *payload,
+                          struct err *err)
+{
+    (void)page;
+    return pager_deliver(payload, last, err);
+}
+
+int sf_bulk_query_pages(struct sf_client *c, const char *soql,
+                        const struct sf_bulk_options *opts, long long total,
+                        sf_query_page_fn fn, void *payload,
+                        struct sf_bulk_result *out, struct err *err)
+{
+    struct sf_bulk_options o = opts ? *opts : (struct sf_bulk_options){0};
+    struct pager p = {fn, payload, json_array(), total, 0};
+    struct sf_bulk_result local;
+    int rc;
+
+    if (!out)
+        out = &local;
+    o.records = true;
+    o.page_end = pager_page_end;
+    rc = sf_bulk_query(c, soql, &o, pager_row, &p, out, err);
+    /* A job whose results end on an empty page never reached page_end
+     * with last set; the REST paging always ends with a done page. */
+    if (rc == 0 && out && !out->stopped && (p.index == 0 ||
+                                            json_array_size(p.records)))
+        rc = pager_deliver(&p, true, err);
+    json_decref(p.records);
+    return rc;
 }

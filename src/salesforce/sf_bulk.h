@@ -19,6 +19,7 @@
 #include "base/err.h"
 #include "salesforce/sf_client.h"
 #include "salesforce/sf_http.h"
+#include "salesforce/sf_query.h"
 
 /* Defaults of struct sf_bulk_options.
  * NOTE: a whole results page must arrive within sf_http's timeout_ms (120 s
@@ -68,6 +69,12 @@ struct sf_bulk_options {
      * its checkbox fields (Bulk API writes them as true or false). */
     const char *const *boolean_fields;
     bool keep_job;          /* leave the job on the server after reading it */
+    /* Called with the read's payload after each results page (page 0
+     * first) has been read to its end, outside the transfer, so it may
+     * send requests; last is set for the final page. Return 0 to go on, a
+     * positive value to stop, or a negative enum sync_rc with err filled.
+     * NULL for none. */
+    int (*page_end)(size_t page, bool last, void *payload, struct err *err);
     sf_http_sleep_fn sleep; /* the wait between polls; NULL for nanosleep */
     void *sleep_payload;
 };
@@ -181,6 +188,21 @@ int sf_bulk_read(struct sf_client *c, const struct sf_bulk_job *job,
 int sf_bulk_query(struct sf_client *c, const char *soql,
                   const struct sf_bulk_options *opts, sf_bulk_row_fn fn,
                   void *payload, struct sf_bulk_result *out, struct err *err);
+
+/*
+ * Run soql as sf_bulk_query does and pass the rows of each results page
+ * (opts->max_records of them) to fn as one struct sf_query_page of records
+ * in the shape REST query returns, as sf_query_run does, after the page
+ * has been read and outside any transfer. total becomes every page's
+ * total_size, and the last page has done set. opts->records and
+ * opts->page_end are ignored. Rows come in the job's result order, which
+ * Salesforce does not promise to follow the query's ORDER BY. Returns as
+ * sf_bulk_query does.
+ */
+int sf_bulk_query_pages(struct sf_client *c, const char *soql,
+                        const struct sf_bulk_options *opts, long long total,
+                        sf_query_page_fn fn, void *payload,
+                        struct sf_bulk_result *out, struct err *err);
 
 /* The state name as the API writes it ("JobComplete"), or "unknown". */
 const char *sf_bulk_state_name(enum sf_bulk_state state);

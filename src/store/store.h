@@ -111,6 +111,8 @@ struct store_run {
     char *status;        /* owned: "running" until store_run_finish */
     struct store_run_counts counts;
     char *message; /* owned, or NULL */
+    char *api;     /* owned: "rest" or "bulk" for a pull, or NULL */
+    int64_t expected; /* records the pull expects, or -1 when unknown */
 };
 
 struct store_sync_error {
@@ -363,6 +365,18 @@ int store_contact_find_unlinked_by_phone(struct store *s,
                                          size_t max, size_t *out_count,
                                          struct err *err);
 
+/*
+ * Set *out_any when the workspace has an unarchived contact without a link
+ * whose id is above after_id (0 for every contact). Such a contact is one
+ * that the matching of a pulled record could pick. Set *out_max_id to the
+ * highest contact id of the workspace (0 for none). A pull that saw none skips the matching, and
+ * checks again from the id it saw inside each page's transaction. Return
+ * 0 or SYNC_EDB.
+ */
+int store_contact_unlinked_after(struct store *s, int64_t workspace_id,
+                                 int64_t after_id, bool *out_any,
+                                 int64_t *out_max_id, struct err *err);
+
 /* As store_contact_find_unlinked_by_phone, matching the email address in
  * any ASCII letter case. */
 int store_contact_find_unlinked_by_email(struct store *s,
@@ -446,6 +460,19 @@ int store_run_begin(struct store *s, int64_t workspace_id, const char *kind,
 int store_run_finish(struct store *s, int64_t workspace_id, int64_t run_id,
                      const char *status, const struct store_run_counts *counts,
                      const char *message, struct err *err);
+
+/*
+ * Record the progress of a running run: the API it reads through ("rest"
+ * or "bulk", NULL to keep the stored one), the records it expects (-1 to
+ * keep the stored number) and its counts so far (NULL for zeros). Call it
+ * inside the transaction of the writes it counts, so that the counts a
+ * reader in another process gets agree with the contacts it reads. Return 0, SYNC_EINVALID
+ * for another api, SYNC_ENOTFOUND when no running run has run_id, or
+ * SYNC_EDB.
+ */
+int store_run_progress(struct store *s, int64_t workspace_id, int64_t run_id,
+                       const char *api, int64_t expected,
+                       const struct store_run_counts *counts, struct err *err);
 
 /* Fill out with a run; release it with store_run_release. */
 int store_run_get(struct store *s, int64_t workspace_id, int64_t run_id,

@@ -78,6 +78,10 @@ struct store_ops {
                         const char *value, const char *email, int64_t *ids,
                         size_t max, size_t *out_count, struct err *err);
 
+    int (*contact_unlinked_after)(struct store *s, int64_t ws,
+                                  int64_t after_id, bool *out_any,
+                                  int64_t *out_max_id, struct err *err);
+
     int (*link_get)(struct store *s, int64_t ws, int64_t contact_id,
                     struct store_link *out, struct err *err);
     /* sf_id is in its 18-character form. */
@@ -100,6 +104,11 @@ struct store_ops {
                       const char *status,
                       const struct store_run_counts *counts,
                       const char *message, struct err *err);
+    /* api NULL and expected -1 keep the stored values. */
+    int (*run_progress)(struct store *s, int64_t ws, int64_t run_id,
+                        const char *api, int64_t expected,
+                        const struct store_run_counts *counts,
+                        struct err *err);
     int (*run_get)(struct store *s, int64_t ws, int64_t run_id,
                    struct store_run *out, struct err *err);
     int (*run_list)(struct store *s, int64_t ws, size_t limit,

@@ -58,16 +58,27 @@ int store_sqlite__exec(sqlite3 *db, const char *sql, const char *op,
 sqlite3_stmt *store_sqlite__stmt(struct store_sqlite *s, const char *sql,
                                  const char *op, struct err *err)
 {
-    sqlite3_stmt *st = hmap_get(&s->stmts, sql);
+    /* A multiplicative hash of the address spreads SQL constants that lie
+     * a multiple of the slot count apart, which the low bits alone put in
+     * one slot. A miss costs a hash of the whole SQL text. */
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)sql *
+                            UINT64_C(0x9E3779B97F4A7C15)) >> 56) %
+                  STORE_SQLITE_RECENT_SLOTS;
+    sqlite3_stmt *st;
 
-    if (st)
-        return st;
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK) {
-        store_sqlite__fail(s, op, err);
-        return NULL;
+    if (s->recent[slot].sql == sql)
+        return s->recent[slot].st;
+    st = hmap_get(&s->stmts, sql);
+    if (!st) {
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &st, NULL) != SQLITE_OK) {
+            store_sqlite__fail(s, op, err);
+            return NULL;
+        }
+        hmap_put(&s->stmts, sql, st);
     }
-    hmap_put(&s->stmts, sql, st);
+    s->recent[slot].sql = sql;
+    s->recent[slot].st = st;
     return st;
 }
 
@@ -122,6 +133,22 @@ char *store_sqlite__column_text(sqlite3_stmt *st, int column)
     return xstrdup((const char *)sqlite3_column_text(st, column));
 }
 
+/* Run a statement without parameters or rows through the statement
+ * cache, which saves parsing the SQL of the savepoint that wraps every
+ * store call inside a page's transaction. */
+static int run_cached(struct store_sqlite *s, const char *sql, const char *op,
+                      struct err *err)
+{
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_sqlite__tx_enter(struct store_sqlite *s, bool *owned,
                            struct err *err)
 {
@@ -132,15 +159,15 @@ int store_sqlite__tx_enter(struct store_sqlite *s, bool *owned,
     if (*owned)
         return store_sqlite__exec(s->db, "BEGIN IMMEDIATE",
                                   "begin transaction", err);
-    return store_sqlite__exec(s->db, "SAVEPOINT store_op", "savepoint", err);
+    return run_cached(s, "SAVEPOINT store_op", "savepoint", err);
 }
 
 int store_sqlite__tx_leave(struct store_sqlite *s, bool owned, int rc,
                            struct err *err)
 {
     if (rc == 0) {
-        rc = store_sqlite__exec(s->db, owned ? "COMMIT" : "RELEASE store_op",
-                                "commit", err);
+        rc = owned ? store_sqlite__exec(s->db, "COMMIT", "commit", err)
+                   : run_cached(s, "RELEASE store_op", "commit", err);
         if (rc == 0)
             return 0;
     }
@@ -206,6 +233,7 @@ static void finalize_all(struct store_sqlite *s)
         if (s->stmts.slots[i].key)
             sqlite3_finalize(s->stmts.slots[i].value);
     hmap_release(&s->stmts);
+    memset(s->recent, 0, sizeof(s->recent));
 }
 
 static void sqlite_close(struct store *base)
@@ -503,7 +531,7 @@ static const char sql_run_finish[] =
 #define RUN_COLUMNS                                                          \
     "SELECT id, workspace_id, kind, sf_object, started_ms, finished_ms, "   \
     "status, created, updated, unchanged, skipped, errors, api_calls, "     \
-    "message, pushed, pulled, deleted, conflicts FROM runs "
+    "message, pushed, pulled, deleted, conflicts, api, expected FROM runs "
 static const char sql_run_get[] =
     RUN_COLUMNS "WHERE id = ? AND workspace_id = ?";
 static const char sql_run_list[] =
@@ -529,6 +557,12 @@ static void read_run(sqlite3_stmt *st, struct store_run *out)
     out->counts.pulled = sqlite3_column_int64(st, 15);
     out->counts.deleted = sqlite3_column_int64(st, 16);
     out->counts.conflicts = sqlite3_column_int64(st, 17);
+    out->api = sqlite3_column_type(st, 18) == SQLITE_NULL
+                   ? NULL
+                   : store_sqlite__column_text(st, 18);
+    out->expected = sqlite3_column_type(st, 19) == SQLITE_NULL
+                        ? -1
+                        : sqlite3_column_int64(st, 19);
 }
 
 static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
@@ -590,6 +624,50 @@ static int sqlite_run_finish(struct store *base, int64_t ws, int64_t run_id,
         return rc;
     if (sqlite3_changes(s->db) == 0)
         return err_set(err, SYNC_ENOTFOUND, "run %lld not found",
+                       (long long)run_id);
+    return 0;
+}
+
+static const char sql_run_progress[] =
+    "UPDATE runs SET api = coalesce(?, api), "
+    "expected = CASE WHEN ? < 0 THEN expected ELSE ? END, "
+    "created = ?, updated = ?, unchanged = ?, skipped = ?, errors = ?, "
+    "api_calls = ?, pushed = ?, pulled = ?, deleted = ?, conflicts = ? "
+    "WHERE id = ? AND workspace_id = ? AND finished_ms IS NULL";
+
+static int sqlite_run_progress(struct store *base, int64_t ws, int64_t run_id,
+                               const char *api, int64_t expected,
+                               const struct store_run_counts *counts,
+                               struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "record run progress";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_progress, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_text(st, 1, api);
+    store_sqlite__bind_int64(st, 2, expected);
+    store_sqlite__bind_int64(st, 3, expected);
+    store_sqlite__bind_int64(st, 4, counts->created);
+    store_sqlite__bind_int64(st, 5, counts->updated);
+    store_sqlite__bind_int64(st, 6, counts->unchanged);
+    store_sqlite__bind_int64(st, 7, counts->skipped);
+    store_sqlite__bind_int64(st, 8, counts->errors);
+    store_sqlite__bind_int64(st, 9, counts->api_calls);
+    store_sqlite__bind_int64(st, 10, counts->pushed);
+    store_sqlite__bind_int64(st, 11, counts->pulled);
+    store_sqlite__bind_int64(st, 12, counts->deleted);
+    store_sqlite__bind_int64(st, 13, counts->conflicts);
+    store_sqlite__bind_int64(st, 14, run_id);
+    store_sqlite__bind_int64(st, 15, ws);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return err_set(err, SYNC_ENOTFOUND, "running run %lld not found",
                        (long long)run_id);
     return 0;
 }
@@ -1021,6 +1099,7 @@ static const struct store_ops sqlite_ops = {
     .contact_list = store_sqlite__contact_list,
     .contact_find_unlinked = store_sqlite__contact_find_unlinked,
     .contact_find = store_sqlite__contact_find,
+    .contact_unlinked_after = store_sqlite__contact_unlinked_after,
     .link_get = store_sqlite__link_get,
     .link_find = store_sqlite__link_find,
     .link_upsert = store_sqlite__link_upsert,
@@ -1029,6 +1108,7 @@ static const struct store_ops sqlite_ops = {
     .cursor_set = sqlite_cursor_set,
     .run_begin = sqlite_run_begin,
     .run_finish = sqlite_run_finish,
+    .run_progress = sqlite_run_progress,
     .run_get = sqlite_run_get,
     .run_list = sqlite_run_list,
     .run_list_running = store_sqlite__run_list_running,
@@ -1127,6 +1207,9 @@ static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t size,
     return rc;
 }
 
+/* The page cache: 16 MiB (a negative size counts KiB). */
+#define STORE_SQLITE_CACHE_PRAGMA "PRAGMA cache_size = -16384"
+
 static int configure(sqlite3 *db, const char *path, struct err *err)
 {
     char mode[16];
@@ -1145,6 +1228,14 @@ static int configure(sqlite3 *db, const char *path, struct err *err)
                        "cannot put database '%s' in WAL mode (journal mode "
                        "is '%s')",
                        path, mode);
+    /* A pull page's transaction dirties an index page for most of its
+     * records. With the default 2 MB cache SQLite spills dirty pages to the
+     * WAL before the commit, writing many pages several times, and reads
+     * evicted pages back one system call each. The cache grows only as
+     * pages are used. */
+    if ((rc = store_sqlite__exec(db, STORE_SQLITE_CACHE_PRAGMA,
+                                 "set the page cache size", err)) < 0)
+        return rc;
     /* FULL syncs the WAL at every commit, so a committed local change
      * survives a power loss along with its outbox entry. */
     return store_sqlite__exec(db, "PRAGMA synchronous = FULL",

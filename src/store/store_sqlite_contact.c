@@ -57,6 +57,12 @@ static const char sql_by_phone[] =
 static const char sql_by_email[] =
     "SELECT id FROM contacts WHERE workspace_id = ?1 AND archived = 0 AND "
     "lower(email) = lower(?2) ORDER BY id LIMIT ?3";
+/* The same contacts as the unlinked queries above, by id range. */
+static const char sql_unlinked_after[] =
+    "SELECT EXISTS (SELECT 1 FROM contacts c WHERE workspace_id = ?1 AND "
+    "id > ?2 AND archived = 0 AND NOT EXISTS "
+    "(SELECT 1 FROM links l WHERE l.contact_id = c.id)), "
+    "(SELECT coalesce(max(id), 0) FROM contacts WHERE workspace_id = ?1)";
 static const char sql_contact_exists[] =
     "SELECT 1 FROM contacts WHERE id = ? AND workspace_id = ?";
 #define LINK_COLUMNS                                                         \
@@ -492,6 +498,29 @@ int store_sqlite__contact_find(struct store *base, int64_t ws,
                     match == STORE_MATCH_PHONE ? sql_by_phone : sql_by_email,
                     "find contacts", ws, value, email, ids, max, out_count,
                     err);
+}
+
+int store_sqlite__contact_unlinked_after(struct store *base, int64_t ws,
+                                         int64_t after_id, bool *out_any,
+                                         int64_t *out_max_id,
+                                         struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "look for unlinked contacts";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_unlinked_after, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, after_id);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1) {
+        *out_any = sqlite3_column_int(st, 0) != 0;
+        *out_max_id = sqlite3_column_int64(st, 1);
+    }
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
 }
 
 int store_sqlite__contact_find_unlinked(struct store *base, int64_t ws,

@@ -12,11 +12,20 @@
 #include "base/hmap.h"
 #include "store_int.h"
 
+/* Slots of struct store_sqlite.recent, a power of two. */
+#define STORE_SQLITE_RECENT_SLOTS 256
+
 struct store_sqlite {
     struct store base;   /* first, so a struct store * converts */
     sqlite3 *db;
     char *path;          /* owned */
     struct hmap stmts;   /* SQL text -> sqlite3_stmt *, prepared once */
+    /* The statements of stmts by the address of their SQL text, which is
+     * a constant or owned by the store, so a hit hashes no text. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } recent[STORE_SQLITE_RECENT_SLOTS];
     bool explicit_tx;    /* store_begin opened a transaction */
     /* Contact statements, generated from the field table at open. */
     char *sql_contact_insert;
@@ -110,6 +119,10 @@ int store_sqlite__contact_list(struct store *s, int64_t ws,
                                const struct store__search *search,
                                struct store_contact_list *out,
                                struct err *err);
+int store_sqlite__contact_unlinked_after(struct store *s, int64_t ws,
+                                         int64_t after_id, bool *out_any,
+                                         int64_t *out_max_id,
+                                         struct err *err);
 int store_sqlite__contact_find_unlinked(struct store *s, int64_t ws,
                                         enum store_match match,
                                         const char *value, int64_t *ids,

@@ -249,12 +249,22 @@ static const char migration_5[] =
     "WHERE status = 'running';"
     "ALTER TABLE links ADD COLUMN backlink TEXT;";
 
+/*
+ * Version 6: the progress of a pull. api is the Salesforce API a pull
+ * reads through ('rest' or 'bulk'), and expected the number of records it
+ * expects, NULL while unknown; both are set before the first page.
+ */
+static const char migration_6[] =
+    "ALTER TABLE runs ADD COLUMN api TEXT;"
+    "ALTER TABLE runs ADD COLUMN expected INTEGER;";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
     migration_3,
     migration_4,
     migration_5,
+    migration_6,
 };
 
 static const char create_migrations_table[] =

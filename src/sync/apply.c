@@ -92,6 +92,21 @@ bool apply_record_flag(const json_t *rec, const char *field)
     return json_is_true(json_object_get(rec, field));
 }
 
+const char **apply_boolean_fields(const struct mapping *m,
+                                  enum sf_object object)
+{
+    const char **list = xcalloc(m->count + 3, sizeof(*list));
+    size_t n = 0;
+
+    for (size_t i = 0; i < m->count; i++)
+        if (m->rows[i].object == object &&
+            contact_fields[m->rows[i].field].type == CONTACT_TYPE_BOOL)
+            list[n++] = m->rows[i].sf_field;
+    list[n++] = "IsDeleted";
+    list[n++] = "IsConverted";
+    return list;
+}
+
 /* An 18-character id from a string field of rec, or "" in out. */
 static const char *record_id(const json_t *rec, const char *field,
                              char out[SFID_SIZE])
@@ -160,6 +175,8 @@ static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
     int64_t found = 0, ids[2];
     size_t n;
 
+    if (ctx->skip_match)
+        return 0;
     for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
         const char *e164 = in->values[phones[i]].e164;
 
@@ -887,4 +904,50 @@ out:
     store_link_release(&link);
     contact_release(&in);
     return rc;
+}
+
+static void *prefetch_main(void *arg)
+{
+    struct apply_prefetch *p = arg;
+    size_t i;
+    const json_t *rec;
+    char sf_id[SFID_SIZE];
+
+    json_array_foreach(p->records, i, rec)
+    {
+        struct contact scratch;
+        struct err reason;
+
+        if (atomic_load(&p->stop))
+            break;
+        if (apply_record_flag(rec, "IsDeleted") ||
+            !record_id(rec, "Id", sf_id)[0])
+            continue;
+        contact_init(&scratch);
+        apply_parse(p->ctx, p->ctx->object, rec, sf_id, &scratch, &reason);
+        contact_release(&scratch);
+    }
+    return NULL;
+}
+
+void apply_prefetch_start(struct apply_prefetch *p, struct apply_ctx *ctx,
+                          const json_t *records)
+{
+    memset(p, 0, sizeof(*p));
+    atomic_init(&p->stop, false);
+    p->ctx = ctx;
+    p->records = records;
+    /* A page of one record gains nothing from a second thread. */
+    if (json_array_size(records) < 2)
+        return;
+    p->started = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
+}
+
+void apply_prefetch_finish(struct apply_prefetch *p)
+{
+    if (!p->started)
+        return;
+    atomic_store(&p->stop, true);
+    pthread_join(p->thread, NULL);
+    p->started = false;
 }

@@ -11,6 +11,8 @@
 #ifndef SFSYNC_APPLY_H
 #define SFSYNC_APPLY_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,6 +49,9 @@ struct apply_ctx {
     struct apply_intent *intents; /* owned; from apply_load_intents */
     size_t intent_count;
     struct store_run_counts *counts; /* incremented as records apply */
+    /* The workspace has no unlinked contact to match (see
+     * store_contact_unlinked_after), so new records skip the lookups. */
+    bool skip_match;
 };
 
 /* Set up ctx for records of object with policy SALESFORCE and archive on
@@ -122,6 +127,38 @@ int apply_link_own(struct apply_ctx *ctx, int64_t contact_id,
 
 /* The time of a datetime field of rec, or 0 when it is missing. */
 int64_t apply_record_stamp(const json_t *rec, const char *field);
+
+/* The checkbox fields of object that a pull may select (the mapped ones,
+ * IsDeleted and IsConverted), which Bulk API CSV writes as true and false,
+ * so that sf_bulk turns them into JSON booleans as REST returns them. A
+ * NULL-terminated array borrowing m's names; the caller frees the array. */
+const char **apply_boolean_fields(const struct mapping *m,
+                                  enum sf_object object);
+
+/* A thread that normalises the phones of a page of records ahead of
+ * apply_record. */
+struct apply_prefetch {
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    struct apply_ctx *ctx;
+    const json_t *records;
+};
+
+/*
+ * Start a thread that reads each record of records (a JSON array) as
+ * apply_parse does and throws the result away, so that the phone numbers
+ * are normalised on a second core and apply_record finds them in
+ * phone_normalize's cache. Only a cost: apply_record gives the same
+ * result whether the thread got to a record first or not. ctx and records
+ * must stay unchanged until apply_prefetch_finish. When the thread cannot
+ * be started nothing happens.
+ */
+void apply_prefetch_start(struct apply_prefetch *p, struct apply_ctx *ctx,
+                          const json_t *records);
+
+/* Stop and join the thread of apply_prefetch_start. */
+void apply_prefetch_finish(struct apply_prefetch *p);
 
 /* Whether the boolean field of rec is true. */
 bool apply_record_flag(const json_t *rec, const char *field);

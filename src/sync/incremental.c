@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "engine_int.h"
+#include "salesforce/sf_bulk.h"
 #include "salesforce/sf_query.h"
 #include "salesforce/sf_soql.h"
 
@@ -27,11 +28,26 @@
 /* Retryable record errors read again at the start of one pull. */
 #define RETRY_RECORDS_MAX 1000
 
+/* Records per Bulk API results page of a first pull unless the engine's
+ * batch size sets it; a page is applied in one transaction. */
+#define BULK_PAGE_RECORDS 5000
+
 struct page_state {
     struct sync_engine *e;
     struct apply_ctx *ctx;
     bool move_cursor;        /* false when reading records again by id */
     struct store_cursor cur; /* the object's cursor, moved page by page */
+    /* Reading Bulk API results, which come in no order: cur collects the
+     * newest record and is saved with the last page only. */
+    bool unordered;
+    bool last_page;
+    /* A first pull (no cursor) checks the first REST page's totalSize
+     * against bulk_threshold (-1 when off) and, above it, stops to read
+     * through Bulk API instead. */
+    bool first_pull;
+    long threshold;
+    long long expected;
+    bool use_bulk;
 };
 
 /* A list of the Salesforce fields of a SELECT, built from parts. */
@@ -273,22 +289,37 @@ static int apply_one(struct page_state *ps, json_t *rec, json_t *contacts,
                         err);
 }
 
-/* Move the cursor to the last record of the page in query order, never
- * back, since the overlap reads records older than the cursor. */
-static void advance_cursor(struct page_state *ps, json_t *records)
+/* Move the cursor to rec when it sorts later, never back, since the
+ * overlap reads records older than the cursor. */
+static void advance_cursor_to(struct page_state *ps, const json_t *rec)
 {
-    json_t *last = json_array_get(records, json_array_size(records) - 1);
-    const char *id = json_string_value(json_object_get(last, "Id"));
-    int64_t stamp = apply_record_stamp(last, "SystemModstamp");
+    const char *id = json_string_value(json_object_get(rec, "Id"));
+    int64_t stamp = apply_record_stamp(rec, "SystemModstamp");
     char id18[SFID_SIZE];
 
-    if (!last || !id || sfid_to18(id, id18) < 0)
+    if (!rec || !id || sfid_to18(id, id18) < 0)
         return;
     if (stamp < ps->cur.modstamp_ms ||
         (stamp == ps->cur.modstamp_ms && strcmp(id18, ps->cur.last_id) <= 0))
         return;
     ps->cur.modstamp_ms = stamp;
     memcpy(ps->cur.last_id, id18, sizeof(id18));
+}
+
+/* Move the cursor to the last record of the page in query order, or with
+ * unordered results to the newest record of the page. */
+static void advance_cursor(struct page_state *ps, json_t *records)
+{
+    size_t i;
+    json_t *rec;
+
+    if (!ps->unordered) {
+        advance_cursor_to(ps, json_array_get(records,
+                                             json_array_size(records) - 1));
+        return;
+    }
+    json_array_foreach(records, i, rec)
+        advance_cursor_to(ps, rec);
 }
 
 /*
@@ -318,12 +349,16 @@ static int apply_records(struct page_state *ps, json_t *records,
         }
     if ((rc = sync__backlinks_seen(ps->e, records, err)) < 0)
         goto fail;
-    if (ps->move_cursor && json_array_size(records)) {
+    if (ps->move_cursor && json_array_size(records))
         advance_cursor(ps, records);
-        if ((rc = store_cursor_set(ps->e->store, ps->e->ws, ps->ctx->object,
-                                   &ps->cur, err)) < 0)
-            goto fail;
-    }
+    /* Unordered results move the stored cursor only once every record is
+     * applied: a round stopped in the middle leaves no cursor, and the next
+     * round reads every record again. */
+    if (ps->move_cursor && (ps->unordered ? ps->last_page && ps->cur.modstamp_ms
+                                          : json_array_size(records) != 0) &&
+        (rc = store_cursor_set(ps->e->store, ps->e->ws, ps->ctx->object,
+                               &ps->cur, err)) < 0)
+        goto fail;
     return store_commit(ps->e->store, err);
 fail:
     store_rollback(ps->e->store, NULL);
@@ -337,12 +372,25 @@ static int on_page(const struct sf_query_page *page, void *payload,
     json_t *contacts = NULL, *leads = NULL;
     int rc;
 
+    if (ps->first_pull && page->index == 0 && !ps->unordered) {
+        ps->expected = page->total_size;
+        ps->use_bulk = ps->threshold >= 0 &&
+                       page->total_size > ps->threshold;
+        log_info("sync", "first pull api chosen",
+                 "object=%s api=%s count=%lld threshold=%ld",
+                 mapping_object_name(ps->ctx->object),
+                 ps->use_bulk ? "bulk" : "rest", page->total_size,
+                 ps->threshold);
+        if (ps->use_bulk)
+            return 1;
+    }
     /* The lookups are requests, made before the page's transaction so
      * that no write lock is held over the network. */
     if (ps->ctx->object == SF_OBJECT_LEAD)
         rc = converted_contacts(ps, page->records, &contacts, err);
     else
         rc = converting_leads(ps, page->records, &leads, err);
+    ps->last_page = page->done;
     if (rc == 0)
         rc = apply_records(ps, page->records, contacts, leads, err);
     json_decref(contacts);
@@ -352,8 +400,11 @@ static int on_page(const struct sf_query_page *page, void *payload,
     return rc;
 }
 
+/* The pull query of object from cur; ordered for REST paging, unordered
+ * for a Bulk API job, whose results Salesforce does not sort. */
 static char *pull_query(struct sync_engine *e, enum sf_object object,
-                        const struct store_cursor *cur, struct err *err)
+                        const struct store_cursor *cur, bool ordered,
+                        struct err *err)
 {
     struct field_list fl;
     struct sf_soql q;
@@ -369,8 +420,10 @@ static char *pull_query(struct sync_engine *e, enum sf_object object,
     if (cur->modstamp_ms > 0)
         sf_soql_where_datetime(&q, "SystemModstamp", ">=",
                                cur->modstamp_ms - e->overlap_ms);
-    sf_soql_order_by(&q, "SystemModstamp", SF_SOQL_ASC);
-    sf_soql_order_by(&q, "Id", SF_SOQL_ASC);
+    if (ordered) {
+        sf_soql_order_by(&q, "SystemModstamp", SF_SOQL_ASC);
+        sf_soql_order_by(&q, "Id", SF_SOQL_ASC);
+    }
     soql = sf_soql_finish(&q, err);
     sf_soql_release(&q);
     fields_release(&fl);
@@ -386,6 +439,55 @@ static int run_pages(struct sync_engine *e, struct page_state *ps,
     if ((rc = sync__check_budget(e, err)) < 0)
         return rc;
     return sf_query_run(e->conn->client, soql, &qopts, on_page, ps, err);
+}
+
+/*
+ * Read every record of a first pull through one Bulk API 2.0 queryAll job,
+ * each results page applied like a REST page. With bulk_threshold 0 it
+ * counts the records first, since no REST page was read.
+ */
+static int pull_bulk(struct sync_engine *e, struct page_state *ps,
+                     struct err *err)
+{
+    const char *object = mapping_object_name(ps->ctx->object);
+    struct sf_bulk_options bopts = {0};
+    struct sf_bulk_result res;
+    const char **booleans;
+    char *count_soql, *soql;
+    struct sf_soql q;
+    int rc;
+
+    if ((rc = sync__check_budget(e, err)) < 0)
+        return rc;
+    if (ps->threshold == 0) {
+        sf_soql_init(&q);
+        sf_soql_select_count(&q);
+        sf_soql_from(&q, object);
+        count_soql = sf_soql_finish(&q, err);
+        sf_soql_release(&q);
+        if (!count_soql)
+            return err ? err->code : SYNC_EINVALID;
+        rc = sf_query_count(e->conn->client, count_soql, true, &ps->expected,
+                            err);
+        free(count_soql);
+        if (rc < 0)
+            return rc;
+        log_info("sync", "first pull api chosen",
+                 "object=%s api=bulk count=%lld threshold=0", object,
+                 ps->expected);
+    }
+    if (!(soql = pull_query(e, ps->ctx->object, &ps->cur, false, err)))
+        return err ? err->code : SYNC_EINVALID;
+    booleans = apply_boolean_fields(&e->mapping, ps->ctx->object);
+    bopts.all = true;
+    bopts.max_records = e->batch_size ? e->batch_size : BULK_PAGE_RECORDS;
+    bopts.boolean_fields = booleans;
+    ps->unordered = true;
+    rc = sf_bulk_query_pages(e->conn->client, soql, &bopts, ps->expected,
+                             on_page, ps, &res, err);
+    free(booleans);
+    free(soql);
+    return rc;
 }
 
 static int pull_object(struct sync_engine *e, enum sf_object object,
@@ -404,13 +506,19 @@ static int pull_object(struct sync_engine *e, enum sf_object object,
     if ((rc = store_cursor_get(e->store, e->ws, object, &ps.cur, err)) < 0 ||
         (rc = apply_load_intents(&ctx, err)) < 0)
         goto out;
-    if (!(soql = pull_query(e, object, &ps.cur, err))) {
+    if (!(soql = pull_query(e, object, &ps.cur, true, err))) {
         rc = err ? err->code : SYNC_EINVALID;
         goto out;
     }
     log_debug("sync", "incremental pull", "object=%s since=%" PRId64,
               mapping_object_name(object), ps.cur.modstamp_ms);
-    rc = run_pages(e, &ps, soql, err);
+    ps.first_pull = ps.cur.modstamp_ms == 0;
+    ps.threshold = settings_bulk_threshold(e->store, e->ws);
+    ps.use_bulk = ps.first_pull && ps.threshold == 0;
+    if (!ps.use_bulk)
+        rc = run_pages(e, &ps, soql, err);
+    if (rc == 0 && ps.use_bulk)
+        rc = pull_bulk(e, &ps, err);
 out:
     free(soql);
     apply_release(&ctx);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
 /*
- * The manual pull. Records arrive ordered by (SystemModstamp, Id), so the
- * last pair applied is a resume point: a pull that stops early leaves it in
- * the settings table, and the next pull of that object starts after it.
+ * The manual pull. A REST query returns records ordered by (SystemModstamp,
+ * Id), so the last pair applied is a resume point: a pull that stops early
+ * leaves it in the settings table, and the next pull of that object starts
+ * after it. A pull of more records than bulk_threshold reads through a Bulk
+ * API 2.0 job instead, whose results come in no promised order, so it
+ * leaves the resume point where the pull started (see run_bulk).
  */
 #include "base/common.h"
 
@@ -14,9 +17,18 @@
 #include "base/datetime.h"
 #include "base/sfid.h"
 #include "apply.h"
+#include "salesforce/sf_bulk.h"
 #include "salesforce/sf_query.h"
 #include "salesforce/sf_soql.h"
 #include "settings.h"
+
+/* Records per Bulk API results page unless --batch-size sets it. A page
+ * is held in memory as JSON and applied in one transaction. */
+#define PULL_BULK_PAGE_RECORDS 5000
+
+/* Resume point of a pull interrupted before any ordered record: a Bulk
+ * pull that started without one. The next pull reads every record. */
+#define RESUME_FROM_START "0:"
 
 /* State of one pull while its pages arrive. */
 struct pull_state {
@@ -28,8 +40,20 @@ struct pull_state {
     struct mapping mapping;
     struct apply_ctx apply;
     const char *resume_key;
-    struct store_cursor last; /* last record applied */
+    /* The newest (SystemModstamp, Id) applied, which a REST pull applies
+     * last. */
+    struct store_cursor last;
     long long done;
+    bool bulk;            /* reading through Bulk API 2.0 */
+    bool api_chosen;      /* bulk is decided */
+    long threshold;       /* bulk_threshold, or -1 when off */
+    long long expected;   /* records to pull, or -1 until known */
+    uint64_t calls_before; /* API calls of the connection at the start */
+    /* Matching by phone and email is skipped while no unlinked contact
+     * exists: unlinked_seen_id is the highest contact id checked, and
+     * match_always is set once one was found. */
+    int64_t unlinked_seen_id;
+    bool match_always;
 };
 
 static const char *resume_key(enum sf_object object)
@@ -74,6 +98,8 @@ static int parse_resume(const char *text, struct store_cursor *out)
     char *end;
 
     memset(out, 0, sizeof(*out));
+    if (text && strcmp(text, RESUME_FROM_START) == 0)
+        return 0;
     if (!colon)
         return -1;
     out->modstamp_ms = strtoll(text, &end, 10);
@@ -82,9 +108,16 @@ static int parse_resume(const char *text, struct store_cursor *out)
     return 0;
 }
 
-/* SELECT Id, mapped fields, stamps FROM object [after resume] ORDER BY. */
+enum query_kind {
+    QUERY_REST,  /* the fields, ordered for keyset paging */
+    QUERY_BULK,  /* the fields, unordered */
+    QUERY_COUNT, /* SELECT COUNT() with the same WHERE */
+};
+
+/* SELECT Id, mapped fields, stamps FROM object [after resume] ORDER BY.
+ * from NULL, or without an id, reads from the first record. */
 static char *build_query(struct pull_state *ps, const struct store_cursor *from,
-                         struct err *err)
+                         enum query_kind kind, struct err *err)
 {
     char *fields = mapping_soql_fields(&ps->mapping, ps->opts->object);
     const char *list[64];
@@ -99,13 +132,16 @@ static char *build_query(struct pull_state *ps, const struct store_cursor *from,
     list[n++] = "SystemModstamp";
     list[n++] = "LastModifiedDate";
     sf_soql_init(&q);
-    sf_soql_select(&q, list, n);
+    if (kind == QUERY_COUNT)
+        sf_soql_select_count(&q);
+    else
+        sf_soql_select(&q, list, n);
     sf_soql_from(&q, mapping_object_name(ps->opts->object));
     if (ps->opts->object == SF_OBJECT_LEAD)
         /* A converted Lead lives on as its Contact, which the Contact
          * pull links to the Lead's local contact. */
         sf_soql_where_bool(&q, "IsConverted", "=", false);
-    if (from) {
+    if (from && from->last_id[0]) {
         /* Keyset paging: strictly after (stamp, id) in sort order. */
         sf_soql_group_begin(&q);
         sf_soql_where_datetime(&q, "SystemModstamp", ">", from->modstamp_ms);
@@ -116,12 +152,22 @@ static char *build_query(struct pull_state *ps, const struct store_cursor *from,
         sf_soql_group_end(&q);
         sf_soql_group_end(&q);
     }
-    sf_soql_order_by(&q, "SystemModstamp", SF_SOQL_ASC);
-    sf_soql_order_by(&q, "Id", SF_SOQL_ASC);
+    if (kind == QUERY_REST) {
+        sf_soql_order_by(&q, "SystemModstamp", SF_SOQL_ASC);
+        sf_soql_order_by(&q, "Id", SF_SOQL_ASC);
+    }
     soql = sf_soql_finish(&q, err);
     sf_soql_release(&q);
     free(fields);
     return soql;
+}
+
+/* Whether (stamp, id) sorts after cur in (SystemModstamp, Id) order. */
+static bool cursor_after(int64_t stamp, const char *id,
+                         const struct store_cursor *cur)
+{
+    return stamp > cur->modstamp_ms ||
+           (stamp == cur->modstamp_ms && strcmp(id, cur->last_id) > 0);
 }
 
 /*
@@ -136,8 +182,13 @@ static int apply_one(struct pull_state *ps, const json_t *rec,
     char sf_id[SFID_SIZE];
 
     if (id && sfid_to18(id, sf_id) == 0) {
-        ps->last.modstamp_ms = apply_record_stamp(rec, "SystemModstamp");
-        memcpy(ps->last.last_id, sf_id, sizeof(sf_id));
+        int64_t stamp = apply_record_stamp(rec, "SystemModstamp");
+
+        /* Bulk results come in no order, so keep the newest. */
+        if (!ps->bulk || cursor_after(stamp, sf_id, &ps->last)) {
+            ps->last.modstamp_ms = stamp;
+            memcpy(ps->last.last_id, sf_id, sizeof(sf_id));
+        }
     }
     return apply_record(&ps->apply, rec, NULL, err);
 }
@@ -151,24 +202,101 @@ static int save_resume(struct pull_state *ps, struct err *err)
     return store_setting_set(ps->store, ps->ws, ps->resume_key, text, err);
 }
 
+/*
+ * Inside a page's transaction, which holds the write lock, look for
+ * contacts that matching could pick among those added since the last
+ * check, by this pull (always linked) or by a local change meanwhile.
+ * NOTE: a contact unlinked meanwhile by another pull or sync round of the
+ * workspace is not seen, because such runs are not locked against each
+ * other.
+ */
+static int check_unlinked(struct pull_state *ps, struct err *err)
+{
+    bool any;
+    int64_t max_id;
+    int rc;
+
+    if (ps->match_always)
+        return 0;
+    if ((rc = store_contact_unlinked_after(ps->store, ps->ws,
+                                           ps->unlinked_seen_id, &any,
+                                           &max_id, err)) < 0)
+        return rc;
+    ps->match_always = any;
+    ps->apply.skip_match = !any;
+    ps->unlinked_seen_id = max_id;
+    return 0;
+}
+
+/* Write the run's counts so far for readers of the run log. */
+static int save_progress(struct pull_state *ps, struct err *err)
+{
+    ps->out->counts.api_calls =
+        (int64_t)(connection_api_calls(ps->conn) - ps->calls_before);
+    return store_run_progress(ps->store, ps->ws, ps->out->run_id, NULL, -1,
+                              &ps->out->counts, err);
+}
+
+/* Record the chosen API and the records expected in the run row. */
+static int save_choice(struct pull_state *ps, struct err *err)
+{
+    const char *api = ps->bulk ? "bulk" : "rest";
+
+    ps->api_chosen = true;
+    if (ps->threshold < 0)
+        log_info("sync", "pull api chosen",
+                 "object=%s api=%s count=%lld threshold=off",
+                 mapping_object_name(ps->opts->object), api, ps->expected);
+    else
+        log_info("sync", "pull api chosen",
+                 "object=%s api=%s count=%lld threshold=%ld",
+                 mapping_object_name(ps->opts->object), api, ps->expected,
+                 ps->threshold);
+    return store_run_progress(ps->store, ps->ws, ps->out->run_id, api,
+                              ps->expected, NULL, err);
+}
+
 static int on_page(const struct sf_query_page *page, void *payload,
                    struct err *err)
 {
     struct pull_state *ps = payload;
+    struct apply_prefetch prefetch;
     size_t i;
     json_t *rec;
     int rc;
 
     if (page->index == 0)
         ps->out->total = page->total_size;
+    if (!ps->api_chosen) {
+        /* The first REST page's totalSize counts the records to pull, so
+         * a pull at or below the threshold costs no COUNT() query. Above
+         * it, the page is dropped and Bulk API reads every record. */
+        ps->expected = page->total_size;
+        ps->bulk = ps->threshold >= 0 && page->total_size > ps->threshold;
+        if ((rc = save_choice(ps, err)) < 0)
+            return rc;
+        if (ps->bulk)
+            return 1;
+    }
     if ((rc = store_begin(ps->store, err)) < 0)
         return rc;
+    if ((rc = check_unlinked(ps, err)) < 0) {
+        store_rollback(ps->store, NULL);
+        return rc;
+    }
+    apply_prefetch_start(&prefetch, &ps->apply, page->records);
     json_array_foreach(page->records, i, rec)
     {
         if ((rc = apply_one(ps, rec, err)) < 0)
             goto fail;
     }
-    if (json_array_size(page->records) && (rc = save_resume(ps, err)) < 0)
+    apply_prefetch_finish(&prefetch);
+    /* Bulk rows come in no order, so no record of a Bulk page marks how
+     * far the pull got, and the resume point stays where it started. */
+    if (!ps->bulk && json_array_size(page->records) &&
+        (rc = save_resume(ps, err)) < 0)
+        goto fail;
+    if ((rc = save_progress(ps, err)) < 0)
         goto fail;
     if ((rc = store_commit(ps->store, err)) < 0)
         return rc;
@@ -177,6 +305,7 @@ static int on_page(const struct sf_query_page *page, void *payload,
         ps->opts->progress(ps->done, ps->out->total, ps->opts->payload);
     return 0;
 fail:
+    apply_prefetch_finish(&prefetch);
     store_rollback(ps->store, NULL);
     return rc;
 }
@@ -316,6 +445,76 @@ static int follow_conversions(struct pull_state *ps, struct err *err)
     return rc;
 }
 
+/*
+ * With bulk_threshold 0, count the records to pull after from and choose
+ * Bulk API before any page. Otherwise on_page chooses on the first REST
+ * page, whose totalSize is the same count.
+ */
+static int choose_api(struct pull_state *ps, const struct store_cursor *from,
+                      struct err *err)
+{
+    char *soql;
+    int rc;
+
+    ps->threshold = settings_bulk_threshold(ps->store, ps->ws);
+    if (ps->threshold != 0)
+        return 0;
+    if (!(soql = build_query(ps, from, QUERY_COUNT, err)))
+        return err ? err->code : SYNC_EINVALID;
+    rc = sf_query_count(ps->conn->client, soql, false, &ps->expected, err);
+    free(soql);
+    if (rc < 0)
+        return rc;
+    ps->bulk = true;
+    ps->out->total = ps->expected;
+    return save_choice(ps, err);
+}
+
+/*
+ * Read the records after from through one Bulk API 2.0 query job, each
+ * results page applied like a REST page. The job's rows come in no
+ * promised order, so no record applied here shows which records are still
+ * unread: the resume point stays where the pull started (a REST
+ * resume point, or RESUME_FROM_START), and a pull killed in the middle
+ * reads every record after it again. A record read again equals its
+ * link's base and stamps, so it writes nothing. ps->last collects the
+ * newest (SystemModstamp, Id), which becomes the incremental cursor as
+ * after a REST pull.
+ */
+static int run_bulk(struct pull_state *ps, const struct store_cursor *from,
+                    struct err *err)
+{
+    const char **booleans = apply_boolean_fields(&ps->mapping,
+                                                ps->opts->object);
+    struct sf_bulk_options bopts = {0};
+    struct sf_bulk_result res;
+    char *soql;
+    int rc;
+
+    if (!ps->out->resumed &&
+        (rc = store_setting_set(ps->store, ps->ws, ps->resume_key,
+                                RESUME_FROM_START, err)) < 0)
+        goto out;
+    if (!(soql = build_query(ps, from, QUERY_BULK, err))) {
+        rc = err ? err->code : SYNC_EINVALID;
+        goto out;
+    }
+    bopts.max_records = ps->opts->batch_size ? ps->opts->batch_size
+                                             : PULL_BULK_PAGE_RECORDS;
+    bopts.boolean_fields = booleans;
+    rc = sf_bulk_query_pages(ps->conn->client, soql, &bopts, ps->expected,
+                             on_page, ps, &res, err);
+    free(soql);
+    if (rc == 0)
+        log_info("sync", "bulk pull read", "object=%s job=%s rows=%lld "
+                 "pages=%zu",
+                 mapping_object_name(ps->opts->object), res.job.id, res.rows,
+                 res.pages);
+out:
+    free(booleans);
+    return rc;
+}
+
 static int run_query(struct pull_state *ps, struct err *err)
 {
     struct sf_query_options qopts = {false, ps->opts->batch_size};
@@ -334,11 +533,18 @@ static int run_query(struct pull_state *ps, struct err *err)
     free(resume);
     if ((rc = follow_conversions(ps, err)) < 0)
         return rc;
-    soql = build_query(ps, ps->out->resumed ? &from : NULL, err);
-    if (!soql)
-        return err ? err->code : SYNC_EINVALID;
-    rc = sf_query_run(ps->conn->client, soql, &qopts, on_page, ps, err);
-    free(soql);
+    if ((rc = choose_api(ps, ps->out->resumed ? &from : NULL, err)) < 0)
+        return rc;
+    if (!ps->bulk) {
+        soql = build_query(ps, ps->out->resumed ? &from : NULL, QUERY_REST,
+                           err);
+        if (!soql)
+            return err ? err->code : SYNC_EINVALID;
+        rc = sf_query_run(ps->conn->client, soql, &qopts, on_page, ps, err);
+        free(soql);
+    }
+    if (rc == 0 && ps->bulk)
+        rc = run_bulk(ps, ps->out->resumed ? &from : NULL, err);
     if (rc == 0)
         rc = finish_complete(ps, err);
     return rc;
@@ -348,7 +554,6 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
              struct pull_result *out, struct err *err)
 {
     struct pull_state ps;
-    uint64_t calls_before = connection_api_calls(conn);
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -359,6 +564,8 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
     ps.opts = opts;
     ps.out = out;
     ps.resume_key = resume_key(opts->object);
+    ps.calls_before = connection_api_calls(conn);
+    ps.expected = -1;
     if ((rc = check_allowed(ps.store, ps.ws, opts->object, err)) < 0)
         return rc;
     mapping_init(&ps.mapping);
@@ -376,15 +583,16 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
     if (rc == SYNC_EAUTH)
         connection_mark_failed(conn, err);
     out->counts.api_calls =
-        (int64_t)(connection_api_calls(conn) - calls_before);
+        (int64_t)(connection_api_calls(conn) - ps.calls_before);
     store_run_finish(ps.store, ps.ws, out->run_id, rc < 0 ? "failed" : "ok",
                      &out->counts, rc < 0 && err ? err->msg : NULL, NULL);
     log_info("sync", "pull finished",
-             "object=%s run=%" PRId64 " status=%s created=%" PRId64
+             "object=%s run=%" PRId64 " api=%s status=%s created=%" PRId64
              " updated=%" PRId64 " unchanged=%" PRId64 " errors=%" PRId64
              " api_calls=%" PRId64,
              mapping_object_name(opts->object), out->run_id,
-             rc < 0 ? "failed" : "ok", out->counts.created,
+             ps.bulk ? "bulk" : "rest", rc < 0 ? "failed" : "ok",
+             out->counts.created,
              out->counts.updated, out->counts.unchanged, out->counts.errors,
              out->counts.api_calls);
 out:

@@ -56,6 +56,10 @@ const struct setting_def settings_defs[] = {
      "empty, or a custom URL field name such as Sfsync_Url__c",
      "the Contact and Lead field that the push fills with the contact's "
      "page address"},
+    {"bulk_threshold", "10000", NULL,
+     "a whole number from 0 to 1000000000, or off",
+     "records above which a full pull reads through Bulk API 2.0 instead "
+     "of REST queries; 0 always uses Bulk, off never does"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -296,6 +300,12 @@ static int normalize_new(const char *key, const char *value, char **out)
         return normalize_public_url(value, out);
     if (strcmp(key, "backlink_field") == 0)
         return normalize_field_name(value, out);
+    if (strcmp(key, "bulk_threshold") == 0) {
+        if (strcasecmp(value, "off") != 0)
+            return normalize_range(value, 0, 1000000000, out);
+        *out = xstrdup("off");
+        return 0;
+    }
     BUG("setting '%s' has no validator", key);
 }
 
@@ -435,6 +445,15 @@ long settings_get_long(struct store *s, int64_t workspace_id, const char *key)
 {
     char *v = settings_get_normalized(s, workspace_id, key);
     long n = strtol(v, NULL, 10);
+
+    free(v);
+    return n;
+}
+
+long settings_bulk_threshold(struct store *s, int64_t workspace_id)
+{
+    char *v = settings_get_normalized(s, workspace_id, "bulk_threshold");
+    long n = strcmp(v, "off") == 0 ? -1 : strtol(v, NULL, 10);
 
     free(v);
     return n;

@@ -77,6 +77,10 @@ char *settings_get_normalized(struct store *s, int64_t workspace_id,
  * settings_get_normalized reads it. */
 long settings_get_long(struct store *s, int64_t workspace_id, const char *key);
 
+/* The bulk_threshold setting: records above which a full pull uses Bulk
+ * API 2.0, 0 for always, or -1 when it is off. */
+long settings_bulk_threshold(struct store *s, int64_t workspace_id);
+
 /* Whether the canonical value of key is value. */
 bool settings_is(struct store *s, int64_t workspace_id, const char *key,
                  const char *value);

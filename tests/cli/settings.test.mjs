@@ -26,6 +26,7 @@ const DEFAULTS = {
   verify_interval: '300',
   public_url: '',
   backlink_field: '',
+  bulk_threshold: '10000',
 };
 let sim;
 
@@ -57,6 +58,7 @@ test('defaults before connect', async () => {
       + 'on_salesforce_delete=archive\non_local_delete=keep\n'
       + 'pull_overlap_seconds=300\npoll_interval=30\nverify_interval=300\n'
       + 'public_url=\nbacklink_field=\n');
+      + 'pull_overlap_seconds=300\nbulk_threshold=10000\n');
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const res = await w.ok(['config', 'get', key]);
       assert.equal(res.stdout, `${value}\n`);
@@ -139,6 +141,10 @@ test('invalid values change nothing', async () => {
 test('unknown setting lists the settings', async () => {
   await withWorkdir(async (w) => {
     const before = await w.json(['config', 'list', '--json']);
+    const names = 'enabled, objects, direction, default_region, api_version, '
+      + 'new_contacts_as, default_company, conflict_policy, external_id_field, '
+      + 'api_budget_percent, on_salesforce_delete, on_local_delete, '
+      + 'pull_overlap_seconds, bulk_threshold';
     for (const args of [['set', 'colour', 'blue'], ['get', 'colour']]) {
       const res = await w.fails(['config', ...args]);
       assert.equal(res.stderr,

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "sync/connection.h"
 #include "sync/pull.h"
+#include "sync/settings.h"
 
 #include "simproc.h"
 #include "test.h"
@@ -426,8 +427,72 @@ TEST(repeat_pull_keeps_matched_contact)
     fixture_close(&fx);
 }
 
+/* State of the progress callback that adds a local contact mid-pull. */
+struct mid_pull {
+    struct fixture *fx;
+    int64_t local;
+    const char *target; /* LastName of the record it matches */
+};
+
+/* After the first page, add an unlinked local contact with the phone of a
+ * record not pulled yet, as a 'contacts add' running meanwhile would. */
+static void add_between_pages(long long done, long long total, void *payload)
+{
+    static const char *const candidates[][2] = {
+        {"Fresh", "+1 415 555 0105"},
+        {"Twophones", "+1 415 555 0103"},
+        {"Disagree", "+1 415 555 0104"},
+    };
+    struct mid_pull *m = payload;
+
+    (void)total;
+    if (m->local || done == 0)
+        return;
+    for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+        if (contact_of(m->fx, candidates[i][0]))
+            continue;
+        m->target = candidates[i][0];
+        m->local = add_local(m->fx, "Added-meanwhile", NULL,
+                             candidates[i][1], NULL);
+        return;
+    }
+}
+
+TEST(contact_added_mid_pull_matched)
+{
+    struct pull_options opts = {.object = SF_OBJECT_CONTACT};
+    struct fixture fx;
+    struct pull_result res;
+    struct mid_pull m = {&fx, 0, NULL};
+    struct err err;
+
+    if (!fixture_open(&fx)) {
+        CHECK(fx.ready);
+        fixture_close(&fx);
+        return;
+    }
+    /* Bulk results pages of two records, so that the callback runs
+     * between pages. No contact is unlinked when the pull starts. */
+    CHECK_INT(settings_set(fx.store, fx.ws.id, "bulk_threshold", "0", &err),
+              0);
+    opts.batch_size = 2;
+    opts.progress = add_between_pages;
+    opts.payload = &m;
+    err_clear(&err);
+    CHECK_INT(pull_run(&fx.conn, &opts, &res, &err), 0);
+    CHECK(m.local > 0);
+    CHECK(m.target != NULL);
+    if (m.target)
+        CHECK_INT(contact_of(&fx, m.target), m.local);
+    CHECK_INT(res.counts.created, ORG_CONTACTS - 1);
+    CHECK_INT(res.counts.updated, 1);
+    CHECK_INT(local_count(&fx), ORG_CONTACTS);
+    fixture_close(&fx);
+}
+
 TEST_MAIN(TEST_ENTRY(phone_match_links_contact),
           TEST_ENTRY(email_match_links_contact),
           TEST_ENTRY(mobile_match_links_contact),
           TEST_ENTRY(two_matches_create_new_contact),
-          TEST_ENTRY(repeat_pull_keeps_matched_contact))
+          TEST_ENTRY(repeat_pull_keeps_matched_contact),
+          TEST_ENTRY(contact_added_mid_pull_matched))

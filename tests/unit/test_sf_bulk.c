@@ -218,6 +218,92 @@ TEST(bulk_pages_cover_every_contact)
     CHECK_INT(simproc_stop(&sp), 0);
 }
 
+/* What the page callback of sf_bulk_query_pages saw. */
+struct pages_seen {
+    size_t pages;
+    long long records;
+    long long total;
+    bool bad_index;
+    bool done_early; /* a page before the last had done set */
+    bool done_last;
+    bool not_records; /* an entry without an Id string */
+    int stop_after;   /* return 1 after this many pages; 0 for never */
+};
+
+static int count_page(const struct sf_query_page *page, void *payload,
+                      struct err *err)
+{
+    struct pages_seen *seen = payload;
+    size_t i;
+    json_t *rec;
+
+    (void)err;
+    if (page->index != seen->pages)
+        seen->bad_index = true;
+    if (seen->done_last)
+        seen->done_early = true;
+    seen->done_last = page->done;
+    seen->total = page->total_size;
+    json_array_foreach(page->records, i, rec)
+    {
+        if (!json_is_string(json_object_get(rec, "Id")))
+            seen->not_records = true;
+    }
+    seen->records += (long long)json_array_size(page->records);
+    seen->pages++;
+    return seen->stop_after && (int)seen->pages == seen->stop_after ? 1 : 0;
+}
+
+TEST(bulk_query_pages_as_rest_pages)
+{
+    struct sf_bulk_options opts = fast_options();
+    struct sf_bulk_result res;
+    struct pages_seen seen;
+    struct simproc sp;
+    struct sf_client *c;
+    struct err err;
+
+    if (start_sim(&sp, "contacts=2500,accounts=20") < 0)
+        return;
+    c = client_for(sp.url);
+    opts.max_records = 1000;
+    memset(&seen, 0, sizeof(seen));
+    CHECK_INT(sf_bulk_query_pages(c, "SELECT Id, LastName FROM Contact", &opts,
+                                  2500, count_page, &seen, &res, &err),
+              0);
+    CHECK_INT(seen.pages, 3);
+    CHECK_INT(seen.records, 2500);
+    CHECK_INT(seen.total, 2500);
+    CHECK(!seen.bad_index);
+    CHECK(!seen.done_early);
+    CHECK(seen.done_last);
+    CHECK(!seen.not_records);
+    CHECK_INT(res.rows, 2500);
+
+    /* An empty result is one empty page with done set. */
+    memset(&seen, 0, sizeof(seen));
+    CHECK_INT(sf_bulk_query_pages(c,
+                                  "SELECT Id FROM Contact WHERE LastName = "
+                                  "'nobody by this name'",
+                                  &opts, 0, count_page, &seen, &res, &err),
+              0);
+    CHECK_INT(seen.pages, 1);
+    CHECK_INT(seen.records, 0);
+    CHECK(seen.done_last);
+
+    /* A callback that stops ends the read after its page. */
+    memset(&seen, 0, sizeof(seen));
+    seen.stop_after = 1;
+    CHECK_INT(sf_bulk_query_pages(c, "SELECT Id FROM Contact", &opts, 2500,
+                                  count_page, &seen, &res, &err),
+              0);
+    CHECK_INT(seen.pages, 1);
+    CHECK_INT(seen.records, 1000);
+    CHECK(res.stopped);
+    sf_client_free(c);
+    CHECK_INT(simproc_stop(&sp), 0);
+}
+
 /* Load the REST records of soql by Id into map. */
 static int page_into_map(const struct sf_query_page *page, void *payload,
                          struct err *err)
@@ -1082,6 +1168,7 @@ TEST(bulk_invalid_job_ids_rejected)
 }
 
 TEST_MAIN(TEST_ENTRY(bulk_pages_cover_every_contact),
+          TEST_ENTRY(bulk_query_pages_as_rest_pages),
           TEST_ENTRY(bulk_records_match_rest), TEST_ENTRY(bulk_record_shape),
           TEST_ENTRY(bulk_query_all_includes_deleted),
           TEST_ENTRY(bulk_failed_job_reports_message),

@@ -22,7 +22,7 @@ static const char *escaped(const char *value, bool like)
 /* Finish q, release it and return the text (or "ERROR: msg"). */
 static const char *finished(struct sf_soql *q)
 {
-    static char out[512];
+    static char out[ERR_MSG_MAX + 16];
     struct err err;
     char *text = sf_soql_finish(q, &err);
 

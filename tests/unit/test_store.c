@@ -20,7 +20,7 @@ static const char hex_key[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /* The migrations a new store applies. */
-#define SCHEMA_VERSIONS 5
+#define SCHEMA_VERSIONS 6
 
 struct fixture {
     struct test_db db;
@@ -55,6 +55,25 @@ static void fixture_close(struct fixture *fx)
 static long long query_int(const struct fixture *fx, const char *sql)
 {
     return test_db_query_int(&fx->db, sql);
+}
+
+/* Run a query returning one text value on a separate connection; the
+ * caller frees it. */
+static char *query_text(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char *value = NULL;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        value = xstrdup((const char *)sqlite3_column_text(st, 0));
+    else
+        fprintf(stderr, "query '%s' failed: %s\n", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return value;
 }
 
 /* Run sql on a separate connection: 0, or -1 when it fails. */
@@ -571,6 +590,49 @@ TEST(find_unlinked_matches)
     fixture_close(&fx);
 }
 
+TEST(link_base_text_is_sorted_compact_json)
+{
+    /* Characters that JSON escapes, UTF-8 that it keeps, a slash, a
+     * null and both booleans, with keys out of order. */
+    static const char tricky[] = "a\"b\\c/d\b\f\n\r\t\x01\x1f\x7f"
+                                 "\xc3\xa9\xe2\x80\xa8\xf0\x9f\x93\x9e";
+    struct fixture fx;
+    struct store_link link;
+    char *text, *want;
+    int64_t a;
+
+    fixture_open(&fx);
+    if (test_db_is_pg()) {
+        /* The text is read back with SQLite's own API. */
+        fixture_close(&fx);
+        return;
+    }
+    a = add_contact(&fx, fx.ws.id, "Ada", "Lovelace", NULL, NULL);
+    link_init_to(&link, fx.ws.id, a, SF_OBJECT_CONTACT, "0035500001H9cakAAB");
+    link.base = json_pack("{s:s, s:b, s:n, s:s, s:b, s:s}", "title", tricky,
+                          "do_not_call", 1, "email", "last_name", "L\xc3\xb6w",
+                          "email_opt_out", 0, "first_name", "");
+    CHECK_INT(store_link_upsert(fx.store, &link, NULL), 0);
+    text = query_text(fx.path, "SELECT base_json FROM links");
+    want = json_dumps(link.base, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK(text != NULL);
+    CHECK_STR(text, want);
+    free(text);
+    free(want);
+
+    /* A base with a number, which contact_fields_to_json never writes,
+     * is stored the same way. */
+    json_object_set_new(link.base, "count", json_integer(3));
+    CHECK_INT(store_link_upsert(fx.store, &link, NULL), 0);
+    text = query_text(fx.path, "SELECT base_json FROM links");
+    want = json_dumps(link.base, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK_STR(text, want);
+    free(text);
+    free(want);
+    store_link_release(&link);
+    fixture_close(&fx);
+}
+
 TEST(link_upsert_and_base)
 {
     struct fixture fx;
@@ -983,6 +1045,7 @@ TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
           TEST_ENTRY(contact_search_and_paging),
           TEST_ENTRY(find_unlinked_matches),
           TEST_ENTRY(link_upsert_and_base),
+          TEST_ENTRY(link_base_text_is_sorted_compact_json),
           TEST_ENTRY(link_ids_are_case_sensitive),
           TEST_ENTRY(transaction_rollback_leaves_nothing),
           TEST_ENTRY(failed_step_inside_transaction),
