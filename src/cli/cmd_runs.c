@@ -75,8 +75,10 @@ static void print_run(const struct store_run *r)
                           : "all",
            r->status, c->pushed, c->pulled, c->created, c->updated,
            c->deleted, c->conflicts, c->errors, c->api_calls);
-    /* A running pull shows its records done out of those expected. */
-    if (r->api && r->finished_ms == 0 && r->expected >= 0)
+    /* A pull that has not finished well shows its records done out of
+     * those expected. */
+    if (r->api && r->expected >= 0 &&
+        (r->finished_ms == 0 || strcmp(r->status, "ok") != 0))
         printf(" (%s API, %" PRId64 "/%" PRId64 " records)", r->api,
                c->created + c->updated + c->unchanged + c->errors,
                r->expected);

@@ -57,8 +57,7 @@ test('defaults before connect', async () => {
       + 'conflict_policy=newest\nexternal_id_field=\napi_budget_percent=50\n'
       + 'on_salesforce_delete=archive\non_local_delete=keep\n'
       + 'pull_overlap_seconds=300\npoll_interval=30\nverify_interval=300\n'
-      + 'public_url=\nbacklink_field=\n');
-      + 'pull_overlap_seconds=300\nbulk_threshold=10000\n');
+      + 'public_url=\nbacklink_field=\nbulk_threshold=10000\n');
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const res = await w.ok(['config', 'get', key]);
       assert.equal(res.stdout, `${value}\n`);
