@@ -20,6 +20,8 @@ before(async () => {
   await server.w.ok(connectArgs(server.w, sim.url));
   // Rounds only push, so the manual pull is the only reader of Salesforce.
   await server.w.ok(['config', 'set', 'direction', 'to-salesforce']);
+  // REST pages of 2,000 records, so that whole pages can be counted.
+  await server.w.ok(['config', 'set', 'bulk_threshold', 'off']);
   await server.start();
 });
 
