@@ -689,8 +689,9 @@ static int pg_cursor_set(struct store *base, int64_t ws,
 /* Runs. */
 
 static const char sql_run_begin[] =
-    "INSERT INTO runs (workspace_id, kind, sf_object, started_ms, status) "
-    "VALUES ($1, $2, $3, $4, 'running') RETURNING id";
+    "INSERT INTO runs (workspace_id, kind, sf_object, started_ms, status, "
+    "owner_pid, owner_start) VALUES ($1, $2, $3, $4, 'running', $5, $6) "
+    "RETURNING id";
 static const char sql_run_finish[] =
     "UPDATE runs SET finished_ms = $1, status = $2, created = $3, "
     "updated = $4, unchanged = $5, skipped = $6, errors = $7, "
@@ -699,7 +700,7 @@ static const char sql_run_finish[] =
 #define RUN_COLUMNS                                                          \
     "SELECT id, workspace_id, kind, sf_object, started_ms, finished_ms, "   \
     "status, created, updated, unchanged, skipped, errors, api_calls, "     \
-    "message, pushed, pulled, deleted, conflicts FROM runs "
+    "message, pushed, pulled, deleted, conflicts, api, expected FROM runs "
 static const char sql_run_get[] =
     RUN_COLUMNS "WHERE id = $1 AND workspace_id = $2";
 static const char sql_run_list[] =
@@ -725,6 +726,9 @@ static void read_run(PGresult *res, int row, struct store_run *out)
     out->counts.pulled = store_pg__int64(res, row, 15);
     out->counts.deleted = store_pg__int64(res, row, 16);
     out->counts.conflicts = store_pg__int64(res, row, 17);
+    out->api = store_pg__text(res, row, 18);
+    out->expected =
+        PQgetisnull(res, row, 19) ? -1 : store_pg__int64(res, row, 19);
 }
 
 static int pg_run_begin(struct store *base, int64_t ws, const char *kind,
@@ -732,12 +736,16 @@ static int pg_run_begin(struct store *base, int64_t ws, const char *kind,
 {
     struct store_pg_params p;
     PGresult *res;
+    int64_t pid, start;
 
+    store__process_identity(&pid, &start);
     store_pg__params_init(&p);
     store_pg__param_int64(&p, ws);
     store_pg__param_text(&p, kind);
     store_pg__param_text(&p, store_pg__object_column(object));
     store_pg__param_int64(&p, datetime_now_ms());
+    store_pg__param_int64(&p, pid);
+    store_pg__param_int64(&p, start);
     if (!(res = store_pg__run(store_pg__from(base), sql_run_begin, &p, false,
                               "begin run", err)))
         return SYNC_EDB;
@@ -778,6 +786,51 @@ static int pg_run_finish(struct store *base, int64_t ws, int64_t run_id,
     PQclear(res);
     if (changed == 0)
         return err_set(err, SYNC_ENOTFOUND, "run %lld not found",
+                       (long long)run_id);
+    return 0;
+}
+
+/* From the comparison with 0 PostgreSQL would infer $2 as integer, which
+ * rejects an expected count above 2^31 - 1, so the casts make it BIGINT. */
+static const char sql_run_progress[] =
+    "UPDATE runs SET api = coalesce($1::text, api), "
+    "expected = CASE WHEN $2::bigint < 0 THEN expected ELSE $2::bigint END, "
+    "created = $3, updated = $4, unchanged = $5, skipped = $6, errors = $7, "
+    "api_calls = $8, pushed = $9, pulled = $10, deleted = $11, "
+    "conflicts = $12 "
+    "WHERE id = $13 AND workspace_id = $14 AND finished_ms IS NULL";
+
+static int pg_run_progress(struct store *base, int64_t ws, int64_t run_id,
+                           const char *api, int64_t expected,
+                           const struct store_run_counts *counts,
+                           struct err *err)
+{
+    struct store_pg_params p;
+    PGresult *res;
+    int64_t changed;
+
+    store_pg__params_init(&p);
+    store_pg__param_text(&p, api);
+    store_pg__param_int64(&p, expected);
+    store_pg__param_int64(&p, counts->created);
+    store_pg__param_int64(&p, counts->updated);
+    store_pg__param_int64(&p, counts->unchanged);
+    store_pg__param_int64(&p, counts->skipped);
+    store_pg__param_int64(&p, counts->errors);
+    store_pg__param_int64(&p, counts->api_calls);
+    store_pg__param_int64(&p, counts->pushed);
+    store_pg__param_int64(&p, counts->pulled);
+    store_pg__param_int64(&p, counts->deleted);
+    store_pg__param_int64(&p, counts->conflicts);
+    store_pg__param_int64(&p, run_id);
+    store_pg__param_int64(&p, ws);
+    if (!(res = store_pg__run(store_pg__from(base), sql_run_progress, &p,
+                              false, "record run progress", err)))
+        return SYNC_EDB;
+    changed = store_pg__changes(res);
+    PQclear(res);
+    if (changed == 0)
+        return err_set(err, SYNC_ENOTFOUND, "running run %lld not found",
                        (long long)run_id);
     return 0;
 }
@@ -1144,6 +1197,7 @@ static const struct store_ops pg_ops = {
     .contact_get = store_pg__contact_get,
     .contact_list = store_pg__contact_list,
     .contact_find_unlinked = store_pg__contact_find_unlinked,
+    .contact_unlinked_after = store_pg__contact_unlinked_after,
     .link_get = store_pg__link_get,
     .link_find = store_pg__link_find,
     .link_upsert = store_pg__link_upsert,
@@ -1152,8 +1206,13 @@ static const struct store_ops pg_ops = {
     .cursor_set = pg_cursor_set,
     .run_begin = pg_run_begin,
     .run_finish = pg_run_finish,
+    .run_progress = pg_run_progress,
     .run_get = pg_run_get,
     .run_list = pg_run_list,
+    .run_list_running = store_pg__run_list_running,
+    .run_abandon = store_pg__run_abandon,
+    .link_backlinks_set = store_pg__link_backlinks_set,
+    .link_backlinks_stale = store_pg__link_backlinks_stale,
     .sync_error_add = pg_sync_error_add,
     .sync_error_list = pg_sync_error_list,
     .sync_error_clear = pg_sync_error_clear,
@@ -1172,6 +1231,18 @@ static const struct store_ops pg_ops = {
     .credential_put = pg_credential_put,
     .credential_get = pg_credential_get,
     .credential_delete = pg_credential_delete,
+    .user_add = store_pg__user_add,
+    .user_get = store_pg__user_get,
+    .user_list = store_pg__user_list,
+    .user_delete = store_pg__user_delete,
+    .session_add = store_pg__session_add,
+    .session_get = store_pg__session_get,
+    .session_touch = store_pg__session_touch,
+    .session_delete = store_pg__session_delete,
+    .session_delete_idle = store_pg__session_delete_idle,
+    .api_token_add = store_pg__api_token_add,
+    .api_token_get = store_pg__api_token_get,
+    .api_token_touch = store_pg__api_token_touch,
 };
 
 int store_pg__open(struct store **out, const char *conninfo,

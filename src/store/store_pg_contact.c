@@ -59,6 +59,12 @@ static const char sql_unlinked_by_email[] =
     "SELECT id FROM contacts c WHERE workspace_id = $1 AND NOT archived AND "
     "lower(email) = lower($2) AND NOT EXISTS "
     "(SELECT 1 FROM links l WHERE l.contact_id = c.id) ORDER BY id LIMIT $3";
+/* The same contacts as the two queries above, by id range. */
+static const char sql_unlinked_after[] =
+    "SELECT EXISTS (SELECT 1 FROM contacts c WHERE workspace_id = $1 AND "
+    "id > $2 AND NOT archived AND NOT EXISTS "
+    "(SELECT 1 FROM links l WHERE l.contact_id = c.id)), "
+    "(SELECT coalesce(max(id), 0) FROM contacts WHERE workspace_id = $1)";
 static const char sql_contact_exists[] =
     "SELECT 1 FROM contacts WHERE id = $1 AND workspace_id = $2";
 #define LINK_COLUMNS                                                         \
@@ -73,6 +79,8 @@ static const char sql_link_upsert[] =
     "base_json, system_modstamp_ms, last_modified_ms, updated_ms) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (contact_id) DO "
     "UPDATE SET sf_object = excluded.sf_object, sf_id = excluded.sf_id, "
+    "backlink = CASE WHEN links.sf_id = excluded.sf_id "
+    "THEN links.backlink END, "
     "base_json = excluded.base_json, "
     "system_modstamp_ms = excluded.system_modstamp_ms, "
     "last_modified_ms = excluded.last_modified_ms, "
@@ -476,6 +484,27 @@ int store_pg__contact_find_unlinked(struct store *base, int64_t ws,
         ids[i] = store_pg__int64(res, i, 0);
     PQclear(res);
     *out_count = (size_t)rows < max ? (size_t)rows : max;
+    return 0;
+}
+
+int store_pg__contact_unlinked_after(struct store *base, int64_t ws,
+                                     int64_t after_id, bool *out_any,
+                                     int64_t *out_max_id, struct err *err)
+{
+    struct store_pg_params p;
+    PGresult *res;
+
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    store_pg__param_int64(&p, after_id);
+    if (!(res = store_pg__run(store_pg__from(base), sql_unlinked_after, &p,
+                              false, "look for unlinked contacts", err)))
+        return SYNC_EDB;
+    if (PQntuples(res) == 1) {
+        *out_any = store_pg__bool(res, 0, 0);
+        *out_max_id = store_pg__int64(res, 0, 1);
+    }
+    PQclear(res);
     return 0;
 }
 

@@ -17,13 +17,15 @@
 /* In foreign-key order, parents first. */
 static const char *const tables[STORE_COPY_TABLES] = {
     "workspaces", "settings", "contacts", "links", "credentials", "cursors",
-    "runs", "sync_errors", "outbox", "conflicts", "create_intents",
+    "runs", "sync_errors", "outbox", "conflicts", "create_intents", "users",
+    "sessions", "api_tokens",
 };
 
 /* The tables whose id is an identity column, whose sequence must follow
  * the copied ids. */
 static const char *const identity_tables[] = {
     "workspaces", "contacts", "runs", "sync_errors", "outbox", "conflicts",
+    "users",
 };
 
 enum column_kind { COLUMN_TEXT, COLUMN_BOOL, COLUMN_BYTES };
@@ -311,7 +313,8 @@ int store_copy_to_postgres(const char *source, const char *target,
     rc = store_pg__exec(c.to,
                         "LOCK TABLE workspaces, settings, contacts, links, "
                         "credentials, cursors, runs, sync_errors, outbox, "
-                        "conflicts, create_intents IN EXCLUSIVE MODE",
+                        "conflicts, create_intents, users, sessions, "
+                        "api_tokens IN EXCLUSIVE MODE",
                         "lock target tables", err);
     if (rc == 0)
         rc = check_empty(&c, err);

@@ -140,6 +140,9 @@ int store_pg__contact_find_unlinked(struct store *s, int64_t ws,
                                     enum store_match match, const char *value,
                                     int64_t *ids, size_t max,
                                     size_t *out_count, struct err *err);
+int store_pg__contact_unlinked_after(struct store *s, int64_t ws,
+                                     int64_t after_id, bool *out_any,
+                                     int64_t *out_max_id, struct err *err);
 int store_pg__link_get(struct store *s, int64_t ws, int64_t contact_id,
                        struct store_link *out, struct err *err);
 int store_pg__link_find(struct store *s, int64_t ws, const char *sf_id,
@@ -166,5 +169,52 @@ int store_pg__intent_delete(struct store *s, int64_t ws, int64_t contact_id,
 int store_pg__intent_list(struct store *s, int64_t ws, enum sf_object object,
                           struct store_intent **out, size_t *out_count,
                           struct err *err);
+
+/* Backend operations on users, sessions and API tokens
+ * (store_pg_users.c). */
+int store_pg__user_add(struct store *s, struct store_user *u,
+                       struct err *err);
+int store_pg__user_get(struct store *s, int64_t ws, const char *name,
+                       int64_t id, struct store_user *out, struct err *err);
+int store_pg__user_list(struct store *s, int64_t ws, struct store_user **out,
+                        size_t *out_count, struct err *err);
+int store_pg__user_delete(struct store *s, int64_t ws, const char *name,
+                          struct err *err);
+int store_pg__session_add(struct store *s,
+                          const struct store_session *session,
+                          struct err *err);
+int store_pg__session_get(struct store *s, int64_t ws, const char *id_hash,
+                          struct store_session *out, struct err *err);
+int store_pg__session_touch(struct store *s, int64_t ws, const char *id_hash,
+                            int64_t last_seen_ms, struct err *err);
+int store_pg__session_delete(struct store *s, int64_t ws,
+                             const char *id_hash, struct err *err);
+int store_pg__session_delete_idle(struct store *s, int64_t ws,
+                                  int64_t before_ms, int64_t *out_count,
+                                  struct err *err);
+int store_pg__api_token_add(struct store *s, const struct store_api_token *t,
+                            struct err *err);
+int store_pg__api_token_get(struct store *s, int64_t ws,
+                            const char *token_hash,
+                            struct store_api_token *out, struct err *err);
+int store_pg__api_token_touch(struct store *s, int64_t ws,
+                              const char *token_hash, int64_t last_used_ms,
+                              struct err *err);
+
+/* Run owners and back links (store_pg_owners.c). */
+int store_pg__run_list_running(struct store *s, int64_t ws,
+                               struct store_run_owner **out,
+                               size_t *out_count, struct err *err);
+int store_pg__run_abandon(struct store *s, int64_t ws, int64_t run_id,
+                          const char *message, struct err *err);
+int store_pg__link_backlinks_set(struct store *s, int64_t ws,
+                                 const char *const *sf_ids,
+                                 const char *const *values, size_t n,
+                                 struct err *err);
+int store_pg__link_backlinks_stale(struct store *s, int64_t ws,
+                                   enum sf_object object, const char *prefix,
+                                   int64_t after_id, size_t limit,
+                                   struct store_backlink **out,
+                                   size_t *out_count, struct err *err);
 
 #endif

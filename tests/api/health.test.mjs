@@ -10,7 +10,7 @@ import { ADMIN, Server } from './lib.mjs';
 let server;
 
 before(async () => {
-  server = new Server();
+  server = new Server({ sqlite: true });
   await server.init();
   await server.addUser(ADMIN.name, 'admin', ADMIN.password);
   await server.start();

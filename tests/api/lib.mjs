@@ -21,10 +21,19 @@ export {
 export const ADMIN = { name: 'ada', password: 'admin passphrase 1' };
 export const AGENT = { name: 'bob', password: 'agent passphrase 2' };
 
-// One `sfsync serve --listen 127.0.0.1:0` with its own database.
+// One `sfsync serve --listen 127.0.0.1:0` with its own database: a SQLite
+// file, or with SFSYNC_TEST_PG set a new PostgreSQL database. sqlite forces
+// a SQLite file. db names an existing store to serve instead, and env adds
+// to the environment of every sfsync run, as the key file of a migrated
+// store.
 export class Server {
-  constructor() {
-    this.w = new Workdir('sfsync-api-');
+  constructor({ sqlite = false, db = null, env = {} } = {}) {
+    this.w = new Workdir('sfsync-api-', { sqlite: sqlite || db !== null });
+    if (db !== null) {
+      this.w.db = db;
+      this.w.globalArgs = ['--db', db];
+    }
+    Object.assign(this.w.env, env);
     this.proc = null;
     this.url = null;
     this.stderr = '';
@@ -44,7 +53,7 @@ export class Server {
   async start(extraArgs = []) {
     const bin = process.env.SFSYNC;
     if (!bin) throw new Error('SFSYNC is not set: point it at the sfsync binary');
-    const env = { ...process.env };
+    const env = { ...process.env, ...this.w.env };
     delete env.SFSYNC_DB;
     env.ASAN_OPTIONS = ['detect_leaks=1', process.env.ASAN_OPTIONS]
       .filter(Boolean).join(':');

@@ -4,11 +4,14 @@
 // or lost. Runs only with SFSYNC_TEST_PG set (scripts/test.sh sets it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 
 import {
   startSim, clientCredentials, Workdir, connectArgs, api, count, patchRecord,
   pgCreateDatabase, pgDropDatabase, pgExec, TEST_PG, V,
 } from './lib.mjs';
+import { Client, Server } from '../api/lib.mjs';
 
 const skip = TEST_PG ? false : 'SFSYNC_TEST_PG is not set';
 
@@ -117,6 +120,77 @@ test('migrate copies a synced store and sync goes on', { skip }, async () => {
     w.remove();
     pgDropDatabase(target.name);
     await sim.stop();
+  }
+});
+
+function sha256Hex(text) {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+test('migrate copies users, sessions and tokens', { skip }, async () => {
+  const w = new Workdir('sfsync-migrate-', { sqlite: true });
+  const target = pgCreateDatabase();
+  let server = null;
+  try {
+    await w.ok(['init']);
+    for (const [name, role] of [['ada', 'admin'], ['bob', 'agent']]) {
+      await w.ok(['users', 'add', name, '--role', role, '--password-file',
+        w.file(`password-${name}`, `${name} passphrase 123\n`)]);
+    }
+    const token = (await w.ok(['users', 'token', 'bob'])).stdout.trim();
+    assert.match(token, /^sfs_/);
+    // A signed-in session of ada, as sfsync serve stores it: the hash of
+    // the cookie's session id.
+    const sessionId = crypto.randomBytes(32).toString('hex');
+    execFileSync('sqlite3', [w.db,
+      'INSERT INTO sessions (id_hash, workspace_id, user_id, csrf_token, '
+      + "created_ms, last_seen_ms) SELECT '" + sha256Hex(sessionId)
+      + "', workspace_id, id, 'csrf-1', " + Date.now() + ', ' + Date.now()
+      + " FROM users WHERE name = 'ada'"]);
+
+    const res = await w.json(['migrate', '--to', target.uri, '--json']);
+    assert.equal(res.rows.users, 2);
+    assert.equal(res.rows.sessions, 1);
+    assert.equal(res.rows.api_tokens, 1);
+
+    const pg = {
+      global: ['--db', target.uri],
+      env: { SFSYNC_SECRET_KEY_FILE: `${w.db}.key` },
+    };
+    const listed = await w.json(['users', 'list', '--json'], pg);
+    assert.deepEqual(listed.users.map((u) => u.name), ['ada', 'bob']);
+    // The users id sequence follows the copied ids, so a new user gets a
+    // fresh id instead of failing on the primary key.
+    await w.ok(['users', 'add', 'carol', '--role', 'agent',
+      '--password-file', w.file('password-carol', 'carol passphrase 123\n')],
+    pg);
+    assert.equal(pgExec(target.uri,
+      'SELECT count(DISTINCT id) FROM users').trim(), '3');
+
+    // sfsync serve on the copy accepts the copied token and session.
+    server = new Server({ db: target.uri, env: pg.env });
+    await server.start();
+    const bearer = new Client(server.url);
+    bearer.bearer = token;
+    const asBob = await bearer.req('GET', '/api/session');
+    assert.equal(asBob.status, 200, asBob.text);
+    assert.equal(asBob.body.user.name, 'bob');
+    const cookie = new Client(server.url);
+    cookie.cookie = `sfsync_session=${sessionId}`;
+    const asAda = await cookie.req('GET', '/api/session');
+    assert.equal(asAda.status, 200, asAda.text);
+    assert.equal(asAda.body.user.name, 'ada');
+    assert.equal(asAda.body.csrf_token, 'csrf-1');
+    // Removing a user on PostgreSQL removes its token with it.
+    await server.stop();
+    server = null;
+    await w.ok(['users', 'remove', 'bob'], pg);
+    assert.equal(pgExec(target.uri,
+      'SELECT count(*) FROM api_tokens').trim(), '0');
+  } finally {
+    if (server) await server.stop().catch(() => {});
+    w.remove();
+    pgDropDatabase(target.name);
   }
 });
 

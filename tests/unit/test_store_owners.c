@@ -2,12 +2,11 @@
 /* Copyright (c) 2026 the sfsync authors */
 /*
  * Unit tests of the store's run owners (runs of ended processes marked
- * abandoned) and back links, against real SQLite files.
+ * abandoned) and back links, against a real SQLite file or, with
+ * SFSYNC_TEST_PG set, a real PostgreSQL database.
  */
 #include "base/common.h"
 
-#include <ftw.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,37 +14,22 @@
 #include "model/contact.h"
 #include "store/store.h"
 #include "test.h"
+#include "test_store_target.h"
 
 struct fixture {
-    char *dir;
-    char *path;
+    struct test_db db;
     struct store *store;
     struct store_workspace ws;
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void fixture_open(struct fixture *fx)
 {
-    const char *base = getenv("TMPDIR");
     struct err err;
 
     memset(fx, 0, sizeof(*fx));
-    fx->dir = xasprintf("%s/sfsync-owners-XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(fx->dir)) {
-        perror("mkdtemp");
-        abort();
-    }
-    fx->path = xasprintf("%s/sfsync.db", fx->dir);
+    test_db_init(&fx->db, "sfsync-owners");
     err_clear(&err);
-    if (store_open(&fx->store, fx->path, &err) < 0 ||
+    if (store_open(&fx->store, fx->db.target, &err) < 0 ||
         store_workspace_get_or_create(fx->store, "main", &fx->ws, &err) < 0) {
         fprintf(stderr, "store setup failed: %s\n", err.msg);
         abort();
@@ -56,20 +40,7 @@ static void fixture_close(struct fixture *fx)
 {
     store_workspace_release(&fx->ws);
     store_close(fx->store);
-    nftw(fx->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-    free(fx->path);
-    free(fx->dir);
-}
-
-static int exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc;
-
-    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    test_db_release(&fx->db);
 }
 
 /* The pid of a child that has exited and been reaped, so no process has
@@ -115,7 +86,7 @@ TEST(runs_of_ended_processes_abandoned)
                     "UPDATE runs SET owner_pid = NULL, owner_start = NULL "
                     "WHERE id = %lld",
                     (int)ended_pid(), (long long)dead, (long long)legacy);
-    CHECK_INT(exec_sql(fx.path, sql), SQLITE_OK);
+    CHECK_INT(test_db_exec_sql(&fx.db, sql, false), 0);
     free(sql);
 
     CHECK_INT(store_run_abandon_dead(fx.store, fx.ws.id, &marked, NULL), 0);

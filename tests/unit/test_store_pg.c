@@ -3,8 +3,10 @@
 /*
  * Unit tests of what only the PostgreSQL backend does: several handles on
  * one database at once (row locks, unique keys, concurrent migrations),
- * a lost connection, and the NOTIFY of each outbox entry. They need a
- * server in SFSYNC_TEST_PG and are skipped (exit 77) without one.
+ * a lost connection and the NOTIFY of each outbox entry. Also the run
+ * progress and unlinked-contact statements, whose parameter types only
+ * PostgreSQL checks. They need a server in SFSYNC_TEST_PG and are skipped
+ * (exit 77) without one.
  */
 #include "base/common.h"
 
@@ -238,7 +240,7 @@ TEST(concurrent_opens_migrate_once)
     }
     CHECK_INT(test_db_query_int(&db, "SELECT count(*) FROM "
                                      "schema_migrations"),
-              2);
+              6);
     test_db_release(&db);
 }
 
@@ -338,6 +340,98 @@ TEST(outbox_entry_sends_notify)
     fixture_close(&fx);
 }
 
+TEST(run_progress_keeps_unset_values)
+{
+    struct fixture fx;
+    struct store_run_counts counts = {0};
+    struct store_run run;
+    int64_t id;
+    char *sql;
+
+    fixture_open(&fx);
+    CHECK_INT(store_run_begin(fx.a, fx.ws.id, "pull", 0, &id, NULL), 0);
+    sql = xasprintf("SELECT count(*) FROM runs WHERE id = %lld AND "
+                    "owner_pid = %ld AND owner_start > 0",
+                    (long long)id, (long)getpid());
+    CHECK_INT(test_db_query_int(&fx.db, sql), 1);
+    free(sql);
+    CHECK_INT(store_run_get(fx.a, fx.ws.id, id, &run, NULL), 0);
+    CHECK(run.api == NULL);
+    CHECK_INT(run.expected, -1);
+    store_run_release(&run);
+
+    /* A count above 2^31 checks that expected travels as BIGINT. */
+    counts.created = 5;
+    CHECK_INT(store_run_progress(fx.a, fx.ws.id, id, "bulk", 5000000000LL,
+                                 &counts, NULL),
+              0);
+    counts.created = 9;
+    CHECK_INT(store_run_progress(fx.b, fx.ws.id, id, NULL, -1, &counts,
+                                 NULL),
+              0);
+    CHECK_INT(store_run_get(fx.a, fx.ws.id, id, &run, NULL), 0);
+    CHECK_STR(run.api, "bulk");
+    CHECK_INT(run.expected, 5000000000LL);
+    CHECK_INT(run.counts.created, 9);
+    store_run_release(&run);
+
+    CHECK_INT(store_run_finish(fx.a, fx.ws.id, id, "ok", &counts, NULL,
+                               NULL),
+              0);
+    CHECK_INT(store_run_progress(fx.a, fx.ws.id, id, "rest", 1, &counts,
+                                 NULL),
+              SYNC_ENOTFOUND);
+    CHECK_INT(store_run_get(fx.a, fx.ws.id, id, &run, NULL), 0);
+    CHECK_STR(run.api, "bulk");
+    store_run_release(&run);
+    fixture_close(&fx);
+}
+
+TEST(unlinked_after_by_id)
+{
+    struct fixture fx;
+    struct store_workspace other = {0};
+    struct store_link link;
+    int64_t first, second, max_id = -1;
+    bool any = true;
+
+    fixture_open(&fx);
+    CHECK_INT(store_contact_unlinked_after(fx.a, fx.ws.id, 0, &any, &max_id,
+                                           NULL),
+              0);
+    CHECK(!any);
+    CHECK_INT(max_id, 0);
+    first = add_contact(fx.a, fx.ws.id, "First");
+    second = add_contact(fx.a, fx.ws.id, "Second");
+    CHECK_INT(store_contact_unlinked_after(fx.a, fx.ws.id, first, &any,
+                                           &max_id, NULL),
+              0);
+    CHECK(any);
+    CHECK_INT(max_id, second);
+    CHECK_INT(store_contact_unlinked_after(fx.a, fx.ws.id, second, &any,
+                                           &max_id, NULL),
+              0);
+    CHECK(!any);
+
+    /* A linked contact no longer counts, nor one of another workspace. */
+    store_link_init(&link);
+    link.workspace_id = fx.ws.id;
+    link.contact_id = second;
+    link.object = SF_OBJECT_CONTACT;
+    snprintf(link.sf_id, sizeof(link.sf_id), "0035500001H9cakAAB");
+    CHECK_INT(store_link_upsert(fx.a, &link, NULL), 0);
+    store_link_release(&link);
+    CHECK_INT(store_workspace_get_or_create(fx.a, "other", &other, NULL), 0);
+    CHECK(add_contact(fx.a, other.id, "Elsewhere") > second);
+    CHECK_INT(store_contact_unlinked_after(fx.b, fx.ws.id, first, &any,
+                                           &max_id, NULL),
+              0);
+    CHECK(!any);
+    CHECK_INT(max_id, second);
+    store_workspace_release(&other);
+    fixture_close(&fx);
+}
+
 int test_failures;
 
 int main(int argc, char **argv)
@@ -349,6 +443,8 @@ int main(int argc, char **argv)
         TEST_ENTRY(lost_connection_reconnects_once),
         TEST_ENTRY(lost_connection_inside_transaction),
         TEST_ENTRY(outbox_entry_sends_notify),
+        TEST_ENTRY(run_progress_keeps_unset_values),
+        TEST_ENTRY(unlinked_after_by_id),
     };
 
     if (!test_db_is_pg()) {

@@ -1,45 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
 /*
- * Unit tests of the store's users, sessions and API tokens against real
- * SQLite files.
+ * Unit tests of the store's users, sessions and API tokens against a real
+ * SQLite file or, with SFSYNC_TEST_PG set, a real PostgreSQL database.
  */
 #include "base/common.h"
 
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store.h"
 #include "test.h"
+#include "test_store_target.h"
 
 struct fixture {
-    char *dir;
-    char *path;
+    struct test_db db;
     struct store *store;
     struct store_workspace ws;
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    return remove(path);
-}
-
 static void fixture_open(struct fixture *fx)
 {
-    const char *base = getenv("TMPDIR");
     struct err err;
 
     memset(fx, 0, sizeof(*fx));
-    fx->dir = xasprintf("%s/sfsync-users-XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(fx->dir)) {
-        perror("mkdtemp");
-        abort();
-    }
-    fx->path = xasprintf("%s/sfsync.db", fx->dir);
+    test_db_init(&fx->db, "sfsync-users");
     err_clear(&err);
-    if (store_open(&fx->store, fx->path, &err) < 0 ||
+    if (store_open(&fx->store, fx->db.target, &err) < 0 ||
         store_workspace_get_or_create(fx->store, "main", &fx->ws, &err) < 0) {
         fprintf(stderr, "store setup failed: %s\n", err.msg);
         abort();
@@ -50,9 +37,7 @@ static void fixture_close(struct fixture *fx)
 {
     store_workspace_release(&fx->ws);
     store_close(fx->store);
-    nftw(fx->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-    free(fx->path);
-    free(fx->dir);
+    test_db_release(&fx->db);
 }
 
 static int64_t add_user(struct fixture *fx, const char *name,
