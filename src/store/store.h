@@ -708,7 +708,7 @@ struct store_copy_count {
     int64_t rows;
 };
 
-#define STORE_COPY_TABLES 14
+#define STORE_COPY_TABLES 15
 
 /*
  * Copy every row of the SQLite store at source, every workspace included,

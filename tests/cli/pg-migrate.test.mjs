@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // sfsync migrate: a SQLite store that has synced with sfsim is copied into
-// PostgreSQL, and sync then goes on from the copy with nothing duplicated
-// or lost. Runs only with SFSYNC_TEST_PG set (scripts/test.sh sets it).
+// PostgreSQL, tombstones included and workspace locks left out, and sync
+// then goes on from the copy with nothing duplicated or lost. Runs only
+// with SFSYNC_TEST_PG set (scripts/test.sh sets it).
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -191,6 +193,49 @@ test('migrate copies users, sessions and tokens', { skip }, async () => {
     if (server) await server.stop().catch(() => {});
     w.remove();
     pgDropDatabase(target.name);
+test('migrate copies tombstones and leaves locks out', { skip }, async () => {
+  const sim = await startSim(['--generate', 'contacts=3,leads=1,accounts=1']);
+  const w = new Workdir('sfsync-migrate-', { sqlite: true });
+  const target = pgCreateDatabase();
+  try {
+    const { access_token: token } = await clientCredentials(sim.url);
+    await w.ok(['init']);
+    await w.ok(connectArgs(w, sim.url));
+    await w.ok(['config', 'set', 'on_salesforce_delete', 'keep']);
+    await syncOk(w);
+    const kept = (await w.contacts()).find((c) => c.salesforce_object === 'Contact');
+    const del = await api(sim.url, token, 'DELETE',
+      `${V}/sobjects/Contact/${kept.salesforce_id}`);
+    assert.equal(del.status, 204, del.text);
+    await syncOk(w);
+    // A lock held by a live process (this one) on the SQLite store.
+    execFileSync('sqlite3', [w.db, 'INSERT INTO locks (workspace_id, name, '
+      + `pid, started_ms) SELECT id, 'sync', ${process.pid}, 0 FROM workspaces`]);
+    const busy = await w.fails(['sync']);
+    assert.match(busy.stderr, /another sfsync sync of this workspace is running/);
+
+    const keyEnv = { SFSYNC_SECRET_KEY_FILE: `${w.db}.key` };
+    const pg = { global: ['--db', target.uri], env: keyEnv };
+    const res = await w.json(['migrate', '--to', target.uri, '--json']);
+    assert.equal(res.rows.tombstones, 1);
+    assert.equal(res.rows.contacts, 4);
+    assert.equal(res.rows.links, 3);
+    assert.equal(res.rows.locks, undefined);
+    assert.equal(pgExec(target.uri, 'SELECT count(*) FROM locks').trim(), '0');
+
+    // The copied tombstone keeps the deleted record from being created
+    // again, and the copy is not locked by the source's holder.
+    const shown = await w.json(['contacts', 'show', String(kept.id), '--json'], pg);
+    assert.equal(shown.deleted_in_salesforce, kept.salesforce_id);
+    await w.ok(['contacts', 'update', String(kept.id), '--title', 'After move'], pg);
+    const round = await syncOk(w, pg);
+    assert.equal(round.pushed + round.created + round.errors, 0);
+    assert.equal(await count(sim.url, token, 'SELECT count() FROM Contact'), 2);
+    assert.equal(pgExec(target.uri, 'SELECT count(*) FROM locks').trim(), '0');
+  } finally {
+    w.remove();
+    pgDropDatabase(target.name);
+    await sim.stop();
   }
 });
 

@@ -3,15 +3,18 @@
 /*
  * Unit tests of what only the PostgreSQL backend does: several handles on
  * one database at once (row locks, unique keys, concurrent migrations),
- * a lost connection and the NOTIFY of each outbox entry. Also the run
- * progress and unlinked-contact statements, whose parameter types only
- * PostgreSQL checks. They need a server in SFSYNC_TEST_PG and are skipped
- * (exit 77) without one.
+ * a lost connection, the NOTIFY of each outbox entry and two handles
+ * racing for a workspace lock. Also the run progress and unlinked-contact
+ * statements, whose parameter types only PostgreSQL checks, and the
+ * tombstones, locks and contact lookups of store_pg_tombstone.c, which
+ * must behave as their SQLite twins. They need a server in SFSYNC_TEST_PG
+ * and are skipped (exit 77) without one.
  */
 #include "base/common.h"
 
 #include <pthread.h>
 #include <sys/select.h>
+#include <sys/wait.h>
 
 #include "store/store.h"
 #include "test.h"
@@ -238,9 +241,11 @@ TEST(concurrent_opens_migrate_once)
             fprintf(stderr, "open %zu: %s\n", i, jobs[i].err.msg);
         CHECK_INT(jobs[i].rc, 0);
     }
-    CHECK_INT(test_db_query_int(&db, "SELECT count(*) FROM "
+    /* Each version recorded once, whatever the latest is. */
+    CHECK_INT(test_db_query_int(&db, "SELECT (count(*) = max(version) AND "
+                                     "count(*) > 0)::int FROM "
                                      "schema_migrations"),
-              6);
+              1);
     test_db_release(&db);
 }
 
@@ -429,6 +434,290 @@ TEST(unlinked_after_by_id)
     CHECK(!any);
     CHECK_INT(max_id, second);
     store_workspace_release(&other);
+/* A contact with an email, a phone and a mobile phone, each optional. */
+static int64_t add_person(struct store *s, int64_t ws, const char *last,
+                          const char *email, const char *phone,
+                          const char *mobile)
+{
+    struct contact c;
+    struct err err;
+    int64_t id;
+
+    contact_init(&c);
+    c.workspace_id = ws;
+    contact_set_text(&c, CONTACT_LAST_NAME, last);
+    contact_set_text(&c, CONTACT_EMAIL, email);
+    contact_set_text(&c, CONTACT_PHONE, phone);
+    contact_set_text(&c, CONTACT_MOBILE_PHONE, mobile);
+    err_clear(&err);
+    if (store_contact_insert(s, &c, STORE_ORIGIN_LOCAL, &err) < 0)
+        fprintf(stderr, "insert failed: %s\n", err.msg);
+    id = c.id;
+    contact_release(&c);
+    return id;
+}
+
+TEST(contact_find_includes_linked_contacts)
+{
+    struct fixture fx;
+    struct store_link link;
+    struct contact c;
+    int64_t ids[8];
+    size_t count;
+    int64_t same, no_email, other, linked, archived;
+
+    fixture_open(&fx);
+    same = add_person(fx.a, fx.ws.id, "Same", "pat@example.com",
+                      "415.555.2671", NULL);
+    no_email = add_person(fx.a, fx.ws.id, "NoEmail", NULL, NULL,
+                          "(415) 555-2671");
+    other = add_person(fx.a, fx.ws.id, "Other", "other@example.com",
+                       "415 555 2671", NULL);
+    linked = add_person(fx.a, fx.ws.id, "Linked", "PAT@example.com", NULL,
+                        "4155552671");
+    archived = add_person(fx.a, fx.ws.id, "Archived", "pat@example.com",
+                          "4155552671", NULL);
+    add_person(fx.a, fx.ws.id, "Elsewhere", "pat@example.com", "4155552672",
+               NULL);
+    store_link_init(&link);
+    link.workspace_id = fx.ws.id;
+    link.contact_id = linked;
+    link.object = SF_OBJECT_CONTACT;
+    snprintf(link.sf_id, sizeof(link.sf_id), "0035500001H9cakAAB");
+    CHECK_INT(store_link_upsert(fx.a, &link, NULL), 0);
+    contact_init(&c);
+    CHECK_INT(store_contact_get(fx.a, fx.ws.id, archived, &c, NULL), 0);
+    c.archived = true;
+    CHECK_INT(store_contact_update(fx.a, &c, STORE_ORIGIN_LOCAL, NULL), 0);
+    contact_release(&c);
+
+    /* Phone and mobile phone both match; another email is left out. */
+    CHECK_INT(store_contact_find_by_phone(fx.b, fx.ws.id, "+14155552671",
+                                          "Pat@Example.com", ids, 8, &count,
+                                          NULL),
+              0);
+    CHECK_INT(count, 3);
+    CHECK_INT(ids[0], same);
+    CHECK_INT(ids[1], no_email);
+    CHECK_INT(ids[2], linked);
+    CHECK_INT(store_contact_find_by_phone(fx.b, fx.ws.id, "+14155552671",
+                                          NULL, ids, 8, &count, NULL),
+              0);
+    CHECK_INT(count, 4);
+    CHECK_INT(ids[2], other);
+    CHECK_INT(store_contact_find_by_phone(fx.b, fx.ws.id, "+14155552671",
+                                          NULL, ids, 2, &count, NULL),
+              0);
+    CHECK_INT(count, 2);
+    CHECK_INT(ids[1], no_email);
+    CHECK_INT(store_contact_find_by_email(fx.b, fx.ws.id, "pat@EXAMPLE.com",
+                                          ids, 8, &count, NULL),
+              0);
+    CHECK_INT(count, 3);
+    CHECK_INT(ids[0], same);
+    CHECK_INT(ids[1], linked);
+    /* The unlinked lookup still leaves the linked contact out. */
+    CHECK_INT(store_contact_find_unlinked_by_email(
+                  fx.b, fx.ws.id, "pat@example.com", ids, 8, &count, NULL),
+              0);
+    CHECK_INT(count, 2);
+    CHECK_INT(store_contact_find_by_email(fx.b, fx.ws.id + 1,
+                                          "pat@example.com", ids, 8, &count,
+                                          NULL),
+              0);
+    CHECK_INT(count, 0);
+    fixture_close(&fx);
+}
+
+TEST(tombstone_put_get_delete)
+{
+    struct fixture fx;
+    struct store_tombstone t, got;
+    struct err err;
+    int64_t kept, survivor;
+
+    fixture_open(&fx);
+    kept = add_contact(fx.a, fx.ws.id, "Kept");
+    survivor = add_contact(fx.a, fx.ws.id, "Survivor");
+    memset(&t, 0, sizeof(t));
+    t.workspace_id = fx.ws.id;
+    t.contact_id = kept;
+    t.object = SF_OBJECT_LEAD;
+    /* A 15-character id is stored in its 18-character form. */
+    snprintf(t.sf_id, sizeof(t.sf_id), "00Q5500000AbCdE");
+    CHECK_INT(store_tombstone_put(fx.a, &t, NULL), 0);
+    CHECK(t.created_ms > 0);
+    CHECK_INT(store_tombstone_get(fx.b, fx.ws.id, kept, &got, NULL), 0);
+    CHECK_INT(got.contact_id, kept);
+    CHECK_INT(got.workspace_id, fx.ws.id);
+    CHECK_INT(got.object, SF_OBJECT_LEAD);
+    CHECK_INT(strlen(got.sf_id), 18);
+    CHECK(strncmp(got.sf_id, "00Q5500000AbCdE", 15) == 0);
+    CHECK_INT(got.survivor_id, 0);
+    CHECK_INT(got.created_ms, t.created_ms);
+
+    /* A second put replaces the first. */
+    t.object = SF_OBJECT_CONTACT;
+    snprintf(t.sf_id, sizeof(t.sf_id), "0035500001H9cakAAB");
+    t.survivor_id = survivor;
+    CHECK_INT(store_tombstone_put(fx.a, &t, NULL), 0);
+    CHECK_INT(store_tombstone_get(fx.b, fx.ws.id, kept, &got, NULL), 0);
+    CHECK_INT(got.object, SF_OBJECT_CONTACT);
+    CHECK_STR(got.sf_id, "0035500001H9cakAAB");
+    CHECK_INT(got.survivor_id, survivor);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM tombstones"),
+              1);
+
+    err_clear(&err);
+    CHECK_INT(store_tombstone_get(fx.b, fx.ws.id + 1, kept, &got, &err),
+              SYNC_ENOTFOUND);
+    t.contact_id = survivor + 100;
+    err_clear(&err);
+    CHECK_INT(store_tombstone_put(fx.a, &t, &err), SYNC_ENOTFOUND);
+    CHECK(strstr(err.msg, "not found") != NULL);
+    snprintf(t.sf_id, sizeof(t.sf_id), "not-an-id");
+    t.contact_id = kept;
+    CHECK_INT(store_tombstone_put(fx.a, &t, NULL), SYNC_EINVALID);
+
+    CHECK_INT(store_tombstone_delete(fx.a, fx.ws.id, kept, NULL), 0);
+    err_clear(&err);
+    CHECK_INT(store_tombstone_get(fx.b, fx.ws.id, kept, &got, &err),
+              SYNC_ENOTFOUND);
+    CHECK(strstr(err.msg, "has no tombstone") != NULL);
+    CHECK_INT(store_tombstone_delete(fx.a, fx.ws.id, kept, NULL), 0);
+    fixture_close(&fx);
+}
+
+/* A pid that no process has: a child that has exited and been reaped. */
+static int64_t dead_pid(void)
+{
+    pid_t child = fork();
+
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    return (int64_t)child;
+}
+
+TEST(lock_taken_released_and_taken_over)
+{
+    struct fixture fx;
+    struct store_lock holder;
+    struct err err;
+    int64_t self = (int64_t)getpid(), parent = (int64_t)getppid();
+    int64_t dead = dead_pid();
+
+    fixture_open(&fx);
+    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", self, &holder, NULL),
+              0);
+    /* Taking a lock one holds already succeeds. */
+    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", self, &holder, NULL),
+              0);
+    err_clear(&err);
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", parent, &holder,
+                                 &err),
+              SYNC_ECONFLICT);
+    CHECK_INT(holder.pid, self);
+    CHECK(strstr(err.msg, "another sfsync sync of this workspace") != NULL);
+    /* Another name, or another workspace, is another lock. */
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "pull", parent, &holder,
+                                 NULL),
+              0);
+    /* Only the holder releases. */
+    CHECK_INT(store_lock_release(fx.b, fx.ws.id, "sync", parent, NULL), 0);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM locks"), 2);
+    CHECK_INT(store_lock_release(fx.a, fx.ws.id, "sync", self, NULL), 0);
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", parent, &holder,
+                                 NULL),
+              0);
+    CHECK_INT(store_lock_release(fx.b, fx.ws.id, "sync", parent, NULL), 0);
+
+    /* A lock left by a process that is gone is taken over. */
+    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", dead, &holder, NULL),
+              0);
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", self, &holder, NULL),
+              0);
+    CHECK_INT(holder.pid, dead);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT pid FROM locks WHERE "
+                                        "name = 'sync'"),
+              self);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM locks WHERE "
+                                        "pid = 0"),
+              0);
+    fixture_close(&fx);
+}
+
+struct lock_job {
+    struct store *store;
+    int64_t ws;
+    int64_t pid;
+    struct store_lock holder;
+    int rc;
+    struct err err;
+};
+
+static void *run_lock(void *arg)
+{
+    struct lock_job *job = arg;
+
+    err_clear(&job->err);
+    job->rc = store_lock_acquire(job->store, job->ws, "sync", job->pid,
+                                 &job->holder, &job->err);
+    return NULL;
+}
+
+/* The number of sessions waiting on a lock, at least count, within 5 s. */
+static bool wait_for_lock_waiters(const struct fixture *fx, long long count)
+{
+    for (int i = 0; i < 500; i++) {
+        if (lock_waiters(fx) >= count)
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+TEST(racing_handles_take_the_lock_once)
+{
+    struct fixture fx;
+    PGconn *gate;
+    PGresult *res;
+
+    fixture_open(&fx);
+    gate = PQconnectdb(fx.db.target);
+    CHECK_INT(PQstatus(gate), CONNECTION_OK);
+    for (int round = 0; round < 10; round++) {
+        struct lock_job one = {fx.a, fx.ws.id, (int64_t)getpid(), {0}, 0, {0}};
+        struct lock_job two = {fx.b, fx.ws.id, (int64_t)getppid(), {0}, 0,
+                               {0}};
+        pthread_t threads[2];
+        struct lock_job *won, *lost;
+
+        /* The gate holds the table until both handles wait on it, so
+         * that both read the lock before either has written it. */
+        res = PQexec(gate, "BEGIN; LOCK TABLE locks IN ACCESS EXCLUSIVE MODE");
+        CHECK_INT(PQresultStatus(res), PGRES_COMMAND_OK);
+        PQclear(res);
+        CHECK_INT(pthread_create(&threads[0], NULL, run_lock, &one), 0);
+        CHECK_INT(pthread_create(&threads[1], NULL, run_lock, &two), 0);
+        CHECK(wait_for_lock_waiters(&fx, 2));
+        PQclear(PQexec(gate, "COMMIT"));
+        CHECK_INT(pthread_join(threads[0], NULL), 0);
+        CHECK_INT(pthread_join(threads[1], NULL), 0);
+
+        won = one.rc == 0 ? &one : &two;
+        lost = won == &one ? &two : &one;
+        CHECK_INT(won->rc, 0);
+        CHECK_INT(lost->rc, SYNC_ECONFLICT);
+        CHECK_INT(lost->holder.pid, won->pid);
+        CHECK_INT(test_db_query_int(&fx.db, "SELECT pid FROM locks"),
+                  won->pid);
+        CHECK_INT(store_lock_release(won->store, fx.ws.id, "sync", won->pid,
+                                     NULL),
+                  0);
+        CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM locks"), 0);
+    }
+    PQfinish(gate);
     fixture_close(&fx);
 }
 
@@ -445,6 +734,10 @@ int main(int argc, char **argv)
         TEST_ENTRY(outbox_entry_sends_notify),
         TEST_ENTRY(run_progress_keeps_unset_values),
         TEST_ENTRY(unlinked_after_by_id),
+        TEST_ENTRY(contact_find_includes_linked_contacts),
+        TEST_ENTRY(tombstone_put_get_delete),
+        TEST_ENTRY(lock_taken_released_and_taken_over),
+        TEST_ENTRY(racing_handles_take_the_lock_once),
     };
 
     if (!test_db_is_pg()) {
