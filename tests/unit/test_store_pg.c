@@ -434,6 +434,9 @@ TEST(unlinked_after_by_id)
     CHECK(!any);
     CHECK_INT(max_id, second);
     store_workspace_release(&other);
+    fixture_close(&fx);
+}
+
 /* A contact with an email, a phone and a mobile phone, each optional. */
 static int64_t add_person(struct store *s, int64_t ws, const char *last,
                           const char *email, const char *phone,
