@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // sfsync migrate: a SQLite store that has synced with sfsim is copied into
-// PostgreSQL, tombstones included and workspace locks left out, and sync
+// PostgreSQL, tombstones, users, sessions and API tokens included and
+// workspace locks left out, and sync
 // then goes on from the copy with nothing duplicated or lost. Runs only
 // with SFSYNC_TEST_PG set (scripts/test.sh sets it).
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 
 import {
   startSim, clientCredentials, Workdir, connectArgs, api, count, patchRecord,
@@ -193,6 +193,9 @@ test('migrate copies users, sessions and tokens', { skip }, async () => {
     if (server) await server.stop().catch(() => {});
     w.remove();
     pgDropDatabase(target.name);
+  }
+});
+
 test('migrate copies tombstones and leaves locks out', { skip }, async () => {
   const sim = await startSim(['--generate', 'contacts=3,leads=1,accounts=1']);
   const w = new Workdir('sfsync-migrate-', { sqlite: true });
