@@ -255,6 +255,11 @@
     return { name: name || 'integration', id: decodedId, query };
   }
 
+  // Messages of the page's forms; a new route clears them, so that one
+  // view's result never shows on the next.
+  const MESSAGES = ['conn-message', 'pull-result', 'set-message',
+    'contact-message'];
+
   let lastRoute = null;
   function route() {
     if (!state.user) return;
@@ -262,6 +267,7 @@
     const key = `${r.name}/${r.id || ''}`;
     const moved = key !== lastRoute;
     lastRoute = key;
+    if (moved) for (const id of MESSAGES) setMessage($(id), '');
     switch (r.name) {
     case 'contacts':
       if (r.id) {
@@ -299,10 +305,31 @@
    * Integration: connection and settings
    * ------------------------------------------------------------- */
 
+  // The texts of the error codes that the OAuth callback puts in
+  // "#integration?error=CODE". Only these are shown: the fragment is part
+  // of a link anyone can craft, so its own words never reach the page.
+  const CALLBACK_ERRORS = {
+    unknown_state: 'The Salesforce sign-in expired, was used already or '
+      + 'the server restarted. Press Connect again.',
+    expired: 'The Salesforce sign-in took more than 10 minutes. Press '
+      + 'Connect again.',
+    access_denied: 'Salesforce sign-in was denied. Press Connect again and '
+      + 'allow access.',
+    refused: 'Salesforce refused the sign-in. Check the connected app, then '
+      + 'press Connect again.',
+    no_code: 'Salesforce sent no authorization code. Press Connect again.',
+    exchange_failed: 'Salesforce did not accept the sign-in. Check the '
+      + 'connected app\'s client id, secret and callback URL, then press '
+      + 'Connect again.',
+  };
+
   async function loadIntegration(callbackError) {
     const msg = $('conn-message');
-    if (callbackError) {
-      setMessage(msg, `Connecting failed: ${callbackError}`, 'error');
+    if (callbackError !== null && callbackError !== undefined) {
+      const known = Object.prototype.hasOwnProperty.call(CALLBACK_ERRORS,
+        callbackError);
+      setMessage(msg, known ? CALLBACK_ERRORS[callbackError]
+        : 'Connecting to Salesforce failed. Press Connect again.', 'error');
       history.replaceState(null, '', '#integration');
     }
     try {
@@ -327,7 +354,7 @@
     $('conn-warning').hidden = !broken;
     if (broken) {
       const parts = [c.problem, c.fix].filter(Boolean).map(sentence);
-      if (!admin) parts.push('Ask an admin to reconnect.');
+      if (!admin && !c.fix) parts.push('Ask an admin to reconnect.');
       $('conn-warning-text').textContent = parts.length ? parts.join(' ')
         : 'Sync is stopped until an admin reconnects.';
     }
@@ -401,7 +428,7 @@
     } catch (e) {
       setMessage(msg, '');
       if (!(e.field && showFieldError(form, 'connect-', e.field, e.message))) {
-        setMessage(msg, `Connecting failed: ${e.message}`, 'error');
+        setMessage(msg, sentence(e.message), 'error');
       }
     } finally {
       button.disabled = false;
@@ -896,12 +923,19 @@
     for (const f of CONTACT_FLAGS) $(`c-${f}`).checked = Boolean(c && c[f]);
   }
 
+  // Show or hide the contact's fields and buttons; the message stays.
+  function showContactForm(visible) {
+    $('contact-fields').hidden = !visible;
+    $('contact-actions').hidden = !visible;
+  }
+
   async function loadContact(id) {
     const form = $('contact-form');
     clearFieldErrors(form);
     setMessage($('contact-message'), '');
     $('contact-conflict').hidden = true;
     if (id === 'new') {
+      showContactForm(true);
       state.contact = null;
       $('contact-title').textContent = 'New contact';
       $('contact-link').hidden = true;
@@ -914,12 +948,16 @@
     $('contact-save').textContent = 'Save contact';
     try {
       const { body } = await api('GET', `/api/contacts/${encodeURIComponent(id)}`);
+      showContactForm(true);
       showContact(body);
     } catch (e) {
       if (e.status === 401) return;
       state.contact = null;
       $('contact-title').textContent = 'Contact';
       fillContactForm(null);
+      // Without a contact an empty form would save as a new one.
+      showContactForm(false);
+      $('contact-info').textContent = '';
       $('contact-link').hidden = true;
       $('contact-delete').hidden = true;
       setMessage($('contact-message'), e.status === 404
@@ -1003,6 +1041,23 @@
     }
   }
 
+  // After a version conflict: load the stored contact, then put the
+  // user's edits back over it, so that Save applies them to the new
+  // version once the user has looked at them.
+  async function onReloadKeep() {
+    const changes = contactChanges();
+    const id = String(state.contact ? state.contact.id : parseHash().id);
+    await loadContact(id);
+    if (!state.contact) return;
+    for (const [f, v] of Object.entries(changes)) {
+      if (CONTACT_FLAGS.includes(f)) $(`c-${f}`).checked = v;
+      else $(`c-${f}`).value = v;
+    }
+    setMessage($('contact-message'), 'The contact was reloaded with your '
+      + 'edits on top. Check them and save again.');
+    $('c-first_name').focus();
+  }
+
   async function onDeleteContact() {
     const c = state.contact;
     if (!c) return;
@@ -1059,6 +1114,7 @@
       loadContact(String(state.contact ? state.contact.id : parseHash().id));
       $('c-first_name').focus();
     });
+    $('contact-reload-keep').addEventListener('click', onReloadKeep);
     // The skip link moves focus without changing the route.
     document.querySelector('.skip').addEventListener('click', (event) => {
       event.preventDefault();

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 
 #include "serve/serve.h"
@@ -47,6 +48,17 @@ static int parse_listen(const char *value, char **host, int *port)
     *host = xstrndup(value, (size_t)(colon - value));
     *port = (int)n;
     return 0;
+}
+
+/* Whether host is a loopback address, which only this machine reaches. */
+static bool is_loopback(const char *host)
+{
+    struct in_addr addr;
+
+    if (strcmp(host, "localhost") == 0)
+        return true;
+    return inet_pton(AF_INET, host, &addr) == 1 &&
+           (ntohl(addr.s_addr) >> 24) == 127;
 }
 
 int cmd_serve(struct cli *cli, int argc, char **argv)
@@ -91,6 +103,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         return cli_fail("invalid --listen '%s': give HOST:PORT such as "
                         "127.0.0.1:8080",
                         listen);
+    /* sfsync serve speaks plain HTTP only. */
+    if (!is_loopback(host))
+        fprintf(stderr,
+                "sfsync: warning: listening on '%s' without TLS, so the "
+                "page, sign-ins and session cookies travel unencrypted; "
+                "put a TLS proxy in front and listen on 127.0.0.1\n",
+                host);
     /* A long-running server logs its runs, so info is its default. */
     log_set_level((enum log_level)level);
     if (cli_open(cli, false)) {

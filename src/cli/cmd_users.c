@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
 /*
- * sfsync users add|list|remove|token: the people and programs that may
+ * sfsync users add|list|remove|password|token: the people and programs that may
  * sign in to sfsync serve. A password is read from stdin or a prompt,
  * never from the command line, where other users could see it.
  */
@@ -29,7 +29,9 @@ static void usage(FILE *out)
           "[--password-stdin | --password-file FILE]\n"
           "       sfsync users list [--json]\n"
           "       sfsync users remove NAME\n"
-          "       sfsync users token NAME\n"
+          "       sfsync users password NAME "
+          "[--password-stdin | --password-file FILE]\n"
+          "       sfsync users token NAME [--revoke-all]\n"
           "Manage who may sign in to 'sfsync serve'. An admin may change "
           "settings,\nconnect and manage users; an agent may see and edit "
           "contacts, pull and retry\nerrors.\n\n"
@@ -39,8 +41,12 @@ static void usage(FILE *out)
           "                    stdin\n"
           "  --password-file FILE  read it from the first line of FILE\n"
           "Without either, sfsync prompts twice on the terminal.\n\n"
+          "'password' sets a new password and signs the user out of every "
+          "browser.\n"
           "'token' creates an API token for programs (Authorization: Bearer "
-          "sfs_...)\nand prints it once; only its hash is stored.\n",
+          "sfs_...)\nand prints it once; only its hash is stored. "
+          "--revoke-all deletes every token\nof the user instead.\n"
+          "The last admin cannot be removed: add another admin first.\n",
           out);
 }
 
@@ -131,6 +137,33 @@ static char *get_password(bool from_stdin, const char *file)
     return first;
 }
 
+/* Read a new password as --password-stdin or --password-file ask and hash
+ * it; NULL after printing why. */
+static char *new_password_hash(bool from_stdin, const char *file)
+{
+    char *password, *hash;
+    struct err err;
+    size_t len;
+
+    if (from_stdin && file) {
+        cli_fail("give --password-stdin or --password-file, not both");
+        return NULL;
+    }
+    if (!(password = get_password(from_stdin, file)))
+        return NULL;
+    len = strlen(password);
+    if (len < PASSWORD_MIN || len > PASSWORD_MAX) {
+        free_secret(password);
+        cli_fail("the password must be 8 to 1024 bytes long");
+        return NULL;
+    }
+    hash = serve_password_hash(password, &err);
+    free_secret(password);
+    if (!hash)
+        cli_fail_err(&err);
+    return hash;
+}
+
 static int users_add(struct cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -143,9 +176,8 @@ static int users_add(struct cli *cli, int argc, char **argv)
     const char *role = NULL, *file = NULL;
     bool from_stdin = false;
     struct store_user u;
-    char *password;
+    char *hash;
     struct err err;
-    size_t len;
     int c, rc;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -177,23 +209,14 @@ static int users_add(struct cli *cli, int argc, char **argv)
                         role ? role : "");
     if (cli_open(cli, false))
         return 1;
-    if (from_stdin && file)
-        return cli_fail("give --password-stdin or --password-file, not "
-                        "both");
-    if (!(password = get_password(from_stdin, file)))
+    if (!(hash = new_password_hash(from_stdin, file)))
         return 1;
-    len = strlen(password);
-    if (len < PASSWORD_MIN || len > PASSWORD_MAX) {
-        free_secret(password);
-        return cli_fail("the password must be 8 to 1024 bytes long");
-    }
     memset(&u, 0, sizeof(u));
     u.workspace_id = cli->ws.id;
     u.name = xstrdup(argv[optind]);
     u.role = xstrdup(role);
-    u.password_hash = serve_password_hash(password, &err);
-    free_secret(password);
-    rc = u.password_hash ? store_user_add(cli->store, &u, &err) : -1;
+    u.password_hash = hash;
+    rc = store_user_add(cli->store, &u, &err);
     if (rc == 0)
         printf("added %s '%s'\n", u.role, u.name);
     store_user_release(&u);
@@ -237,6 +260,33 @@ static int users_list(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
+/* Fail, as the API does, when name is the workspace's only admin, so that
+ * someone can still manage users on the page. */
+static int check_not_last_admin(struct cli *cli, const char *name)
+{
+    struct store_user *users = NULL;
+    size_t n = 0, admins = 0;
+    bool target_admin = false;
+    struct err err;
+
+    if (store_user_list(cli->store, cli->ws.id, &users, &n, &err) < 0)
+        return cli_fail_err(&err);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(users[i].role, "admin") != 0)
+            continue;
+        admins++;
+        if (strcmp(users[i].name, name) == 0)
+            target_admin = true;
+    }
+    store_users_free(users, n);
+    if (target_admin && admins == 1)
+        return cli_fail("'%s' is the last admin, and nobody could manage "
+                        "users without one: add another admin first with "
+                        "'sfsync users add NAME --role admin'",
+                        name);
+    return 0;
+}
+
 static int users_remove(struct cli *cli, int argc, char **argv)
 {
     struct err err;
@@ -245,9 +295,62 @@ static int users_remove(struct cli *cli, int argc, char **argv)
         return cli_fail("give one user name: sfsync users remove NAME");
     if (cli_open(cli, false))
         return 1;
+    if (check_not_last_admin(cli, argv[1]))
+        return 1;
     if (store_user_delete(cli->store, cli->ws.id, argv[1], &err) < 0)
         return cli_fail_err(&err);
     printf("removed '%s' with its sessions and tokens\n", argv[1]);
+    return 0;
+}
+
+static int users_password(struct cli *cli, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"password-stdin", no_argument, NULL, 'p'},
+        {"password-file", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *file = NULL;
+    bool from_stdin = false;
+    struct store_user u;
+    struct err err;
+    char *hash;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            from_stdin = true;
+            break;
+        case 'f':
+            file = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_fail("give one user name: sfsync users password NAME");
+    if (cli_open(cli, false))
+        return 1;
+    /* Check the name before asking for a password that goes nowhere. */
+    if (store_user_get(cli->store, cli->ws.id, argv[optind], &u, &err) < 0)
+        return cli_fail_err(&err);
+    store_user_release(&u);
+    if (!(hash = new_password_hash(from_stdin, file)))
+        return 1;
+    rc = store_user_set_password(cli->store, cli->ws.id, argv[optind], hash,
+                                 &err);
+    free_secret(hash);
+    if (rc < 0)
+        return cli_fail_err(&err);
+    printf("changed the password of '%s' and ended its sessions\n",
+           argv[optind]);
     return 0;
 }
 
@@ -256,15 +359,27 @@ static int users_token(struct cli *cli, int argc, char **argv)
     struct store_api_token t;
     struct store_user u;
     char *random, *token;
+    bool revoke = argc == 3 && strcmp(argv[2], "--revoke-all") == 0;
+    int64_t revoked = 0;
     struct err err;
     int rc;
 
-    if (argc != 2)
-        return cli_fail("give one user name: sfsync users token NAME");
+    if (argc != 2 && !revoke)
+        return cli_fail("give one user name: sfsync users token NAME "
+                        "[--revoke-all]");
     if (cli_open(cli, false))
         return 1;
     if (store_user_get(cli->store, cli->ws.id, argv[1], &u, &err) < 0)
         return cli_fail_err(&err);
+    if (revoke) {
+        rc = store_api_token_delete_user(cli->store, cli->ws.id, u.id,
+                                         &revoked, &err);
+        if (rc == 0)
+            printf("revoked %lld API token%s of '%s'\n", (long long)revoked,
+                   revoked == 1 ? "" : "s", u.name);
+        store_user_release(&u);
+        return rc < 0 ? cli_fail_err(&err) : 0;
+    }
     random = serve_random_token(32);
     token = xasprintf("sfs_%s", random);
     free_secret(random);
@@ -300,9 +415,11 @@ int cmd_users(struct cli *cli, int argc, char **argv)
         return users_list(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "remove") == 0)
         return users_remove(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "password") == 0)
+        return users_password(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "token") == 0)
         return users_token(cli, argc - 1, argv + 1);
-    return cli_fail("unknown users command '%s': use add, list, remove or "
-                    "token",
+    return cli_fail("unknown users command '%s': use add, list, remove, "
+                    "password or token",
                     argv[1]);
 }

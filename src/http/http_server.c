@@ -330,6 +330,25 @@ static int match(const char *pattern, const char *path, struct http_req *req)
     return *p == '\0' && *s == '\0';
 }
 
+void http_router_methods(struct http_router *r, struct http_req *req,
+                         struct buf *out)
+{
+    for (size_t i = 0; i < r->nroutes; i++) {
+        const char *method = r->routes[i].method;
+        bool seen = false;
+
+        if (!method || !match(r->routes[i].pattern, req->path, req))
+            continue;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = r->routes[j].method &&
+                   strcmp(r->routes[j].method, method) == 0 &&
+                   match(r->routes[j].pattern, req->path, req);
+        if (!seen)
+            buf_printf(out, "%s%s", out->len ? ", " : "", method);
+    }
+    clear_params(req);
+}
+
 int http_router_dispatch(struct http_router *r, struct http_req *req,
                          struct http_resp *resp)
 {

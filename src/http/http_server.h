@@ -126,6 +126,13 @@ void http_router_add(struct http_router *r, const char *method,
                      const char *pattern, http_handler_fn handler,
                      void *payload);
 
+/*
+ * Append to out the methods of the routes whose pattern matches req's
+ * path, each once and separated by ", ", as an Allow header lists them.
+ */
+void http_router_methods(struct http_router *r, struct http_req *req,
+                         struct buf *out);
+
 /* Match req against the routes and run the handler. */
 int http_router_dispatch(struct http_router *r, struct http_req *req,
                          struct http_resp *resp);

@@ -87,6 +87,27 @@ int serve_error_rc(struct http_resp *resp, const struct err *err,
     }
 }
 
+/* A short reason for a JSON parse error, or "" when none fits. Jansson's
+ * own text names its flags and quotes the body, so it is not shown. */
+static const char *json_error_reason(const json_error_t *jerr)
+{
+    switch (json_error_code(jerr)) {
+    case json_error_duplicate_key:
+        return ": a key appears twice";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return ": it contains a NUL character";
+    case json_error_invalid_utf8:
+        return ": it is not valid UTF-8";
+    case json_error_premature_end_of_input:
+        return ": it ends too early";
+    case json_error_stack_overflow:
+        return ": it nests too deeply";
+    default:
+        return "";
+    }
+}
+
 json_t *serve_body(struct http_req *req, struct http_resp *resp)
 {
     struct serve_req *ctx = serve_req_of(req);
@@ -99,9 +120,9 @@ json_t *serve_body(struct http_req *req, struct http_resp *resp)
                       &jerr);
     if (!body) {
         serve_error(resp, 400, "bad_json", NULL,
-                    "the request body is not valid JSON: %s at line %d; "
+                    "the body is not valid JSON at line %d, column %d%s; "
                     "send a JSON object",
-                    jerr.text, jerr.line);
+                    jerr.line, jerr.column, json_error_reason(&jerr));
         return NULL;
     }
     if (!json_is_object(body)) {
@@ -112,6 +133,33 @@ json_t *serve_body(struct http_req *req, struct http_resp *resp)
     }
     ctx->body = body;
     return body;
+}
+
+int serve_check_keys(json_t *body, const char *const *allowed,
+                     struct http_resp *resp)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(body, key, value)
+    {
+        struct buf names;
+        bool known = false;
+
+        for (size_t i = 0; allowed[i] && !known; i++)
+            known = strcmp(key, allowed[i]) == 0;
+        if (known)
+            continue;
+        buf_init(&names, 0);
+        for (size_t i = 0; allowed[i]; i++)
+            buf_printf(&names, "%s%s", i ? ", " : "", allowed[i]);
+        serve_error(resp, 422, "invalid_value", key,
+                    "unknown key '%.40s': this request takes only %s", key,
+                    names.data);
+        buf_release(&names);
+        return -1;
+    }
+    return 0;
 }
 
 bool serve_require(struct http_req *req, struct http_resp *resp,
@@ -238,7 +286,12 @@ static void after(struct http_req *req, struct http_resp *resp,
     http_resp_header(resp, "X-Content-Type-Options", "nosniff");
     http_resp_header(resp, "X-Frame-Options", "DENY");
     http_resp_header(resp, "Referrer-Policy", "no-referrer");
-    if (strncasecmp(req->path, "/api/", 5) == 0)
+    /* Replies that change with the server's state are never cached; the
+     * page's files set their own. */
+    if (strncasecmp(req->path, "/api/", 5) == 0 ||
+        strcasecmp(req->path, "/healthz") == 0 ||
+        strcasecmp(req->path, "/metrics") == 0 ||
+        strncasecmp(req->path, "/oauth/", 7) == 0)
         http_resp_header(resp, "Cache-Control", "no-store");
     if (!ctx)
         return;
@@ -261,10 +314,17 @@ static int not_found(struct http_req *req, struct http_resp *resp,
 static int bad_method(struct http_req *req, struct http_resp *resp,
                       void *payload)
 {
-    (void)payload;
-    return serve_error(resp, 405, "method_not_allowed", NULL,
-                       "method %s is not allowed on this path",
-                       req->method);
+    struct serve *srv = payload;
+    struct buf allow;
+
+    buf_init(&allow, 0);
+    http_router_methods(&srv->router, req, &allow);
+    http_resp_header(resp, "Allow", allow.data);
+    serve_error(resp, 405, "method_not_allowed", NULL,
+                "method %.20s is not allowed on this path: use %s",
+                req->method, allow.data);
+    buf_release(&allow);
+    return 0;
 }
 
 /* GET /healthz: 200 while the process runs and the store returns a read. */
@@ -308,6 +368,7 @@ static void add_routes(struct serve *srv)
     http_router_init(&srv->router);
     srv->router.not_found = not_found;
     srv->router.bad_method = bad_method;
+    srv->router.payload = srv;
     http_router_add(&srv->router, "GET", "/healthz", get_healthz, srv);
     http_router_add(&srv->router, "GET", "/metrics", get_metrics, srv);
     serve_auth_routes(srv);
@@ -315,6 +376,18 @@ static void add_routes(struct serve *srv)
     serve_integration_routes(srv);
     serve_runs_routes(srv);
     serve_static_routes(srv);
+    /* HEAD runs the GET handler; libmicrohttpd sends its headers without
+     * the body. The OAuth callback is left out, because running it uses
+     * up the sign-in attempt. The loop reads only the routes added before
+     * it. */
+    for (size_t i = 0, n = srv->router.nroutes; i < n; i++) {
+        struct http_route *rt = &srv->router.routes[i];
+
+        if (rt->method && strcmp(rt->method, "GET") == 0 &&
+            strncmp(rt->pattern, "/oauth/", 7) != 0)
+            http_router_add(&srv->router, "HEAD", rt->pattern, rt->handler,
+                            rt->payload);
+    }
 }
 
 static int open_workspace(struct serve *srv, const struct serve_options *o,
@@ -391,6 +464,7 @@ int serve_run(const struct serve_options *o, struct err *err)
     srv.db_path = xstrdup(o->db_path);
     srv.ws_name = xstrdup(o->workspace_name);
     srv.api_used = srv.api_max = -1;
+    srv.started_ms = datetime_now_ms();
     if ((rc = open_workspace(&srv, o, err)) < 0) {
         serve_release(&srv);
         return rc;

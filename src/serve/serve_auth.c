@@ -476,7 +476,10 @@ static int post_session(struct http_req *req, struct http_resp *resp,
     bool ok;
     int rc;
 
-    if (!body || text_field(body, "username", &name, resp) < 0 ||
+    static const char *const keys[] = {"username", "password", NULL};
+
+    if (!body || serve_check_keys(body, keys, resp) < 0 ||
+        text_field(body, "username", &name, resp) < 0 ||
         text_field(body, "password", &password, resp) < 0)
         return 0;
     client_address(req, addr, sizeof(addr));
@@ -626,8 +629,11 @@ static int post_users(struct http_req *req, struct http_resp *resp,
     struct err err;
     size_t plen;
 
+    static const char *const keys[] = {"name", "role", "password", NULL};
+
     if (!serve_require(req, resp, SERVE_ROLE_ADMIN) ||
         !(body = serve_body(req, resp)) ||
+        serve_check_keys(body, keys, resp) < 0 ||
         text_field(body, "name", &name, resp) < 0 ||
         text_field(body, "role", &role, resp) < 0 ||
         text_field(body, "password", &password, resp) < 0)

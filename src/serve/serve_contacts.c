@@ -17,6 +17,10 @@
 /* Largest page of GET /api/contacts. */
 #define PAGE_MAX STORE_LIST_MAX
 
+/* Tries of a blind write that keeps losing version races to other writes;
+ * each lost try means another write was committed, so a few suffice. */
+#define BLIND_TRIES 50
+
 /* The instance URL of the connection, kept after a disconnect; NULL when
  * none is known. */
 static char *instance_url(struct serve *srv, struct store *s)
@@ -227,6 +231,62 @@ static int change_error(struct http_resp *resp, const struct err *err)
                                                    sizeof(field)));
 }
 
+/* The keys of a contact reply that the server sets. */
+static bool is_read_only_key(const char *key)
+{
+    static const char *const keys[] = {
+        "id",      "workspace_id", "version",    "created_at",
+        "updated_at", "archived",  "salesforce", "pending_changes",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+        if (strcmp(key, keys[i]) == 0)
+            return true;
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const struct contact_field_info *info = &contact_fields[f];
+
+        if (info->e164_name && (strcmp(key, info->e164_name) == 0 ||
+                                strcmp(key, info->valid_name) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* Send 422 naming the first key of a new contact's body that the server
+ * sets; -1 then. */
+static int check_new_contact_keys(json_t *body, struct http_resp *resp)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(body, key, value)
+    {
+        if (!is_read_only_key(key))
+            continue;
+        serve_error(resp, 422, "invalid_value", key,
+                    "key '%s' is read-only: the server sets it, so leave it "
+                    "out of a new contact",
+                    key);
+        return -1;
+    }
+    return 0;
+}
+
+/* Send 422 when an edit's body carries an id other than the path's; a
+ * reply sent back keeps its own. -1 then. */
+static int check_edit_id(json_t *body, int64_t id, struct http_resp *resp)
+{
+    json_t *v = json_object_get(body, "id");
+
+    if (!v || (json_is_integer(v) && json_integer_value(v) == id))
+        return 0;
+    serve_error(resp, 422, "invalid_value", "id",
+                "key 'id' is read-only and must be %lld, the contact of the "
+                "path, when given",
+                (long long)id);
+    return -1;
+}
+
 /* A copy of body without the keys a contact reply carries besides its
  * fields, so that a page can send back what it read. */
 static json_t *fields_only(json_t *body)
@@ -293,7 +353,7 @@ static int post_contact(struct http_req *req, struct http_resp *resp,
     struct err err;
     int rc;
 
-    if (!body)
+    if (!body || check_new_contact_keys(body, resp) < 0)
         return 0;
     contact_init(&c);
     c.workspace_id = srv->ws;
@@ -330,6 +390,7 @@ static int patch_contact(struct http_req *req, struct http_resp *resp,
     int rc;
 
     if (!id || !(body = serve_body(req, resp)) ||
+        check_edit_id(body, id, resp) < 0 ||
         (version = expected_version(req, resp, body)) < 0)
         return 0;
     contact_init(&values);
@@ -337,9 +398,16 @@ static int patch_contact(struct http_req *req, struct http_resp *resp,
     fields = fields_only(body);
     rc = contact_fields_from_json(&values, fields, &mask, &err);
     json_decref(fields);
-    if (rc == 0)
+    /* A blind write (no expected version) applies to whatever is stored:
+     * when another write lands between its read and its write, it reads
+     * again and applies its fields on top, so the last one wins. */
+    for (int tries = 0; rc == 0; tries++) {
         rc = changes_update(s, srv->ws, id, &values, mask, version, &out,
                             &changed, &err);
+        if (rc != SYNC_ECONFLICT || version != 0 || tries + 1 >= BLIND_TRIES)
+            break;
+        rc = 0;
+    }
     if (rc < 0) {
         change_error(resp, &err);
     } else {
@@ -366,11 +434,17 @@ static int delete_contact(struct http_req *req, struct http_resp *resp,
     struct contact out;
     bool changed = false;
     struct err err;
+    int rc;
 
     if (!id || (version = expected_version(req, resp, NULL)) < 0)
         return 0;
     contact_init(&out);
-    if (changes_archive(s, srv->ws, id, version, &out, &changed, &err) < 0) {
+    for (int tries = 0;; tries++) {
+        rc = changes_archive(s, srv->ws, id, version, &out, &changed, &err);
+        if (rc != SYNC_ECONFLICT || version != 0 || tries + 1 >= BLIND_TRIES)
+            break;
+    }
+    if (rc < 0) {
         change_error(resp, &err);
     } else {
         reply_contact(srv, s, resp, 200, &out);

@@ -107,6 +107,10 @@ struct serve {
     char *verify_problem; /* the last verification failure, or NULL */
     long long api_used, api_max; /* from the last Sforce-Limit-Info */
     uint64_t api_calls;   /* made by this process */
+    int64_t started_ms;   /* when this process started serving */
+    /* Sums over the rounds and pulls that this process ran, so that the
+     * /metrics counters never go down while it runs. */
+    int64_t total_pushed, total_pulled, total_conflicts;
     struct serve_pull pulls[SF_OBJECT_COUNT];
     struct serve_progress progress[SERVE_PROGRESS_KEEP];
     size_t nprogress;
@@ -135,6 +139,13 @@ int serve_error_rc(struct http_resp *resp, const struct err *err,
 /* The request's body as a JSON object, or NULL after sending 400. */
 json_t *serve_body(struct http_req *req, struct http_resp *resp);
 
+/*
+ * Check that every key of body is one of allowed (NULL-terminated); send
+ * 422 naming the first other key and return -1, else return 0.
+ */
+int serve_check_keys(json_t *body, const char *const *allowed,
+                     struct http_resp *resp);
+
 /* Whether the user may make a request needing role; otherwise send 403. */
 bool serve_require(struct http_req *req, struct http_resp *resp,
                    enum serve_role role);
@@ -146,6 +157,14 @@ static inline struct serve_req *serve_req_of(struct http_req *req)
 
 /* An ISO 8601 time, or JSON null for 0. */
 json_t *serve_time_json(int64_t ms);
+
+/*
+ * Copy a connection error message to out (size bytes) without the advice
+ * for the command line that ends it ("log in again", "run 'sfsync
+ * connect'"). That advice is wrong for a page user and for a client
+ * credentials connection, so the caller gives the page's own fix.
+ */
+void serve_strip_cli_advice(const char *msg, char *out, size_t size);
 
 /* Wake the sync thread for a round now. */
 void serve_wake(struct serve *srv);

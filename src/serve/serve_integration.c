@@ -21,9 +21,48 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* The advice of the command line that ends a connection message, each
+ * after a ": " or "; ". */
+static const char *const cli_advice[] = {
+    "check the credentials or log in again",
+    "log in again",
+    "run 'sfsync connect' again",
+    "run 'sfsync connect' first",
+};
+
+void serve_strip_cli_advice(const char *msg, char *out, size_t size)
+{
+    const char *last;
+    size_t len;
+
+    snprintf(out, size, "%s", msg);
+    /* The reconnect message of the command line wraps the stored reason:
+     * keep the reason alone. */
+    if ((last = strstr(out, "(last error: ")) != NULL) {
+        memmove(out, last + strlen("(last error: "),
+                strlen(last + strlen("(last error: ")) + 1);
+        len = strlen(out);
+        if (len && out[len - 1] == ')')
+            out[len - 1] = '\0';
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(cli_advice); i++) {
+        size_t advice = strlen(cli_advice[i]);
+
+        len = strlen(out);
+        if (len < advice + 2 ||
+            strcmp(out + len - advice, cli_advice[i]) != 0 ||
+            (strncmp(out + len - advice - 2, ": ", 2) != 0 &&
+             strncmp(out + len - advice - 2, "; ", 2) != 0))
+            continue;
+        out[len - advice - 2] = '\0';
+        break;
+    }
+}
+
 static json_t *connection_json(struct serve *srv, struct store *s)
 {
     struct connection_status st;
+    char problem_text[ERR_MSG_MAX];
     const char *problem, *fix = NULL;
     json_t *obj;
 
@@ -31,11 +70,16 @@ static json_t *connection_json(struct serve *srv, struct store *s)
     pthread_mutex_lock(&srv->lock);
     problem = st.needs_reconnect
                   ? (st.reconnect_reason ? st.reconnect_reason
-                                         : "authentication was rejected")
+                                         : "Salesforce rejected the saved "
+                                           "credentials")
                   : srv->verify_problem;
+    if (problem) {
+        serve_strip_cli_advice(problem, problem_text, sizeof(problem_text));
+        problem = problem_text;
+    }
     if (st.needs_reconnect)
-        fix = "connect again with the same settings; contacts, links and "
-              "settings are kept";
+        fix = "an admin reconnects on the Integration page with the same "
+              "settings; contacts, links and settings are kept";
     else if (problem)
         fix = "Salesforce did not reject the connection, so it is kept; "
               "verify again once Salesforce can be reached";
@@ -213,11 +257,20 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
             return serve_error(resp, 422, "invalid_value", key, "%s",
                                err.msg);
         }
-        if (!text)
-            return serve_error(resp, 422, "invalid_value", key,
-                               "setting '%s' takes a string, a number or a "
-                               "boolean",
-                               key);
+        if (!text) {
+            /* null, a fraction, an array or an object: the setting's own
+             * message, with the value as JSON. */
+            char *shown = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+            rc = serve_error(resp, 422, "invalid_value", key,
+                             "invalid value '%.64s%s' for setting '%s': use "
+                             "%s",
+                             shown ? shown : "", shown && strlen(shown) > 64
+                                                     ? "..." : "",
+                             key, settings_find(key)->valid);
+            free(shown);
+            return rc;
+        }
         rc = settings_normalize(key, text, &norm, &err);
         if (rc == 0 && strcmp(key, "backlink_field") == 0)
             rc = check_backlink(srv, s, norm, &err);
@@ -350,8 +403,12 @@ static int post_connect(struct http_req *req, struct http_resp *resp,
     struct err err;
     bool code_flow;
 
+    static const char *const keys[] = {"flow", "login_url", "client_id",
+                                       "client_secret", NULL};
+
     if (!serve_require(req, resp, SERVE_ROLE_ADMIN) ||
         !(body = serve_body(req, resp)) ||
+        serve_check_keys(body, keys, resp) < 0 ||
         string_field(body, "flow", true, &flow, resp) < 0)
         return 0;
     code_flow = strcmp(flow, "authorization_code") == 0;
@@ -377,35 +434,46 @@ static int post_connect(struct http_req *req, struct http_resp *resp,
     p.client_secret = secret;
     p.grant = SF_AUTH_GRANT_CLIENT_CREDENTIALS;
     if (connection_connect(s, srv->ws, &p, &err) < 0) {
+        char why[ERR_MSG_MAX];
+
         log_warn("serve", "connect failed", "login_url=%s error=%s", login,
                  err.msg);
+        serve_strip_cli_advice(err.msg, why, sizeof(why));
         if (err.code == SYNC_EINVALID)
-            return serve_error(resp, 422, "invalid_value", NULL, "%s",
-                               err.msg);
-        return serve_error(resp, 502, "salesforce_error", NULL, "%s",
-                           err.msg);
+            return serve_error(resp, 422, "invalid_value", NULL, "%s", why);
+        if (err.code == SYNC_EAUTH)
+            return serve_error(resp, 502, "salesforce_error", NULL,
+                               "Salesforce rejected the client credentials "
+                               "(%s): check the connected app's client id "
+                               "and client secret",
+                               why);
+        return serve_error(resp, 502, "salesforce_error", NULL,
+                           "Salesforce at '%.80s' could not be reached "
+                           "(%s): check the login URL",
+                           login, why);
     }
     serve_verify_now(srv, s);
     serve_wake(srv);
     return reply_integration(srv, s, resp);
 }
 
-/* Redirect the browser back to the page, with a reason on failure. */
-static int redirect(struct http_resp *resp, const char *reason)
+/*
+ * Redirect the browser back to the page, with an error code on failure.
+ * The page maps the code to its text and shows nothing else, so that a
+ * crafted link cannot put words on the page. The details go to the log.
+ */
+static int redirect(struct http_resp *resp, const char *code)
 {
-    char *location, *enc;
+    char *location;
 
-    if (!reason) {
+    if (!code)
         location = xstrdup("/#integration");
-    } else {
-        enc = http_url_encode(reason);
-        location = xasprintf("/#integration?error=%s", enc);
-        free(enc);
-    }
+    else
+        location = xasprintf("/#integration?error=%s", code);
     http_resp_header(resp, "Location", location);
     http_resp_text(resp, 302, "text/plain; charset=utf-8",
-                   reason ? "connecting failed; back to the page\n"
-                          : "connected; back to the page\n");
+                   code ? "connecting failed; back to the page\n"
+                        : "connected; back to the page\n");
     free(location);
     return 0;
 }
@@ -447,32 +515,29 @@ static int oauth_callback(struct http_req *req, struct http_resp *resp,
     struct serve_oauth a;
     struct err err;
     bool expired;
-    char reason[ERR_MSG_MAX + 64];
 
     memset(&a, 0, sizeof(a));
     if (!state || !take_oauth(srv, state, &a, &expired)) {
         /* Pending attempts live only in this process's memory, so a
          * restart forgets them as surely as a use or an expiry does. */
         log_warn("serve", "OAuth callback with an unknown state", NULL);
-        return redirect(resp, "the sign-in attempt expired, was used "
-                              "already or the server restarted: press "
-                              "Connect again");
+        return redirect(resp, "unknown_state");
     }
     if (expired) {
-        redirect(resp, "the sign-in attempt expired after 10 minutes: "
-                       "press Connect again");
+        log_warn("serve", "OAuth callback after the attempt expired", NULL);
+        redirect(resp, "expired");
         goto out;
     }
     if (error) {
-        snprintf(reason, sizeof(reason), "Salesforce refused: %.60s%s%.160s",
-                 error, desc ? ": " : "", desc ? desc : "");
-        log_warn("serve", "authorization refused", "error=%.60s", error);
-        redirect(resp, reason);
+        log_warn("serve", "authorization refused",
+                 "error=%.60s description=%.160s", error, desc ? desc : "");
+        redirect(resp, strcmp(error, "access_denied") == 0 ? "access_denied"
+                                                            : "refused");
         goto out;
     }
     if (!code || !*code) {
-        redirect(resp, "Salesforce sent no authorization code; connect "
-                       "again from the page");
+        log_warn("serve", "OAuth callback without a code", NULL);
+        redirect(resp, "no_code");
         goto out;
     }
     memset(&p, 0, sizeof(p));
@@ -484,8 +549,7 @@ static int oauth_callback(struct http_req *req, struct http_resp *resp,
                                 &err) < 0) {
         log_warn("serve", "authorization code exchange failed", "error=%s",
                  err.msg);
-        snprintf(reason, sizeof(reason), "connecting failed: %s", err.msg);
-        redirect(resp, reason);
+        redirect(resp, "exchange_failed");
         goto out;
     }
     serve_verify_now(srv, serve_req_of(req)->store);

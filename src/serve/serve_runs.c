@@ -78,28 +78,60 @@ static int query_limit(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
+/* Parse the offset argument of GET /api/runs; 0 when absent. */
+static int query_offset(struct http_req *req, struct http_resp *resp,
+                        size_t *out)
+{
+    const char *v = http_req_query(req, "offset");
+    char *end;
+    long n;
+
+    *out = 0;
+    if (!v)
+        return 0;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < 0 || n > INT32_MAX) {
+        serve_error(resp, 422, "invalid_value", "offset",
+                    "invalid offset '%.40s': give a whole number from 0 to "
+                    "%d",
+                    v, INT32_MAX);
+        return -1;
+    }
+    *out = (size_t)n;
+    return 0;
+}
+
 /* GET /api/runs */
 static int list_runs(struct http_req *req, struct http_resp *resp,
                      void *payload)
 {
     struct serve *srv = payload;
+    const char *kind = http_req_query(req, "kind");
     struct store_run *runs = NULL;
-    size_t n = 0, limit;
+    size_t n = 0, limit, offset;
     struct err err;
     json_t *arr;
 
-    if (query_limit(req, resp, RUNS_DEFAULT, RUNS_MAX, &limit) < 0)
+    if (query_limit(req, resp, RUNS_DEFAULT, RUNS_MAX, &limit) < 0 ||
+        query_offset(req, resp, &offset) < 0)
         return 0;
+    if (kind && strcmp(kind, "pull") != 0 && strcmp(kind, "sync") != 0)
+        return serve_error(resp, 422, "invalid_value", "kind",
+                           "invalid kind '%.40s': use pull or sync", kind);
     /* A CLI pull killed while this server runs is noticed here. */
     store_run_abandon_dead(serve_req_of(req)->store, srv->ws, NULL, NULL);
-    if (store_run_list(serve_req_of(req)->store, srv->ws, limit, &runs, &n,
-                       &err) < 0)
+    if (store_run_list_page(serve_req_of(req)->store, srv->ws, kind, offset,
+                            limit, &runs, &n, &err) < 0)
         return serve_error_rc(resp, &err, NULL);
     arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, run_json(srv, &runs[i]));
     store_runs_free(runs, n);
-    http_resp_json(resp, 200, json_pack("{s:o}", "runs", arr));
+    http_resp_json(resp, 200,
+                   json_pack("{s:o, s:I, s:I}", "runs", arr, "limit",
+                             (json_int_t)limit, "offset",
+                             (json_int_t)offset));
     return 0;
 }
 
@@ -140,7 +172,9 @@ static int post_pull(struct http_req *req, struct http_resp *resp,
     struct err err;
     int rc;
 
-    if (!body)
+    static const char *const keys[] = {"object", NULL};
+
+    if (!body || serve_check_keys(body, keys, resp) < 0)
         return 0;
     v = json_object_get(body, "object");
     name = json_is_string(v) ? json_string_value(v) : "";
@@ -230,24 +264,18 @@ void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
     struct store_sync_error *errors = NULL;
     struct connection_status st;
     size_t n = 0, nerrors = 0;
-    int64_t pushed = 0, pulled = 0, conflicts = 0, calls = 0, running = 0;
+    int64_t pushed, pulled, conflicts, started_ms, running = 0;
+    uint64_t calls;
     int64_t last_ok[SF_OBJECT_COUNT] = {0};
     long long used, max;
     bool healthy;
 
-    /* NOTE: the sums read at most the newest STORE_LIST_MAX runs, the
+    /* NOTE: the gauges read at most the newest STORE_LIST_MAX runs, the
      * largest page the run log returns. */
     store_run_list(s, srv->ws, STORE_LIST_MAX, &runs, &n, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct store_run *r = &runs[i];
 
-        pushed += r->counts.pushed;
-        pulled += r->counts.pulled +
-                  (strcmp(r->kind, "pull") == 0
-                       ? r->counts.created + r->counts.updated
-                       : 0);
-        conflicts += r->counts.conflicts;
-        calls += r->counts.api_calls;
         if (strcmp(r->status, "running") == 0)
             running++;
         if (strcmp(r->status, "ok") != 0)
@@ -263,23 +291,38 @@ void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
     store_sync_errors_free(errors, nerrors);
     connection_status_get(s, srv->ws, &st, NULL);
     pthread_mutex_lock(&srv->lock);
+    pushed = srv->total_pushed;
+    pulled = srv->total_pulled;
+    conflicts = srv->total_conflicts;
+    calls = srv->api_calls;
+    started_ms = srv->started_ms;
     used = srv->api_used;
     max = srv->api_max;
     healthy = st.connected && !st.needs_reconnect && !srv->verify_problem;
     pthread_mutex_unlock(&srv->lock);
     connection_status_release(&st);
 
+    /* The counters follow Prometheus's rule for a process: they count
+     * from its start and begin at 0 again after a restart, which
+     * process_start_time_seconds shows. */
+    buf_printf(out, "# HELP process_start_time_seconds Start time of this "
+                    "sfsync serve process since the Unix epoch.\n"
+                    "# TYPE process_start_time_seconds gauge\n"
+                    "process_start_time_seconds %" PRId64 "\n",
+               started_ms / 1000);
     buf_printf(out, "# HELP sfsync_records_pushed_total Records written to "
-                    "Salesforce.\n# TYPE sfsync_records_pushed_total "
-                    "counter\nsfsync_records_pushed_total %" PRId64 "\n",
+                    "Salesforce by this process.\n# TYPE "
+                    "sfsync_records_pushed_total counter\n"
+                    "sfsync_records_pushed_total %" PRId64 "\n",
                pushed);
     buf_printf(out, "# HELP sfsync_records_pulled_total Salesforce records "
-                    "that changed a local contact.\n# TYPE "
-                    "sfsync_records_pulled_total counter\n"
+                    "that changed a local contact, pulled by this "
+                    "process.\n# TYPE sfsync_records_pulled_total counter\n"
                     "sfsync_records_pulled_total %" PRId64 "\n",
                pulled);
     buf_printf(out, "# HELP sfsync_conflicts_total Fields changed on both "
-                    "sides.\n# TYPE sfsync_conflicts_total counter\n"
+                    "sides, settled by this process.\n# TYPE "
+                    "sfsync_conflicts_total counter\n"
                     "sfsync_conflicts_total %" PRId64 "\n",
                conflicts);
     buf_printf(out, "# HELP sfsync_sync_errors Sync errors recorded now.\n"
@@ -287,8 +330,8 @@ void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
                     "sfsync_sync_errors %zu\n",
                nerrors);
     buf_printf(out, "# HELP sfsync_api_calls_total Salesforce API calls "
-                    "of recorded runs.\n# TYPE sfsync_api_calls_total "
-                    "counter\nsfsync_api_calls_total %" PRId64 "\n",
+                    "made by this process.\n# TYPE sfsync_api_calls_total "
+                    "counter\nsfsync_api_calls_total %" PRIu64 "\n",
                calls);
     if (used >= 0 && max >= 0)
         buf_printf(out, "# HELP sfsync_api_calls_remaining The org's daily "

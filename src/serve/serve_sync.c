@@ -103,6 +103,17 @@ void serve_verify_now(struct serve *srv, struct store *s)
     verify(srv, s);
 }
 
+/* Add the counts of a round or pull of this process to the totals. */
+static void add_totals(struct serve *srv, const struct store_run_counts *c,
+                       bool pull)
+{
+    pthread_mutex_lock(&srv->lock);
+    srv->total_pushed += c->pushed;
+    srv->total_pulled += c->pulled + (pull ? c->created + c->updated : 0);
+    srv->total_conflicts += c->conflicts;
+    pthread_mutex_unlock(&srv->lock);
+}
+
 /* Run one sync round when the integration is enabled and connected. */
 static void run_round(struct serve *srv, struct store *s)
 {
@@ -131,6 +142,7 @@ static void run_round(struct serve *srv, struct store *s)
         log_warn("serve", "sync round recorded errors",
                  "run=%" PRId64 " errors=%" PRId64, res.run_id,
                  res.counts.errors);
+    add_totals(srv, &res.counts, false);
     note_usage(srv, &conn);
     connection_close(&conn);
     pthread_mutex_lock(&srv->lock);
@@ -323,6 +335,7 @@ static void *pull_main(void *arg)
                      "object=%s run=%" PRId64 " error=%s",
                      mapping_object_name(job->object), job->result.run_id,
                      err.msg);
+        add_totals(srv, &job->result.counts, true);
         note_usage(srv, &conn);
         connection_close(&conn);
     }
@@ -350,7 +363,17 @@ static int precheck(struct serve *srv, struct store *s, enum sf_object object,
     struct connection conn;
     int rc;
 
-    if ((rc = connection_open(&conn, s, srv->ws, err)) < 0)
+    /* The messages of connection_open advise the command line; a page
+     * user gets the page's own fix. */
+    if ((rc = connection_open(&conn, s, srv->ws, err)) == SYNC_ENOTFOUND)
+        return err_set(err, SYNC_ENOTFOUND,
+                       "not connected to Salesforce: an admin connects on "
+                       "the Integration page");
+    if (rc == SYNC_EAUTH)
+        return err_set(err, SYNC_EAUTH,
+                       "the Salesforce connection needs reconnecting: an "
+                       "admin reconnects on the Integration page");
+    if (rc < 0)
         return rc;
     connection_close(&conn);
     if (!settings_enabled(s, srv->ws))
@@ -377,12 +400,20 @@ int serve_pull_start(struct serve *srv, struct store *s,
     if ((rc = precheck(srv, s, object, err)) < 0)
         return rc;
     pthread_mutex_lock(&srv->lock);
+    if (job->running && job->run_id) {
+        rc = err_set(err, SYNC_ECONFLICT,
+                     "a pull of %s is already running as run %" PRId64
+                     ": follow it with GET /api/runs/%" PRId64,
+                     object == SF_OBJECT_LEAD ? "leads" : "contacts",
+                     job->run_id, job->run_id);
+        pthread_mutex_unlock(&srv->lock);
+        return rc;
+    }
     if (job->running) {
         rc = err_set(err, SYNC_ECONFLICT,
-                     "a pull of %s is already running (run %" PRId64
-                     "); follow it with GET /api/runs/ID",
-                     object == SF_OBJECT_LEAD ? "leads" : "contacts",
-                     job->run_id);
+                     "a pull of %s is starting and its run is not recorded "
+                     "yet: follow it with GET /api/runs?kind=pull",
+                     object == SF_OBJECT_LEAD ? "leads" : "contacts");
         pthread_mutex_unlock(&srv->lock);
         return rc;
     }
@@ -426,8 +457,13 @@ int serve_pull_start(struct serve *srv, struct store *s,
         }
         usleep(PULL_POLL_MS * 1000);
         pthread_mutex_lock(&srv->lock);
-        if (*run_id)
+        if (*run_id) {
+            /* A second request names this run before the first page's
+             * progress report sets it. */
+            if (!job->run_id)
+                job->run_id = *run_id;
             break;
+        }
         if (!job->started && datetime_now_ms() > deadline) {
             job->cancelled = true;
             pthread_mutex_unlock(&srv->lock);

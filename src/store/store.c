@@ -782,6 +782,38 @@ int store_run_list(struct store *s, int64_t workspace_id, size_t limit,
     return s->ops->run_list(s, workspace_id, limit, out, out_count, err);
 }
 
+int store_run_list_page(struct store *s, int64_t workspace_id,
+                        const char *kind, size_t offset, size_t limit,
+                        struct store_run **out, size_t *out_count,
+                        struct err *err)
+{
+    *out = NULL;
+    *out_count = 0;
+    return s->ops->run_list_page(s, workspace_id, kind, offset, limit, out,
+                                 out_count, err);
+}
+
+int store_run_delete(struct store *s, int64_t workspace_id, int64_t run_id,
+                     struct err *err)
+{
+    size_t count;
+
+    if (run_id <= 0)
+        return 0;
+    return s->ops->run_delete(s, workspace_id, run_id, 0, &count, err);
+}
+
+int store_run_prune(struct store *s, int64_t workspace_id, int64_t before_ms,
+                    size_t *out_count, struct err *err)
+{
+    size_t count = 0;
+    int rc = s->ops->run_delete(s, workspace_id, 0, before_ms, &count, err);
+
+    if (out_count)
+        *out_count = count;
+    return rc;
+}
+
 void store_run_release(struct store_run *run)
 {
     free(run->kind);

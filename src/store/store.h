@@ -484,6 +484,31 @@ int store_run_list(struct store *s, int64_t workspace_id, size_t limit,
                    struct store_run **out, size_t *out_count,
                    struct err *err);
 
+/*
+ * Fill *out with up to limit runs of kind ("pull" or "sync", or NULL for
+ * every kind), newest first, after skipping the offset newest of them.
+ * Free them with store_runs_free.
+ */
+int store_run_list_page(struct store *s, int64_t workspace_id,
+                        const char *kind, size_t offset, size_t limit,
+                        struct store_run **out, size_t *out_count,
+                        struct err *err);
+
+/*
+ * Delete run_id if it is finished, leaving its conflicts without a run.
+ * Return 0 (also when it is running or absent) or SYNC_EDB.
+ */
+int store_run_delete(struct store *s, int64_t workspace_id, int64_t run_id,
+                     struct err *err);
+
+/*
+ * Delete every finished run started before before_ms, leaving their
+ * conflicts without a run, and set *out_count (may be NULL) to the runs
+ * deleted. Return 0 or SYNC_EDB.
+ */
+int store_run_prune(struct store *s, int64_t workspace_id, int64_t before_ms,
+                    size_t *out_count, struct err *err);
+
 void store_run_release(struct store_run *run);
 void store_runs_free(struct store_run *runs, size_t count);
 
@@ -753,6 +778,24 @@ int store_user_list(struct store *s, int64_t workspace_id,
  * SYNC_ENOTFOUND or SYNC_EDB. */
 int store_user_delete(struct store *s, int64_t workspace_id, const char *name,
                       struct err *err);
+
+/*
+ * Replace the password hash of the user called name and delete that
+ * user's sessions, so that every browser signs in again. Return 0,
+ * SYNC_EINVALID for an empty name or hash, SYNC_ENOTFOUND or SYNC_EDB.
+ * NOTE: users exist only in the SQLite backend; on PostgreSQL this
+ * returns SYNC_EINVALID.
+ */
+int store_user_set_password(struct store *s, int64_t workspace_id,
+                            const char *name, const char *password_hash,
+                            struct err *err);
+
+/* Delete every API token of user_id and set *out_count (may be NULL) to
+ * their number. Return 0 or SYNC_EDB; SYNC_EINVALID on PostgreSQL, which
+ * has no users. */
+int store_api_token_delete_user(struct store *s, int64_t workspace_id,
+                                int64_t user_id, int64_t *out_count,
+                                struct err *err);
 
 void store_user_release(struct store_user *u);
 void store_users_free(struct store_user *users, size_t count);

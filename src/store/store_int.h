@@ -114,6 +114,17 @@ struct store_ops {
     int (*run_list)(struct store *s, int64_t ws, size_t limit,
                     struct store_run **out, size_t *out_count,
                     struct err *err);
+    /* The runs of kind (NULL for every kind), newest first, after
+     * skipping offset of them. */
+    int (*run_list_page)(struct store *s, int64_t ws, const char *kind,
+                         size_t offset, size_t limit, struct store_run **out,
+                         size_t *out_count, struct err *err);
+    /* Delete the finished run run_id, or with run_id 0 every finished run
+     * started before before_ms. Conflicts of a deleted run stay, without
+     * their run. */
+    int (*run_delete)(struct store *s, int64_t ws, int64_t run_id,
+                      int64_t before_ms, size_t *out_count,
+                      struct err *err);
     /* The running runs of ws with their owner (pid 0 when none). */
     int (*run_list_running)(struct store *s, int64_t ws,
                             struct store_run_owner **out, size_t *out_count,
@@ -210,6 +221,12 @@ struct store_ops {
                      size_t *out_count, struct err *err);
     int (*user_delete)(struct store *s, int64_t ws, const char *name,
                        struct err *err);
+    /* Replace the hash and delete the user's sessions in one transaction. */
+    int (*user_set_password)(struct store *s, int64_t ws, const char *name,
+                             const char *password_hash, struct err *err);
+    int (*api_token_delete_user)(struct store *s, int64_t ws,
+                                 int64_t user_id, int64_t *out_count,
+                                 struct err *err);
     int (*session_add)(struct store *s, const struct store_session *session,
                        struct err *err);
     int (*session_get)(struct store *s, int64_t ws, const char *id_hash,

@@ -724,6 +724,18 @@ static const char sql_run_get[] =
 static const char sql_run_list[] =
     RUN_COLUMNS "WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2";
 
+static const char sql_run_list_page[] =
+    RUN_COLUMNS "WHERE workspace_id = $1 AND ($2::text IS NULL OR kind = $2) "
+    "ORDER BY id DESC LIMIT $3 OFFSET $4";
+/* $2 is one run, or 0 for every run started before $3. */
+#define RUN_DELETE_WHERE                                                     \
+    "workspace_id = $1 AND status <> 'running' AND "                       \
+    "(id = $2 OR ($2 = 0 AND started_ms < $3))"
+static const char sql_run_unlink_conflicts[] =
+    "UPDATE conflicts SET run_id = NULL WHERE workspace_id = $1 AND run_id "
+    "IN (SELECT id FROM runs WHERE " RUN_DELETE_WHERE ")";
+static const char sql_run_delete[] = "DELETE FROM runs WHERE " RUN_DELETE_WHERE;
+
 static void read_run(PGresult *res, int row, struct store_run *out)
 {
     out->id = store_pg__int64(res, row, 0);
@@ -899,6 +911,64 @@ static int pg_run_list(struct store *base, int64_t ws, size_t limit,
     *out = items;
     *out_count = (size_t)rows;
     return 0;
+}
+
+static int pg_run_list_page(struct store *base, int64_t ws, const char *kind,
+                            size_t offset, size_t limit,
+                            struct store_run **out, size_t *out_count,
+                            struct err *err)
+{
+    struct store_pg_params p;
+    struct store_run *items;
+    PGresult *res;
+    int rows;
+
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    store_pg__param_text(&p, kind);
+    store_pg__param_int64(&p, store_pg__list_limit(limit));
+    store_pg__param_int64(&p, (int64_t)offset);
+    if (!(res = store_pg__run(store_pg__from(base), sql_run_list_page, &p,
+                              false, "list runs", err)))
+        return SYNC_EDB;
+    rows = PQntuples(res);
+    items = rows ? xcalloc((size_t)rows, sizeof(*items)) : NULL;
+    for (int i = 0; i < rows; i++)
+        read_run(res, i, &items[i]);
+    PQclear(res);
+    *out = items;
+    *out_count = (size_t)rows;
+    return 0;
+}
+
+static int pg_run_delete(struct store *base, int64_t ws, int64_t run_id,
+                         int64_t before_ms, size_t *out_count,
+                         struct err *err)
+{
+    struct store_pg *s = store_pg__from(base);
+    struct store_pg_params p;
+    PGresult *res = NULL;
+    bool owned;
+    int rc;
+
+    *out_count = 0;
+    if ((rc = store_pg__tx_enter(s, &owned, true, err)) < 0)
+        return rc;
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    store_pg__param_int64(&p, run_id);
+    store_pg__param_int64(&p, before_ms);
+    rc = store_pg__run_command(s, sql_run_unlink_conflicts, &p,
+                               "delete runs", err);
+    if (rc == 0 &&
+        !(res = store_pg__run(s, sql_run_delete, &p, false, "delete runs",
+                              err)))
+        rc = SYNC_EDB;
+    if (res) {
+        *out_count = (size_t)store_pg__changes(res);
+        PQclear(res);
+    }
+    return store_pg__tx_leave(s, owned, true, rc, err);
 }
 
 /* Sync errors. */
@@ -1232,6 +1302,8 @@ static const struct store_ops pg_ops = {
     .run_abandon = store_pg__run_abandon,
     .link_backlinks_set = store_pg__link_backlinks_set,
     .link_backlinks_stale = store_pg__link_backlinks_stale,
+    .run_list_page = pg_run_list_page,
+    .run_delete = pg_run_delete,
     .sync_error_add = pg_sync_error_add,
     .sync_error_list = pg_sync_error_list,
     .sync_error_clear = pg_sync_error_clear,
@@ -1260,6 +1332,8 @@ static const struct store_ops pg_ops = {
     .user_get = store_pg__user_get,
     .user_list = store_pg__user_list,
     .user_delete = store_pg__user_delete,
+    .user_set_password = store_pg__user_set_password,
+    .api_token_delete_user = store_pg__api_token_delete_user,
     .session_add = store_pg__session_add,
     .session_get = store_pg__session_get,
     .session_touch = store_pg__session_touch,

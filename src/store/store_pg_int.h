@@ -180,6 +180,12 @@ int store_pg__user_list(struct store *s, int64_t ws, struct store_user **out,
                         size_t *out_count, struct err *err);
 int store_pg__user_delete(struct store *s, int64_t ws, const char *name,
                           struct err *err);
+int store_pg__user_set_password(struct store *s, int64_t ws,
+                                const char *name, const char *password_hash,
+                                struct err *err);
+int store_pg__api_token_delete_user(struct store *s, int64_t ws,
+                                    int64_t user_id, int64_t *out_count,
+                                    struct err *err);
 int store_pg__session_add(struct store *s,
                           const struct store_session *session,
                           struct err *err);

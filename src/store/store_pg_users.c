@@ -25,6 +25,14 @@ static const char sql_user_list[] =
 static const char sql_user_delete[] =
     "DELETE FROM users WHERE workspace_id = $1 AND name = $2";
 
+static const char sql_user_set_password[] =
+    "UPDATE users SET password_hash = $1 WHERE workspace_id = $2 AND name = $3";
+static const char sql_user_sessions_delete[] =
+    "DELETE FROM sessions WHERE workspace_id = $1 AND user_id = "
+    "(SELECT id FROM users WHERE workspace_id = $1 AND name = $2)";
+static const char sql_token_delete_user[] =
+    "DELETE FROM api_tokens WHERE workspace_id = $1 AND user_id = $2";
+
 static const char sql_session_add[] =
     "INSERT INTO sessions (id_hash, workspace_id, user_id, csrf_token, "
     "created_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -175,6 +183,48 @@ int store_pg__user_delete(struct store *base, int64_t ws, const char *name,
     store_pg__param_text(&p, name);
     return run_change(base, sql_user_delete, &p, "delete user", missing, NULL,
                       err);
+}
+
+int store_pg__user_set_password(struct store *base, int64_t ws,
+                                const char *name, const char *password_hash,
+                                struct err *err)
+{
+    struct store_pg *s = store_pg__from(base);
+    struct store_pg_params p;
+    char missing[160];
+    bool owned;
+    int rc;
+
+    snprintf(missing, sizeof(missing), "user '%.100s' not found", name);
+    if ((rc = store_pg__tx_enter(s, &owned, true, err)) < 0)
+        return rc;
+    store_pg__params_init(&p);
+    store_pg__param_text(&p, password_hash);
+    store_pg__param_int64(&p, ws);
+    store_pg__param_text(&p, name);
+    rc = run_change(base, sql_user_set_password, &p, "change password",
+                    missing, NULL, err);
+    if (rc == 0) {
+        store_pg__params_init(&p);
+        store_pg__param_int64(&p, ws);
+        store_pg__param_text(&p, name);
+        rc = run_change(base, sql_user_sessions_delete, &p, "change password",
+                        NULL, NULL, err);
+    }
+    return store_pg__tx_leave(s, owned, true, rc, err);
+}
+
+int store_pg__api_token_delete_user(struct store *base, int64_t ws,
+                                    int64_t user_id, int64_t *out_count,
+                                    struct err *err)
+{
+    struct store_pg_params p;
+
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    store_pg__param_int64(&p, user_id);
+    return run_change(base, sql_token_delete_user, &p, "delete API tokens",
+                      NULL, out_count, err);
 }
 
 int store_pg__session_add(struct store *base,

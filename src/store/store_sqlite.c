@@ -537,6 +537,18 @@ static const char sql_run_get[] =
 static const char sql_run_list[] =
     RUN_COLUMNS "WHERE workspace_id = ? ORDER BY id DESC LIMIT ?";
 
+static const char sql_run_list_page[] =
+    RUN_COLUMNS "WHERE workspace_id = ?1 AND (?2 IS NULL OR kind = ?2) "
+    "ORDER BY id DESC LIMIT ?3 OFFSET ?4";
+/* ?2 is one run, or 0 for every run started before ?3. */
+#define RUN_DELETE_WHERE                                                     \
+    "workspace_id = ?1 AND status <> 'running' AND "                       \
+    "(id = ?2 OR (?2 = 0 AND started_ms < ?3))"
+static const char sql_run_unlink_conflicts[] =
+    "UPDATE conflicts SET run_id = NULL WHERE workspace_id = ?1 AND run_id "
+    "IN (SELECT id FROM runs WHERE " RUN_DELETE_WHERE ")";
+static const char sql_run_delete[] = "DELETE FROM runs WHERE " RUN_DELETE_WHERE;
+
 static void read_run(sqlite3_stmt *st, struct store_run *out)
 {
     out->id = sqlite3_column_int64(st, 0);
@@ -726,6 +738,77 @@ static int sqlite_run_list(struct store *base, int64_t ws, size_t limit,
     *out = items;
     *out_count = count;
     return 0;
+}
+
+static int sqlite_run_list_page(struct store *base, int64_t ws,
+                                const char *kind, size_t offset,
+                                size_t limit, struct store_run **out,
+                                size_t *out_count, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "list runs";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_run_list_page, op, err);
+    struct store_run *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, kind);
+    store_sqlite__bind_int64(st, 3, store_sqlite__list_limit(limit));
+    store_sqlite__bind_int64(st, 4, (int64_t)offset);
+    while ((rc = store_sqlite__step(s, st, op, err)) == 1) {
+        items = xgrow(items, &cap, count + 1, sizeof(*items));
+        read_run(st, &items[count++]);
+    }
+    store_sqlite__done(st);
+    if (rc < 0) {
+        store_runs_free(items, count);
+        return rc;
+    }
+    *out = items;
+    *out_count = count;
+    return 0;
+}
+
+/* Run one statement of run_delete with its three parameters. */
+static int run_delete_step(struct store_sqlite *s, const char *sql,
+                           int64_t ws, int64_t run_id, int64_t before_ms,
+                           struct err *err)
+{
+    const char *op = "delete runs";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, run_id);
+    store_sqlite__bind_int64(st, 3, before_ms);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int sqlite_run_delete(struct store *base, int64_t ws, int64_t run_id,
+                             int64_t before_ms, size_t *out_count,
+                             struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    bool owned;
+    int rc;
+
+    *out_count = 0;
+    if ((rc = store_sqlite__tx_enter(s, &owned, err)) < 0)
+        return rc;
+    rc = run_delete_step(s, sql_run_unlink_conflicts, ws, run_id, before_ms,
+                         err);
+    if (rc == 0)
+        rc = run_delete_step(s, sql_run_delete, ws, run_id, before_ms, err);
+    if (rc == 0)
+        *out_count = (size_t)sqlite3_changes(s->db);
+    return store_sqlite__tx_leave(s, owned, rc, err);
 }
 
 /* Sync errors. */
@@ -1111,6 +1194,8 @@ static const struct store_ops sqlite_ops = {
     .run_progress = sqlite_run_progress,
     .run_get = sqlite_run_get,
     .run_list = sqlite_run_list,
+    .run_list_page = sqlite_run_list_page,
+    .run_delete = sqlite_run_delete,
     .run_list_running = store_sqlite__run_list_running,
     .run_abandon = store_sqlite__run_abandon,
     .link_backlinks_set = store_sqlite__link_backlinks_set,
@@ -1143,6 +1228,8 @@ static const struct store_ops sqlite_ops = {
     .user_get = store_sqlite__user_get,
     .user_list = store_sqlite__user_list,
     .user_delete = store_sqlite__user_delete,
+    .user_set_password = store_sqlite__user_set_password,
+    .api_token_delete_user = store_sqlite__api_token_delete_user,
     .session_add = store_sqlite__session_add,
     .session_get = store_sqlite__session_get,
     .session_touch = store_sqlite__session_touch,

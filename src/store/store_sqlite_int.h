@@ -186,6 +186,13 @@ int store_sqlite__user_get(struct store *s, int64_t ws, const char *name,
 int store_sqlite__user_list(struct store *s, int64_t ws,
                             struct store_user **out, size_t *out_count,
                             struct err *err);
+int store_sqlite__user_set_password(struct store *s, int64_t ws,
+                                    const char *name,
+                                    const char *password_hash,
+                                    struct err *err);
+int store_sqlite__api_token_delete_user(struct store *s, int64_t ws,
+                                        int64_t user_id, int64_t *out_count,
+                                        struct err *err);
 int store_sqlite__user_delete(struct store *s, int64_t ws, const char *name,
                               struct err *err);
 int store_sqlite__session_add(struct store *s,

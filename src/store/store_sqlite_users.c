@@ -24,6 +24,14 @@ static const char sql_user_list[] =
 static const char sql_user_delete[] =
     "DELETE FROM users WHERE workspace_id = ? AND name = ?";
 
+static const char sql_user_set_password[] =
+    "UPDATE users SET password_hash = ? WHERE workspace_id = ? AND name = ?";
+static const char sql_user_sessions_delete[] =
+    "DELETE FROM sessions WHERE workspace_id = ?1 AND user_id = "
+    "(SELECT id FROM users WHERE workspace_id = ?1 AND name = ?2)";
+static const char sql_token_delete_user[] =
+    "DELETE FROM api_tokens WHERE workspace_id = ? AND user_id = ?";
+
 static const char sql_session_add[] =
     "INSERT INTO sessions (id_hash, workspace_id, user_id, csrf_token, "
     "created_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?)";
@@ -177,6 +185,60 @@ int store_sqlite__user_delete(struct store *base, int64_t ws,
     store_sqlite__bind_int64(st, 1, ws);
     store_sqlite__bind_text(st, 2, name);
     return step_change(s, st, op, missing, err);
+}
+
+int store_sqlite__user_set_password(struct store *base, int64_t ws,
+                                    const char *name,
+                                    const char *password_hash,
+                                    struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "change password";
+    char missing[160];
+    sqlite3_stmt *st;
+    bool owned;
+    int rc;
+
+    snprintf(missing, sizeof(missing), "user '%.100s' not found", name);
+    if ((rc = store_sqlite__tx_enter(s, &owned, err)) < 0)
+        return rc;
+    if (!(st = store_sqlite__stmt(s, sql_user_set_password, op, err))) {
+        rc = SYNC_EDB;
+        goto out;
+    }
+    store_sqlite__bind_text(st, 1, password_hash);
+    store_sqlite__bind_int64(st, 2, ws);
+    store_sqlite__bind_text(st, 3, name);
+    if ((rc = step_change(s, st, op, missing, err)) < 0)
+        goto out;
+    if (!(st = store_sqlite__stmt(s, sql_user_sessions_delete, op, err))) {
+        rc = SYNC_EDB;
+        goto out;
+    }
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, name);
+    rc = step_change(s, st, op, NULL, err);
+out:
+    return store_sqlite__tx_leave(s, owned, rc, err);
+}
+
+int store_sqlite__api_token_delete_user(struct store *base, int64_t ws,
+                                        int64_t user_id, int64_t *out_count,
+                                        struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "delete API tokens";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_token_delete_user, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, user_id);
+    if ((rc = step_change(s, st, op, NULL, err)) < 0)
+        return rc;
+    *out_count = sqlite3_changes(s->db);
+    return 0;
 }
 
 int store_sqlite__session_add(struct store *base,

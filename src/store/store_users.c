@@ -68,6 +68,40 @@ int store_user_delete(struct store *s, int64_t workspace_id, const char *name,
     return s->ops->user_delete(s, workspace_id, name, err);
 }
 
+int store_user_set_password(struct store *s, int64_t workspace_id,
+                            const char *name, const char *password_hash,
+                            struct err *err)
+{
+    int rc;
+
+    if ((rc = check_text("user name", name, err)) < 0 ||
+        (rc = check_text("password hash", password_hash, err)) < 0)
+        return rc;
+    if (!s->ops->user_set_password)
+        return err_set(err, SYNC_EINVALID,
+                       "this store backend keeps no users: run sfsync serve "
+                       "on a SQLite store");
+    return s->ops->user_set_password(s, workspace_id, name, password_hash,
+                                     err);
+}
+
+int store_api_token_delete_user(struct store *s, int64_t workspace_id,
+                                int64_t user_id, int64_t *out_count,
+                                struct err *err)
+{
+    int64_t count = 0;
+    int rc;
+
+    if (!s->ops->api_token_delete_user)
+        return err_set(err, SYNC_EINVALID,
+                       "this store backend keeps no users: run sfsync serve "
+                       "on a SQLite store");
+    rc = s->ops->api_token_delete_user(s, workspace_id, user_id, &count, err);
+    if (out_count)
+        *out_count = count;
+    return rc;
+}
+
 void store_user_release(struct store_user *u)
 {
     free(u->name);

@@ -10,6 +10,7 @@
 #include "changes.h"
 
 #include "model/utf8.h"
+#include "settings.h"
 
 /* Characters of a value quoted in a message before it is cut. */
 #define QUOTE_CHARS 40
@@ -190,12 +191,31 @@ int changes_clean(struct contact *c, uint32_t mask, struct err *err)
     return 0;
 }
 
+/*
+ * Reject a contact without a last name while the integration pushes,
+ * because Salesforce needs one for Leads and Contacts and the push would
+ * fail on every round. Without pushing, any identity is enough.
+ */
+static int check_pushable(struct store *s, const struct contact *c,
+                          struct err *err)
+{
+    if (contact_text(c, CONTACT_LAST_NAME) ||
+        !settings_enabled(s, c->workspace_id) ||
+        settings_direction(s, c->workspace_id) ==
+            SYNC_DIRECTION_FROM_SALESFORCE)
+        return 0;
+    return err_set(err, SYNC_EINVALID,
+                   "field 'last_name' is missing: Salesforce needs a last "
+                   "name for Leads and Contacts, so give one");
+}
+
 int changes_add(struct store *s, struct contact *c, struct err *err)
 {
     int rc;
 
     if ((rc = changes_clean(c, CONTACT_ALL_FIELDS, err)) < 0 ||
-        (rc = changes_validate(c, err)) < 0)
+        (rc = changes_validate(c, err)) < 0 ||
+        (rc = check_pushable(s, c, err)) < 0)
         return rc;
     c->archived = false;
     return store_contact_insert(s, c, STORE_ORIGIN_LOCAL, err);
@@ -229,7 +249,13 @@ static int write_change(struct store *s, struct contact *next,
     /* The store compares next->version with the stored one inside its
      * transaction, so a change made since read_current is SYNC_ECONFLICT
      * there, not a lost update. */
-    if ((rc = store_contact_update(s, next, STORE_ORIGIN_LOCAL, err)) < 0)
+    rc = store_contact_update(s, next, STORE_ORIGIN_LOCAL, err);
+    if (rc == SYNC_ECONFLICT)
+        return err_set(err, SYNC_ECONFLICT,
+                       "contact %lld changed since version %lld was read; "
+                       "read it again and repeat the change",
+                       (long long)next->id, (long long)next->version);
+    if (rc < 0)
         return rc;
     contact_copy(out, next);
     return 0;
@@ -262,7 +288,8 @@ int changes_update(struct store *s, int64_t workspace_id, int64_t id,
         goto out;
     if ((changed = contact_diff(out, &next)) == 0)
         goto out;
-    if ((rc = changes_validate(&next, err)) < 0)
+    if ((rc = changes_validate(&next, err)) < 0 ||
+        (rc = check_pushable(s, &next, err)) < 0)
         goto out;
     if ((rc = write_change(s, &next, out, err)) < 0)
         goto out;

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <sodium.h>
 
+#include "base/datetime.h"
 #include "engine_int.h"
 #include "salesforce/sf_query.h"
 
@@ -189,6 +190,41 @@ static int run_steps(struct sync_engine *e, struct err *err)
     return rc;
 }
 
+/* Whether a finished round with counts c changed nothing on either side
+ * and failed nothing. */
+static bool round_idle(const struct store_run_counts *c)
+{
+    return c->created == 0 && c->updated == 0 && c->pushed == 0 &&
+           c->pulled == 0 && c->deleted == 0 && c->errors == 0 &&
+           c->conflicts == 0;
+}
+
+/*
+ * Keep the run history short: an idle round replaces the idle round
+ * recorded just before it, so that a poll every second leaves one row and
+ * not thousands, and runs older than runs_keep_days are deleted.
+ */
+static void trim_history(struct sync_engine *e, const struct sync_result *out,
+                         int rc)
+{
+    int64_t keep_ms = settings_get_long(e->store, e->ws, "runs_keep_days") *
+                      24 * 3600 * 1000;
+    struct store_run *runs = NULL;
+    size_t n = 0, pruned = 0;
+
+    if (rc == 0 && round_idle(&out->counts) &&
+        store_run_list(e->store, e->ws, 2, &runs, &n, NULL) == 0 && n == 2 &&
+        runs[0].id == out->run_id && strcmp(runs[1].kind, "sync") == 0 &&
+        strcmp(runs[1].status, "ok") == 0 && round_idle(&runs[1].counts))
+        store_run_delete(e->store, e->ws, runs[1].id, NULL);
+    store_runs_free(runs, n);
+    if (keep_ms > 0 &&
+        store_run_prune(e->store, e->ws, datetime_now_ms() - keep_ms,
+                        &pruned, NULL) == 0 &&
+        pruned)
+        log_info("sync", "old runs deleted", "count=%zu", pruned);
+}
+
 static void finish(struct sync_engine *e, struct sync_result *out, int rc,
                    const struct err *err, uint64_t calls_before)
 {
@@ -216,6 +252,7 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     if (rc < 0 && rc != SYNC_ESTOP)
         log_error("sync", "sync failed", "run=%" PRId64 " error=%s",
                   out->run_id, out->message);
+    trim_history(e, out, rc);
 }
 
 int sync_run(struct connection *conn, const struct sync_options *opts,

@@ -60,6 +60,8 @@ const struct setting_def settings_defs[] = {
      "a whole number from 0 to 1000000000, or off",
      "records above which a full pull reads through Bulk API 2.0 instead "
      "of REST queries; 0 always uses Bulk, off never does"},
+    {"runs_keep_days", "30", NULL, "a whole number from 1 to 36500",
+     "days that finished runs stay in the run history"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -300,6 +302,8 @@ static int normalize_new(const char *key, const char *value, char **out)
         return normalize_public_url(value, out);
     if (strcmp(key, "backlink_field") == 0)
         return normalize_field_name(value, out);
+    if (strcmp(key, "runs_keep_days") == 0)
+        return normalize_range(value, 1, 36500, out);
     if (strcmp(key, "bulk_threshold") == 0) {
         if (strcasecmp(value, "off") != 0)
             return normalize_range(value, 0, 1000000000, out);

@@ -205,7 +205,40 @@ test('admin manages users', async () => {
 test('healthz needs no sign-in', async () => {
   const res = await fetch(`${server.url}/healthz`);
   assert.equal(res.status, 200);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
   assert.deepEqual(await res.json(), { status: 'ok' });
+});
+
+test('HEAD works where GET does', async () => {
+  for (const path of ['/healthz', '/', '/assets/app.js']) {
+    const res = await fetch(`${server.url}${path}`, { method: 'HEAD' });
+    assert.equal(res.status, 200, path);
+    assert.equal(await res.text(), '', path);
+    assert.ok(res.headers.get('content-type'), path);
+  }
+  const c = new Client(server.url);
+  await c.signIn(AGENT);
+  const api = await c.req('HEAD', '/api/contacts');
+  assert.equal(api.status, 200);
+  assert.equal(api.text, '');
+  assert.equal(api.headers.get('cache-control'), 'no-store');
+});
+
+test('405 lists the allowed methods', async () => {
+  const c = new Client(server.url);
+  await c.signIn(ADMIN);
+  const res = await c.req('PUT', '/api/contacts');
+  assertError(res, 405, 'method_not_allowed');
+  assert.equal(res.headers.get('allow'), 'GET, POST, HEAD');
+  assert.match(res.body.error.message, /use GET, POST, HEAD$/);
+  const health = await fetch(`${server.url}/healthz`, { method: 'DELETE' });
+  assert.equal(health.status, 405);
+  assert.equal(health.headers.get('allow'), 'GET, HEAD');
+  // HEAD of the OAuth callback would use up a sign-in attempt.
+  const callback = await fetch(`${server.url}/oauth/callback?state=x`,
+    { method: 'HEAD', redirect: 'manual' });
+  assert.equal(callback.status, 405);
+  assert.equal(callback.headers.get('allow'), 'GET');
 });
 
 test('metrics need a sign-in', async () => {

@@ -105,6 +105,33 @@ test('patch checks the version', async () => {
     { headers: { 'if-match': 'soon' } }), 422, 'invalid_value', 'If-Match');
 });
 
+test('parallel blind patches all apply', async () => {
+  const made = await agent.req('POST', '/api/contacts', { last_name: 'Race' });
+  const id = made.body.id;
+  const titles = Array.from({ length: 20 }, (_, i) => `Title ${i}`);
+  const replies = await Promise.all(titles.map((title) =>
+    agent.req('PATCH', `/api/contacts/${id}`, { title })));
+  for (const r of replies) assert.equal(r.status, 200, r.text);
+  const got = await agent.req('GET', `/api/contacts/${id}`);
+  assert.equal(got.body.version, 21, 'every blind write made a version');
+  const last = replies.reduce((a, b) => (b.body.version > a.body.version ? b : a));
+  assert.equal(got.body.title, last.body.title, 'the last write wins');
+  const dels = await Promise.all([1, 2, 3].map(() =>
+    agent.req('DELETE', `/api/contacts/${id}`)));
+  for (const r of dels) assert.equal(r.status, 200, r.text);
+});
+
+test('version conflicts share one wording', async () => {
+  const made = await agent.req('POST', '/api/contacts', { last_name: 'Word' });
+  const id = made.body.id;
+  await agent.req('PATCH', `/api/contacts/${id}`, { title: 'A' });
+  const stale = await agent.req('PATCH', `/api/contacts/${id}`,
+    { title: 'B' }, { headers: { 'if-match': '"1"' } });
+  assertError(stale, 409, 'version_conflict', 'version');
+  assert.match(stale.body.error.message,
+    /^contact \d+ changed since version 1 was read.*; read it again and repeat the change$/);
+});
+
 test('invalid values name the field', async () => {
   const cases = [
     [{ last_name: 'x'.repeat(81) }, 'last_name'],
@@ -125,6 +152,47 @@ test('invalid values name the field', async () => {
     'bad_json');
   const none = await agent.req('GET', '/api/contacts?q=Ok');
   assert.equal(none.body.total, 0, 'nothing invalid was stored');
+});
+
+test('read-only and unknown keys get 422', async () => {
+  for (const key of ['id', 'version', 'phone_e164', 'salesforce', 'created_at']) {
+    const res = await agent.req('POST', '/api/contacts',
+      { last_name: 'Readonly', [key]: 7 });
+    assertError(res, 422, 'invalid_value', key);
+    assert.match(res.body.error.message, new RegExp(`^key '${key}' is read-only`));
+  }
+  const made = await agent.req('POST', '/api/contacts', { last_name: 'Idkeep' });
+  assertError(await agent.req('PATCH', `/api/contacts/${made.body.id}`,
+    { id: made.body.id + 1, title: 'x' }), 422, 'invalid_value', 'id');
+  const admin = new Client(server.url);
+  await admin.signIn(ADMIN);
+  const extra = await admin.req('POST', '/api/users',
+    { name: 'extra', role: 'agent', password: 'long enough pass', extra: 1 });
+  assertError(extra, 422, 'invalid_value', 'extra');
+  assert.match(extra.body.error.message,
+    /^unknown key 'extra': this request takes only name, role, password$/);
+  assertError(await agent.req('POST', '/api/pulls',
+    { object: 'leads', force: true }), 422, 'invalid_value', 'force');
+  assertError(await new Client(server.url).req('POST', '/api/session',
+    { username: 'bob', password: 'x', remember: true }), 422, 'invalid_value',
+  'remember');
+  const none = await agent.req('GET', '/api/contacts?q=Readonly');
+  assert.equal(none.body.total, 0);
+});
+
+test('bad JSON names the place only', async () => {
+  const cases = [
+    ['{"last_name": "x', 'line 1, column'],
+    ['{"last_name": "a",\n "last_name": "b"}', 'line 2, column'],
+    ['{"last_name": "a\\u0000b"}', 'line 1, column'],
+  ];
+  for (const [body, place] of cases) {
+    const res = await agent.req('POST', '/api/contacts', body);
+    assertError(res, 400, 'bad_json');
+    const msg = res.body.error.message;
+    assert.ok(msg.startsWith(`the body is not valid JSON at ${place}`), msg);
+    assert.doesNotMatch(msg, /JSON_|near|last_name|'/, msg);
+  }
 });
 
 test('delete archives the contact', async () => {

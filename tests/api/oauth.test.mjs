@@ -91,8 +91,7 @@ test('denied authorization redirects with a reason', async () => {
   const url = await startFlow();
   const location = await submitForm(url, REP, '0');
   const back = await callback(location);
-  assert.match(back, /^\/#integration\?error=/);
-  assert.match(decodeURIComponent(back), /access_denied/);
+  assert.equal(back, '/#integration?error=access_denied');
   const now = await admin.req('GET', '/api/integration');
   assert.equal(now.body.connection.connected, false);
 });
@@ -116,17 +115,21 @@ test('code flow connects, and the state is used once', async () => {
   assert.equal(pull.status, 202, pull.text);
   // The same redirect again is refused: the state was used.
   const again = await callback(location);
-  assert.match(again, /^\/#integration\?error=/);
-  assert.match(decodeURIComponent(again), /was used already/);
+  assert.equal(again, '/#integration?error=unknown_state');
 });
 
 test('unknown state is refused', async () => {
   const res = await fetch(`${server.url}/oauth/callback?code=abc&state=forged`,
     { redirect: 'manual' });
   assert.equal(res.status, 302);
-  assert.match(res.headers.get('location'), /^\/#integration\?error=/);
+  assert.equal(res.headers.get('location'), '/#integration?error=unknown_state');
   const none = await fetch(`${server.url}/oauth/callback`, { redirect: 'manual' });
   assert.equal(none.status, 302);
+  // The description Salesforce or a crafted link sends is never echoed.
+  const crafted = await fetch(`${server.url}/oauth/callback?state=forged&` +
+    'error=server_error&error_description=Call%20555-0100%20now',
+  { redirect: 'manual' });
+  assert.doesNotMatch(crafted.headers.get('location'), /555/);
 });
 
 test('code flow needs a login URL and client id', async () => {
@@ -148,7 +151,5 @@ test('restart mid-flow asks to connect again', async () => {
   // The browser comes back to the restarted server with a valid code.
   const moved = new URL(location.pathname + location.search, server.url);
   const back = await callback(moved.href);
-  assert.match(back, /^\/#integration\?error=/);
-  assert.match(decodeURIComponent(back),
-    /the sign-in attempt expired, was used already or the server restarted: press Connect again/);
+  assert.equal(back, '/#integration?error=unknown_state');
 });

@@ -3,6 +3,7 @@
 // settings, changes pushed at once, Salesforce changes pulled by the poll,
 // manual pulls with their runs, verification and disconnecting.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import {
@@ -55,8 +56,10 @@ test('integration starts disconnected', async () => {
   assert.equal(typeof res.body.setting_help.poll_interval.help, 'string');
   assertError(await admin.req('POST', '/api/integration/verify'), 409,
     'not_connected');
-  assertError(await agent.req('POST', '/api/pulls', { object: 'contacts' }),
-    409, 'not_connected');
+  const pull = await agent.req('POST', '/api/pulls', { object: 'contacts' });
+  assertError(pull, 409, 'not_connected');
+  assert.equal(pull.body.error.message,
+    'not connected to Salesforce: an admin connects on the Integration page');
 });
 
 test('connect rejects bad input', async () => {
@@ -82,6 +85,11 @@ test('connect rejects bad input', async () => {
   });
   assertError(wrong, 502, 'salesforce_error');
   assert.doesNotMatch(wrong.text, /wrong-secret/);
+  // One sentence with the one fix for client credentials.
+  assert.match(wrong.body.error.message,
+    /^Salesforce rejected the client credentials \(.*\): check the connected app's client id and client secret$/);
+  assert.doesNotMatch(wrong.body.error.message,
+    /log in again|sfsync connect|connecting failed/i);
   const still = await agent.req('GET', '/api/integration');
   assert.equal(still.body.connection.connected, false);
 });
@@ -122,6 +130,25 @@ test('settings are validated', async () => {
     const res = await admin.req('PATCH', '/api/integration/settings', body);
     assertError(res, 422, 'invalid_value', field);
   }
+  // A value of the wrong JSON type gets the setting's own message.
+  for (const [body, field, valid] of [
+    [{ poll_interval: 1.5 }, 'poll_interval', 'a whole number from 1 to 86400'],
+    [{ poll_interval: null }, 'poll_interval', 'a whole number from 1 to 86400'],
+    [{ objects: [] }, 'objects', 'contacts, leads, contacts,leads'],
+    [{ enabled: 'maybe' }, 'enabled', 'true, false'],
+  ]) {
+    const res = await admin.req('PATCH', '/api/integration/settings', body);
+    assertError(res, 422, 'invalid_value', field);
+    assert.match(res.body.error.message,
+      new RegExp(`^invalid value '.*' for setting '${field}': use ${valid}$`));
+  }
+  assert.match((await admin.req('PATCH', '/api/integration/settings',
+    { poll_interval: 1.5 })).body.error.message, /'1.5'/);
+  // enabled takes what `sfsync config set` takes, stored as true or false.
+  const yes = await admin.req('PATCH', '/api/integration/settings',
+    { enabled: 'yes' });
+  assert.equal(yes.status, 200, yes.text);
+  assert.equal(yes.body.settings.enabled, 'true');
   // One bad value stores none of the others.
   const mixed = await admin.req('PATCH', '/api/integration/settings',
     { conflict_policy: 'local', direction: 'sideways' });
@@ -169,6 +196,22 @@ test('API change reaches Salesforce within 2 s', async () => {
   assert.ok(again < 2000);
 });
 
+test('pushing needs a last name', async () => {
+  for (const body of [{ email: 'only@example.com' }, { company: 'Only Co' }]) {
+    const res = await agent.req('POST', '/api/contacts', body);
+    assertError(res, 422, 'invalid_value', 'last_name');
+    assert.match(res.body.error.message,
+      /Salesforce needs a last name for Leads and Contacts/);
+  }
+  const made = await agent.req('POST', '/api/contacts',
+    { last_name: 'Named', company: 'Named Co' });
+  assert.equal(made.status, 201, made.text);
+  assertError(await agent.req('PATCH', `/api/contacts/${made.body.id}`,
+    { last_name: null }), 422, 'invalid_value', 'last_name');
+  const cli = await server.w.fails(['contacts', 'add', '--company', 'Cli Co']);
+  assert.match(cli.stderr, /Salesforce needs a last name/);
+});
+
 test('push writes the back link', async () => {
   const made = await agent.req('POST', '/api/contacts',
     { last_name: 'Linkback', company: 'Back Co' });
@@ -212,12 +255,24 @@ test('manual pull runs in the background', async () => {
     const runId = res.body.run_id;
     assert.ok(Number.isInteger(runId), res.text);
     assert.ok(runId > 0, res.text);
-    assertError(await agent.req('POST', '/api/pulls', { object: 'leads' }), 409,
-      'conflict');
+    const second = await agent.req('POST', '/api/pulls', { object: 'leads' });
+    assertError(second, 409, 'conflict');
+    assert.match(second.body.error.message,
+      new RegExp(`already running as run ${runId}: follow it with GET /api/runs/${runId}$`));
     const running = await agent.req('GET', `/api/runs/${runId}`);
     assert.equal(running.status, 200);
     assert.equal(running.body.kind, 'pull');
     assert.equal(running.body.object, 'Lead');
+    // While it runs, the counts are those the pull stored after each page.
+    const { value: live } = await waitFor(async () => {
+      const r = await agent.req('GET', `/api/runs/${runId}`);
+      return r.body.progress.done > 0 ? r.body : null;
+    }, 20000, 'the first page of the pull');
+    if (live.status === 'running') {
+      const c = live.counts;
+      assert.ok(c.created + c.updated + c.unchanged + c.skipped + c.errors > 0,
+        JSON.stringify(live));
+    }
     const { value: done } = await waitFor(async () => {
       const r = await agent.req('GET', `/api/runs/${runId}`);
       return r.body.status !== 'running' ? r.body : null;
@@ -269,6 +324,13 @@ test('metrics count the sync', async () => {
   const pushed = Number(/^sfsync_records_pushed_total (\d+)$/m.exec(res.text)[1]);
   assert.ok(pushed >= 2, res.text);
   assert.match(res.text, /^sfsync_api_calls_remaining \d+$/m);
+  assert.match(res.text, /^process_start_time_seconds \d+$/m);
+  // Counters never go down, even when old runs leave the run log.
+  execFileSync('sqlite3', ['-cmd', '.timeout 10000', server.w.db,
+    "DELETE FROM conflicts; DELETE FROM runs WHERE status <> 'running'"]);
+  const later = await agent.req('GET', '/metrics');
+  const again = Number(/^sfsync_records_pushed_total (\d+)$/m.exec(later.text)[1]);
+  assert.ok(again >= pushed, later.text);
 });
 
 test('verify and disconnect', async () => {

@@ -155,7 +155,8 @@ test('version conflict offers a reload', async () => {
   assert.match(await alert.textContent(), /Someone else changed this contact/);
   await screenshot(page, 'contact-conflict');
 
-  await page.getByRole('button', { name: 'Reload the contact' }).click();
+  await page.getByRole('button', { name: 'Reload and discard my edits' })
+    .click();
   await page.waitForFunction(() => document.getElementById('c-title').value
     === 'Changed Elsewhere');
   assert.equal(await alert.isVisible(), false);

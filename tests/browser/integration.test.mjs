@@ -171,8 +171,10 @@ test('broken token shows the warning and Reconnect', async () => {
   await setFaults(stack.sim.url, { 'expire-after': 1, 'refresh-revoked': 1 });
   await page.getByRole('button', { name: 'Check connection' }).click();
   await page.locator('#conn-warning').waitFor();
-  assert.match(await page.locator('#conn-warning').textContent(),
-    /Authentication with Salesforce failed/);
+  const warning = await page.locator('#conn-warning').textContent();
+  assert.match(warning, /Authentication with Salesforce failed/);
+  assert.match(warning, /an admin reconnects on the Integration page/i);
+  assert.doesNotMatch(warning, /sfsync connect|log in again/i);
   const reconnect = page.getByRole('button', { name: 'Reconnect' });
   assert.equal(await reconnect.isVisible(), true);
   await screenshot(page, 'integration-broken');
@@ -213,7 +215,7 @@ test('denied authorization is shown', async () => {
   await page.getByRole('button', { name: 'Deny' }).click();
   await page.waitForURL(`${stack.server.url}/#integration**`);
   const msg = page.locator('#conn-message');
-  await msg.filter({ hasText: /^Connecting failed: / }).waitFor();
+  await msg.filter({ hasText: /^Salesforce sign-in was denied\./ }).waitFor();
   assert.equal(await page.locator('#conn-none').isVisible(), true);
   await screenshot(page, 'integration-denied');
 });

@@ -833,6 +833,80 @@ TEST(failed_step_inside_transaction)
     fixture_close(&fx);
 }
 
+TEST(runs_paged_deleted_and_pruned)
+{
+    struct fixture fx;
+    struct store_conflict conflict = {0}, *conflicts = NULL;
+    struct store_run *runs = NULL;
+    size_t count = 0, pruned = 0;
+    int64_t ids[4], contact;
+
+    fixture_open(&fx);
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(store_run_begin(fx.store, fx.ws.id, i % 2 ? "pull" : "sync",
+                                  -1, &ids[i], NULL),
+                  0);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(store_run_finish(fx.store, fx.ws.id, ids[i], "ok", NULL,
+                                   NULL, NULL),
+                  0);
+
+    CHECK_INT(store_run_list_page(fx.store, fx.ws.id, "sync", 0, 10, &runs,
+                                  &count, NULL),
+              0);
+    CHECK_INT(count, 2);
+    if (count == 2) {
+        CHECK_INT(runs[0].id, ids[2]);
+        CHECK_INT(runs[1].id, ids[0]);
+    }
+    store_runs_free(runs, count);
+    CHECK_INT(store_run_list_page(fx.store, fx.ws.id, NULL, 1, 2, &runs,
+                                  &count, NULL),
+              0);
+    CHECK_INT(count, 2);
+    if (count == 2) {
+        CHECK_INT(runs[0].id, ids[2]);
+        CHECK_INT(runs[1].id, ids[1]);
+    }
+    store_runs_free(runs, count);
+
+    /* A conflict of a deleted run stays, without its run. */
+    contact = add_contact(&fx, fx.ws.id, "Con", "Flict", NULL, NULL);
+    conflict.workspace_id = fx.ws.id;
+    conflict.run_id = ids[0];
+    conflict.contact_id = contact;
+    conflict.object = SF_OBJECT_CONTACT;
+    conflict.field = "title";
+    conflict.winner = "local";
+    conflict.policy = "newest";
+    CHECK_INT(store_conflict_add(fx.store, &conflict, NULL), 0);
+    CHECK_INT(store_run_delete(fx.store, fx.ws.id, ids[0], NULL), 0);
+    CHECK_INT(store_run_get(fx.store, fx.ws.id, ids[0], &(struct store_run){0},
+                            NULL),
+              SYNC_ENOTFOUND);
+    CHECK_INT(store_conflict_list(fx.store, fx.ws.id, 0, 10, &conflicts,
+                                  &count, NULL),
+              0);
+    CHECK_INT(count, 1);
+    if (count == 1)
+        CHECK_INT(conflicts[0].run_id, 0);
+    store_conflicts_free(conflicts, count);
+
+    /* A running run is never deleted or pruned. */
+    CHECK_INT(store_run_delete(fx.store, fx.ws.id, ids[3], NULL), 0);
+    CHECK_INT(store_run_prune(fx.store, fx.ws.id, INT64_MAX, &pruned, NULL),
+              0);
+    CHECK_INT(pruned, 2);
+    CHECK_INT(store_run_list(fx.store, fx.ws.id, 10, &runs, &count, NULL), 0);
+    CHECK_INT(count, 1);
+    if (count == 1)
+        CHECK_INT(runs[0].id, ids[3]);
+    store_runs_free(runs, count);
+    CHECK_INT(store_run_prune(fx.store, fx.ws.id, 1, &pruned, NULL), 0);
+    CHECK_INT(pruned, 0);
+    fixture_close(&fx);
+}
+
 TEST(runs_and_sync_errors)
 {
     struct fixture fx;
@@ -1050,6 +1124,7 @@ TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
           TEST_ENTRY(transaction_rollback_leaves_nothing),
           TEST_ENTRY(failed_step_inside_transaction),
           TEST_ENTRY(runs_and_sync_errors),
+          TEST_ENTRY(runs_paged_deleted_and_pruned),
           TEST_ENTRY(database_error_becomes_edb),
           TEST_ENTRY(credentials_round_trip),
           TEST_ENTRY(credentials_use_key_file))
