@@ -27,6 +27,7 @@ const DEFAULTS = {
   public_url: '',
   backlink_field: '',
   bulk_threshold: '10000',
+  runs_keep_days: '30',
 };
 let sim;
 
@@ -57,7 +58,8 @@ test('defaults before connect', async () => {
       + 'conflict_policy=newest\nexternal_id_field=\napi_budget_percent=50\n'
       + 'on_salesforce_delete=archive\non_local_delete=keep\n'
       + 'pull_overlap_seconds=300\npoll_interval=30\nverify_interval=300\n'
-      + 'public_url=\nbacklink_field=\nbulk_threshold=10000\n');
+      + 'public_url=\nbacklink_field=\nbulk_threshold=10000\n'
+      + 'runs_keep_days=30\n');
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const res = await w.ok(['config', 'get', key]);
       assert.equal(res.stdout, `${value}\n`);
@@ -140,10 +142,6 @@ test('invalid values change nothing', async () => {
 test('unknown setting lists the settings', async () => {
   await withWorkdir(async (w) => {
     const before = await w.json(['config', 'list', '--json']);
-    const names = 'enabled, objects, direction, default_region, api_version, '
-      + 'new_contacts_as, default_company, conflict_policy, external_id_field, '
-      + 'api_budget_percent, on_salesforce_delete, on_local_delete, '
-      + 'pull_overlap_seconds, bulk_threshold';
     for (const args of [['set', 'colour', 'blue'], ['get', 'colour']]) {
       const res = await w.fails(['config', ...args]);
       assert.equal(res.stderr,
