@@ -14,11 +14,16 @@
 #include "store_pg_int.h"
 #include "store_sqlite_int.h"
 
-/* In foreign-key order, parents first. */
+/*
+ * In foreign-key order, parents first. locks is left out: a lock names a
+ * process working on the source file, which is not using the target, and
+ * a copied row would make the target look busy to the first sync while
+ * that process lives.
+ */
 static const char *const tables[STORE_COPY_TABLES] = {
     "workspaces", "settings", "contacts", "links", "credentials", "cursors",
-    "runs", "sync_errors", "outbox", "conflicts", "create_intents", "users",
-    "sessions", "api_tokens",
+    "runs", "sync_errors", "outbox", "conflicts", "create_intents",
+    "tombstones", "users", "sessions", "api_tokens",
 };
 
 /* The tables whose id is an identity column, whose sequence must follow
@@ -313,8 +318,8 @@ int store_copy_to_postgres(const char *source, const char *target,
     rc = store_pg__exec(c.to,
                         "LOCK TABLE workspaces, settings, contacts, links, "
                         "credentials, cursors, runs, sync_errors, outbox, "
-                        "conflicts, create_intents, users, sessions, "
-                        "api_tokens IN EXCLUSIVE MODE",
+                        "conflicts, create_intents, tombstones, users, "
+                        "sessions, api_tokens IN EXCLUSIVE MODE",
                         "lock target tables", err);
     if (rc == 0)
         rc = check_empty(&c, err);

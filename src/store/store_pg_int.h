@@ -216,5 +216,39 @@ int store_pg__link_backlinks_stale(struct store *s, int64_t ws,
                                    int64_t after_id, size_t limit,
                                    struct store_backlink **out,
                                    size_t *out_count, struct err *err);
+/* Backend operations on tombstones and locks, and the contact lookups that
+ * include linked contacts (store_pg_tombstone.c). */
+int store_pg__contact_find(struct store *s, int64_t ws,
+                           enum store_match match, const char *value,
+                           const char *email, int64_t *ids, size_t max,
+                           size_t *out_count, struct err *err);
+int store_pg__tombstone_put(struct store *s, struct store_tombstone *t,
+                            struct err *err);
+int store_pg__tombstone_get(struct store *s, int64_t ws, int64_t contact_id,
+                            struct store_tombstone *out, struct err *err);
+int store_pg__tombstone_delete(struct store *s, int64_t ws,
+                               int64_t contact_id, struct err *err);
+/* Inside a transaction, also lock the row until the transaction ends. */
+int store_pg__lock_get(struct store *s, int64_t ws, const char *name,
+                       struct store_lock *out, struct err *err);
+int store_pg__lock_put(struct store *s, const struct store_lock *lock,
+                       struct err *err);
+int store_pg__lock_delete(struct store *s, int64_t ws, const char *name,
+                          int64_t pid, struct err *err);
+
+/* The worker's calls (store_pg_leases.c). */
+int store_pg__workspace_list(struct store *s, struct store_workspace **out,
+                             size_t *out_count, struct err *err);
+int store_pg__lease_take(struct store *s, int64_t ws, const char *owner,
+                         int64_t synced_before_ms, int64_t until_ms,
+                         int64_t *out_ws, struct err *err);
+int store_pg__lease_renew(struct store *s, int64_t ws, const char *owner,
+                          int64_t until_ms, struct err *err);
+int store_pg__lease_release(struct store *s, int64_t ws, const char *owner,
+                            int64_t synced_ms, struct err *err);
+int store_pg__notify_wait(struct store *s, int timeout_ms, int64_t *out_ws,
+                          struct err *err);
+int store_pg__run_set_worker(struct store *s, int64_t ws, int64_t run_id,
+                             const char *worker, struct err *err);
 
 #endif
