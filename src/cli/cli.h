@@ -67,5 +67,6 @@ int cmd_errors(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_users(struct cli *cli, int argc, char **argv);
+int cmd_worker(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@ static const struct command {
     {"migrate", cmd_migrate, "copy the store into a PostgreSQL database"},
     {"serve", cmd_serve, "serve the API and the admin page, and sync"},
     {"users", cmd_users, "add, list or remove the users of serve"},
+    {"worker", cmd_worker, "sync every workspace of a PostgreSQL store"},
 };
 
 static void usage(FILE *out)

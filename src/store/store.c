@@ -165,6 +165,7 @@ void store_close(struct store *s)
         return;
     secret_key_wipe(&s->key);
     free(s->key_path);
+    free(s->run_worker);
     s->ops->close(s);
 }
 
@@ -737,7 +738,11 @@ int store_run_begin(struct store *s, int64_t workspace_id, const char *kind,
     /* A run that a killed process left "running" would otherwise stay so
      * for ever; a failure here leaves it for the next run to mark. */
     store_run_abandon_dead(s, workspace_id, NULL, NULL);
-    return s->ops->run_begin(s, workspace_id, kind, object, out_id, err);
+    rc = s->ops->run_begin(s, workspace_id, kind, object, out_id, err);
+    if (rc == 0 && s->run_worker && s->ops->run_set_worker)
+        rc = s->ops->run_set_worker(s, workspace_id, *out_id, s->run_worker,
+                                    err);
+    return rc;
 }
 
 int store_run_finish(struct store *s, int64_t workspace_id, int64_t run_id,

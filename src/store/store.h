@@ -850,4 +850,57 @@ void store_api_token_release(struct store_api_token *t);
 /* Return "create", "update" or "archive". */
 const char *store_outbox_op_name(enum store_outbox_op op);
 
+/*
+ * Fill *out with every workspace of the store in id order, *out_count of
+ * them; free with store_workspaces_free. Return 0, SYNC_EINVALID on a
+ * backend without it (SQLite), or SYNC_EDB.
+ */
+int store_workspace_list(struct store *s, struct store_workspace **out,
+                         size_t *out_count, struct err *err);
+void store_workspaces_free(struct store_workspace *list, size_t count);
+
+/*
+ * Leases let many sfsync worker processes share one PostgreSQL store:
+ * a worker syncs a workspace only while it holds the workspace's lease,
+ * and a lease that is not renewed expires, so that a killed worker's
+ * workspaces pass to the others. SQLite has no leases: these calls return
+ * SYNC_EINVALID there.
+ *
+ * Take the lease of workspace_id (0 for any workspace) for owner until
+ * until_ms, when nobody holds it (or its holder let it expire) and its
+ * last round ended before synced_before_ms, the least recently synced
+ * first. Rows are locked with SKIP LOCKED, so that concurrent takers never
+ * wait for each other and never take one lease twice. Set *out_ws to the
+ * workspace taken, 0 when none is free. Return 0 or SYNC_EDB.
+ */
+int store_lease_take(struct store *s, int64_t workspace_id,
+                     const char *owner, int64_t synced_before_ms,
+                     int64_t until_ms, int64_t *out_ws, struct err *err);
+
+/* Extend owner's lease of workspace_id to until_ms. Return 0,
+ * SYNC_ENOTFOUND when owner no longer holds it, or SYNC_EDB. */
+int store_lease_renew(struct store *s, int64_t workspace_id,
+                      const char *owner, int64_t until_ms, struct err *err);
+
+/* Give up owner's lease of workspace_id and record synced_ms as the end of
+ * its last round. Return 0, SYNC_ENOTFOUND when owner did not hold it, or
+ * SYNC_EDB. */
+int store_lease_release(struct store *s, int64_t workspace_id,
+                        const char *owner, int64_t synced_ms,
+                        struct err *err);
+
+/*
+ * Wait up to timeout_ms for a notification that a workspace's outbox has a
+ * new entry (LISTEN sfsync_outbox; the first call starts listening, and
+ * entries committed after it wake later calls). Set *out_ws to the
+ * workspace notified, 0 when the time ran out or a signal interrupted the
+ * wait. Return 0, SYNC_EINVALID on SQLite, or SYNC_EDB.
+ */
+int store_notify_wait(struct store *s, int timeout_ms, int64_t *out_ws,
+                      struct err *err);
+
+/* Record worker (copied; NULL for none) as the lease owner of every run
+ * that store_run_begin records from now on, in the runs' worker column. */
+void store_set_run_worker(struct store *s, const char *worker);
+
 #endif

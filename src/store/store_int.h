@@ -245,6 +245,21 @@ struct store_ops {
     int (*api_token_touch)(struct store *s, int64_t ws,
                            const char *token_hash, int64_t last_used_ms,
                            struct err *err);
+
+    /* The worker's calls (store_leases.c); NULL on SQLite. */
+    int (*workspace_list)(struct store *s, struct store_workspace **out,
+                          size_t *out_count, struct err *err);
+    int (*lease_take)(struct store *s, int64_t ws, const char *owner,
+                      int64_t synced_before_ms, int64_t until_ms,
+                      int64_t *out_ws, struct err *err);
+    int (*lease_renew)(struct store *s, int64_t ws, const char *owner,
+                       int64_t until_ms, struct err *err);
+    int (*lease_release)(struct store *s, int64_t ws, const char *owner,
+                         int64_t synced_ms, struct err *err);
+    int (*notify_wait)(struct store *s, int timeout_ms, int64_t *out_ws,
+                       struct err *err);
+    int (*run_set_worker)(struct store *s, int64_t ws, int64_t run_id,
+                          const char *worker, struct err *err);
 };
 
 /*
@@ -260,6 +275,7 @@ struct store {
     char *key_path;          /* owned: the key file, or NULL for none */
     struct secret_key key;   /* valid when key_loaded */
     bool key_loaded;
+    char *run_worker; /* owned: store_set_run_worker's name, or NULL */
 };
 
 /*

@@ -242,4 +242,19 @@ int store_pg__lock_put(struct store *s, const struct store_lock *lock,
 int store_pg__lock_delete(struct store *s, int64_t ws, const char *name,
                           int64_t pid, struct err *err);
 
+/* The worker's calls (store_pg_leases.c). */
+int store_pg__workspace_list(struct store *s, struct store_workspace **out,
+                             size_t *out_count, struct err *err);
+int store_pg__lease_take(struct store *s, int64_t ws, const char *owner,
+                         int64_t synced_before_ms, int64_t until_ms,
+                         int64_t *out_ws, struct err *err);
+int store_pg__lease_renew(struct store *s, int64_t ws, const char *owner,
+                          int64_t until_ms, struct err *err);
+int store_pg__lease_release(struct store *s, int64_t ws, const char *owner,
+                            int64_t synced_ms, struct err *err);
+int store_pg__notify_wait(struct store *s, int timeout_ms, int64_t *out_ws,
+                          struct err *err);
+int store_pg__run_set_worker(struct store *s, int64_t ws, int64_t run_id,
+                             const char *worker, struct err *err);
+
 #endif

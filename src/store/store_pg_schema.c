@@ -253,6 +253,21 @@ static const char migration_6[] =
     "ALTER TABLE runs ADD COLUMN api TEXT;"
     "ALTER TABLE runs ADD COLUMN expected BIGINT;";
 
+/*
+ * Version 7: the leases of sfsync worker, one row per workspace that a
+ * worker has looked at: who holds it (owner "" for nobody) until when, and
+ * when its last round ended. runs.worker names the lease owner that
+ * started a run, NULL for runs outside a worker.
+ */
+static const char migration_7[] =
+    "CREATE TABLE leases ("
+    "  workspace_id BIGINT PRIMARY KEY REFERENCES workspaces(id),"
+    "  owner TEXT NOT NULL DEFAULT '',"
+    "  expires_ms BIGINT NOT NULL DEFAULT 0,"
+    "  synced_ms BIGINT NOT NULL DEFAULT 0"
+    ");"
+    "ALTER TABLE runs ADD COLUMN worker TEXT;";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -260,6 +275,7 @@ static const char *const migrations[] = {
     migration_4,
     migration_5,
     migration_6,
+    migration_7,
 };
 
 /* Run inside the locked transaction, so that two processes opening a new

@@ -258,6 +258,21 @@ static const char migration_6[] =
     "ALTER TABLE runs ADD COLUMN api TEXT;"
     "ALTER TABLE runs ADD COLUMN expected INTEGER;";
 
+/*
+ * Version 7: the leases of sfsync worker and the lease owner that started
+ * a run, as in the PostgreSQL schema. The worker runs only on PostgreSQL,
+ * so the SQLite table stays empty. It exists so that both schemas match,
+ * and sfsync migrate copies runs.worker.
+ */
+static const char migration_7[] =
+    "CREATE TABLE leases ("
+    "  workspace_id INTEGER PRIMARY KEY REFERENCES workspaces(id),"
+    "  owner TEXT NOT NULL DEFAULT '',"
+    "  expires_ms INTEGER NOT NULL DEFAULT 0,"
+    "  synced_ms INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "ALTER TABLE runs ADD COLUMN worker TEXT;";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -265,6 +280,7 @@ static const char *const migrations[] = {
     migration_4,
     migration_5,
     migration_6,
+    migration_7,
 };
 
 static const char create_migrations_table[] =

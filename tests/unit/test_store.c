@@ -20,7 +20,7 @@ static const char hex_key[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /* The migrations a new store applies. */
-#define SCHEMA_VERSIONS 6
+#define SCHEMA_VERSIONS 7
 
 struct fixture {
     struct test_db db;
@@ -129,6 +129,37 @@ TEST(open_creates_private_wal_file)
     CHECK_INT(stat(wal, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0600);
     free(wal);
+    fixture_close(&fx);
+}
+
+TEST(leases_need_postgresql)
+{
+    struct fixture fx;
+    struct store_workspace *list = NULL;
+    size_t count = 1;
+    int64_t got = -1, ws = -1;
+    struct err err;
+
+    fixture_open(&fx);
+    if (test_db_is_pg()) {
+        /* test_store_pg.c checks the leases of PostgreSQL. */
+        fixture_close(&fx);
+        return;
+    }
+    CHECK_INT(store_lease_take(fx.store, 0, "w:1", INT64_MAX, 1, &got, &err),
+              SYNC_EINVALID);
+    CHECK(strstr(err.msg, "needs a PostgreSQL store") != NULL);
+    CHECK_INT(got, 0);
+    CHECK_INT(store_lease_renew(fx.store, fx.ws.id, "w:1", 1, NULL),
+              SYNC_EINVALID);
+    CHECK_INT(store_lease_release(fx.store, fx.ws.id, "w:1", 1, NULL),
+              SYNC_EINVALID);
+    CHECK_INT(store_workspace_list(fx.store, &list, &count, NULL),
+              SYNC_EINVALID);
+    CHECK_INT(count, 0);
+    CHECK_INT(store_notify_wait(fx.store, 0, &ws, NULL), SYNC_EINVALID);
+    /* The schema has the table all the same, empty. */
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM leases"), 0);
     fixture_close(&fx);
 }
 
@@ -1108,6 +1139,7 @@ TEST(credentials_use_key_file)
 }
 
 TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
+          TEST_ENTRY(leases_need_postgresql),
           TEST_ENTRY(open_again_is_idempotent),
           TEST_ENTRY(open_rejects_newer_schema),
           TEST_ENTRY(open_postgres_hides_password),

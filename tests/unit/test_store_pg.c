@@ -16,6 +16,7 @@
 #include <sys/select.h>
 #include <sys/wait.h>
 
+#include "base/datetime.h"
 #include "store/store.h"
 #include "test.h"
 #include "test_store_target.h"
@@ -724,6 +725,175 @@ TEST(racing_handles_take_the_lock_once)
     fixture_close(&fx);
 }
 
+TEST(lease_held_until_it_expires)
+{
+    struct fixture fx;
+    struct store_workspace *list = NULL;
+    size_t count = 0;
+    int64_t now = datetime_now_ms(), got = -1;
+
+    fixture_open(&fx);
+    CHECK_INT(store_workspace_list(fx.a, &list, &count, NULL), 0);
+    CHECK_INT(count, 1);
+    if (count == 1) {
+        CHECK_INT(list[0].id, fx.ws.id);
+        CHECK_STR(list[0].name, "main");
+    }
+    store_workspaces_free(list, count);
+
+    CHECK_INT(store_lease_take(fx.a, 0, "a:1", INT64_MAX, now + 60000, &got,
+                               NULL),
+              0);
+    CHECK_INT(got, fx.ws.id);
+    /* Held: neither another owner nor the same one takes it again. */
+    CHECK_INT(store_lease_take(fx.b, fx.ws.id, "b:1", INT64_MAX,
+                               now + 60000, &got, NULL),
+              0);
+    CHECK_INT(got, 0);
+    CHECK_INT(store_lease_renew(fx.b, fx.ws.id, "b:1", now + 60000, NULL),
+              SYNC_ENOTFOUND);
+    /* A renewal into the past lets it expire, as a killed owner's does. */
+    CHECK_INT(store_lease_renew(fx.a, fx.ws.id, "a:1", now - 1, NULL), 0);
+    CHECK_INT(store_lease_take(fx.b, 0, "b:1", INT64_MAX, now + 60000, &got,
+                               NULL),
+              0);
+    CHECK_INT(got, fx.ws.id);
+    CHECK_INT(store_lease_release(fx.a, fx.ws.id, "a:1", now, NULL),
+              SYNC_ENOTFOUND);
+    CHECK_INT(store_lease_release(fx.b, fx.ws.id, "b:1", now, NULL), 0);
+    /* Free again, but synced at now: a taker wanting older rounds skips
+     * it and one wanting newer takes it. */
+    CHECK_INT(store_lease_take(fx.a, 0, "a:1", now, now + 60000, &got, NULL),
+              0);
+    CHECK_INT(got, 0);
+    CHECK_INT(store_lease_take(fx.a, 0, "a:1", now + 1, now + 60000, &got,
+                               NULL),
+              0);
+    CHECK_INT(got, fx.ws.id);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM leases WHERE "
+                                        "owner = 'a:1'"),
+              1);
+    fixture_close(&fx);
+}
+
+/* One concurrent taker, with a store handle of its own. */
+struct take_job {
+    const char *target;
+    pthread_barrier_t *ready; /* all handles open, so the takes overlap */
+    char owner[16];
+    int64_t got[4];
+    size_t count;
+    int rc;
+};
+
+static void *take_main(void *arg)
+{
+    struct take_job *job = arg;
+    struct store *s = NULL;
+    struct err err;
+    int64_t got;
+
+    job->rc = store_open(&s, job->target, &err);
+    pthread_barrier_wait(job->ready);
+    if (job->rc < 0)
+        return NULL;
+    do {
+        job->rc = store_lease_take(s, 0, job->owner, INT64_MAX,
+                                   datetime_now_ms() + 60000, &got, &err);
+        if (job->rc == 0 && got)
+            job->got[job->count++] = got;
+    } while (job->rc == 0 && got && job->count < ARRAY_SIZE(job->got));
+    store_close(s);
+    return NULL;
+}
+
+TEST(concurrent_takers_never_share_a_lease)
+{
+    struct fixture fx;
+    struct store_workspace extra[3] = {{0}};
+    struct take_job jobs[6];
+    pthread_t threads[6];
+    pthread_barrier_t ready;
+    size_t total = 0;
+
+    fixture_open(&fx);
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+
+        snprintf(name, sizeof(name), "ws%d", i);
+        CHECK_INT(store_workspace_get_or_create(fx.a, name, &extra[i], NULL),
+                  0);
+    }
+    pthread_barrier_init(&ready, NULL, 6);
+    for (int i = 0; i < 6; i++) {
+        memset(&jobs[i], 0, sizeof(jobs[i]));
+        jobs[i].target = fx.db.target;
+        jobs[i].ready = &ready;
+        snprintf(jobs[i].owner, sizeof(jobs[i].owner), "t%d", i);
+        CHECK_INT(pthread_create(&threads[i], NULL, take_main, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_INT(jobs[i].rc, 0);
+        total += jobs[i].count;
+    }
+    pthread_barrier_destroy(&ready);
+    /* Four workspaces, each taken by exactly one owner. */
+    CHECK_INT(total, 4);
+    for (int i = 0; i < 6; i++)
+        for (size_t j = 0; j < jobs[i].count; j++)
+            for (int k = 0; k < 6; k++)
+                for (size_t l = 0; l < jobs[k].count; l++)
+                    if (k != i || l != j)
+                        CHECK(jobs[i].got[j] != jobs[k].got[l]);
+    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM leases "
+                                        "WHERE owner <> ''"),
+              4);
+    for (int i = 0; i < 3; i++)
+        store_workspace_release(&extra[i]);
+    fixture_close(&fx);
+}
+
+TEST(notify_wait_wakes_on_outbox_entry)
+{
+    struct fixture fx;
+    int64_t ws = -1, start;
+
+    fixture_open(&fx);
+    /* The first call starts listening; nothing is queued yet. */
+    CHECK_INT(store_notify_wait(fx.a, 0, &ws, NULL), 0);
+    CHECK_INT(ws, 0);
+    start = datetime_now_ms();
+    CHECK_INT(store_notify_wait(fx.a, 200, &ws, NULL), 0);
+    CHECK_INT(ws, 0);
+    CHECK(datetime_now_ms() - start >= 150);
+    CHECK(add_contact(fx.b, fx.ws.id, "Queued") > 0);
+    start = datetime_now_ms();
+    CHECK_INT(store_notify_wait(fx.a, 5000, &ws, NULL), 0);
+    CHECK_INT(ws, fx.ws.id);
+    CHECK(datetime_now_ms() - start < 4000);
+    fixture_close(&fx);
+}
+
+TEST(run_records_its_worker)
+{
+    struct fixture fx;
+    int64_t first, second;
+    char *sql;
+
+    fixture_open(&fx);
+    CHECK_INT(store_run_begin(fx.a, fx.ws.id, "sync", -1, &first, NULL), 0);
+    store_set_run_worker(fx.a, "host:1:abcd");
+    CHECK_INT(store_run_begin(fx.a, fx.ws.id, "sync", -1, &second, NULL), 0);
+    sql = xasprintf("SELECT count(*) FROM runs WHERE (id = %lld AND "
+                    "worker IS NULL) OR (id = %lld AND "
+                    "worker = 'host:1:abcd')",
+                    (long long)first, (long long)second);
+    CHECK_INT(test_db_query_int(&fx.db, sql), 2);
+    free(sql);
+    fixture_close(&fx);
+}
+
 int test_failures;
 
 int main(int argc, char **argv)
@@ -741,6 +911,10 @@ int main(int argc, char **argv)
         TEST_ENTRY(tombstone_put_get_delete),
         TEST_ENTRY(lock_taken_released_and_taken_over),
         TEST_ENTRY(racing_handles_take_the_lock_once),
+        TEST_ENTRY(lease_held_until_it_expires),
+        TEST_ENTRY(concurrent_takers_never_share_a_lease),
+        TEST_ENTRY(notify_wait_wakes_on_outbox_entry),
+        TEST_ENTRY(run_records_its_worker),
     };
 
     if (!test_db_is_pg()) {
