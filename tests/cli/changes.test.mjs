@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
-  Workdir, connectedSim, connectArgs, cleanUp, queryAll,
+  Workdir, connectedSim, connectArgs, cleanUp, queryAll, TEST_PG,
 } from './lib.mjs';
 
 const workdirs = [];
@@ -340,10 +340,14 @@ test('import of a Salesforce report export', { skip: noReport }, async () => {
     '+14152568563']);
 });
 
-test('import of 100000 rows', async (t) => {
+// 100,000 rows on SQLite; 20,000 on PostgreSQL, where each row's three
+// lookups are round trips to the server.
+const BIG_ROWS = TEST_PG ? 20000 : 100000;
+
+test(`import of ${BIG_ROWS} rows`, async (t) => {
   const w = await freshWorkdir();
   const lines = ['first_name,last_name,email,phone,mobile,city,do_not_call'];
-  for (let i = 0; i < 100000; i++) {
+  for (let i = 0; i < BIG_ROWS; i++) {
     lines.push(`F${i},"Last, ${i}",u${i}@example.com,(415) 555-${String(i % 10000).padStart(4, '0')},`
       + `+1 650 555 ${String(i % 10000).padStart(4, '0')},"San Francisco",${i % 2}`);
   }
@@ -354,11 +358,11 @@ test('import of 100000 rows', async (t) => {
   const res = await w.json(['contacts', 'import', file, '--json'],
     { timeoutMs: 240000 });
   const seconds = (Date.now() - started) / 1000;
-  t.diagnostic(`100000 rows with 2 phones each imported in ${seconds.toFixed(1)} s`);
-  assert.equal(res.imported, 100000);
-  assert.equal(await total(w), 100000);
-  const last = await show(w, 100000);
-  assert.equal(last.last_name, 'Last, 99999');
+  t.diagnostic(`${BIG_ROWS} rows with 2 phones each imported in ${seconds.toFixed(1)} s`);
+  assert.equal(res.imported, BIG_ROWS);
+  assert.equal(await total(w), BIG_ROWS);
+  const last = await show(w, BIG_ROWS);
+  assert.equal(last.last_name, `Last, ${BIG_ROWS - 1}`);
   assert.equal(last.mobile_phone_e164, '+16505559999');
 });
 
