@@ -21,13 +21,13 @@ static const struct command {
     {"status", cmd_status, "show the integration and its connection"},
     {"config", cmd_config, "get, set or list the settings"},
     {"pull", cmd_pull, "pull Salesforce Contacts or Leads now"},
-    {"contacts", cmd_contacts, "list or show local contacts"},
+    {"contacts", cmd_contacts, "list, show, add, change, delete or import contacts"},
     {"sync", cmd_sync, "run one two-way sync round now"},
     {"runs", cmd_runs, "list past pulls and sync rounds"},
     {"errors", cmd_errors, "list sync errors, or retry them"},
     {"migrate", cmd_migrate, "copy the store into a PostgreSQL database"},
     {"serve", cmd_serve, "serve the API and the admin page, and sync"},
-    {"users", cmd_users, "add, list or remove the users of serve"},
+    {"users", cmd_users, "manage the users of serve and their API tokens"},
     {"worker", cmd_worker, "sync every workspace of a PostgreSQL store"},
 };
 
