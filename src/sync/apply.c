@@ -270,23 +270,37 @@ static int record_conflicts(struct apply_ctx *ctx, const struct contact *cur,
     return 0;
 }
 
+/* Whether the company of c, a contact of object, is the default_company
+ * that the push sends for a Lead without a company. */
+static bool is_placeholder_company(const struct apply_ctx *ctx,
+                                   enum sf_object object,
+                                   const struct contact *c)
+{
+    const char *company = contact_text(c, CONTACT_COMPANY);
+
+    return object == SF_OBJECT_LEAD && ctx->default_company &&
+           *ctx->default_company && company &&
+           strcmp(company, ctx->default_company) == 0;
+}
+
 /*
  * Merge in, the values of record sf_id of object, into cur against
  * old_base, and write cur when it takes anything. *out_base receives the
  * new base (a new reference): old_base updated with the remote values
  * that are now agreed, or only those when fresh is set. *out_changed is
- * set when cur changed.
+ * set when cur changed. When seen is set, both sides are as an earlier
+ * merge found them, which recorded their conflicts already.
  */
 static int merge_into(struct apply_ctx *ctx, struct contact *cur,
                       const json_t *old_base, const struct contact *in,
                       const json_t *rec, enum sf_object object,
-                      const char *sf_id, bool fresh, json_t **out_base,
-                      bool *out_changed, struct err *err)
+                      const char *sf_id, bool fresh, bool seen,
+                      json_t **out_base, bool *out_changed, struct err *err)
 {
     uint32_t fields = mapping_fields(ctx->mapping, object, MAPPING_FROM_SF);
     struct merge_input mi;
     struct merge_result mr;
-    struct contact base;
+    struct contact base, remote;
     uint32_t base_fields = 0;
     json_t *agreed;
     int rc;
@@ -302,17 +316,29 @@ static int merge_into(struct apply_ctx *ctx, struct contact *cur,
     if (fresh)
         base_fields &= ~(CONTACT_FIELD_BIT(CONTACT_DO_NOT_CALL) |
                          CONTACT_FIELD_BIT(CONTACT_EMAIL_OPT_OUT));
+    /* The push sent default_company for a contact without a company, so
+     * that value in the base or the record counts as the empty local value
+     * and is no change on either side. */
+    contact_init(&remote);
+    contact_copy(&remote, in);
+    if (!contact_text(cur, CONTACT_COMPANY)) {
+        if (is_placeholder_company(ctx, object, &base))
+            contact_set_text(&base, CONTACT_COMPANY, NULL);
+        if (is_placeholder_company(ctx, object, &remote))
+            contact_set_text(&remote, CONTACT_COMPANY, NULL);
+    }
     memset(&mi, 0, sizeof(mi));
     mi.local = cur;
     mi.base = &base;
     mi.base_fields = base_fields;
-    mi.remote = in;
+    mi.remote = &remote;
     mi.fields = fields;
     mi.policy = ctx->policy;
     mi.local_modified_ms = cur->updated_ms;
     mi.remote_modified_ms = apply_record_stamp(rec, "LastModifiedDate");
     merge_fields(&mi, &mr);
-    if ((rc = record_conflicts(ctx, cur, in, &mr, object, sf_id, err)) < 0)
+    if (!seen &&
+        (rc = record_conflicts(ctx, cur, in, &mr, object, sf_id, err)) < 0)
         goto out;
     if (mr.take) {
         contact_copy_fields(cur, in, mr.take);
@@ -341,6 +367,7 @@ static int merge_into(struct apply_ctx *ctx, struct contact *cur,
         json_object_update(*out_base, agreed);
     json_decref(agreed);
 out:
+    contact_release(&remote);
     contact_release(&base);
     return rc;
 }
@@ -351,15 +378,23 @@ static int apply_linked(struct apply_ctx *ctx, const struct store_link *old,
 {
     struct contact cur;
     json_t *base = NULL;
-    bool changed = false;
+    bool changed = false, seen;
     int rc;
 
     contact_init(&cur);
     if ((rc = store_contact_get(ctx->store, ctx->ws, old->contact_id, &cur,
                                 err)) < 0)
         goto out;
+    /* The same Salesforce edit (LastModifiedDate) against a contact
+     * unchanged since the link was written, as when a local value that won
+     * waits for its push: its conflicts are recorded once. */
+    seen = old->last_modified_ms != 0 &&
+           old->last_modified_ms ==
+               apply_record_stamp(rec, "LastModifiedDate") &&
+           cur.updated_ms <= old->updated_ms;
     if ((rc = merge_into(ctx, &cur, old->base, in, rec, old->object,
-                         old->sf_id, false, &base, &changed, err)) < 0)
+                         old->sf_id, false, seen, &base, &changed,
+                         err)) < 0)
         goto out;
     if ((rc = save_link(ctx, cur.id, old->object, old->sf_id, base, rec, old,
                         err)) < 0)
@@ -494,6 +529,9 @@ int apply_link_own(struct apply_ctx *ctx, int64_t contact_id,
         if ((ctx->from_sf & CONTACT_FIELD_BIT(f)) && !cur.values[f].text &&
             in->values[f].text)
             fill |= CONTACT_FIELD_BIT(f);
+    /* The placeholder company was the push's, not a value to keep. */
+    if (is_placeholder_company(ctx, ctx->object, in))
+        fill &= ~CONTACT_FIELD_BIT(CONTACT_COMPANY);
     if (fill) {
         contact_copy_fields(&cur, in, fill);
         if ((rc = store_contact_update(ctx->store, &cur,
@@ -790,8 +828,8 @@ static int follow_conversion(struct apply_ctx *ctx,
     }
     if (crec) {
         if ((rc = merge_into(ctx, &cur, lead_link->base, &in, crec,
-                             SF_OBJECT_CONTACT, contact_id, true, &base,
-                             &changed, err)) < 0)
+                             SF_OBJECT_CONTACT, contact_id, true, false,
+                             &base, &changed, err)) < 0)
             goto out;
     } else {
         base = json_incref(lead_link->base);

@@ -46,6 +46,10 @@ struct apply_ctx {
      * "<ext_id_prefix>-<contact id>", or NULL when none is configured. */
     const char *ext_id_field;
     const char *ext_id_prefix;
+    /* The Company that the push sends for a Lead without one, or NULL. A
+     * Lead Company equal to it counts as empty while the contact has no
+     * company. */
+    const char *default_company;
     struct apply_intent *intents; /* owned; from apply_load_intents */
     size_t intent_count;
     struct store_run_counts *counts; /* incremented as records apply */

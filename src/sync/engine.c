@@ -50,6 +50,7 @@ void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
     ctx->archive_on_delete = e->archive_on_delete;
     ctx->ext_id_field = e->ext_id_field;
     ctx->ext_id_prefix = e->ext_id_prefix;
+    ctx->default_company = e->default_company;
 }
 
 struct collect_state {

@@ -50,17 +50,23 @@ int fold_pending_edits(struct store *s, int64_t workspace_id,
     contact_init(&survivor);
     if ((rc = store_contact_get(s, workspace_id, loser_id, &loser, err)) < 0 ||
         (rc = changes_pending_count(s, &loser, &pending, err)) < 0 ||
-        pending == 0)
-        goto out;
-    if ((rc = store_contact_get(s, workspace_id, survivor_id, &survivor,
+        (rc = store_contact_get(s, workspace_id, survivor_id, &survivor,
                                 err)) < 0)
         goto out;
-    edits = loser.archived ? 0 : edited_fields(&loser, loser_base, to_sf);
+    edits = loser.archived || pending == 0
+                ? 0
+                : edited_fields(&loser, loser_base, to_sf);
     survivor_edits = edited_fields(&survivor, survivor_base, to_sf);
     for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
         if ((edits & CONTACT_FIELD_BIT(f)) &&
             loser_wins(&loser, &survivor, survivor_edits,
                        (enum contact_field)f))
+            moved |= CONTACT_FIELD_BIT(f);
+    /* Both contacts are one person, so a do-not-call or email opt-out set
+     * on the loser is set on the survivor, pending edit or not. */
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
+        if (merge_is_restrictive((enum contact_field)f) &&
+            loser.values[f].flag)
             moved |= CONTACT_FIELD_BIT(f);
     moved &= contact_diff(&loser, &survivor);
     if (moved) {
@@ -69,7 +75,8 @@ int fold_pending_edits(struct store *s, int64_t workspace_id,
                                        err)) < 0)
             goto out;
     }
-    rc = store_outbox_ack(s, workspace_id, loser_id, loser.version, err);
+    if (pending > 0)
+        rc = store_outbox_ack(s, workspace_id, loser_id, loser.version, err);
     *out_moved = moved;
 out:
     contact_release(&loser);

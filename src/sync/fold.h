@@ -26,6 +26,8 @@ struct err;
  * Salesforce (to_sf). The survivor takes such a field unless it changed
  * it too since survivor_base; then do_not_call and email_opt_out keep
  * true, and other fields keep the value of the contact changed later.
+ * A do_not_call or email_opt_out that is true on the loser becomes true
+ * on the survivor whether the loser edited it or not.
  * *out_moved receives the fields moved. The caller archives the loser.
  * Both bases are borrowed and may be NULL. Return 0 or a negative code
  * from the store.

@@ -69,7 +69,9 @@ struct merge_result {
 void merge_fields(const struct merge_input *in, struct merge_result *out);
 
 /* Whether the local value wins a conflict under policy. Under NEWEST the
- * local value wins only when it changed strictly later; ties go to
+ * local value wins when its time in milliseconds is later than
+ * LastModifiedDate, which has whole seconds, so a local change in the same
+ * second as a Salesforce edit wins. Only an equal stamp goes to
  * Salesforce. */
 bool merge_local_wins(enum merge_policy policy, int64_t local_modified_ms,
                       int64_t remote_modified_ms);

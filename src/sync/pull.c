@@ -554,6 +554,8 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
              struct pull_result *out, struct err *err)
 {
     struct pull_state ps;
+    char *policy_name, *default_company;
+    int policy;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -569,10 +571,21 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
     if ((rc = check_allowed(ps.store, ps.ws, opts->object, err)) < 0)
         return rc;
     mapping_init(&ps.mapping);
-    /* The manual pull takes Salesforce's value of a field changed on both
-     * sides, and records the conflict. */
+    /* The manual pull merges as a sync round does: a field changed on both
+     * sides is settled by conflict_policy, and a local value that wins keeps
+     * its old base, so that the next round pushes it. */
     apply_init(&ps.apply, ps.store, ps.ws, opts->object, &ps.mapping,
                &out->counts);
+    policy_name = settings_get_normalized(ps.store, ps.ws, "conflict_policy");
+    policy = merge_policy_parse(policy_name);
+    free(policy_name);
+    ps.apply.policy =
+        policy < 0 ? MERGE_POLICY_NEWEST : (enum merge_policy)policy;
+    ps.apply.archive_on_delete = settings_is(ps.store, ps.ws,
+                                             "on_salesforce_delete", "archive");
+    default_company =
+        settings_get_normalized(ps.store, ps.ws, "default_company");
+    ps.apply.default_company = default_company;
     if ((rc = store_run_begin(ps.store, ps.ws, "pull", (int)opts->object,
                               &out->run_id, err)) < 0)
         goto out;
@@ -598,5 +611,6 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
 out:
     apply_release(&ps.apply);
     mapping_release(&ps.mapping);
+    free(default_company);
     return rc;
 }

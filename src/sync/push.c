@@ -13,6 +13,8 @@
 #include <inttypes.h>
 #include <strings.h>
 
+#include <unicode/ucasemap.h>
+
 #include "engine_int.h"
 #include "salesforce/sf_sobject.h"
 #include "salesforce/sf_soql.h"
@@ -787,8 +789,53 @@ static bool sends_company(const struct push_item *item)
                            contact_fields[CONTACT_COMPANY].name) != NULL;
 }
 
-/* Add to accounts (name -> Id) the Accounts named exactly as names,
- * lowest Id first: SOQL compares text in any letter case. */
+/* Return the case-folded form of an Account name, the key of the accounts
+ * and failed maps. SOQL = and IN compare names without regard to case, so
+ * names that differ only in case are one Account. */
+static char *account_key(const char *name)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    UCaseMap *map = ucasemap_open(NULL, U_FOLD_CASE_DEFAULT, &status);
+    size_t len = strlen(name);
+    /* Folding makes at most three characters of one, each at most four
+     * bytes long. */
+    size_t cap = 3 * len + 1;
+    char *out = xmalloc(cap);
+    int32_t n = 0;
+
+    if (U_SUCCESS(status) && len < INT32_MAX / 4)
+        n = ucasemap_utf8FoldCase(map, out, (int32_t)cap, name,
+                                  (int32_t)len, &status);
+    ucasemap_close(map);
+    if (U_FAILURE(status) || n < 0 || (size_t)n >= cap) {
+        free(out);
+        return xstrdup(name);
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Set the key of name in obj to value, taking its reference. */
+static void account_set(json_t *obj, const char *name, json_t *value)
+{
+    char *key = account_key(name);
+
+    json_object_set_new(obj, key, value);
+    free(key);
+}
+
+/* The value of the key of name in obj, or NULL. */
+static json_t *account_get(json_t *obj, const char *name)
+{
+    char *key = account_key(name);
+    json_t *value = json_object_get(obj, key);
+
+    free(key);
+    return value;
+}
+
+/* Add to accounts (account_key -> Id) the Accounts named as names in any
+ * letter case, lowest Id first. */
 static int find_accounts(struct sync_engine *e, const char *const *names,
                          size_t n, json_t *accounts, struct err *err)
 {
@@ -813,8 +860,8 @@ static int find_accounts(struct sync_engine *e, const char *const *names,
         const char *name = json_string_value(json_object_get(rec, "Name"));
         json_t *id = json_object_get(rec, "Id");
 
-        if (name && json_is_string(id) && !json_object_get(accounts, name))
-            json_object_set(accounts, name, id);
+        if (name && json_is_string(id) && !account_get(accounts, name))
+            account_set(accounts, name, json_incref(id));
     }
     free(soql);
     json_decref(records);
@@ -842,9 +889,9 @@ static int create_accounts(struct sync_engine *e, const char *const *names,
         const struct sf_sobject_result *r = &res.items[i];
 
         if (r->success)
-            json_object_set_new(accounts, names[i], json_string(r->id));
+            account_set(accounts, names[i], json_string(r->id));
         else
-            json_object_set_new(
+            account_set(
                 failed, names[i],
                 json_sprintf("%s: %s",
                              r->error_count ? r->errors[0].status_code
@@ -863,9 +910,9 @@ static int create_accounts(struct sync_engine *e, const char *const *names,
 
 /*
  * Set AccountId in the payload of every Contact of the window that sends
- * its company: the Account named exactly as the company, found with one
- * query per LOOKUP_NAMES_MAX names and created when missing, or null for
- * an empty company. A contact whose Account cannot be created gets a sync
+ * its company: the Account named as the company in any letter case, found
+ * with one query per LOOKUP_NAMES_MAX names and created when missing, or
+ * null for an empty company. A contact whose Account cannot be created gets a sync
  * error and is not sent.
  */
 static int resolve_accounts(struct sync_engine *e, struct push_item *items,
@@ -873,19 +920,19 @@ static int resolve_accounts(struct sync_engine *e, struct push_item *items,
 {
     const char **names = xcalloc(n + 1, sizeof(*names));
     json_t *accounts = json_object(), *failed = json_object();
+    json_t *keys = json_object();
     size_t count = 0, missing = 0;
     int rc = 0;
 
+    /* One Account per name in any letter case: the first spelling in the
+     * window names it. */
     for (size_t i = 0; i < n; i++) {
         const char *name = contact_text(&items[i].contact, CONTACT_COMPANY);
-        bool seen = false;
 
-        if (!sends_company(&items[i]) || !name)
+        if (!sends_company(&items[i]) || !name || account_get(keys, name))
             continue;
-        for (size_t j = 0; j < count && !seen; j++)
-            seen = strcmp(names[j], name) == 0;
-        if (!seen)
-            names[count++] = name;
+        account_set(keys, name, json_true());
+        names[count++] = name;
     }
     for (size_t i = 0; i < count && rc == 0; i += LOOKUP_NAMES_MAX)
         rc = find_accounts(e, names + i,
@@ -893,14 +940,14 @@ static int resolve_accounts(struct sync_engine *e, struct push_item *items,
                                                         : LOOKUP_NAMES_MAX,
                            accounts, err);
     for (size_t i = 0; i < count; i++)
-        if (!json_object_get(accounts, names[i]))
+        if (!account_get(accounts, names[i]))
             names[missing++] = names[i];
     if (rc == 0 && missing)
         rc = create_accounts(e, names, missing, accounts, failed, err);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct push_item *item = &items[i];
         const char *name = contact_text(&item->contact, CONTACT_COMPANY);
-        json_t *why = name ? json_object_get(failed, name) : NULL;
+        json_t *why = name ? account_get(failed, name) : NULL;
 
         if (!sends_company(item))
             continue;
@@ -911,9 +958,10 @@ static int resolve_accounts(struct sync_engine *e, struct push_item *items,
             continue;
         }
         json_object_set(item->payload, "AccountId",
-                        name ? json_object_get(accounts, name) : json_null());
+                        name ? account_get(accounts, name) : json_null());
     }
     free(names);
+    json_decref(keys);
     json_decref(accounts);
     json_decref(failed);
     return rc;

@@ -31,7 +31,9 @@ const struct setting_def settings_defs[] = {
      "text of 1 to 255 characters",
      "the Lead Company sent for a contact without a company"},
     {"conflict_policy", "newest", NULL, "newest, salesforce, local",
-     "which value wins a field changed on both sides"},
+     "which value wins a field changed on both sides; newest compares "
+     "whole seconds of LastModifiedDate, so a local change in the same "
+     "second wins"},
     {"external_id_field", "", NULL,
      "empty, or a custom field name such as Sfsync_Id__c",
      "the Salesforce external id field that makes creates upserts"},

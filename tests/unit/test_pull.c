@@ -414,7 +414,12 @@ TEST(repeat_pull_keeps_matched_contact)
     CHECK_STR(field_of(&fx, local, CONTACT_TITLE), "Local title");
     CHECK_INT(local_count(&fx), ORG_CONTACTS);
 
-    /* A change made in Salesforce afterwards still arrives. */
+    /* A change made in Salesforce afterwards still arrives. The local
+     * title differs from the base, so the policy settles the field: under
+     * newest a Salesforce edit in the same second would lose. */
+    CHECK_INT(settings_set(fx.store, fx.ws.id, "conflict_policy",
+                           "salesforce", NULL),
+              0);
     CHECK_INT(patch_record(&fx, sf_id(&fx, "Byphone"),
                            "{\"Title\": \"Salesforce title\"}"),
               0);
