@@ -17,6 +17,7 @@ packages=(
   libpq-dev                          # PostgreSQL client
   postgresql                         # the server of the PostgreSQL tests
   libphonenumber-dev                 # phone numbers to E.164
+  libicu-dev                         # case folding of Account names
   libcsv-dev                         # RFC 4180 CSV (contact imports)
   curl                               # the benchmarks' raw page fetches
   sqlite3                            # tests that read the store directly
