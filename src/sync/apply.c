@@ -685,6 +685,8 @@ static int archive_duplicate(struct apply_ctx *ctx,
     snprintf(message, sizeof(message), "%s%s", reason,
              moved ? "; its pending local changes were moved to that contact"
                    : "");
+    /* Its earlier push errors went with its pending changes. */
+    store_sync_error_clear(ctx->store, ctx->ws, loser->contact_id, NULL);
     record_error(ctx, object, loser->sf_id, loser->contact_id, code, message);
     log_warn("sync", "contact archived", "object=%s id=%s contact=%" PRId64
              " survivor=%" PRId64 " code=%s reason=\"%s\"",

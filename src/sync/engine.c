@@ -240,6 +240,8 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     snprintf(out->status, sizeof(out->status), "%s", status);
     snprintf(out->message, sizeof(out->message), "%s",
              rc < 0 && err ? err->msg : "");
+    /* Before the finish, so that no reader sees two finished idle rounds. */
+    trim_history(e, out, rc);
     store_run_finish(e->store, e->ws, out->run_id, status, &out->counts,
                      out->message[0] ? out->message : NULL, NULL);
     log_info("sync", "sync finished",
@@ -253,7 +255,6 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     if (rc < 0 && rc != SYNC_ESTOP)
         log_error("sync", "sync failed", "run=%" PRId64 " error=%s",
                   out->run_id, out->message);
-    trim_history(e, out, rc);
 }
 
 int sync_run(struct connection *conn, const struct sync_options *opts,

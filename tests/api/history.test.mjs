@@ -30,8 +30,10 @@ test('idle rounds leave one run', async () => {
   await sleep(3500);
   const rounds = await stack.agent.req('GET', '/api/runs?kind=sync');
   assert.equal(rounds.status, 200, rounds.text);
-  assert.equal(rounds.body.runs.length, 1, rounds.text);
-  assert.equal(rounds.body.runs[0].status, 'ok');
+  // A round may be running at the moment of the request.
+  const finished = rounds.body.runs.filter((r) => r.status !== 'running');
+  assert.equal(finished.length, 1, rounds.text);
+  assert.equal(finished[0].status, 'ok');
 });
 
 test('runs page by kind and offset', async () => {
