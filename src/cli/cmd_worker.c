@@ -27,7 +27,7 @@
 
 #define WORKER_LOCK_NAME "sync"
 #define WORKER_PENDING_MAX 64
-/* How soon a notified workspace that another worker holds is tried
+/* How soon a notified workspace leased by another worker is tried
  * again. */
 #define WORKER_RETRY_MS 1000
 /* The pause after a failed store call outside --once. */

@@ -519,7 +519,7 @@ static int oauth_callback(struct http_req *req, struct http_resp *resp,
     memset(&a, 0, sizeof(a));
     if (!state || !take_oauth(srv, state, &a, &expired)) {
         /* Pending attempts live only in this process's memory, so a
-         * restart forgets them as surely as a use or an expiry does. */
+         * restart loses them, as a use or an expiry does. */
         log_warn("serve", "OAuth callback with an unknown state", NULL);
         return redirect(resp, "unknown_state");
     }

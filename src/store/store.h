@@ -155,7 +155,7 @@ struct store_intent {
     int64_t created_ms;
 };
 
-/* What became of a contact's Salesforce record when the contact lost its
+/* The fate of a contact's Salesforce record after the contact lost its
  * link: the record was deleted in Salesforce and the contact kept
  * (survivor_id 0), or it was merged or converted into the record of
  * contact survivor_id. */
@@ -867,7 +867,7 @@ void store_workspaces_free(struct store_workspace *list, size_t count);
  * SYNC_EINVALID there.
  *
  * Take the lease of workspace_id (0 for any workspace) for owner until
- * until_ms, when nobody holds it (or its holder let it expire) and its
+ * until_ms, when no owner has it (or its owner let it expire) and its
  * last round ended before synced_before_ms, the least recently synced
  * first. Rows are locked with SKIP LOCKED, so that concurrent takers never
  * wait for each other and never take one lease twice. Set *out_ws to the
@@ -878,7 +878,7 @@ int store_lease_take(struct store *s, int64_t workspace_id,
                      int64_t until_ms, int64_t *out_ws, struct err *err);
 
 /* Extend owner's lease of workspace_id to until_ms. Return 0,
- * SYNC_ENOTFOUND when owner no longer holds it, or SYNC_EDB. */
+ * SYNC_ENOTFOUND when owner no longer has it, or SYNC_EDB. */
 int store_lease_renew(struct store *s, int64_t workspace_id,
                       const char *owner, int64_t until_ms, struct err *err);
 

@@ -16,7 +16,7 @@
 #include "base/buf.h"
 #include "settings.h"
 
-/* The setting that holds the field and objects last checked, as
+/* The setting that contains the field and objects last checked, as
  * "Field__c:Contact,Lead". */
 #define CHECKED_KEY "sync.external_id_checked"
 
