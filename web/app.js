@@ -309,8 +309,8 @@
   // "#integration?error=CODE". Only these are shown: the fragment is part
   // of a link anyone can craft, so its own words never reach the page.
   const CALLBACK_ERRORS = {
-    unknown_state: 'The Salesforce sign-in expired, was used already or '
-      + 'the server restarted. Press Connect again.',
+    unknown_state: 'The Salesforce sign-in is unknown: it was used '
+      + 'already or expired. Press Connect again.',
     expired: 'The Salesforce sign-in took more than 10 minutes. Press '
       + 'Connect again.',
     access_denied: 'Salesforce sign-in was denied. Press Connect again and '
@@ -321,6 +321,8 @@
     exchange_failed: 'Salesforce did not accept the sign-in. Check the '
       + 'connected app\'s client id, secret and callback URL, then press '
       + 'Connect again.',
+    store_failed: 'The server could not read the sign-in it stored; its '
+      + 'log says why. Press Connect again.',
   };
 
   async function loadIntegration(callbackError) {
@@ -781,7 +783,9 @@
   function renderErrors(errors) {
     const list = $('errors-list');
     list.replaceChildren();
-    $('errors-retry').hidden = errors.length === 0;
+    // Retry all marks only permanent errors, so it is offered only for
+    // them.
+    $('errors-retry').hidden = !errors.some((e) => !e.retryable);
     setMessage($('errors-status'), errors.length
       ? `${errors.length} sync ${errors.length === 1 ? 'error' : 'errors'}`
       : 'No sync errors.');
@@ -800,13 +804,50 @@
       if (!err.retryable) meta.append(' · will not retry by itself');
       summary.append(head, meta);
       li.append(summary);
+      const actions = document.createElement('div');
+      actions.className = 'error-actions';
       if (err.contact_id) {
         const a = document.createElement('a');
         a.href = `#contacts/${err.contact_id}`;
         a.textContent = `View contact ${err.contact_id}`;
-        li.append(a);
+        actions.append(a);
       }
+      // A retryable error is tried again by the next round anyway.
+      if (!err.retryable) {
+        const retry = document.createElement('button');
+        retry.type = 'button';
+        retry.className = 'retry-one';
+        retry.textContent = 'Retry';
+        const label = document.createElement('span');
+        label.className = 'visually-hidden';
+        label.textContent = ` error ${err.id}`;
+        retry.append(label);
+        retry.addEventListener('click', () => onRetryError(err.id, retry));
+        actions.append(retry);
+      }
+      if (actions.childElementCount) li.append(actions);
       list.append(li);
+    }
+  }
+
+  async function onRetryError(id, button) {
+    const status = $('errors-status');
+    button.disabled = true;
+    try {
+      await api('POST', `/api/errors/${encodeURIComponent(id)}/retry`);
+      toast(`Error ${id} marked for retry`);
+      await loadErrors();
+      // The row's button is gone; keep the keyboard user in the list.
+      $('errors-title').focus();
+    } catch (e) {
+      button.disabled = false;
+      if (e.status === 404) {
+        setMessage(status, `Error ${id} is gone: it was retried or cleared.`,
+          'error');
+        loadErrors();
+      } else if (e.status !== 401) {
+        setMessage(status, `Retry failed: ${e.message}`, 'error');
+      }
     }
   }
 
@@ -911,11 +952,23 @@
     loadContacts();
   }
 
-  // NOTE: lead_status, lead_source and owner are not on the form, because
-  // their valid values come from the org's picklists and users.
   const CONTACT_FIELDS = ['first_name', 'last_name', 'company', 'title',
     'email', 'phone', 'mobile_phone', 'street', 'city', 'state',
-    'postal_code', 'country'];
+    'postal_code', 'country', 'lead_status', 'lead_source', 'owner'];
+  // A Salesforce record id: 15 case-sensitive letters and digits, or 18
+  // with the checksum suffix. An owner is a User, or a queue for a Lead.
+  const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
+
+  // Check the values that the server stores but a push would reject;
+  // return [field, message] of the first problem, or null.
+  function contactProblem(changes) {
+    if (changes.owner && !SALESFORCE_ID.test(changes.owner)) {
+      return ['owner', `Owner '${changes.owner}' is not a Salesforce user `
+        + 'id: give the 15 or 18 letters and digits of the User\'s id, '
+        + 'such as 005000000000001AAA, or leave it empty.'];
+    }
+    return null;
+  }
   const CONTACT_FLAGS = ['do_not_call', 'email_opt_out'];
 
   function fillContactForm(c) {
@@ -1014,6 +1067,11 @@
     const button = $('contact-save');
     if (state.contact && Object.keys(changes).length === 0) {
       setMessage(msg, 'Nothing changed.');
+      return;
+    }
+    const problem = contactProblem(changes);
+    if (problem) {
+      showFieldError(form, 'c-', problem[0], problem[1]);
       return;
     }
     button.disabled = true;

@@ -326,44 +326,30 @@ static bool is_http_url(const char *url)
            strncasecmp(url, "https://", 8) == 0;
 }
 
-/* Keep a pending authorization in a free, expired or the oldest slot;
- * under srv->lock. */
-static void keep_oauth(struct serve *srv, const struct serve_oauth *a)
-{
-    struct serve_oauth *slot = &srv->oauth[0];
-    int64_t now = datetime_now_ms();
-
-    for (size_t i = 0; i < SERVE_OAUTH_MAX; i++) {
-        if (srv->oauth[i].expires_ms < now) {
-            slot = &srv->oauth[i];
-            break;
-        }
-        if (srv->oauth[i].expires_ms < slot->expires_ms)
-            slot = &srv->oauth[i];
-    }
-    free(slot->login_url);
-    free(slot->client_id);
-    free_secret(slot->client_secret);
-    free(slot->redirect_uri);
-    secure_zero(slot, sizeof(*slot));
-    *slot = *a;
-}
-
-static int start_authorization(struct serve *srv, struct store *s,
+/*
+ * Start the authorization code flow: store the attempt, so that the
+ * callback may reach any serve process of this database, and reply with
+ * the URL of Salesforce's sign-in page.
+ */
+static int start_authorization(struct serve *srv, struct http_req *req,
                                const char *login, const char *client_id,
                                const char *secret, struct http_resp *resp)
 {
-    struct serve_oauth a;
+    struct store *s = serve_req_of(req)->store;
+    struct store_oauth_attempt a;
     struct sf_auth_config cfg;
+    char state[SF_AUTH_STATE_LEN + 1];
+    char verifier[SF_AUTH_VERIFIER_LEN + 1];
     char challenge[SF_AUTH_CHALLENGE_LEN + 1];
-    char *public_url = serve_public_url(srv, s), *url;
+    char *public_url = serve_public_url(srv, s), *url = NULL;
     struct sf_auth *auth;
     struct err err;
+    int rc = 0;
 
     memset(&a, 0, sizeof(a));
-    sf_auth_make_state(a.state);
-    sf_auth_pkce_verifier(a.verifier);
-    sf_auth_pkce_challenge(a.verifier, challenge, NULL);
+    sf_auth_make_state(state);
+    sf_auth_pkce_verifier(verifier);
+    sf_auth_pkce_challenge(verifier, challenge, NULL);
     a.redirect_uri = xasprintf("%s/oauth/callback", public_url);
     free(public_url);
     memset(&cfg, 0, sizeof(cfg));
@@ -372,23 +358,36 @@ static int start_authorization(struct serve *srv, struct store *s,
     cfg.grant = SF_AUTH_GRANT_AUTHORIZATION_CODE;
     cfg.redirect_uri = a.redirect_uri;
     if (!(auth = sf_auth_new(&cfg, &err))) {
-        free(a.redirect_uri);
-        return serve_error(resp, 422, "invalid_value", "login_url", "%s",
-                           err.msg);
+        rc = serve_error(resp, 422, "invalid_value", "login_url", "%s",
+                         err.msg);
+        goto out;
     }
-    url = sf_auth_authorize_url(auth, challenge, a.state);
+    url = sf_auth_authorize_url(auth, challenge, state);
     sf_auth_free(auth);
+    a.workspace_id = srv->ws;
+    a.state_hash = serve_sha256_hex(state);
+    a.user_id = serve_req_of(req)->user->id;
     a.login_url = xstrdup(login);
     a.client_id = xstrdup(client_id);
+    a.verifier = xstrdup(verifier);
     a.client_secret = secret ? xstrdup(secret) : NULL;
-    a.expires_ms = datetime_now_ms() + SERVE_OAUTH_TTL_MS;
-    pthread_mutex_lock(&srv->lock);
-    keep_oauth(srv, &a);
-    pthread_mutex_unlock(&srv->lock);
-    log_info("serve", "authorization started", "login_url=%s", login);
+    a.created_ms = datetime_now_ms();
+    a.expires_ms = a.created_ms + SERVE_OAUTH_TTL_MS;
+    if (store_oauth_attempt_add(s, &a, SERVE_OAUTH_MAX, &err) < 0) {
+        log_error("serve", "storing the OAuth attempt failed", "error=%s",
+                  err.msg);
+        rc = serve_error_rc(resp, &err, NULL);
+        goto out;
+    }
+    log_info("serve", "authorization started", "login_url=%s user=%s", login,
+             serve_req_of(req)->user->name);
     http_resp_json(resp, 200, json_pack("{s:s}", "authorize_url", url));
+out:
     free(url);
-    return 0;
+    store_oauth_attempt_release(&a);
+    secure_zero(verifier, sizeof(verifier));
+    secure_zero(state, sizeof(state));
+    return rc;
 }
 
 /* POST /api/integration/connect */
@@ -427,7 +426,7 @@ static int post_connect(struct http_req *req, struct http_resp *resp,
                            "https:// URL",
                            login);
     if (code_flow)
-        return start_authorization(srv, s, login, client_id, secret, resp);
+        return start_authorization(srv, req, login, client_id, secret, resp);
     memset(&p, 0, sizeof(p));
     p.login_url = login;
     p.client_id = client_id;
@@ -478,28 +477,32 @@ static int redirect(struct http_resp *resp, const char *code)
     return 0;
 }
 
-/* Take the pending authorization of state; false when there is none. */
-static bool take_oauth(struct serve *srv, const char *state,
-                       struct serve_oauth *out, bool *expired)
+/*
+ * Take the stored attempt of state and delete the expired ones. Return
+ * NULL with *a filled, or the error code for the page.
+ */
+static const char *take_attempt(struct serve *srv, struct store *s,
+                                const char *state,
+                                struct store_oauth_attempt *a)
 {
-    bool found = false;
+    char *hash = serve_sha256_hex(state);
+    struct err err;
+    int rc;
 
-    *expired = false;
-    pthread_mutex_lock(&srv->lock);
-    for (size_t i = 0; i < SERVE_OAUTH_MAX; i++) {
-        struct serve_oauth *a = &srv->oauth[i];
-
-        if (!a->expires_ms || strlen(state) != strlen(a->state) ||
-            strcmp(a->state, state) != 0)
-            continue;
-        *out = *a;
-        *expired = a->expires_ms < datetime_now_ms();
-        memset(a, 0, sizeof(*a)); /* one use: the strings move to out */
-        found = true;
-        break;
+    rc = store_oauth_attempt_take(s, srv->ws, hash, a, &err);
+    free(hash);
+    store_oauth_attempt_delete_expired(s, srv->ws, datetime_now_ms(), NULL,
+                                       NULL);
+    if (rc == SYNC_ENOTFOUND) {
+        log_warn("serve", "OAuth callback with an unknown state", NULL);
+        return "unknown_state";
     }
-    pthread_mutex_unlock(&srv->lock);
-    return found;
+    if (rc < 0) {
+        log_error("serve", "reading the OAuth attempt failed", "error=%s",
+                  err.msg);
+        return "store_failed";
+    }
+    return NULL;
 }
 
 /* GET /oauth/callback?code=&state= */
@@ -507,23 +510,24 @@ static int oauth_callback(struct http_req *req, struct http_resp *resp,
                           void *payload)
 {
     struct serve *srv = payload;
+    struct store *s = serve_req_of(req)->store;
     const char *state = http_req_query(req, "state");
     const char *code = http_req_query(req, "code");
     const char *error = http_req_query(req, "error");
     const char *desc = http_req_query(req, "error_description");
     struct connection_params p;
-    struct serve_oauth a;
+    struct store_oauth_attempt a;
+    const char *failure;
     struct err err;
-    bool expired;
 
     memset(&a, 0, sizeof(a));
-    if (!state || !take_oauth(srv, state, &a, &expired)) {
-        /* Pending attempts live only in this process's memory, so a
-         * restart loses them, as a use or an expiry does. */
-        log_warn("serve", "OAuth callback with an unknown state", NULL);
+    if (!state || !*state) {
+        log_warn("serve", "OAuth callback without a state", NULL);
         return redirect(resp, "unknown_state");
     }
-    if (expired) {
+    if ((failure = take_attempt(srv, s, state, &a)) != NULL)
+        return redirect(resp, failure);
+    if (a.expires_ms < datetime_now_ms()) {
         log_warn("serve", "OAuth callback after the attempt expired", NULL);
         redirect(resp, "expired");
         goto out;
@@ -544,23 +548,22 @@ static int oauth_callback(struct http_req *req, struct http_resp *resp,
     p.login_url = a.login_url;
     p.client_id = a.client_id;
     p.client_secret = a.client_secret;
-    if (connection_connect_code(serve_req_of(req)->store, srv->ws, &p,
-                                a.redirect_uri, code, a.verifier,
-                                &err) < 0) {
+    if (connection_connect_code(s, srv->ws, &p, a.redirect_uri, code,
+                                a.verifier, &err) < 0) {
         log_warn("serve", "authorization code exchange failed", "error=%s",
                  err.msg);
         redirect(resp, "exchange_failed");
         goto out;
     }
-    serve_verify_now(srv, serve_req_of(req)->store);
+    log_info("serve", "connected to Salesforce",
+             "grant=authorization_code "
+             "login_url=%s user_id=%" PRId64,
+             a.login_url, a.user_id);
+    serve_verify_now(srv, s);
     serve_wake(srv);
     redirect(resp, NULL);
 out:
-    free(a.login_url);
-    free(a.client_id);
-    free_secret(a.client_secret);
-    free(a.redirect_uri);
-    secure_zero(&a, sizeof(a));
+    store_oauth_attempt_release(&a);
     return 0;
 }
 

@@ -258,6 +258,46 @@ static int retry_errors(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
+/* POST /api/errors/{id}/retry */
+static int retry_error(struct http_req *req, struct http_resp *resp,
+                       void *payload)
+{
+    struct serve *srv = payload;
+    const char *v = req->params[0];
+    struct store_sync_error e;
+    struct err err;
+    json_t *reply;
+    char *end;
+    long long id;
+
+    errno = 0;
+    id = strtoll(v, &end, 10);
+    if (!*v || *end || errno || id <= 0)
+        return serve_error(resp, 404, "not_found", NULL,
+                           "sync error '%.40s' not found: ids are positive "
+                           "numbers",
+                           v);
+    memset(&e, 0, sizeof(e));
+    if (store_sync_error_retry(serve_req_of(req)->store, srv->ws, id, &e,
+                               &err) < 0)
+        return err.code == SYNC_ENOTFOUND
+                   ? serve_error(resp, 404, "not_found", NULL,
+                                 "sync error %lld not found: it was retried "
+                                 "and cleared, or never existed; list them "
+                                 "with GET /api/errors",
+                                 id)
+                   : serve_error_rc(resp, &err, NULL);
+    log_info("serve", "sync error marked for retry",
+             "error=%lld contact=%" PRId64 " user=%s", id, e.contact_id,
+             serve_req_of(req)->user->name);
+    serve_wake(srv);
+    reply = error_json(&e);
+    free(e.code);
+    free(e.message);
+    http_resp_json(resp, 200, reply);
+    return 0;
+}
+
 void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
 {
     struct store_run *runs = NULL;
@@ -366,4 +406,5 @@ void serve_runs_routes(struct serve *srv)
     http_router_add(r, "POST", "/api/pulls", post_pull, srv);
     http_router_add(r, "GET", "/api/errors", list_errors, srv);
     http_router_add(r, "POST", "/api/errors/retry", retry_errors, srv);
+    http_router_add(r, "POST", "/api/errors/{id}/retry", retry_error, srv);
 }

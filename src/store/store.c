@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <strings.h>
@@ -891,6 +892,26 @@ int store_sync_error_clear_record(struct store *s, int64_t workspace_id,
     return s->ops->sync_error_clear_record(s, workspace_id, id18, err);
 }
 
+int store_sync_error_retry(struct store *s, int64_t workspace_id, int64_t id,
+                           struct store_sync_error *out, struct err *err)
+{
+    struct store_sync_error row;
+    int rc;
+
+    memset(&row, 0, sizeof(row));
+    if (id <= 0)
+        return err_set(err, SYNC_ENOTFOUND, "sync error %" PRId64 " not found",
+                       id);
+    rc = s->ops->sync_error_retry(s, workspace_id, id, &row, err);
+    if (rc == 0 && out) {
+        *out = row;
+        return 0;
+    }
+    free(row.code);
+    free(row.message);
+    return rc;
+}
+
 int store_sync_error_retry_all(struct store *s, int64_t workspace_id,
                                int64_t *out_count, struct err *err)
 {
@@ -1124,6 +1145,11 @@ static int ensure_key(struct store *s, struct err *err)
         return rc;
     s->key_loaded = true;
     return 0;
+}
+
+int store__ensure_key(struct store *s, struct err *err)
+{
+    return ensure_key(s, err);
 }
 
 int store_credential_put(struct store *s, int64_t workspace_id,

@@ -586,6 +586,16 @@ int store_sync_error_retry_all(struct store *s, int64_t workspace_id,
                                int64_t *out_count, struct err *err);
 
 /*
+ * Mark the sync error id retryable, as store_sync_error_retry_all marks
+ * every one, and fill *out (may be NULL) with it; the caller frees
+ * out->code and out->message. Marking a retryable error again changes
+ * nothing. Return 0, SYNC_ENOTFOUND for an id not in the workspace, or
+ * SYNC_EDB.
+ */
+int store_sync_error_retry(struct store *s, int64_t workspace_id, int64_t id,
+                           struct store_sync_error *out, struct err *err);
+
+/*
  * Fill *out with up to limit retryable sync errors that name a Salesforce
  * record but no local contact, oldest first; free with
  * store_sync_errors_free. Return 0 or SYNC_EDB.
@@ -726,6 +736,56 @@ int store_credential_get(struct store *s, int64_t workspace_id,
 /* Remove a credential; removing a missing one is not an error. */
 int store_credential_delete(struct store *s, int64_t workspace_id,
                             const char *kind, struct err *err);
+
+/*
+ * A pending sign-in to Salesforce through the authorization code flow: an
+ * admin of sfsync serve starts it, and the OAuth callback finishes it,
+ * maybe in another serve process of the same database. The store keeps
+ * verifier and client_secret encrypted as credentials are.
+ */
+struct store_oauth_attempt {
+    int64_t workspace_id;
+    char *state_hash;    /* owned: hex SHA-256 of the one-use state value */
+    int64_t user_id;     /* the admin who started it */
+    char *login_url;     /* owned */
+    char *client_id;     /* owned */
+    char *redirect_uri;  /* owned */
+    char *verifier;      /* owned secret: the PKCE code verifier */
+    char *client_secret; /* owned secret, or NULL when none was given */
+    int64_t created_ms;
+    int64_t expires_ms;
+};
+
+/*
+ * Store attempt a, then delete the workspace's attempts that expired
+ * before a->created_ms and all but the keep newest. Return 0,
+ * SYNC_EINVALID for an empty field or a bad key, SYNC_ECONFLICT when
+ * the state hash is stored already, SYNC_EIO, or SYNC_EDB.
+ */
+int store_oauth_attempt_add(struct store *s,
+                            const struct store_oauth_attempt *a, size_t keep,
+                            struct err *err);
+
+/*
+ * Take the attempt of state_hash: fill out and delete the row in one
+ * statement, so that two callbacks with one state never both get it.
+ * Expired attempts are returned too; the caller checks expires_ms.
+ * Release out with store_oauth_attempt_release. Return 0, SYNC_ENOTFOUND,
+ * SYNC_EINVALID when the key changed since it was stored, SYNC_EIO, or
+ * SYNC_EDB.
+ */
+int store_oauth_attempt_take(struct store *s, int64_t workspace_id,
+                             const char *state_hash,
+                             struct store_oauth_attempt *out, struct err *err);
+
+/* Delete the attempts that expired before before_ms; *out_count, when not
+ * NULL, receives their number. Return 0 or SYNC_EDB. */
+int store_oauth_attempt_delete_expired(struct store *s, int64_t workspace_id,
+                                       int64_t before_ms, int64_t *out_count,
+                                       struct err *err);
+
+/* Free the fields of a, wiping the secrets. */
+void store_oauth_attempt_release(struct store_oauth_attempt *a);
 
 /* The rows of one table that store_copy_to_postgres copied. */
 struct store_copy_count {

@@ -155,6 +155,9 @@ struct store_ops {
                                    const char *sf_id, struct err *err);
     int (*sync_error_retry_all)(struct store *s, int64_t ws,
                                 int64_t *out_count, struct err *err);
+    /* Fill out with the row after the change; SYNC_ENOTFOUND when none. */
+    int (*sync_error_retry)(struct store *s, int64_t ws, int64_t id,
+                            struct store_sync_error *out, struct err *err);
     int (*sync_error_list_records)(struct store *s, int64_t ws, size_t limit,
                                    struct store_sync_error **out,
                                    size_t *out_count, struct err *err);
@@ -213,6 +216,27 @@ struct store_ops {
     int (*credential_delete)(struct store *s, int64_t ws, const char *kind,
                              struct err *err);
 
+    /* cipher contains the verifier, a NUL byte and the client secret;
+     * a->verifier and a->client_secret are not read. Then delete the
+     * attempts that expired before a->created_ms and all but the keep
+     * newest. */
+    int (*oauth_attempt_add)(struct store *s,
+                             const struct store_oauth_attempt *a,
+                             const unsigned char *cipher, size_t cipher_len,
+                             const unsigned char nonce[SECRET_NONCE_SIZE],
+                             size_t keep, struct err *err);
+    /* Delete the row and fill out without its secrets; *out_cipher is
+     * heap memory the caller frees. */
+    int (*oauth_attempt_take)(struct store *s, int64_t ws,
+                              const char *state_hash,
+                              struct store_oauth_attempt *out,
+                              unsigned char **out_cipher, size_t *out_len,
+                              unsigned char nonce[SECRET_NONCE_SIZE],
+                              struct err *err);
+    int (*oauth_attempt_delete_expired)(struct store *s, int64_t ws,
+                                        int64_t before_ms, int64_t *out_count,
+                                        struct err *err);
+
     int (*user_add)(struct store *s, struct store_user *u, struct err *err);
     /* By name when name is not NULL, else by id. */
     int (*user_get)(struct store *s, int64_t ws, const char *name,
@@ -261,6 +285,10 @@ struct store_ops {
     int (*run_set_worker)(struct store *s, int64_t ws, int64_t run_id,
                           const char *worker, struct err *err);
 };
+
+/* Load the key of encrypted credentials on first use. Return 0,
+ * SYNC_EINVALID or SYNC_EIO. */
+int store__ensure_key(struct store *s, struct err *err);
 
 /*
  * Set *pid and *start to the identity of this process that run_begin

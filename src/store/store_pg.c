@@ -1126,6 +1126,34 @@ static int pg_sync_error_retry_all(struct store *base, int64_t ws,
     return 0;
 }
 
+static const char sql_sync_error_retry[] =
+    "UPDATE sync_errors SET retryable = true WHERE workspace_id = $1 AND "
+    "id = $2 RETURNING id, workspace_id, contact_id, sf_object, sf_id, "
+    "code, message, retryable, created_ms, version";
+
+static int pg_sync_error_retry(struct store *base, int64_t ws, int64_t id,
+                               struct store_sync_error *out, struct err *err)
+{
+    struct store_pg_params p;
+    struct store_sync_error *rows = NULL;
+    size_t n = 0;
+    int rc;
+
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    store_pg__param_int64(&p, id);
+    rc = list_sync_errors(store_pg__from(base), sql_sync_error_retry, &p,
+                          "mark sync error retryable", &rows, &n, err);
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return err_set(err, SYNC_ENOTFOUND, "sync error %" PRId64 " not found",
+                       id);
+    *out = rows[0];
+    free(rows);
+    return 0;
+}
+
 /* Outbox. Entries are written by store_pg_contact.c with each local
  * change. */
 
@@ -1315,6 +1343,7 @@ static const struct store_ops pg_ops = {
     .sync_error_clear = pg_sync_error_clear,
     .sync_error_clear_record = pg_sync_error_clear_record,
     .sync_error_retry_all = pg_sync_error_retry_all,
+    .sync_error_retry = pg_sync_error_retry,
     .sync_error_list_records = pg_sync_error_list_records,
     .outbox_pending = pg_outbox_pending,
     .outbox_ack = pg_outbox_ack,
@@ -1334,6 +1363,9 @@ static const struct store_ops pg_ops = {
     .credential_put = pg_credential_put,
     .credential_get = pg_credential_get,
     .credential_delete = pg_credential_delete,
+    .oauth_attempt_add = store_pg__oauth_attempt_add,
+    .oauth_attempt_take = store_pg__oauth_attempt_take,
+    .oauth_attempt_delete_expired = store_pg__oauth_attempt_delete_expired,
     .user_add = store_pg__user_add,
     .user_get = store_pg__user_get,
     .user_list = store_pg__user_list,

@@ -257,4 +257,20 @@ int store_pg__notify_wait(struct store *s, int timeout_ms, int64_t *out_ws,
 int store_pg__run_set_worker(struct store *s, int64_t ws, int64_t run_id,
                              const char *worker, struct err *err);
 
+/* Pending OAuth sign-in attempts (store_pg_oauth.c). */
+int store_pg__oauth_attempt_add(struct store *s,
+                                const struct store_oauth_attempt *a,
+                                const unsigned char *cipher, size_t cipher_len,
+                                const unsigned char nonce[SECRET_NONCE_SIZE],
+                                size_t keep, struct err *err);
+int store_pg__oauth_attempt_take(struct store *s, int64_t ws,
+                                 const char *state_hash,
+                                 struct store_oauth_attempt *out,
+                                 unsigned char **out_cipher, size_t *out_len,
+                                 unsigned char nonce[SECRET_NONCE_SIZE],
+                                 struct err *err);
+int store_pg__oauth_attempt_delete_expired(struct store *s, int64_t ws,
+                                           int64_t before_ms,
+                                           int64_t *out_count, struct err *err);
+
 #endif

@@ -268,6 +268,31 @@ static const char migration_7[] =
     ");"
     "ALTER TABLE runs ADD COLUMN worker TEXT;";
 
+/*
+ * Version 8: the pending sign-ins of the authorization code flow, so that
+ * the OAuth callback may reach any sfsync serve process of the database,
+ * also one restarted since the sign-in started. The state is stored only
+ * as its SHA-256 hash (hex). The PKCE verifier and the client secret are
+ * one ciphertext under the key of the credentials. An attempt is deleted
+ * when its callback arrives, and after it expires.
+ */
+static const char migration_8[] =
+    "CREATE TABLE oauth_attempts ("
+    "  state_hash TEXT COLLATE \"C\" PRIMARY KEY,"
+    "  workspace_id BIGINT NOT NULL REFERENCES workspaces(id),"
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  login_url TEXT NOT NULL,"
+    "  client_id TEXT NOT NULL,"
+    "  redirect_uri TEXT NOT NULL,"
+    "  secrets BYTEA NOT NULL,"
+    "  nonce BYTEA NOT NULL,"
+    "  created_ms BIGINT NOT NULL,"
+    "  expires_ms BIGINT NOT NULL"
+    ");"
+    "CREATE INDEX oauth_attempts_by_workspace ON oauth_attempts "
+    "(workspace_id, created_ms);"
+    "CREATE INDEX oauth_attempts_by_user ON oauth_attempts (user_id);";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -276,6 +301,7 @@ static const char *const migrations[] = {
     migration_5,
     migration_6,
     migration_7,
+    migration_8,
 };
 
 /* Run inside the locked transaction, so that two processes opening a new

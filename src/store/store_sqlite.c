@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -994,6 +995,34 @@ static int sqlite_sync_error_retry_all(struct store *base, int64_t ws,
     return 0;
 }
 
+static const char sql_sync_error_retry[] =
+    "UPDATE sync_errors SET retryable = 1 WHERE workspace_id = ? AND id = ? "
+    "RETURNING id, workspace_id, contact_id, sf_object, sf_id, code, "
+    "message, retryable, created_ms, version";
+
+static int sqlite_sync_error_retry(struct store *base, int64_t ws, int64_t id,
+                                   struct store_sync_error *out,
+                                   struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "mark sync error retryable";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_sync_error_retry, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_int64(st, 2, id);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        read_sync_error(st, out);
+    store_sqlite__done(st);
+    if (rc == 0)
+        return err_set(err, SYNC_ENOTFOUND, "sync error %" PRId64 " not found",
+                       id);
+    return rc < 0 ? rc : 0;
+}
+
 /* Outbox. Entries are written by store_sqlite_contact.c with each local
  * change. */
 
@@ -1205,6 +1234,7 @@ static const struct store_ops sqlite_ops = {
     .sync_error_clear = sqlite_sync_error_clear,
     .sync_error_clear_record = sqlite_sync_error_clear_record,
     .sync_error_retry_all = sqlite_sync_error_retry_all,
+    .sync_error_retry = sqlite_sync_error_retry,
     .sync_error_list_records = sqlite_sync_error_list_records,
     .outbox_pending = sqlite_outbox_pending,
     .outbox_ack = sqlite_outbox_ack,
@@ -1224,6 +1254,9 @@ static const struct store_ops sqlite_ops = {
     .credential_put = sqlite_credential_put,
     .credential_get = sqlite_credential_get,
     .credential_delete = sqlite_credential_delete,
+    .oauth_attempt_add = store_sqlite__oauth_attempt_add,
+    .oauth_attempt_take = store_sqlite__oauth_attempt_take,
+    .oauth_attempt_delete_expired = store_sqlite__oauth_attempt_delete_expired,
     .user_add = store_sqlite__user_add,
     .user_get = store_sqlite__user_get,
     .user_list = store_sqlite__user_list,

@@ -236,4 +236,18 @@ int store_sqlite__link_backlinks_stale(struct store *s, int64_t ws,
                                        struct store_backlink **out,
                                        size_t *out_count, struct err *err);
 
+/* Pending OAuth sign-in attempts (store_sqlite_oauth.c). */
+int store_sqlite__oauth_attempt_add(
+    struct store *s, const struct store_oauth_attempt *a,
+    const unsigned char *cipher, size_t cipher_len,
+    const unsigned char nonce[SECRET_NONCE_SIZE], size_t keep, struct err *err);
+int store_sqlite__oauth_attempt_take(
+    struct store *s, int64_t ws, const char *state_hash,
+    struct store_oauth_attempt *out, unsigned char **out_cipher,
+    size_t *out_len, unsigned char nonce[SECRET_NONCE_SIZE], struct err *err);
+int store_sqlite__oauth_attempt_delete_expired(struct store *s, int64_t ws,
+                                               int64_t before_ms,
+                                               int64_t *out_count,
+                                               struct err *err);
+
 #endif

@@ -59,6 +59,7 @@ let sim;
 let server;
 let client;
 let lastRunId = null;
+let lastErrorId = null;
 
 before(async () => {
   sim = await startSim(['--generate', 'contacts=50,leads=10,accounts=5']);
@@ -100,12 +101,32 @@ const setup = {
     });
     assert.equal(r.status, 200, r.text);
   },
+  // A contact whose owner is no User of sfsim fails to push for good;
+  // the settings example left the direction at from-salesforce.
+  'POST /api/errors/1/retry': async () => {
+    const both = await client.req('PATCH', '/api/integration/settings',
+      { direction: 'both' });
+    assert.equal(both.status, 200, both.text);
+    const created = await client.req('POST', '/api/contacts', {
+      last_name: 'Stranded', email: 'stranded@example.com',
+      owner: '005000000000991',
+    });
+    assert.equal(created.status, 201, created.text);
+    const { value } = await waitFor(async () => {
+      const r = await client.req('GET', '/api/errors?limit=100');
+      return r.body.errors.find((e) => e.contact_id === created.body.id);
+    }, 20000, 'the sync error of the example');
+    lastErrorId = value.id;
+  },
 };
 
 function substitute(text) {
   const port = new URL(sim.url).port;
   let out = text.replaceAll('http://127.0.0.1:PORT', `http://127.0.0.1:${port}`);
   if (lastRunId) out = out.replace('/api/runs/7', `/api/runs/${lastRunId}`);
+  if (lastErrorId) {
+    out = out.replace('/api/errors/1/retry', `/api/errors/${lastErrorId}/retry`);
+  }
   return out;
 }
 

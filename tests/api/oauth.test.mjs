@@ -3,6 +3,7 @@
 // code flow, PKCE and a one-use state, end to end: sfsim's authorize form
 // is posted as a user's browser would post it.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import {
@@ -141,15 +142,90 @@ test('code flow needs a login URL and client id', async () => {
   'invalid_value', 'client_id');
 });
 
-test('restart mid-flow asks to connect again', async () => {
+async function disconnect() {
+  const res = await admin.req('POST', '/api/integration/disconnect');
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.connection.connected, false);
+}
+
+// The callback's path and query sent to the server at base instead.
+function callbackAt(location, base) {
+  const to = new URL(location);
+  return new URL(to.pathname + to.search, base).href;
+}
+
+test('callback finishes on a second serve process', async () => {
+  await disconnect();
+  // A second process of the same store, as a second API machine is.
+  const other = new Server({ db: server.w.db, env: server.w.env });
+  await other.start();
+  try {
+    const url = await startFlow();
+    const location = await submitForm(url, REP);
+    assert.equal(await callback(callbackAt(location, other.url)),
+      '/#integration');
+    const now = await admin.req('GET', '/api/integration');
+    assert.equal(now.body.connection.connected, true, now.text);
+    assert.equal(now.body.connection.grant, 'authorization_code');
+    assert.equal(now.body.connection.username, REP.name);
+    // The state was used once, for both processes.
+    assert.equal(await callback(location),
+      '/#integration?error=unknown_state');
+    assert.equal(await callback(callbackAt(location, other.url)),
+      '/#integration?error=unknown_state');
+  } finally {
+    await other.stop();
+  }
+  // The client secret never reaches the log.
+  assert.doesNotMatch(other.stderr, new RegExp(CLIENT_SECRET));
+});
+
+test('restart mid-flow still connects', async () => {
+  await disconnect();
   const url = await startFlow();
-  const location = new URL(await submitForm(url, REP));
+  const location = await submitForm(url, REP);
   const res = await server.terminate();
   assert.equal(res.code, 0, res.stderr);
   await server.start();
   admin.url = server.url;
   // The browser comes back to the restarted server with a valid code.
-  const moved = new URL(location.pathname + location.search, server.url);
-  const back = await callback(moved.href);
-  assert.equal(back, '/#integration?error=unknown_state');
+  assert.equal(await callback(callbackAt(location, server.url)),
+    '/#integration');
+  const now = await admin.req('GET', '/api/integration');
+  assert.equal(now.body.connection.connected, true, now.text);
+  assert.equal(now.body.connection.username, REP.name);
+  assert.doesNotMatch(res.stderr, new RegExp(CLIENT_SECRET));
+});
+
+test('attempt ends with the admin who started it', async () => {
+  const eve = { name: 'eve', password: 'eve passphrase 3' };
+  const created = await admin.req('POST', '/api/users',
+    { name: eve.name, role: 'admin', password: eve.password });
+  assert.equal(created.status, 201, created.text);
+  const client = new Client(server.url);
+  await client.signIn(eve);
+  const res = await client.req('POST', '/api/integration/connect', {
+    flow: 'authorization_code', login_url: sim.url, client_id: CLIENT_ID,
+  });
+  assert.equal(res.status, 200, res.text);
+  const location = await submitForm(new URL(res.body.authorize_url), REP);
+  const deleted = await admin.req('DELETE', `/api/users/${eve.name}`);
+  assert.equal(deleted.status, 204, deleted.text);
+  assert.equal(await callback(location), '/#integration?error=unknown_state');
+});
+
+// The attempt's expiry is moved into the past in the SQLite file itself.
+test('expired attempt is reported', {
+  skip: process.env.SFSYNC_TEST_PG ? 'edits the SQLite file' : false,
+}, async () => {
+  const url = await startFlow();
+  const location = await submitForm(url, REP);
+  execFileSync('sqlite3', ['-cmd', '.timeout 10000', server.w.db,
+    'UPDATE oauth_attempts SET expires_ms = 1']);
+  assert.equal(await callback(location), '/#integration?error=expired');
+  // The expired attempt was taken, so it is deleted.
+  assert.equal(await callback(location), '/#integration?error=unknown_state');
+  const left = execFileSync('sqlite3', ['-cmd', '.timeout 10000',
+    server.w.db, 'SELECT count(*) FROM oauth_attempts']).toString().trim();
+  assert.equal(left, '0');
 });

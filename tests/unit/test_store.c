@@ -20,7 +20,7 @@ static const char hex_key[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /* The migrations a new store applies. */
-#define SCHEMA_VERSIONS 7
+#define SCHEMA_VERSIONS 8
 
 struct fixture {
     struct test_db db;
@@ -1015,6 +1015,70 @@ TEST(runs_and_sync_errors)
     fixture_close(&fx);
 }
 
+TEST(sync_error_retry_marks_one)
+{
+    struct fixture fx;
+    struct store_sync_error e = {0}, got = {0}, *errors = NULL;
+    struct store_workspace b = {0};
+    size_t count = 0;
+    int64_t contact;
+
+    fixture_open(&fx);
+    CHECK_INT(store_workspace_get_or_create(fx.store, "b", &b, NULL), 0);
+    contact = add_contact(&fx, fx.ws.id, "Err", "Or", NULL, NULL);
+    e.workspace_id = fx.ws.id;
+    e.contact_id = contact;
+    e.object = SF_OBJECT_LEAD;
+    e.code = "INVALID_CROSS_REFERENCE_KEY";
+    e.message = "invalid cross reference id";
+    e.version = 2;
+    CHECK_INT(store_sync_error_add(fx.store, &e, NULL), 0);
+    e.code = "FIELD_CUSTOM_VALIDATION_EXCEPTION";
+    CHECK_INT(store_sync_error_add(fx.store, &e, NULL), 0);
+    CHECK_INT(store_sync_error_list(fx.store, fx.ws.id, 0, 10, &errors,
+                                    &count, NULL),
+              0);
+    CHECK_INT(count, 2);
+    if (count == 2) {
+        /* The older one only. */
+        CHECK_INT(store_sync_error_retry(fx.store, fx.ws.id, errors[1].id,
+                                         &got, NULL),
+                  0);
+        CHECK_INT(got.id, errors[1].id);
+        CHECK_INT(got.contact_id, contact);
+        CHECK_INT(got.object, SF_OBJECT_LEAD);
+        CHECK_STR(got.code, "INVALID_CROSS_REFERENCE_KEY");
+        CHECK_INT(got.version, 2);
+        CHECK(got.retryable);
+        free(got.code);
+        free(got.message);
+        /* Another workspace's id is not found. */
+        CHECK_INT(store_sync_error_retry(fx.store, b.id, errors[0].id, NULL,
+                                         NULL),
+                  SYNC_ENOTFOUND);
+    }
+    store_sync_errors_free(errors, count);
+    CHECK_INT(store_sync_error_list(fx.store, fx.ws.id, 0, 10, &errors,
+                                    &count, NULL),
+              0);
+    CHECK_INT(count, 2);
+    if (count == 2) {
+        CHECK(!errors[0].retryable);
+        CHECK(errors[1].retryable);
+        /* Marking a retryable error again succeeds. */
+        CHECK_INT(store_sync_error_retry(fx.store, fx.ws.id, errors[1].id,
+                                         NULL, NULL),
+                  0);
+    }
+    store_sync_errors_free(errors, count);
+    CHECK_INT(store_sync_error_retry(fx.store, fx.ws.id, 999999, NULL, NULL),
+              SYNC_ENOTFOUND);
+    CHECK_INT(store_sync_error_retry(fx.store, fx.ws.id, 0, NULL, NULL),
+              SYNC_ENOTFOUND);
+    store_workspace_release(&b);
+    fixture_close(&fx);
+}
+
 TEST(database_error_becomes_edb)
 {
     struct fixture fx;
@@ -1157,6 +1221,7 @@ TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
           TEST_ENTRY(failed_step_inside_transaction),
           TEST_ENTRY(runs_and_sync_errors),
           TEST_ENTRY(runs_paged_deleted_and_pruned),
+          TEST_ENTRY(sync_error_retry_marks_one),
           TEST_ENTRY(database_error_becomes_edb),
           TEST_ENTRY(credentials_round_trip),
           TEST_ENTRY(credentials_use_key_file))
