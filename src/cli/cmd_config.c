@@ -4,6 +4,9 @@
 #include "base/common.h"
 
 #include "cli.h"
+
+#include <inttypes.h>
+
 #include "sync/engine.h"
 #include "sync/settings.h"
 
@@ -79,6 +82,30 @@ static int check_external_id(struct cli *cli, const char *key,
     return rc;
 }
 
+/* Set default_region to value (normalised, owned and freed here) and say
+ * how many contacts got new E.164 forms with it, when any did. */
+static int set_region(struct cli *cli, char *value)
+{
+    int64_t changed = 0;
+    struct err err;
+    int rc = 0;
+
+    if (cli_open(cli, false))
+        rc = 1;
+    else if (settings_set_region(cli->store, cli->ws.id, value, &changed,
+                                 &err) < 0)
+        rc = cli_fail_err(&err);
+    else
+        printf("default_region=%s\n", value);
+    /* Scripts read the first line, as for every other setting. */
+    if (rc == 0 && changed > 0)
+        printf("phones normalised again with it: %" PRId64 " %s got new "
+               "E.164 forms\n",
+               changed, changed == 1 ? "contact" : "contacts");
+    free(value);
+    return rc;
+}
+
 int cmd_config(struct cli *cli, int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : NULL;
@@ -121,6 +148,8 @@ int cmd_config(struct cli *cli, int argc, char **argv)
             return cli_fail("usage: sfsync config set KEY VALUE");
         if (settings_normalize(argv[2], argv[3], &value, &err) < 0)
             return cli_fail_err(&err);
+        if (strcmp(argv[2], "default_region") == 0)
+            return set_region(cli, value);
         if (cli_open(cli, false) ||
             check_external_id(cli, argv[2], value, &err) < 0 ||
             settings_set(cli->store, cli->ws.id, argv[2], value, &err) < 0) {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "sync/connection.h"
+#include "sync/settings.h"
 
 static void usage(FILE *out)
 {
@@ -193,10 +194,20 @@ int cmd_connect(struct cli *cli, int argc, char **argv)
     }
     connection_status_get(cli->store, cli->ws.id, &st, NULL);
     printf("connected workspace '%s' to org %s as %s\n"
-           "instance: %s\n"
-           "next: sfsync pull contacts, sfsync pull leads\n",
+           "instance: %s\n",
            cli->ws.name, st.org_id, st.username, st.instance_url);
     connection_status_release(&st);
+    /* connection_connect turns 'enabled' on unless an admin set it. */
+    if (settings_enabled(cli->store, cli->ws.id))
+        puts("the integration is now enabled, so 'sfsync sync' and 'sfsync "
+             "serve' sync this\n"
+             "workspace; 'sfsync config set enabled "
+             "false' disables it");
+    else
+        puts("the integration stays disabled, as 'enabled' was set to "
+             "false; 'sfsync config\n"
+             "set enabled true' enables it");
+    puts("next: sfsync pull contacts, sfsync pull leads");
     rc = 0;
 out:
     free_secret(secret);

@@ -381,11 +381,11 @@ static int show(struct cli *cli, int argc, char **argv, const char *inst)
  * with '-' for '_' (--first-name), then the command's own. */
 struct edit_options {
     char names[CONTACT_FIELD_COUNT][FIELD_OPT_NAME_MAX];
-    struct option table[CONTACT_FIELD_COUNT + 5];
+    struct option table[CONTACT_FIELD_COUNT + 6];
 };
 
 /* Fill eo with the field options when with_fields, then --json, --help
- * and, when with_version, --if-version. */
+ * and, when with_version, --if-version; add gets --allow-duplicate. */
 static void edit_options_init(struct edit_options *eo, bool with_fields,
                               bool with_version)
 {
@@ -409,6 +409,9 @@ static void edit_options_init(struct edit_options *eo, bool with_fields,
                                          NULL, 'v'};
     if (with_version && with_fields)
         eo->table[n++] = (struct option){"relink", no_argument, NULL, 'r'};
+    if (!with_version && with_fields)
+        eo->table[n++] = (struct option){"allow-duplicate", no_argument,
+                                         NULL, 'd'};
 }
 
 /* Print one line of help per field option. */
@@ -428,6 +431,16 @@ static void print_field_options(FILE *out)
             fprintf(out, "  --%-15s true or false (or yes/no, 1/0)\n", name);
             continue;
         }
+        if (f == CONTACT_OWNER) {
+            fprintf(out,
+                    "  --%-15s the Salesforce id (15 or 18 characters) of "
+                    "the owning User,\n"
+                    "  %-17s such as 005xx000001Sv6tAAC, sent as OwnerId; "
+                    "the push rejects\n"
+                    "  %-17s other values\n",
+                    name, "", "");
+            continue;
+        }
         kind = info->type == CONTACT_TYPE_EMAIL   ? "an email address"
                : info->type == CONTACT_TYPE_PHONE ? "a phone number"
                                                   : "text";
@@ -441,11 +454,18 @@ static void print_field_options(FILE *out)
 
 static void add_usage(FILE *out)
 {
-    fputs("usage: sfsync contacts add --FIELD VALUE ... [--json]\n"
+    fputs("usage: sfsync contacts add --FIELD VALUE ... [--allow-duplicate] "
+          "[--json]\n"
           "Add a local contact, with at least a last name, a company, an "
           "email or a phone.\n"
           "The next push sends it to Salesforce; no connection is needed "
-          "now.\n",
+          "now.\n"
+          "A contact with the email (in any letter case) or the phone "
+          "number of a stored\n"
+          "contact is rejected, naming that contact; 'sfsync contacts "
+          "update ID' changes it.\n"
+          "A stored contact with another email does not match by phone.\n"
+          "  --allow-duplicate  add the contact even so\n",
           out);
     print_field_options(out);
 }
@@ -485,6 +505,7 @@ struct edit_request {
     bool json;
     int64_t if_version; /* 0 when not given */
     bool relink;        /* --relink */
+    bool allow_duplicate; /* --allow-duplicate */
     int64_t id;         /* 0 for add */
 };
 
@@ -538,6 +559,9 @@ static int parse_edit(int argc, char **argv, bool with_id, bool with_fields,
         case 'r':
             req->relink = true;
             break;
+        case 'd':
+            req->allow_duplicate = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -570,7 +594,9 @@ static int add(struct cli *cli, int argc, char **argv, const char *inst)
     if ((rc = parse_edit(argc, argv, false, true, add_usage, &req)) >= 0)
         goto out;
     req.values.workspace_id = cli->ws.id;
-    if (changes_add(cli->store, &req.values, &err) < 0) {
+    if (changes_add(cli->store, &req.values,
+                    req.allow_duplicate ? CHANGES_ADD_ALLOW_DUPLICATE : 0,
+                    NULL, &err) < 0) {
         rc = cli_fail("contact not added: %s", err.msg);
         goto out;
     }
@@ -738,6 +764,8 @@ static void import_usage(FILE *out)
             "of one person\n"
             "are merged into one contact); a row matching several contacts "
             "is rejected.\n"
+            "A false do_not_call or email_opt_out never clears a true one; "
+            "the report lists\nsuch rows with the command that clears it.\n"
             "The next pull links new contacts to Salesforce records with "
             "the same phone or\n"
             "email.\n\n"
@@ -747,7 +775,9 @@ static void import_usage(FILE *out)
             "  --ignore-unknown-columns  ignore the columns that name no "
             "field\n"
             "  --json                    print {imported, rejected: [{line, "
-            "reason}], ...}\n\n"
+            "reason}],\n"
+            "                            kept_opt_outs: [{line, field, "
+            "contact_id, message}], ...}\n\n"
             "Columns, in any letter case, with or without spaces, '_' or "
             "'-', and after an\n"
             "optional 'Contact: ' or 'Lead: ' (aliases in brackets):\n%s",
@@ -764,6 +794,46 @@ static json_t *string_array(char *const *items, size_t count)
     return array;
 }
 
+/* The command-line option of field f: its name with '-' for '_'. */
+static void option_name(enum contact_field f, char out[FIELD_OPT_NAME_MAX])
+{
+    snprintf(out, FIELD_OPT_NAME_MAX, "%s", contact_fields[f].name);
+    for (char *p = out; *p; p++)
+        if (*p == '_')
+            *p = '-';
+}
+
+/* The message of a kept opt-out, as the text and JSON reports give it. */
+static char *kept_message(const struct import_kept_opt_out *k)
+{
+    char option[FIELD_OPT_NAME_MAX];
+
+    option_name(k->field, option);
+    return xasprintf("field '%s' is false but contact %" PRId64 " has it "
+                     "true: kept true; clear it with 'sfsync contacts update "
+                     "%" PRId64 " --%s false'",
+                     contact_fields[k->field].name, k->contact_id,
+                     k->contact_id, option);
+}
+
+static json_t *kept_json(const struct import_result *res)
+{
+    json_t *kept = json_array();
+
+    for (size_t i = 0; i < res->kept_count; i++) {
+        const struct import_kept_opt_out *k = &res->kept[i];
+        char *message = kept_message(k);
+
+        json_array_append_new(
+            kept, json_pack("{s:I, s:s, s:I, s:s}", "line",
+                            (json_int_t)k->line, "field",
+                            contact_fields[k->field].name, "contact_id",
+                            (json_int_t)k->contact_id, "message", message));
+        free(message);
+    }
+    return kept;
+}
+
 static void print_import_json(const char *path,
                               const struct import_options *opts,
                               const struct import_result *res)
@@ -776,14 +846,16 @@ static void print_import_json(const char *path,
                                 (json_int_t)res->rejected[i].line, "reason",
                                 res->rejected[i].reason));
     cli_print_json(json_pack(
-        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "file",
-        path, "dry_run", opts->dry_run, "rows", (json_int_t)res->rows,
-        "valid", (json_int_t)res->valid, "imported",
+        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o}",
+        "file", path, "dry_run", opts->dry_run, "rows",
+        (json_int_t)res->rows, "valid", (json_int_t)res->valid, "imported",
         (json_int_t)res->imported, "updated", (json_int_t)res->updated,
         "unchanged", (json_int_t)res->unchanged, "rejected_count",
         (json_int_t)res->rejected_total, "rejected", rejected,
         "unknown_columns",
-        string_array(res->unknown_columns, res->unknown_count)));
+        string_array(res->unknown_columns, res->unknown_count),
+        "kept_opt_out_count", (json_int_t)res->kept_total, "kept_opt_outs",
+        kept_json(res)));
 }
 
 static void print_import_text(const char *path,
@@ -797,6 +869,15 @@ static void print_import_text(const char *path,
                res->rejected[i].reason);
     if (more > 0)
         printf("%lld more rejected rows are not listed\n", more);
+    for (size_t i = 0; i < res->kept_count; i++) {
+        char *message = kept_message(&res->kept[i]);
+
+        printf("line %lld: %s\n", res->kept[i].line, message);
+        free(message);
+    }
+    more = res->kept_total - (long long)res->kept_count;
+    if (more > 0)
+        printf("%lld more kept opt-outs are not listed\n", more);
     if (res->unknown_count > 0) {
         fputs("ignored columns:", stdout);
         for (size_t i = 0; i < res->unknown_count; i++)

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 
 #include "base/datetime.h"
+#include "sync/engine.h"
 
 #define ERRORS_DEFAULT_LIMIT 100
 #define ERRORS_MAX_LIMIT 1000
@@ -21,7 +22,9 @@ static void usage(FILE *out)
           "send and\nrecords the pull could not store. A retryable error is "
           "tried again by every\nsync round; a permanent one waits until the "
           "contact changes again.\n'errors retry' marks every permanent "
-          "error retryable, so that the next round\ntries them all again.\n\n"
+          "error retryable, so that the next round\ntries them all again; "
+          "it skips the notices of contacts archived because a\nmerge or "
+          "lead conversion in Salesforce made them one with another.\n\n"
           "  --limit N  errors to list, 1 to 1000 (default 100)\n"
           "  --json     print a JSON array instead of text\n",
           out);
@@ -64,16 +67,23 @@ static void print_error(const struct store_sync_error *e)
 
 static int errors_retry(struct cli *cli)
 {
-    int64_t count = 0;
+    int64_t count = 0, skipped = 0;
     struct err err;
 
     if (cli_open(cli, false))
         return 1;
-    if (store_sync_error_retry_all(cli->store, cli->ws.id, &count, &err) < 0)
+    if (sync_retry_errors(cli->store, cli->ws.id, &count, &skipped, &err) <
+        0)
         return cli_fail_err(&err);
     printf("%" PRId64 " errors marked for retry; the next 'sfsync sync' "
            "tries them again\n",
            count);
+    if (skipped)
+        printf("skipped %" PRId64 " %s of contacts archived because a merge "
+               "or lead conversion in\nSalesforce made them one with "
+               "another contact (MERGED_INTO_LINKED_RECORD,\n"
+               "CONVERTED_CONTACT_LINKED): there is nothing to retry\n",
+               skipped, skipped == 1 ? "notice" : "notices");
     return 0;
 }
 

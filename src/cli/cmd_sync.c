@@ -19,44 +19,84 @@ static void usage(FILE *out)
           "  --json          print a summary object instead of text\n"
           "  --batch-size N  records per query page, 200 to 2000 (default "
           "2000)\n\n"
-          "The summary counts records pushed to Salesforce and pulled into "
-          "local contacts;\ncreated, updated and deleted count both "
-          "directions together. The exit status\nis 0 when the round "
-          "finished (or stopped at api_budget_percent) without\nerrors, "
-          "and 1 otherwise; 'sfsync errors' lists what failed.\n",
+          "The summary counts the pull and the push apart: records pulled "
+          "from Salesforce\nthat created, updated or deleted local "
+          "contacts, and records that the push\ncreated, updated or "
+          "deleted in Salesforce. API calls count every call the\nround "
+          "sent, failed ones too. The exit status is 0 when the round "
+          "finished (or\nstopped at api_budget_percent) without errors, "
+          "and 1 otherwise; 'sfsync errors'\nlists what failed.\n",
           out);
+}
+
+static json_t *counts_json(const struct store_run_counts *c)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "records",
+                     (json_int_t)(c->pulled + c->pushed), "created",
+                     (json_int_t)c->created, "updated",
+                     (json_int_t)c->updated, "deleted",
+                     (json_int_t)c->deleted, "unchanged",
+                     (json_int_t)c->unchanged, "conflicts",
+                     (json_int_t)c->conflicts, "errors",
+                     (json_int_t)c->errors);
 }
 
 static json_t *summary_json(const struct sync_result *res)
 {
     const struct store_run_counts *c = &res->counts;
+    json_t *obj;
 
-    return json_pack("{s:I, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                     "s:I, s:I}",
-                     "run_id", (json_int_t)res->run_id, "status",
-                     res->status[0] ? res->status : "failed", "message",
-                     res->message[0] ? json_string(res->message)
-                                     : json_null(),
-                     "pushed",
-                     (json_int_t)c->pushed, "pulled", (json_int_t)c->pulled,
-                     "created", (json_int_t)c->created, "updated",
-                     (json_int_t)c->updated, "deleted",
-                     (json_int_t)c->deleted, "unchanged",
-                     (json_int_t)c->unchanged, "conflicts",
-                     (json_int_t)c->conflicts, "errors",
-                     (json_int_t)c->errors, "api_calls",
-                     (json_int_t)c->api_calls);
+    obj = json_pack("{s:I, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                    "s:I, s:I}",
+                    "run_id", (json_int_t)res->run_id, "status",
+                    res->status[0] ? res->status : "failed", "message",
+                    res->message[0] ? json_string(res->message)
+                                    : json_null(),
+                    "pushed",
+                    (json_int_t)c->pushed, "pulled", (json_int_t)c->pulled,
+                    "created", (json_int_t)c->created, "updated",
+                    (json_int_t)c->updated, "deleted",
+                    (json_int_t)c->deleted, "unchanged",
+                    (json_int_t)c->unchanged, "conflicts",
+                    (json_int_t)c->conflicts, "errors",
+                    (json_int_t)c->errors, "api_calls",
+                    (json_int_t)c->api_calls);
+    json_object_set_new(obj, "pull", counts_json(&res->pull_counts));
+    json_object_set_new(obj, "push", counts_json(&res->push_counts));
+    json_object_set_new(obj, "recovered", json_integer(res->recovered));
+    return obj;
+}
+
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
 }
 
 static void print_text(const struct sync_result *res)
 {
     const struct store_run_counts *c = &res->counts;
+    const struct store_run_counts *in = &res->pull_counts;
+    const struct store_run_counts *out = &res->push_counts;
 
-    printf("sync %s: %" PRId64 " pushed, %" PRId64 " pulled (%" PRId64
-           " created, %" PRId64 " updated, %" PRId64 " deleted), %" PRId64
-           " conflicts, %" PRId64 " errors, %" PRId64 " API calls\n",
-           res->status, c->pushed, c->pulled, c->created, c->updated,
-           c->deleted, c->conflicts, c->errors, c->api_calls);
+    printf("sync %s\n", res->status[0] ? res->status : "failed");
+    printf("  pulled from Salesforce: %" PRId64 " %s (%" PRId64
+           " created, %" PRId64 " updated, %" PRId64
+           " deleted locally), %" PRId64 " %s\n",
+           in->pulled, plural(in->pulled, "record", "records"), in->created,
+           in->updated, in->deleted, in->conflicts,
+           plural(in->conflicts, "conflict", "conflicts"));
+    printf("  pushed to Salesforce:   %" PRId64 " %s (%" PRId64
+           " created, %" PRId64 " updated, %" PRId64
+           " deleted in Salesforce)\n",
+           out->pushed, plural(out->pushed, "record", "records"),
+           out->created, out->updated, out->deleted);
+    if (res->recovered)
+        printf("  linked %" PRId64 " %s to the records an earlier push "
+               "created before its reply was lost\n",
+               res->recovered, plural(res->recovered, "contact", "contacts"));
+    printf("  %" PRId64 " %s, %" PRId64 " API %s\n", c->errors,
+           plural(c->errors, "error", "errors"), c->api_calls,
+           plural(c->api_calls, "call", "calls"));
     if (res->stopped)
         printf("%s\n", res->message);
     if (c->errors)
@@ -115,7 +155,7 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
         snprintf(res.message, sizeof(res.message), "%s", err.msg);
     if (json)
         cli_print_json(summary_json(&res));
-    else if (rc == 0)
+    else if (rc == 0 || res.run_id)
         print_text(&res);
     if (rc < 0) {
         if (!json)

@@ -331,6 +331,10 @@ int sf_http_parse_error(long status, const char *body, size_t len,
     code = code_for(status, sf_code, oauth);
     step = next_step(code);
     one_line(message ? message : "", text, sizeof(text));
+    /* The server's message may give the same advice already, as sfsim's
+     * 503 SERVER_UNAVAILABLE does. */
+    if (step && strcasestr(text, step))
+        step = NULL;
     if (more)
         snprintf(others, sizeof(others), " (and %zu more)", more);
 
@@ -696,8 +700,16 @@ attempt(struct sf_http *h, const struct sf_http_request *req, const char *label,
         err_set(err, a.stop_rc, "%s stopped by the reader of its body", label);
         return ATTEMPT_FAILED;
     }
-    if (cc != CURLE_OK)
+    if (cc != CURLE_OK) {
+        long sent = 0;
+
+        /* A request that left this host counts without a reply too, since
+         * the server may have acted on it and counted it. */
+        curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);
+        if (sent > 0 && strstr(req->url, API_PATH))
+            h->stats.api_calls++;
         return transport_failure(h, cc, label, resp, err);
+    }
 
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &content_type);

@@ -98,7 +98,7 @@ struct sf_http_response {
 struct sf_http_stats {
     long long api_used; /* from the last Sforce-Limit-Info, or -1 */
     long long api_max;  /* daily allowance from that header, or -1 */
-    uint64_t api_calls; /* REST API calls that got an HTTP reply */
+    uint64_t api_calls; /* REST API calls sent, with or without a reply */
     uint64_t requests;  /* every attempt, token requests included */
     uint64_t retries;   /* attempts after the first */
 };

@@ -341,6 +341,54 @@ static int64_t expected_version(struct http_req *req, struct http_resp *resp,
     return json_integer_value(v);
 }
 
+/* Send 409 duplicate_contact naming the stored contact that dup found
+ * for the new contact c. */
+static void duplicate_error(struct http_resp *resp, const struct contact *c,
+                            const struct changes_duplicate *dup)
+{
+    const char *field = contact_fields[dup->field].name;
+    const char *value = dup->field == CONTACT_EMAIL
+                            ? contact_text(c, dup->field)
+                            : c->values[dup->field].e164;
+    json_t *error;
+    char *message;
+
+    message = xasprintf("field '%s' matches contact %" PRId64 ", which has "
+                        "the same %s '%s': change that contact with PATCH "
+                        "/api/contacts/%" PRId64 ", or send "
+                        "\"allow_duplicate\": true to add a second contact",
+                        field, dup->contact_id,
+                        dup->field == CONTACT_EMAIL ? "email"
+                                                    : "phone number (E.164)",
+                        value ? value : "", dup->contact_id);
+    error = json_pack("{s:s, s:s, s:s, s:I}", "code", "duplicate_contact",
+                      "message", message, "field", field, "contact_id",
+                      (json_int_t)dup->contact_id);
+    http_resp_json(resp, 409, json_pack("{s:o}", "error", error));
+    free(message);
+}
+
+/* Read the optional allow_duplicate key of a new contact into *out and
+ * remove it from fields. -1 after sending 422 for a value that is not a
+ * boolean. */
+static int take_allow_duplicate(json_t *fields, struct http_resp *resp,
+                                bool *out)
+{
+    json_t *v = json_object_get(fields, "allow_duplicate");
+
+    *out = false;
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v)) {
+        serve_error(resp, 422, "invalid_value", "allow_duplicate",
+                    "'allow_duplicate' must be true or false");
+        return -1;
+    }
+    *out = json_is_true(v);
+    json_object_del(fields, "allow_duplicate");
+    return 0;
+}
+
 /* POST /api/contacts */
 static int post_contact(struct http_req *req, struct http_resp *resp,
                         void *payload)
@@ -348,6 +396,8 @@ static int post_contact(struct http_req *req, struct http_resp *resp,
     struct serve *srv = payload;
     struct store *s = serve_req_of(req)->store;
     json_t *body = serve_body(req, resp), *fields;
+    struct changes_duplicate dup = {0};
+    bool allow_duplicate;
     char location[64];
     struct contact c;
     struct err err;
@@ -355,14 +405,22 @@ static int post_contact(struct http_req *req, struct http_resp *resp,
 
     if (!body || check_new_contact_keys(body, resp) < 0)
         return 0;
+    fields = fields_only(body);
+    if (take_allow_duplicate(fields, resp, &allow_duplicate) < 0) {
+        json_decref(fields);
+        return 0;
+    }
     contact_init(&c);
     c.workspace_id = srv->ws;
-    fields = fields_only(body);
     rc = contact_fields_from_json(&c, fields, NULL, &err);
     json_decref(fields);
     if (rc == 0)
-        rc = changes_add(s, &c, &err);
-    if (rc < 0) {
+        rc = changes_add(s, &c,
+                         allow_duplicate ? CHANGES_ADD_ALLOW_DUPLICATE : 0,
+                         &dup, &err);
+    if (rc == SYNC_ECONFLICT && dup.contact_id) {
+        duplicate_error(resp, &c, &dup);
+    } else if (rc < 0) {
         change_error(resp, &err);
     } else {
         snprintf(location, sizeof(location), "/api/contacts/%" PRId64, c.id);

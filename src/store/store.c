@@ -445,6 +445,84 @@ void store_contact_list_release(struct store_contact_list *list)
     memset(list, 0, sizeof(*list));
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return (!a || !b) ? a == b : strcmp(a, b) == 0;
+}
+
+/* Whether the E.164 forms or validity flags of a and b differ. */
+static bool phones_differ(const struct contact *a, const struct contact *b)
+{
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        if (contact_fields[f].type != CONTACT_TYPE_PHONE)
+            continue;
+        if (!same_text(a->values[f].e164, b->values[f].e164) ||
+            a->values[f].valid != b->values[f].valid)
+            return true;
+    }
+    return false;
+}
+
+/* Normalise the phones of c again with region and write them when their
+ * forms change; *changed is incremented then. */
+static int renormalize_contact(struct store *s, const struct contact *c,
+                               const char *region, int64_t *changed,
+                               struct err *err)
+{
+    struct contact next;
+    char *digits = NULL;
+    int rc;
+
+    contact_init(&next);
+    contact_copy(&next, c);
+    if ((rc = contact_normalize_phones(&next, region, err)) < 0 ||
+        !phones_differ(c, &next))
+        goto out;
+    digits = search_digits(&next);
+    if ((rc = s->ops->contact_set_phones(s, &next, digits, err)) < 0)
+        goto out;
+    (*changed)++;
+out:
+    free(digits);
+    contact_release(&next);
+    return rc;
+}
+
+int store_contact_renormalize_phones(struct store *s, int64_t workspace_id,
+                                     const char *region, int64_t *out_changed,
+                                     struct err *err)
+{
+    struct store_contact_query q = {NULL, true, STORE_LIST_MAX, 0};
+    struct store_contact_list page = {0};
+    int64_t changed = 0;
+    int rc;
+
+    *out_changed = 0;
+    if (!phone_region_supported(region))
+        return err_set(err, SYNC_EINVALID,
+                       "unknown phone region '%s'; use an ISO 3166 two-letter "
+                       "code such as 'US' or 'GB'",
+                       region ? region : "");
+    /* Offsets stay right while writing, since the pages are in id order
+     * and only phone columns change. */
+    for (;;) {
+        size_t n;
+
+        if ((rc = store_contact_list(s, workspace_id, &q, &page, err)) < 0)
+            break;
+        for (size_t i = 0; i < page.count && rc == 0; i++)
+            rc = renormalize_contact(s, &page.items[i], region, &changed,
+                                     err);
+        n = page.count;
+        store_contact_list_release(&page);
+        if (rc < 0 || n < q.limit)
+            break;
+        q.offset += n;
+    }
+    *out_changed = changed;
+    return rc;
+}
+
 int store_contact_find_unlinked_by_phone(struct store *s,
                                          int64_t workspace_id,
                                          const char *e164, int64_t *ids,
@@ -920,6 +998,36 @@ int store_sync_error_retry_all(struct store *s, int64_t workspace_id,
 
     if (out_count)
         *out_count = rc == 0 ? count : 0;
+    return rc;
+}
+
+int store_sync_error_retry_except(struct store *s, int64_t workspace_id,
+                                  const char *const *codes, size_t count,
+                                  int64_t *out_retried, int64_t *out_skipped,
+                                  struct err *err)
+{
+    int64_t retried = 0, skipped = 0;
+    struct buf list;
+    int rc = 0;
+
+    buf_init(&list, 0);
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (!codes[i][0] || strchr(codes[i], ','))
+            rc = err_set(err, SYNC_EINVALID,
+                         "sync error code '%s' is empty or has a comma",
+                         codes[i]);
+        else
+            buf_printf(&list, "%s%s", i ? "," : "", codes[i]);
+    }
+    if (rc == 0)
+        rc = s->ops->sync_error_retry_except(s, workspace_id,
+                                             list.data ? list.data : "",
+                                             &retried, &skipped, err);
+    buf_release(&list);
+    if (out_retried)
+        *out_retried = rc == 0 ? retried : 0;
+    if (out_skipped)
+        *out_skipped = rc == 0 ? skipped : 0;
     return rc;
 }
 

@@ -280,7 +280,7 @@ int store_workspace_get(struct store *s, const char *name,
 /*
  * Set the region used to normalise phones written without a country code.
  * Contacts already stored keep their E.164 forms until they are next
- * written. Return 0, SYNC_EINVALID for an unsupported region,
+ * written or store_contact_renormalize_phones runs. Return 0, SYNC_EINVALID for an unsupported region,
  * SYNC_ENOTFOUND, or SYNC_EDB.
  */
 int store_workspace_set_region(struct store *s, int64_t workspace_id,
@@ -288,6 +288,21 @@ int store_workspace_set_region(struct store *s, int64_t workspace_id,
 
 /* Free the contents of w; it may be filled again. */
 void store_workspace_release(struct store_workspace *w);
+
+/*
+ * Compute again the E.164 form and validity of both phones of every
+ * contact of the workspace, archived ones too. region is for numbers
+ * written without a country code, after the contact's own country, as on
+ * every write. Only those columns and the search digits of
+ * the contacts whose forms change are written. Their versions, change
+ * times and outbox entries stay as they are, since no typed value changes.
+ * Run it inside store_begin to change every contact or none.
+ * *out_changed receives the number of contacts changed. Return 0,
+ * SYNC_EINVALID for an unsupported region, or SYNC_EDB.
+ */
+int store_contact_renormalize_phones(struct store *s, int64_t workspace_id,
+                                     const char *region, int64_t *out_changed,
+                                     struct err *err);
 
 /* Fill *out_value with a heap copy of the setting's value, which the caller
  * frees. Return 0, SYNC_ENOTFOUND, or SYNC_EDB. */
@@ -594,6 +609,18 @@ int store_sync_error_retry_all(struct store *s, int64_t workspace_id,
  */
 int store_sync_error_retry(struct store *s, int64_t workspace_id, int64_t id,
                            struct store_sync_error *out, struct err *err);
+
+/*
+ * As store_sync_error_retry_all, but the permanent errors whose code is one
+ * of the count codes stay permanent. *out_retried receives the number
+ * marked and *out_skipped the number of permanent errors left with those
+ * codes; either may be NULL. Return 0, SYNC_EINVALID for an empty code or
+ * one with a comma, or SYNC_EDB.
+ */
+int store_sync_error_retry_except(struct store *s, int64_t workspace_id,
+                                  const char *const *codes, size_t count,
+                                  int64_t *out_retried, int64_t *out_skipped,
+                                  struct err *err);
 
 /*
  * Fill *out with up to limit retryable sync errors that name a Salesforce

@@ -284,6 +284,13 @@ struct store_ops {
                        struct err *err);
     int (*run_set_worker)(struct store *s, int64_t ws, int64_t run_id,
                           const char *worker, struct err *err);
+    /* codes is a comma-separated list of error codes. */
+    int (*sync_error_retry_except)(struct store *s, int64_t ws,
+                                   const char *codes, int64_t *out_retried,
+                                   int64_t *out_skipped, struct err *err);
+    /* Write only c's E.164 forms, validity flags and the search digits. */
+    int (*contact_set_phones)(struct store *s, const struct contact *c,
+                              const char *digits, struct err *err);
 };
 
 /* Load the key of encrypted credentials on first use. Return 0,

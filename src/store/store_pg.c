@@ -994,6 +994,14 @@ static const char sql_sync_error_clear_record[] =
 static const char sql_sync_error_retry_all[] =
     "UPDATE sync_errors SET retryable = true WHERE workspace_id = $1 AND "
     "NOT retryable";
+/* $2 is a comma-separated list of the codes to leave permanent. */
+static const char sql_sync_error_retry_except[] =
+    "UPDATE sync_errors SET retryable = true WHERE workspace_id = $1 AND "
+    "NOT retryable AND "
+    "NOT (coalesce(code, '') = ANY (string_to_array($2::text, ',')))";
+static const char sql_sync_error_count_permanent[] =
+    "SELECT count(*) FROM sync_errors WHERE workspace_id = $1 AND "
+    "NOT retryable";
 
 static int pg_sync_error_add(struct store *base,
                              const struct store_sync_error *e,
@@ -1152,6 +1160,43 @@ static int pg_sync_error_retry(struct store *base, int64_t ws, int64_t id,
     *out = rows[0];
     free(rows);
     return 0;
+}
+
+static int pg_sync_error_retry_except(struct store *base, int64_t ws,
+                                      const char *codes, int64_t *out_retried,
+                                      int64_t *out_skipped, struct err *err)
+{
+    struct store_pg *s = store_pg__from(base);
+    const char *op = "mark sync errors retryable";
+    struct store_pg_params p;
+    PGresult *res;
+    bool owned;
+    int rc;
+
+    if ((rc = store_pg__tx_enter(s, &owned, false, err)) < 0)
+        return rc;
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    store_pg__param_text(&p, codes);
+    if (!(res = store_pg__run(s, sql_sync_error_retry_except, &p, false, op,
+                              err))) {
+        rc = SYNC_EDB;
+        goto out;
+    }
+    *out_retried = store_pg__changes(res);
+    PQclear(res);
+    /* Every permanent error left has one of the codes. */
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    if (!(res = store_pg__run(s, sql_sync_error_count_permanent, &p, false,
+                              op, err))) {
+        rc = SYNC_EDB;
+        goto out;
+    }
+    *out_skipped = store_pg__int64(res, 0, 0);
+    PQclear(res);
+out:
+    return store_pg__tx_leave(s, owned, false, rc, err);
 }
 
 /* Outbox. Entries are written by store_pg_contact.c with each local
@@ -1380,6 +1425,8 @@ static const struct store_ops pg_ops = {
     .api_token_add = store_pg__api_token_add,
     .api_token_get = store_pg__api_token_get,
     .api_token_touch = store_pg__api_token_touch,
+    .sync_error_retry_except = pg_sync_error_retry_except,
+    .contact_set_phones = store_pg__contact_set_phones,
 };
 
 int store_pg__open(struct store **out, const char *conninfo,

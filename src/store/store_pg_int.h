@@ -154,6 +154,10 @@ int store_pg__link_delete(struct store *s, int64_t ws, int64_t contact_id,
 int store_pg__outbox_requeue(struct store *s, int64_t ws, int64_t contact_id,
                              struct err *err);
 
+/* The write of recomputed phone forms (store_pg_region.c). */
+int store_pg__contact_set_phones(struct store *s, const struct contact *c,
+                                 const char *digits, struct err *err);
+
 /* Backend operations on conflicts and create intents (store_pg_sync.c). */
 int store_pg__conflict_add(struct store *s, const struct store_conflict *c,
                            struct err *err);

@@ -835,6 +835,14 @@ static const char sql_sync_error_clear_record[] =
 static const char sql_sync_error_retry_all[] =
     "UPDATE sync_errors SET retryable = 1 WHERE workspace_id = ? AND "
     "retryable = 0";
+/* ?2 is a comma-separated list of the codes to leave permanent. */
+static const char sql_sync_error_retry_except[] =
+    "UPDATE sync_errors SET retryable = 1 WHERE workspace_id = ?1 AND "
+    "retryable = 0 AND "
+    "instr(',' || ?2 || ',', ',' || coalesce(code, '') || ',') = 0";
+static const char sql_sync_error_count_permanent[] =
+    "SELECT count(*) FROM sync_errors WHERE workspace_id = ? AND "
+    "retryable = 0";
 
 static int sqlite_sync_error_add(struct store *base,
                                  const struct store_sync_error *e,
@@ -1021,6 +1029,46 @@ static int sqlite_sync_error_retry(struct store *base, int64_t ws, int64_t id,
         return err_set(err, SYNC_ENOTFOUND, "sync error %" PRId64 " not found",
                        id);
     return rc < 0 ? rc : 0;
+}
+
+static int sqlite_sync_error_retry_except(struct store *base, int64_t ws,
+                                          const char *codes,
+                                          int64_t *out_retried,
+                                          int64_t *out_skipped,
+                                          struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "mark sync errors retryable";
+    sqlite3_stmt *st;
+    bool owned;
+    int rc;
+
+    if ((rc = store_sqlite__tx_enter(s, &owned, err)) < 0)
+        return rc;
+    if (!(st = store_sqlite__stmt(s, sql_sync_error_retry_except, op, err))) {
+        rc = SYNC_EDB;
+        goto out;
+    }
+    store_sqlite__bind_int64(st, 1, ws);
+    store_sqlite__bind_text(st, 2, codes);
+    rc = store_sqlite__step(s, st, op, err);
+    store_sqlite__done(st);
+    if (rc < 0)
+        goto out;
+    *out_retried = sqlite3_changes(s->db);
+    /* Every permanent error left has one of the codes. */
+    if (!(st = store_sqlite__stmt(s, sql_sync_error_count_permanent, op,
+                                  err))) {
+        rc = SYNC_EDB;
+        goto out;
+    }
+    store_sqlite__bind_int64(st, 1, ws);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        *out_skipped = sqlite3_column_int64(st, 0);
+    store_sqlite__done(st);
+out:
+    return store_sqlite__tx_leave(s, owned, rc < 0 ? rc : 0, err);
 }
 
 /* Outbox. Entries are written by store_sqlite_contact.c with each local
@@ -1271,6 +1319,8 @@ static const struct store_ops sqlite_ops = {
     .api_token_add = store_sqlite__api_token_add,
     .api_token_get = store_sqlite__api_token_get,
     .api_token_touch = store_sqlite__api_token_touch,
+    .sync_error_retry_except = sqlite_sync_error_retry_except,
+    .contact_set_phones = store_sqlite__contact_set_phones,
 };
 
 /*

@@ -143,6 +143,10 @@ int store_sqlite__link_delete(struct store *s, int64_t ws,
 int store_sqlite__outbox_requeue(struct store *s, int64_t ws,
                                  int64_t contact_id, struct err *err);
 
+/* The write of recomputed phone forms (store_sqlite_region.c). */
+int store_sqlite__contact_set_phones(struct store *s, const struct contact *c,
+                                     const char *digits, struct err *err);
+
 /* Backend operations on conflicts and create intents
  * (store_sqlite_sync.c). */
 int store_sqlite__conflict_add(struct store *s, const struct store_conflict *c,

@@ -209,16 +209,134 @@ static int check_pushable(struct store *s, const struct contact *c,
                    "name for Leads and Contacts, so give one");
 }
 
-int changes_add(struct store *s, struct contact *c, struct err *err)
+/* Set *out to the first id of the contacts matching value as field f:
+ * the email in any ASCII letter case, or a phone's E.164 form on a
+ * contact with no other email than email. */
+static int find_match(struct store *s, int64_t workspace_id,
+                      enum contact_field f, const char *value,
+                      const char *email, int64_t *out, struct err *err)
 {
+    int64_t ids[1];
+    size_t count = 0;
     int rc;
 
+    *out = 0;
+    if (f == CONTACT_EMAIL)
+        rc = store_contact_find_by_email(s, workspace_id, value, ids, 1,
+                                         &count, err);
+    else
+        rc = store_contact_find_by_phone(s, workspace_id, value, email, ids,
+                                         1, &count, err);
+    if (rc == 0 && count > 0)
+        *out = ids[0];
+    return rc;
+}
+
+/*
+ * Fill out with the first stored, unarchived contact that the prepared
+ * contact c matches, as a contacts import matches its rows: the email
+ * first, then the E.164 form of the phone and of the mobile phone. A
+ * contact with another email is no match by phone, since people who share
+ * a switchboard number are not one person.
+ */
+static int find_duplicate(struct store *s, const struct contact *c,
+                          struct changes_duplicate *out, struct err *err)
+{
+    static const enum contact_field fields[] = {
+        CONTACT_EMAIL, CONTACT_PHONE, CONTACT_MOBILE_PHONE,
+    };
+    const char *email = contact_text(c, CONTACT_EMAIL);
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+        enum contact_field f = fields[i];
+        const char *value = f == CONTACT_EMAIL ? email : c->values[f].e164;
+        int rc;
+
+        if (!value)
+            continue;
+        rc = find_match(s, c->workspace_id, f, value, email,
+                        &out->contact_id, err);
+        if (rc < 0)
+            return rc;
+        if (out->contact_id) {
+            out->field = f;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Normalise c's phones with the workspace's default_region, as the store
+ * does on insert, so that its E.164 forms can be matched. */
+static int prepare_phones(struct store *s, struct contact *c,
+                          struct err *err)
+{
+    char *region = NULL;
+    int rc;
+
+    if ((rc = settings_get(s, c->workspace_id, "default_region", &region,
+                           err)) < 0)
+        return rc;
+    rc = contact_prepare(c, region, err);
+    free(region);
+    return rc;
+}
+
+/* Reject c when it duplicates a stored contact, naming that contact, the
+ * field and what to do instead. */
+static int check_duplicate(struct store *s, struct contact *c,
+                           struct changes_duplicate *out, struct err *err)
+{
+    const char *name;
+    char quoted[QUOTE_SIZE];
+    int rc;
+
+    if ((rc = prepare_phones(s, c, err)) < 0 ||
+        (rc = find_duplicate(s, c, out, err)) < 0 || !out->contact_id)
+        return rc;
+    name = contact_fields[out->field].name;
+    quote_value(out->field == CONTACT_EMAIL ? contact_text(c, out->field)
+                                            : c->values[out->field].e164,
+                quoted);
+    return err_set(err, SYNC_ECONFLICT,
+                   "field '%s' matches contact %lld, which has the same %s "
+                   "'%s': change that contact with 'sfsync contacts update "
+                   "%lld --FIELD VALUE', or give --allow-duplicate to add a "
+                   "second contact",
+                   name, (long long)out->contact_id,
+                   out->field == CONTACT_EMAIL ? "email"
+                                               : "phone number (E.164)",
+                   quoted, (long long)out->contact_id);
+}
+
+int changes_add(struct store *s, struct contact *c, unsigned flags,
+                struct changes_duplicate *out_duplicate, struct err *err)
+{
+    struct changes_duplicate duplicate;
+    int rc;
+
+    if (!out_duplicate)
+        out_duplicate = &duplicate;
+    memset(out_duplicate, 0, sizeof(*out_duplicate));
     if ((rc = changes_clean(c, CONTACT_ALL_FIELDS, err)) < 0 ||
         (rc = changes_validate(c, err)) < 0 ||
         (rc = check_pushable(s, c, err)) < 0)
         return rc;
     c->archived = false;
-    return store_contact_insert(s, c, STORE_ORIGIN_LOCAL, err);
+    if (flags & CHANGES_ADD_ALLOW_DUPLICATE)
+        return store_contact_insert(s, c, STORE_ORIGIN_LOCAL, err);
+    /* The check and the insert share one transaction. On SQLite it holds
+     * the write lock, so two adds of one person at once leave one contact.
+     * NOTE: PostgreSQL's read committed lets two such adds both pass. */
+    if ((rc = store_begin(s, err)) < 0)
+        return rc;
+    if ((rc = check_duplicate(s, c, out_duplicate, err)) < 0 ||
+        (rc = store_contact_insert(s, c, STORE_ORIGIN_LOCAL, err)) < 0) {
+        store_rollback(s, NULL);
+        return rc;
+    }
+    return store_commit(s, err);
 }
 
 /* Read contact id into out and check the version the caller expects. */

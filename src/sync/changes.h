@@ -38,13 +38,35 @@ int changes_validate(const struct contact *c, struct err *err);
  */
 int changes_clean(struct contact *c, uint32_t mask, struct err *err);
 
+/* Flags of changes_add. */
+enum changes_add_flags {
+    /* Add the contact even when it matches a stored one. */
+    CHANGES_ADD_ALLOW_DUPLICATE = 1 << 0,
+};
+
+/* The stored contact that a new contact duplicates. */
+struct changes_duplicate {
+    int64_t contact_id;       /* 0 when none matched */
+    enum contact_field field; /* the new contact's field that matched */
+};
+
 /*
  * Insert c into the workspace c->workspace_id as a new local contact after
- * changes_clean and changes_validate. On success c->id, c->version (1) and the timestamps are
- * set and one outbox create is queued. Return 0, SYNC_EINVALID (nothing is
- * written), SYNC_ENOTFOUND for an unknown workspace, or SYNC_EDB.
+ * changes_clean and changes_validate. Unless flags has
+ * CHANGES_ADD_ALLOW_DUPLICATE, a contact that matches a stored, unarchived
+ * one is rejected, by the rule a contacts import matches its rows with. A
+ * match is the same email in any ASCII letter case, or the E.164 form of
+ * either phone on a contact without another email. That check runs in a
+ * transaction of its own, so the caller must not have one open. On success c->id,
+ * c->version (1) and the timestamps are set and one outbox create is
+ * queued. out_duplicate (NULL allowed) receives the matched contact, or a
+ * contact_id of 0. Return 0, SYNC_EINVALID (nothing is written),
+ * SYNC_ECONFLICT for a duplicate (nothing is written; err names the
+ * contact, the field and what to do), SYNC_ENOTFOUND for an unknown
+ * workspace, or SYNC_EDB.
  */
-int changes_add(struct store *s, struct contact *c, struct err *err);
+int changes_add(struct store *s, struct contact *c, unsigned flags,
+                struct changes_duplicate *out_duplicate, struct err *err);
 
 /*
  * Set the fields in mask of contact id to their values in values. Other

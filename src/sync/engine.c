@@ -178,16 +178,40 @@ static const char *direction_name(enum sync_direction d)
     return "both";
 }
 
-static int run_steps(struct sync_engine *e, struct err *err)
+/* Set out to the counts of after less those of before, api_calls 0. */
+static void counts_since(struct store_run_counts *out,
+                         const struct store_run_counts *after,
+                         const struct store_run_counts *before)
 {
+    out->created = after->created - before->created;
+    out->updated = after->updated - before->updated;
+    out->unchanged = after->unchanged - before->unchanged;
+    out->skipped = after->skipped - before->skipped;
+    out->errors = after->errors - before->errors;
+    out->api_calls = 0;
+    out->pushed = after->pushed - before->pushed;
+    out->pulled = after->pulled - before->pulled;
+    out->deleted = after->deleted - before->deleted;
+    out->conflicts = after->conflicts - before->conflicts;
+}
+
+/* Run the steps of the direction, keeping the counts of each step. */
+static int run_steps(struct sync_engine *e, struct sync_result *out,
+                     struct err *err)
+{
+    struct store_run_counts start = *e->counts, pulled;
     int rc = 0;
 
     if (e->direction != SYNC_DIRECTION_TO_SALESFORCE)
         rc = sync__pull(e, err);
+    pulled = *e->counts;
+    counts_since(&out->pull_counts, &pulled, &start);
     if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
         rc = sync__push(e, err);
     if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
         rc = sync__backlinks_push(e, err);
+    counts_since(&out->push_counts, e->counts, &pulled);
+    out->recovered = e->recovered;
     return rc;
 }
 
@@ -247,14 +271,30 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     log_info("sync", "sync finished",
              "run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
              " created=%" PRId64 " updated=%" PRId64 " deleted=%" PRId64
-             " conflicts=%" PRId64 " errors=%" PRId64 " api_calls=%" PRId64,
+             " conflicts=%" PRId64 " errors=%" PRId64 " api_calls=%" PRId64
+             " recovered=%" PRId64,
              out->run_id, status, out->counts.pushed, out->counts.pulled,
              out->counts.created, out->counts.updated, out->counts.deleted,
              out->counts.conflicts, out->counts.errors,
-             out->counts.api_calls);
+             out->counts.api_calls, out->recovered);
     if (rc < 0 && rc != SYNC_ESTOP)
         log_error("sync", "sync failed", "run=%" PRId64 " error=%s",
                   out->run_id, out->message);
+}
+
+int sync_retry_errors(struct store *s, int64_t workspace_id,
+                      int64_t *out_retried, int64_t *out_skipped,
+                      struct err *err)
+{
+    /* The codes apply.c records when it archives a folded contact. */
+    static const char *const notices[] = {
+        "MERGED_INTO_LINKED_RECORD",
+        "CONVERTED_CONTACT_LINKED",
+    };
+
+    return store_sync_error_retry_except(s, workspace_id, notices,
+                                         ARRAY_SIZE(notices), out_retried,
+                                         out_skipped, err);
 }
 
 int sync_run(struct connection *conn, const struct sync_options *opts,
@@ -288,7 +328,7 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     /* A wrong field would fail every pull query with a SOQL error. */
     rc = sync_check_external_id_field(conn, e.ext_id_field, &local);
     if (rc == 0)
-        rc = run_steps(&e, &local);
+        rc = run_steps(&e, out, &local);
     if (rc == SYNC_EAUTH)
         connection_mark_failed(conn, &local);
     finish(&e, out, rc, &local, calls_before);

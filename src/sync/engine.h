@@ -23,7 +23,16 @@ struct sync_options {
 
 struct sync_result {
     int64_t run_id;
+    /* Both steps together, as the run records them. */
     struct store_run_counts counts;
+    /* The step that read Salesforce and the one that wrote it. Each
+     * counts its own records, conflicts and errors, and api_calls stays
+     * 0 in both. */
+    struct store_run_counts pull_counts;
+    struct store_run_counts push_counts;
+    /* Contacts that the push linked by a lookup to the record an earlier
+     * create made before its reply was lost. Neither step counts them. */
+    int64_t recovered;
     bool stopped; /* the API budget stopped the round early */
     /* "ok", "partial" (finished, but some records or contacts failed),
      * "stopped" or "failed", as the run records */
@@ -47,6 +56,18 @@ struct sync_result {
  */
 int sync_run(struct connection *conn, const struct sync_options *opts,
              struct sync_result *out, struct err *err);
+
+/*
+ * Mark the workspace's permanent sync errors retryable, so that the next
+ * round tries them again. The notices MERGED_INTO_LINKED_RECORD and
+ * CONVERTED_CONTACT_LINKED stay as they are, because they name a contact
+ * archived after a merge or lead conversion in Salesforce made it one with
+ * another, so there is nothing to retry. *out_retried receives the number marked and *out_skipped the
+ * number of such notices. Return 0 or SYNC_EDB.
+ */
+int sync_retry_errors(struct store *s, int64_t workspace_id,
+                      int64_t *out_retried, int64_t *out_skipped,
+                      struct err *err);
 
 /*
  * Check field, the external_id_field setting, against the describe of

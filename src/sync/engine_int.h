@@ -37,6 +37,7 @@ struct sync_engine {
     int64_t overlap_ms;
     long budget_percent;
     bool stopped;                 /* the API budget was reached */
+    int64_t recovered;            /* see sync_result.recovered */
 };
 
 /*

@@ -83,6 +83,7 @@ void import_result_release(struct import_result *r)
     for (size_t i = 0; i < r->unknown_count; i++)
         free(r->unknown_columns[i]);
     free(r->unknown_columns);
+    free(r->kept);
     import_result_init(r);
 }
 
@@ -336,9 +337,53 @@ static uint32_t row_fields(const struct contact *c)
     return mask;
 }
 
+/* The bool fields whose cells in the row being read are not empty but
+ * read false, such as do_not_call given as "false" or "no". */
+static uint32_t false_cells(struct import_state *st, const struct contact *c)
+{
+    const struct row *r = &st->row;
+    uint32_t mask = 0;
+
+    for (size_t i = 0; i < r->stored && i < st->header.count; i++) {
+        int f = st->header.fields[i];
+        const char *cell = r->bytes.data + r->offsets[i];
+
+        if (f < 0 || contact_fields[f].type != CONTACT_TYPE_BOOL ||
+            c->values[f].flag || cell[strspn(cell, " \t")] == '\0')
+            continue;
+        mask |= CONTACT_FIELD_BIT(f);
+    }
+    return mask;
+}
+
+/* Note the opt-outs in given_false that the matched contact cur has true,
+ * since the row's false does not clear them. */
+static void note_kept_opt_outs(struct import_state *st,
+                               const struct contact *cur,
+                               uint32_t given_false)
+{
+    static const enum contact_field opt_outs[] = {CONTACT_DO_NOT_CALL,
+                                                  CONTACT_EMAIL_OPT_OUT};
+    struct import_result *out = st->out;
+
+    for (size_t i = 0; i < ARRAY_SIZE(opt_outs); i++) {
+        enum contact_field f = opt_outs[i];
+
+        if (!(given_false & CONTACT_FIELD_BIT(f)) || !cur->values[f].flag)
+            continue;
+        out->kept_total++;
+        if (out->kept_count >= IMPORT_REJECTIONS_MAX)
+            continue;
+        out->kept = xrealloc(out->kept,
+                             (out->kept_count + 1) * sizeof(*out->kept));
+        out->kept[out->kept_count++] = (struct import_kept_opt_out){
+            .line = st->line, .contact_id = cur->id, .field = f};
+    }
+}
+
 /* Write a valid row: update the one contact it matches, or add it. */
 static int write_row(struct import_state *st, struct contact *c,
-                     struct err *why)
+                     uint32_t given_false, struct err *why)
 {
     static const enum contact_field phones[] = {CONTACT_PHONE,
                                                 CONTACT_MOBILE_PHONE};
@@ -351,7 +396,9 @@ static int write_row(struct import_state *st, struct contact *c,
         (rc = find_existing(st, c, &match, why)) < 0)
         return rc;
     if (!match) {
-        if ((rc = changes_add(st->store, c, why)) == 0)
+        /* find_existing matched the row already, earlier rows included. */
+        if ((rc = changes_add(st->store, c, CHANGES_ADD_ALLOW_DUPLICATE, NULL,
+                              why)) == 0)
             st->out->imported++;
         return rc;
     }
@@ -375,6 +422,8 @@ static int write_row(struct import_state *st, struct contact *c,
     }
     rc = changes_update(st->store, st->workspace_id, match, c, mask,
                         cur.version, &cur, &changed, why);
+    if (rc == 0)
+        note_kept_opt_outs(st, &cur, given_false);
 out:
     contact_release(&cur);
     if (rc == 0 && changed)
@@ -417,7 +466,7 @@ static void read_data_row(struct import_state *st)
     if (rc == 0)
         rc = clean_and_validate(&c, &why);
     if (rc == 0 && st->writing)
-        rc = write_row(st, &c, &why);
+        rc = write_row(st, &c, false_cells(st, &c), &why);
     if (rc == 0) {
         st->out->valid++;
     } else if (rc == SYNC_EINVALID) {
@@ -551,6 +600,13 @@ static int finish(struct import_state *st, bool began, int rc)
         out->imported = 0;
         out->updated = 0;
         out->unchanged = 0;
+    }
+    /* Without a write, no opt-out was kept by this import. */
+    if (rc < 0) {
+        free(out->kept);
+        out->kept = NULL;
+        out->kept_count = 0;
+        out->kept_total = 0;
     }
     return rc;
 }

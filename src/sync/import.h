@@ -49,6 +49,15 @@ struct import_rejection {
     char *reason;   /* owned; valid UTF-8 */
 };
 
+/* A row that gave false for an opt-out (do_not_call, email_opt_out) of a
+ * contact that has it true: the import kept it true, since opt-outs are
+ * cleared only on purpose. */
+struct import_kept_opt_out {
+    long long line;           /* where the row starts, from 1 */
+    int64_t contact_id;       /* the contact the row matched */
+    enum contact_field field; /* CONTACT_DO_NOT_CALL or CONTACT_EMAIL_OPT_OUT */
+};
+
 struct import_result {
     long long rows;     /* data rows read, not counting the header row */
     long long valid;    /* rows that passed validation */
@@ -63,6 +72,10 @@ struct import_result {
     char **unknown_columns; /* owned: header cells naming no field, valid
                                UTF-8 */
     size_t unknown_count;
+    /* owned: the first kept opt-outs, in order; on a dry run too */
+    struct import_kept_opt_out *kept;
+    size_t kept_count;
+    long long kept_total; /* kept opt-outs, listed in kept or not */
     /* Every row was read and checked: false when the file or its header
      * row stopped the import early. */
     bool complete;

@@ -510,13 +510,17 @@ static int lookup_object(struct sync_engine *e, struct push_item *items,
 {
     const char **names = xcalloc(n + 1, sizeof(*names));
     json_t *records = json_array();
+    struct store_run_counts found = {0};
     struct apply_ctx ctx;
     int64_t since = 0;
     size_t count = 0;
     char *soql = NULL;
     int rc = 0;
 
+    /* A record linked here was written by an earlier push, not pulled, so
+     * its link is counted as recovered and not as a pulled update. */
     sync__apply_init(e, &ctx, object);
+    ctx.counts = &found;
     for (size_t i = 0; i < n; i++) {
         const struct push_item *item = &items[i];
         const char *last = contact_text(&item->contact, CONTACT_LAST_NAME);
@@ -545,6 +549,10 @@ static int lookup_object(struct sync_engine *e, struct push_item *items,
         rc = rc == 0 ? store_commit(e->store, err)
                      : (store_rollback(e->store, NULL), rc);
     }
+    if (rc == 0)
+        e->recovered += found.pulled;
+    e->counts->errors += found.errors;
+    e->counts->conflicts += found.conflicts;
     free(names);
     json_decref(records);
     apply_release(&ctx);

@@ -6,6 +6,7 @@
 #include "settings.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <strings.h>
 
 #include "model/phone.h"
@@ -22,7 +23,8 @@ const struct setting_def settings_defs[] = {
      "which way changes flow"},
     {"default_region", PHONE_DEFAULT_REGION, NULL,
      "a two-letter region code such as US, GB or DE",
-     "the region of phone numbers written without a country code"},
+     "the region of phone numbers written without a country code; a "
+     "change normalises the stored phones again"},
     {"api_version", "auto", NULL, "auto, or a version from 31.0 to 62.0",
      "the REST API version; auto uses the newest the org offers"},
     {"new_contacts_as", "lead", NULL, "lead, contact",
@@ -360,19 +362,50 @@ int settings_get(struct store *s, int64_t workspace_id, const char *key,
     return rc;
 }
 
-int settings_set(struct store *s, int64_t workspace_id, const char *key,
-                 const char *value, struct err *err)
+int settings_set_region(struct store *s, int64_t workspace_id,
+                        const char *value, int64_t *out_changed,
+                        struct err *err)
 {
     char *norm = NULL;
     int rc;
 
+    *out_changed = 0;
+    if ((rc = settings_normalize("default_region", value, &norm, err)) < 0)
+        return rc;
+    if ((rc = store_begin(s, err)) < 0)
+        goto out;
+    if ((rc = store_workspace_set_region(s, workspace_id, norm, err)) < 0 ||
+        (rc = store_contact_renormalize_phones(s, workspace_id, norm,
+                                               out_changed, err)) < 0 ||
+        (rc = store_setting_set(s, workspace_id, "default_region", norm,
+                                err)) < 0) {
+        store_rollback(s, NULL);
+        *out_changed = 0;
+        goto out;
+    }
+    if ((rc = store_commit(s, err)) < 0)
+        *out_changed = 0;
+    else
+        log_info("sync", "default_region changed",
+                 "workspace=%" PRId64 " region=%s contacts_changed=%" PRId64,
+                 workspace_id, norm, *out_changed);
+out:
+    free(norm);
+    return rc;
+}
+
+int settings_set(struct store *s, int64_t workspace_id, const char *key,
+                 const char *value, struct err *err)
+{
+    char *norm = NULL;
+    int64_t changed;
+    int rc;
+
+    if (strcmp(key, "default_region") == 0)
+        return settings_set_region(s, workspace_id, value, &changed, err);
     if ((rc = settings_normalize(key, value, &norm, err)) < 0)
         return rc;
-    if (strcmp(key, "default_region") == 0 &&
-        (rc = store_workspace_set_region(s, workspace_id, norm, err)) < 0)
-        goto out;
     rc = store_setting_set(s, workspace_id, key, norm, err);
-out:
     free(norm);
     return rc;
 }

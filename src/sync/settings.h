@@ -51,9 +51,22 @@ int settings_normalize(const char *key, const char *value, char **out,
 int settings_get(struct store *s, int64_t workspace_id, const char *key,
                  char **out, struct err *err);
 
-/* Validate and store key. Return 0 or a negative code. */
+/* Validate and store key; default_region goes through
+ * settings_set_region. Return 0 or a negative code. */
 int settings_set(struct store *s, int64_t workspace_id, const char *key,
                  const char *value, struct err *err);
+
+/*
+ * Validate and store the default_region setting and the workspace's region,
+ * and compute the E.164 forms of the stored contacts' phones again with it,
+ * all in one transaction, which the caller must not have open. No outbox
+ * entry is queued, since no typed value changes. *out_changed receives the
+ * number of contacts whose forms changed. Return 0, SYNC_EINVALID for an
+ * unsupported region, or SYNC_EDB (nothing is written).
+ */
+int settings_set_region(struct store *s, int64_t workspace_id,
+                        const char *value, int64_t *out_changed,
+                        struct err *err);
 
 /* Store the connect value of every setting the admin has not set. */
 int settings_apply_connect_defaults(struct store *s, int64_t workspace_id,

@@ -146,7 +146,8 @@ test('echo of a push counts as unchanged', async () => {
     assert.ok(echo.unchanged >= 1, `unchanged ${echo.unchanged}`);
     assert.equal(echo.pulled, 0);
     const res = await w.ok(['sync']);
-    assert.match(res.stdout, /0 pulled \(0 created, 0 updated, 0 deleted\)/);
+    assert.match(res.stdout,
+      /pulled from Salesforce: 0 records \(0 created, 0 updated, 0 deleted locally\)/);
   });
 });
 

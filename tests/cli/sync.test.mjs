@@ -12,8 +12,8 @@ import {
 } from './lib.mjs';
 
 const SUMMARY_KEYS = ['api_calls', 'conflicts', 'created', 'deleted', 'errors',
-  'message', 'pulled', 'pushed', 'run_id', 'status', 'unchanged', 'updated']
-  .sort();
+  'message', 'pull', 'pulled', 'push', 'pushed', 'recovered', 'run_id',
+  'status', 'unchanged', 'updated'].sort();
 
 // A fresh org with a few records, a connected work directory and a token.
 async function withOrg(fn, simArgs = ['--generate', 'contacts=20,leads=10,accounts=3']) {
@@ -72,8 +72,10 @@ test('sync --json has every key', async () => {
 test('sync text summary and help', async () => {
   await withOrg(async ({ w }) => {
     const res = await w.ok(['sync']);
-    assert.match(res.stdout,
-      /^sync ok: 0 pushed, 30 pulled \(30 created, 0 updated, 0 deleted\), 0 conflicts, 0 errors, \d+ API calls\n$/);
+    assert.match(res.stdout, new RegExp('^sync ok\n'
+      + '  pulled from Salesforce: 30 records \\(30 created, 0 updated, 0 deleted locally\\), 0 conflicts\n'
+      + '  pushed to Salesforce:   0 records \\(0 created, 0 updated, 0 deleted in Salesforce\\)\n'
+      + '  0 errors, \\d+ API calls\n$'));
     for (const cmd of ['sync', 'runs', 'errors']) {
       const help = await w.ok([cmd, '--help']);
       assert.match(help.stdout, new RegExp(`^usage: sfsync ${cmd}`));
@@ -302,7 +304,7 @@ test('api budget stops the round', async () => {
     assert.equal(runs[0].status, 'stopped');
     assert.equal(runs[0].message, res.summary.message);
     const text = await w.ok(['sync']);
-    assert.match(text.stdout, /^sync stopped: /);
+    assert.match(text.stdout, /^sync stopped\n/);
     assert.match(text.stdout, /api_budget_percent=10/);
     await w.ok(['config', 'set', 'api_budget_percent', '50']);
     const done = await sync(w);

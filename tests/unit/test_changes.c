@@ -66,7 +66,10 @@ static int64_t add_lee(struct fixture *fx)
     contact_set_text(&c, CONTACT_LAST_NAME, "Lee");
     contact_set_text(&c, CONTACT_PHONE, "415 555 2671");
     err_clear(&err);
-    if (changes_add(fx->store, &c, &err) < 0)
+    /* The callers add the same person many times, some inside a
+     * transaction of their own. */
+    if (changes_add(fx->store, &c, CHANGES_ADD_ALLOW_DUPLICATE, NULL,
+                    &err) < 0)
         fprintf(stderr, "add failed: %s\n", err.msg);
     id = c.id;
     contact_release(&c);
@@ -158,12 +161,12 @@ TEST(add_queues_create)
     c.workspace_id = fx.ws.id;
     contact_set_text(&c, CONTACT_FIRST_NAME, "Ann");
     err_clear(&err);
-    CHECK_INT(changes_add(fx.store, &c, &err), SYNC_EINVALID);
+    CHECK_INT(changes_add(fx.store, &c, 0, NULL, &err), SYNC_EINVALID);
     outbox_ops(&fx, ops, sizeof(ops));
     CHECK_STR(ops, "");
 
     contact_set_text(&c, CONTACT_EMAIL, "ann@example.com");
-    CHECK_INT(changes_add(fx.store, &c, &err), 0);
+    CHECK_INT(changes_add(fx.store, &c, 0, NULL, &err), 0);
     CHECK(c.id > 0);
     CHECK_INT(c.version, 1);
     outbox_ops(&fx, ops, sizeof(ops));
@@ -171,6 +174,84 @@ TEST(add_queues_create)
     CHECK_INT(changes_pending_count(fx.store, &c, &pending, NULL), 0);
     CHECK_INT(pending, 1);
     contact_release(&c);
+    fixture_close(&fx);
+}
+
+/* Add a contact with last name Kim and the given email and phone; return
+ * changes_add's code and fill dup. */
+static int add_kim(struct fixture *fx, const char *email, const char *phone,
+                   unsigned flags, struct changes_duplicate *dup,
+                   struct err *err)
+{
+    struct contact c;
+    int rc;
+
+    contact_init(&c);
+    c.workspace_id = fx->ws.id;
+    contact_set_text(&c, CONTACT_LAST_NAME, "Kim");
+    if (email)
+        contact_set_text(&c, CONTACT_EMAIL, email);
+    if (phone)
+        contact_set_text(&c, CONTACT_MOBILE_PHONE, phone);
+    rc = changes_add(fx->store, &c, flags, dup, err);
+    contact_release(&c);
+    return rc;
+}
+
+TEST(add_rejects_duplicate)
+{
+    struct changes_duplicate dup;
+    struct contact stored;
+    struct fixture fx;
+    struct err err;
+    char ops[16];
+    int64_t id;
+
+    fixture_open(&fx);
+    contact_init(&stored);
+    id = add_lee(&fx);
+    CHECK_INT(add_kim(&fx, "kim@example.com", NULL, 0, &dup, &err), 0);
+    CHECK_INT(dup.contact_id, 0);
+
+    /* The email in other letter case. */
+    CHECK_INT(add_kim(&fx, "KIM@Example.com", NULL, 0, &dup, &err),
+              SYNC_ECONFLICT);
+    CHECK_INT(dup.contact_id, id + 1);
+    CHECK_INT(dup.field, CONTACT_EMAIL);
+    CHECK_STR(err.msg, "field 'email' matches contact 2, which has the same "
+                       "email 'KIM@Example.com': change that contact with "
+                       "'sfsync contacts update 2 --FIELD VALUE', or give "
+                       "--allow-duplicate to add a second contact");
+
+    /* The mobile phone matches Lee's phone by its E.164 form. */
+    CHECK_INT(add_kim(&fx, NULL, "(415) 555-2671", 0, &dup, &err),
+              SYNC_ECONFLICT);
+    CHECK_INT(dup.contact_id, id);
+    CHECK_INT(dup.field, CONTACT_MOBILE_PHONE);
+
+    /* Lee has no email, so a contact with an email still matches Lee by
+     * phone. */
+    CHECK_INT(add_kim(&fx, "lee@example.com", "+1 415 555 2671", 0, &dup,
+                      &err),
+              SYNC_ECONFLICT);
+    CHECK_INT(dup.contact_id, id);
+    outbox_ops(&fx, ops, sizeof(ops));
+    CHECK_STR(ops, "cc");
+    CHECK_INT(add_kim(&fx, "kim@example.com", NULL,
+                      CHANGES_ADD_ALLOW_DUPLICATE, &dup, &err),
+              0);
+    CHECK_INT(dup.contact_id, 0);
+
+    /* An archived contact is no duplicate. */
+    CHECK_INT(store_contact_get(fx.store, fx.ws.id, id, &stored, NULL), 0);
+    stored.archived = true;
+    CHECK_INT(store_contact_update(fx.store, &stored, STORE_ORIGIN_LOCAL,
+                                   NULL),
+              0);
+    CHECK_INT(add_kim(&fx, NULL, "415 555 2671", 0, &dup, &err), 0);
+    outbox_ops(&fx, ops, sizeof(ops));
+    CHECK_STR(ops, "cccac");
+    contact_release(&stored);
     fixture_close(&fx);
 }
 
@@ -390,6 +471,7 @@ TEST(pending_count_past_one_page)
 TEST_MAIN(TEST_ENTRY(validate_names_field_value_limit),
           TEST_ENTRY(validate_rejects_empty_contact),
           TEST_ENTRY(add_queues_create),
+          TEST_ENTRY(add_rejects_duplicate),
           TEST_ENTRY(update_changes_given_fields_only),
           TEST_ENTRY(update_rejects_invalid_and_stale),
           TEST_ENTRY(archive_queues_archive_once),
