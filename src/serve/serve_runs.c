@@ -11,6 +11,7 @@
 
 #include "serve_int.h"
 #include "sync/connection.h"
+#include "sync/engine.h"
 
 #define RUNS_DEFAULT 20
 #define RUNS_MAX 200
@@ -243,18 +244,19 @@ static int retry_errors(struct http_req *req, struct http_resp *resp,
                         void *payload)
 {
     struct serve *srv = payload;
-    int64_t marked = 0;
+    int64_t marked = 0, skipped = 0;
     struct err err;
 
-    if (store_sync_error_retry_all(serve_req_of(req)->store, srv->ws,
-                                   &marked, &err) < 0)
+    if (sync_retry_errors(serve_req_of(req)->store, srv->ws, &marked,
+                          &skipped, &err) < 0)
         return serve_error_rc(resp, &err, NULL);
     log_info("serve", "sync errors marked for retry",
-             "count=%" PRId64 " user=%s", marked,
+             "count=%" PRId64 " skipped=%" PRId64 " user=%s", marked, skipped,
              serve_req_of(req)->user->name);
     serve_wake(srv);
-    http_resp_json(resp, 200, json_pack("{s:I}", "marked",
-                                        (json_int_t)marked));
+    http_resp_json(resp, 200, json_pack("{s:I, s:I}", "marked",
+                                        (json_int_t)marked, "skipped",
+                                        (json_int_t)skipped));
     return 0;
 }
 
