@@ -1301,6 +1301,7 @@ static const struct store_ops pg_ops = {
     .run_list_running = store_pg__run_list_running,
     .run_abandon = store_pg__run_abandon,
     .workspace_list = store_pg__workspace_list,
+    .workspace_delete = store_pg__workspace_delete,
     .lease_take = store_pg__lease_take,
     .lease_renew = store_pg__lease_renew,
     .lease_release = store_pg__lease_release,

@@ -257,4 +257,9 @@ int store_pg__notify_wait(struct store *s, int timeout_ms, int64_t *out_ws,
 int store_pg__run_set_worker(struct store *s, int64_t ws, int64_t run_id,
                              const char *worker, struct err *err);
 
+/* The removal of a workspace (store_pg_workspaces.c). */
+int store_pg__workspace_delete(struct store *s, int64_t ws,
+                               struct store_table_count *counts,
+                               struct err *err);
+
 #endif

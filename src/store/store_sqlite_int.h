@@ -236,4 +236,12 @@ int store_sqlite__link_backlinks_stale(struct store *s, int64_t ws,
                                        struct store_backlink **out,
                                        size_t *out_count, struct err *err);
 
+/* Workspaces (store_sqlite_workspaces.c). */
+int store_sqlite__workspace_list(struct store *s,
+                                 struct store_workspace **out,
+                                 size_t *out_count, struct err *err);
+int store_sqlite__workspace_delete(struct store *s, int64_t ws,
+                                   struct store_table_count *counts,
+                                   struct err *err);
+
 #endif
