@@ -177,22 +177,43 @@
     $('nav').hidden = true;
     showView('signin');
     setMessage($('signin-message'), message || '', 'error');
-    $('signin-username').focus();
+    const ws = $('signin-workspace');
+    if (state.allWorkspaces && !ws.value) ws.focus();
+    else $('signin-username').focus();
+  }
+
+  // A server with --all-workspaces needs the workspace name at sign-in.
+  async function loadSignInOptions() {
+    try {
+      const { body } = await api('GET', '/api/server');
+      state.allWorkspaces = body.all_workspaces === true;
+    } catch (e) {
+      state.allWorkspaces = false;
+    }
+    $('signin-workspace-field').hidden = !state.allWorkspaces;
+    $('signin-workspace').required = state.allWorkspaces;
   }
 
   async function onSignIn(event) {
     event.preventDefault();
+    const workspace = $('signin-workspace').value.trim();
     const username = $('signin-username').value.trim();
     const password = $('signin-password').value;
     const msg = $('signin-message');
+    if (state.allWorkspaces && !workspace) {
+      setMessage(msg, 'Enter your workspace, username and password.', 'error');
+      return;
+    }
     if (!username || !password) {
       setMessage(msg, 'Enter your username and password.', 'error');
       return;
     }
     const button = event.submitter || $('signin-form').querySelector('button');
     button.disabled = true;
+    const credentials = state.allWorkspaces ? { workspace, username, password }
+      : { username, password };
     try {
-      const { body } = await api('POST', '/api/session', { username, password });
+      const { body } = await api('POST', '/api/session', credentials);
       $('signin-password').value = '';
       setMessage(msg, '');
       signedIn(body);
@@ -202,7 +223,9 @@
           : ' Wait a moment, then try again.';
         setMessage(msg, `Too many failed sign-ins.${wait}`, 'error');
       } else if (e.status === 401) {
-        setMessage(msg, 'The username or password is wrong.', 'error');
+        setMessage(msg, state.allWorkspaces
+          ? 'The workspace, username or password is wrong.'
+          : 'The username or password is wrong.', 'error');
       } else {
         setMessage(msg, `Sign-in failed: ${e.message}`, 'error');
       }
@@ -1183,6 +1206,7 @@
 
   async function start() {
     bind();
+    await loadSignInOptions();
     try {
       const { body } = await api('GET', '/api/session');
       signedIn(body);

@@ -30,6 +30,13 @@ struct cli {
  */
 int cli_open(struct cli *cli, bool create);
 
+/*
+ * Open the store without a workspace. With create false, a missing
+ * database file is an error that tells the user to run 'sfsync init'.
+ * Return 0, or 1 after printing the reason.
+ */
+int cli_open_store(struct cli *cli, bool create);
+
 /* Close what cli_open opened, releasing the lock of cli_lock; safe to
  * call when nothing is open. */
 void cli_close(struct cli *cli);
@@ -68,5 +75,6 @@ int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_users(struct cli *cli, int argc, char **argv);
 int cmd_worker(struct cli *cli, int argc, char **argv);
+int cmd_workspaces(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ static const struct command {
     {"serve", cmd_serve, "serve the API and the admin page, and sync"},
     {"users", cmd_users, "manage the users of serve and their API tokens"},
     {"worker", cmd_worker, "sync every workspace of a PostgreSQL store"},
+    {"workspaces", cmd_workspaces, "add, list or remove workspaces"},
 };
 
 static void usage(FILE *out)
@@ -79,11 +80,10 @@ bool cli_is_help(const char *arg)
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
-int cli_open(struct cli *cli, bool create)
+int cli_open_store(struct cli *cli, bool create)
 {
     struct stat st;
     struct err err;
-    int rc;
 
     if (!create && store_target_is_file(cli->db_path) &&
         stat(cli->db_path, &st) < 0)
@@ -92,12 +92,26 @@ int cli_open(struct cli *cli, bool create)
                         cli->db_path);
     if (store_open(&cli->store, cli->db_path, &err) < 0)
         return cli_fail_err(&err);
-    if (create)
+    return 0;
+}
+
+int cli_open(struct cli *cli, bool create)
+{
+    struct err err;
+    int rc;
+
+    if (cli_open_store(cli, create))
+        return 1;
+    rc = store_workspace_get(cli->store, cli->workspace_name, &cli->ws,
+                             &err);
+    /* Only a new workspace's name is checked, so that workspaces created
+     * before names were checked stay usable. */
+    if (rc == SYNC_ENOTFOUND && create) {
+        if (store_workspace_check_name(cli->workspace_name, &err) < 0)
+            return cli_fail_err(&err);
         rc = store_workspace_get_or_create(cli->store, cli->workspace_name,
                                            &cli->ws, &err);
-    else
-        rc = store_workspace_get(cli->store, cli->workspace_name, &cli->ws,
-                                 &err);
+    }
     if (rc == SYNC_ENOTFOUND) {
         char *where = store_target_display(cli->db_path);
 

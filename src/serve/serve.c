@@ -9,6 +9,7 @@
 
 #include "serve.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -19,9 +20,17 @@
 #include "serve_int.h"
 #include "sync/settings.h"
 
+/* The server whose pool lends the store handles: the root of a view. */
+static struct serve *pool_owner(struct serve *srv)
+{
+    return srv->root ? srv->root : srv;
+}
+
 struct store *serve_store_take(struct serve *srv, struct err *err)
 {
     struct store *s = NULL;
+
+    srv = pool_owner(srv);
 
     pthread_mutex_lock(&srv->pool_lock);
     if (srv->npool)
@@ -38,6 +47,7 @@ void serve_store_give(struct serve *srv, struct store *s)
 {
     if (!s)
         return;
+    srv = pool_owner(srv);
     pthread_mutex_lock(&srv->pool_lock);
     srv->pool = xgrow(srv->pool, &srv->pool_cap, srv->npool + 1,
                       sizeof(*srv->pool));
@@ -208,13 +218,124 @@ static bool is_public(const struct http_req *req)
 {
     const char *p = req->path;
 
-    if (strcasecmp(p, "/healthz") == 0 || strcasecmp(p, "/oauth/callback") == 0)
+    if (strcasecmp(p, "/healthz") == 0 ||
+        strcasecmp(p, "/oauth/callback") == 0 ||
+        strcasecmp(p, "/api/server") == 0)
         return true;
     if (strcasecmp(p, "/api/session") == 0 &&
         strcmp(req->method, "POST") == 0)
         return true;
     return strncasecmp(p, "/api/", 5) != 0 && strcasecmp(p, "/api") != 0 &&
            strcasecmp(p, "/metrics") != 0;
+}
+
+/*
+ * Split a Host header or URL authority ("name", "name:port", "[v6]:port")
+ * into its lower-case name and port (0 when absent). Return false for a
+ * malformed value.
+ */
+static bool split_host(const char *value, size_t len, char *name,
+                       size_t size, int *port)
+{
+    const char *end = value + len, *colon = NULL;
+    size_t n;
+
+    *port = 0;
+    if (len && value[0] == '[') {
+        const char *close = memchr(value, ']', len);
+
+        if (!close)
+            return false;
+        colon = close + 1 < end ? close + 1 : NULL;
+        if (colon && *colon != ':')
+            return false;
+        n = (size_t)(close + 1 - value);
+    } else {
+        colon = memchr(value, ':', len);
+        n = colon ? (size_t)(colon - value) : len;
+    }
+    if (colon) {
+        long p = 0;
+
+        if (colon + 1 == end)
+            return false;
+        for (const char *c = colon + 1; c < end; c++) {
+            if (*c < '0' || *c > '9' || p > 65535)
+                return false;
+            p = p * 10 + (*c - '0');
+        }
+        if (p < 1 || p > 65535)
+            return false;
+        *port = (int)p;
+    }
+    if (n == 0 || n >= size)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        name[i] = (char)tolower((unsigned char)value[i]);
+    name[n] = '\0';
+    return true;
+}
+
+/* Whether the Host header names the public_url setting's host, with its
+ * port or the scheme's default port. */
+static bool is_public_host(struct serve *srv, struct store *s,
+                           const char *name, int port)
+{
+    char *url = settings_get_normalized(s, srv->ws, "public_url");
+    const char *authority = strstr(url, "://");
+    char public_name[256];
+    int public_port, default_port;
+    bool match = false;
+
+    if (authority) {
+        size_t len;
+        const char *at;
+
+        default_port = strncasecmp(url, "https", 5) == 0 ? 443 : 80;
+        authority += 3;
+        len = strcspn(authority, "/?#");
+        at = memchr(authority, '@', len);
+        if (at) {
+            len -= (size_t)(at + 1 - authority);
+            authority = at + 1;
+        }
+        if (split_host(authority, len, public_name, sizeof(public_name),
+                       &public_port)) {
+            if (!public_port)
+                public_port = default_port;
+            match = strcmp(name, public_name) == 0 &&
+                    (port ? port : default_port) == public_port;
+        }
+    }
+    free(url);
+    return match;
+}
+
+/*
+ * Whether the request's Host header names this server, which keeps a page
+ * of another site that a DNS rebinding points at 127.0.0.1 from reading the
+ * API: the listen address, localhost and 127.0.0.1 with the listen port,
+ * the host of public_url, or a --allow-host name with any port.
+ */
+static bool host_allowed(struct serve *srv, struct http_req *req,
+                         struct store *s)
+{
+    const char *host = http_req_header(req, "Host");
+    char name[256];
+    int port;
+
+    if (!host || !split_host(host, strlen(host), name, sizeof(name), &port))
+        return false;
+    for (size_t i = 0; i < srv->nallow_hosts; i++)
+        if (strcmp(name, srv->allow_hosts[i]) == 0)
+            return true;
+    if ((port == srv->listen_port || (!port && srv->listen_port == 80)) &&
+        (strcmp(name, srv->listen_host) == 0 ||
+         strcmp(name, "localhost") == 0 || strcmp(name, "127.0.0.1") == 0))
+        return true;
+    /* Each workspace has its own public_url, so --all-workspaces relies
+     * on --allow-host for the public name. */
+    return !srv->all_workspaces && is_public_host(srv, s, name, port);
 }
 
 /* Whether a request to the API has no body or a JSON one. Other types
@@ -229,6 +350,45 @@ static bool is_json_body(const struct http_req *req)
         return true;
     return type && strncasecmp(type, "application/json", len) == 0 &&
            (type[len] == '\0' || type[len] == ';' || type[len] == ' ');
+}
+
+/*
+ * Route a request that needs no sign-in under --all-workspaces. The OAuth
+ * callback goes to the view of the workspace whose pending attempt in the
+ * store has its state, which any serve process of the database may have
+ * stored. Everything else goes to the root's routes: the page's files,
+ * /healthz and sign-in, which finds the workspace in its body. Return 1
+ * when the request was handled here, 0 to leave it to the root's router.
+ */
+static int dispatch_public(struct serve *srv, struct http_req *req,
+                           struct http_resp *resp, struct store *s)
+{
+    const char *state = http_req_query(req, "state");
+    struct serve **views, *view = NULL;
+    int64_t ws = 0;
+    char *hash;
+    size_t n;
+    int rc;
+
+    if (strcasecmp(req->path, "/oauth/callback") != 0 || !state || !*state)
+        return 0;
+    hash = serve_sha256_hex(state);
+    rc = store_oauth_attempt_workspace(s, hash, &ws, NULL);
+    free(hash);
+    if (rc < 0)
+        return 0;
+    /* A workspace added after this process started has no view yet. */
+    serve_views_refresh(srv, s);
+    n = serve_views(srv, &views);
+    for (size_t i = 0; i < n && !view; i++)
+        if (views[i]->ws == ws)
+            view = views[i];
+    free(views);
+    if (!view)
+        return 0;
+    if (http_router_dispatch(&view->router, req, resp) < 0)
+        http_resp_text(resp, 500, "text/plain", "internal error\n");
+    return 1;
 }
 
 static int before(struct http_req *req, struct http_resp *resp,
@@ -259,6 +419,21 @@ static int before(struct http_req *req, struct http_resp *resp,
             serve_error(resp, 503, "unavailable", NULL, "%s", err.msg);
         return 1;
     }
+    /* /healthz accepts any Host, so that a load balancer's probes, which
+     * name the machine's address, get through. It shows nothing else. */
+    if (strcasecmp(req->path, "/healthz") != 0 &&
+        !host_allowed(srv, req, ctx->store)) {
+        const char *host = http_req_header(req, "Host");
+
+        log_warn("serve", "request with an unknown Host rejected",
+                 "host=%.100s path=%.100s", host ? host : "", req->path);
+        serve_error(resp, 421, "misdirected_request", NULL,
+                    "the Host header '%.100s' does not name this server: "
+                    "use %s, set public_url, or start serve with "
+                    "--allow-host NAME",
+                    host ? host : "", srv->listen_url);
+        return 1;
+    }
     if (req->malformed & HTTP_MALFORMED_QUERY) {
         serve_error(resp, 400, "bad_request", req->malformed_arg,
                     "query argument '%s' is not valid UTF-8",
@@ -271,9 +446,20 @@ static int before(struct http_req *req, struct http_resp *resp,
                     "application/json'");
         return 1;
     }
-    if (is_public(req))
+    if (is_public(req)) {
+        if (srv->all_workspaces)
+            return dispatch_public(srv, req, resp, ctx->store);
         return 0;
-    return serve_auth_check(srv, req, resp, ctx);
+    }
+    if (serve_auth_check(srv, req, resp, ctx))
+        return 1;
+    if (!srv->all_workspaces)
+        return 0;
+    /* The routes of the user's workspace handle the request, so that its
+     * handlers read and write that workspace only. */
+    if (http_router_dispatch(&ctx->view->router, req, resp) < 0)
+        http_resp_text(resp, 500, "text/plain", "internal error\n");
+    return 1;
 }
 
 static void after(struct http_req *req, struct http_resp *resp,
@@ -336,8 +522,20 @@ static int get_healthz(struct http_req *req, struct http_resp *resp,
     struct err err;
 
     memset(&w, 0, sizeof(w));
-    if (store_workspace_get(serve_req_of(req)->store, srv->ws_name, &w,
-                            &err) < 0) {
+    if (srv->all_workspaces) {
+        struct store_workspace *list = NULL;
+        size_t count = 0;
+
+        if (store_workspace_list(serve_req_of(req)->store, &list, &count,
+                                 &err) < 0) {
+            http_resp_json(resp, 503, json_pack("{s:s, s:s}", "status",
+                                                "unavailable", "reason",
+                                                err.msg));
+            return 0;
+        }
+        store_workspaces_free(list, count);
+    } else if (store_workspace_get(serve_req_of(req)->store, srv->ws_name,
+                                   &w, &err) < 0) {
         http_resp_json(resp, 503, json_pack("{s:s, s:s}", "status",
                                             "unavailable", "reason",
                                             err.msg));
@@ -345,6 +543,19 @@ static int get_healthz(struct http_req *req, struct http_resp *resp,
     }
     store_workspace_release(&w);
     http_resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+    return 0;
+}
+
+/* GET /api/server: what the sign-in form needs to know before a user
+ * signs in. */
+static int get_server(struct http_req *req, struct http_resp *resp,
+                      void *payload)
+{
+    struct serve *srv = payload;
+
+    (void)req;
+    http_resp_json(resp, 200, json_pack("{s:b}", "all_workspaces",
+                                        pool_owner(srv)->all_workspaces));
     return 0;
 }
 
@@ -371,6 +582,7 @@ static void add_routes(struct serve *srv)
     srv->router.payload = srv;
     http_router_add(&srv->router, "GET", "/healthz", get_healthz, srv);
     http_router_add(&srv->router, "GET", "/metrics", get_metrics, srv);
+    http_router_add(&srv->router, "GET", "/api/server", get_server, srv);
     serve_auth_routes(srv);
     serve_contacts_routes(srv);
     serve_integration_routes(srv);
@@ -388,6 +600,132 @@ static void add_routes(struct serve *srv)
             http_router_add(&srv->router, "HEAD", rt->pattern, rt->handler,
                             rt->payload);
     }
+}
+
+/* Make the view of workspace w; under root->views_lock. */
+static struct serve *view_add(struct serve *root, struct store *s,
+                              const struct store_workspace *w)
+{
+    struct serve *v = xcalloc(1, sizeof(*v));
+
+    pthread_mutex_init(&v->pool_lock, NULL);
+    pthread_mutex_init(&v->lock, NULL);
+    pthread_mutex_init(&v->work_lock, NULL);
+    pthread_mutex_init(&v->views_lock, NULL);
+    pthread_cond_init(&v->cond, NULL);
+    hmap_init(&v->throttle, false);
+    v->root = root;
+    v->db_path = xstrdup(root->db_path);
+    v->ws = w->id;
+    v->ws_name = xstrdup(w->name);
+    v->listen_url = xstrdup(root->listen_url);
+    v->listen_host = xstrdup(root->listen_host);
+    v->listen_port = root->listen_port;
+    v->api_used = v->api_max = -1;
+    v->started_ms = root->started_ms;
+    pthread_mutex_lock(&root->lock);
+    v->stopping = root->stopping;
+    pthread_mutex_unlock(&root->lock);
+    serve_pulls_init(v);
+    add_routes(v);
+    store_run_abandon_dead(s, w->id, NULL, NULL);
+    root->views = xgrow(root->views, &root->views_cap, root->nviews + 1,
+                        sizeof(*root->views));
+    root->views[root->nviews++] = v;
+    log_info("serve", "serving workspace", "workspace=%s", w->name);
+    return v;
+}
+
+/* The view of workspace id w->id, made when missing; under
+ * root->views_lock. */
+static struct serve *view_of(struct serve *root, struct store *s,
+                             const struct store_workspace *w)
+{
+    for (size_t i = 0; i < root->nviews; i++)
+        if (root->views[i]->ws == w->id)
+            return root->views[i];
+    return view_add(root, s, w);
+}
+
+struct serve *serve_view_by_name(struct serve *srv, struct store *s,
+                                 const char *name)
+{
+    struct serve *root = pool_owner(srv), *view = NULL;
+    struct store_workspace w;
+
+    if (!root->all_workspaces)
+        return strcmp(name, root->ws_name) == 0 ? root : NULL;
+    /* The store decides, so that a workspace removed and added again
+     * under its name gets a view of its new id. */
+    memset(&w, 0, sizeof(w));
+    if (store_workspace_get(s, name, &w, NULL) < 0)
+        return NULL;
+    pthread_mutex_lock(&root->views_lock);
+    view = view_of(root, s, &w);
+    pthread_mutex_unlock(&root->views_lock);
+    store_workspace_release(&w);
+    return view;
+}
+
+size_t serve_views(struct serve *srv, struct serve ***out)
+{
+    struct serve *root = pool_owner(srv);
+    size_t n;
+
+    pthread_mutex_lock(&root->views_lock);
+    n = root->nviews;
+    *out = xcalloc(n ? n : 1, sizeof(**out));
+    if (n)
+        memcpy(*out, root->views, n * sizeof(**out));
+    pthread_mutex_unlock(&root->views_lock);
+    return n;
+}
+
+size_t serve_views_refresh(struct serve *srv, struct store *s)
+{
+    struct serve *root = pool_owner(srv);
+    struct store_workspace *list = NULL;
+    size_t count = 0, before, made;
+
+    if (store_workspace_list(s, &list, &count, NULL) < 0)
+        return 0;
+    pthread_mutex_lock(&root->views_lock);
+    before = root->nviews;
+    for (size_t i = 0; i < count; i++)
+        view_of(root, s, &list[i]);
+    made = root->nviews - before;
+    pthread_mutex_unlock(&root->views_lock);
+    store_workspaces_free(list, count);
+    return made;
+}
+
+/* With --all-workspaces: make the views of the store's workspaces, and
+ * say when none has a user yet. */
+static int open_all_workspaces(struct serve *srv, struct err *err)
+{
+    struct store *s;
+    size_t users = 0;
+    int rc = 0;
+
+    if (!(s = serve_store_take(srv, err)))
+        return err ? err->code : SYNC_EDB;
+    serve_views_refresh(srv, s);
+    for (size_t i = 0; i < srv->nviews && rc == 0; i++) {
+        struct store_user *list = NULL;
+        size_t n = 0;
+
+        rc = store_user_list(s, srv->views[i]->ws, &list, &n, err);
+        users += n;
+        store_users_free(list, n);
+    }
+    if (rc == 0 && users == 0)
+        fprintf(stderr,
+                "sfsync: no users in any workspace yet, so nobody can sign "
+                "in; create an admin with\n  sfsync --db %s --workspace "
+                "NAME users add NAME --role admin\n",
+                srv->db_path);
+    serve_store_give(srv, s);
+    return rc;
 }
 
 static int open_workspace(struct serve *srv, const struct serve_options *o,
@@ -424,25 +762,49 @@ static int open_workspace(struct serve *srv, const struct serve_options *o,
 
 static void serve_release(struct serve *srv)
 {
+    for (size_t i = 0; i < srv->nviews; i++) {
+        serve_release(srv->views[i]);
+        free(srv->views[i]);
+    }
+    free(srv->views);
     for (size_t i = 0; i < srv->npool; i++)
         store_close(srv->pool[i]);
     free(srv->pool);
     http_router_release(&srv->router);
     serve_throttle_release(srv);
-    for (size_t i = 0; i < SERVE_OAUTH_MAX; i++) {
-        free(srv->oauth[i].login_url);
-        free(srv->oauth[i].redirect_uri);
-        free(srv->oauth[i].client_id);
-        free_secret(srv->oauth[i].client_secret);
-    }
     free(srv->verify_problem);
     free(srv->listen_url);
+    free(srv->listen_host);
+    for (size_t i = 0; i < srv->nallow_hosts; i++)
+        free(srv->allow_hosts[i]);
+    free(srv->allow_hosts);
     free(srv->ws_name);
     free(srv->db_path);
     pthread_mutex_destroy(&srv->pool_lock);
     pthread_mutex_destroy(&srv->lock);
     pthread_mutex_destroy(&srv->work_lock);
+    pthread_mutex_destroy(&srv->views_lock);
     pthread_cond_destroy(&srv->cond);
+}
+
+/* Tell the server and its views to stop, waking their waiting threads. */
+static void serve_mark_stopping(struct serve *srv)
+{
+    struct serve **views;
+    size_t n;
+
+    pthread_mutex_lock(&srv->lock);
+    srv->stopping = true;
+    pthread_cond_broadcast(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
+    n = serve_views(srv, &views);
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&views[i]->lock);
+        views[i]->stopping = true;
+        pthread_cond_broadcast(&views[i]->cond);
+        pthread_mutex_unlock(&views[i]->lock);
+    }
+    free(views);
 }
 
 int serve_run(const struct serve_options *o, struct err *err)
@@ -459,13 +821,26 @@ int serve_run(const struct serve_options *o, struct err *err)
     pthread_mutex_init(&srv.pool_lock, NULL);
     pthread_mutex_init(&srv.lock, NULL);
     pthread_mutex_init(&srv.work_lock, NULL);
+    pthread_mutex_init(&srv.views_lock, NULL);
     pthread_cond_init(&srv.cond, NULL);
     hmap_init(&srv.throttle, false);
     srv.db_path = xstrdup(o->db_path);
-    srv.ws_name = xstrdup(o->workspace_name);
+    srv.all_workspaces = o->all_workspaces;
+    srv.ws_name = xstrdup(o->all_workspaces ? "" : o->workspace_name);
     srv.api_used = srv.api_max = -1;
     srv.started_ms = datetime_now_ms();
-    if ((rc = open_workspace(&srv, o, err)) < 0) {
+    srv.listen_host = xstrdup(o->host);
+    for (char *c = srv.listen_host; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if (o->nallow_hosts)
+        srv.allow_hosts = xcalloc(o->nallow_hosts, sizeof(*srv.allow_hosts));
+    for (size_t i = 0; i < o->nallow_hosts; i++) {
+        srv.allow_hosts[i] = xstrdup(o->allow_hosts[i]);
+        for (char *c = srv.allow_hosts[i]; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    }
+    srv.nallow_hosts = o->nallow_hosts;
+    if (!o->all_workspaces && (rc = open_workspace(&srv, o, err)) < 0) {
         serve_release(&srv);
         return rc;
     }
@@ -494,9 +869,13 @@ int serve_run(const struct serve_options *o, struct err *err)
         serve_release(&srv);
         return err ? err->code : SYNC_EIO;
     }
-    srv.listen_url = xasprintf("http://%s:%d", o->host,
-                               http_server_port(srv.http));
-    if ((rc = serve_sync_start(&srv, err)) < 0) {
+    srv.listen_port = http_server_port(srv.http);
+    srv.listen_url = xasprintf("http://%s:%d", o->host, srv.listen_port);
+    /* With every workspace, workers run the rounds; manual pulls run in
+     * the views. */
+    rc = o->all_workspaces ? open_all_workspaces(&srv, err)
+                           : serve_sync_start(&srv, err);
+    if (rc < 0) {
         http_server_stop(srv.http);
         serve_release(&srv);
         return rc;
@@ -504,15 +883,16 @@ int serve_run(const struct serve_options *o, struct err *err)
     printf("sfsync serving %s\n", srv.listen_url);
     fflush(stdout);
     log_info("serve", "listening", "url=%s workspace=%s", srv.listen_url,
-             srv.ws_name);
+             o->all_workspaces ? "(all)" : srv.ws_name);
     sigwait(&set, &sig);
     log_info("serve", "stopping", "signal=%d", sig);
-    pthread_mutex_lock(&srv.lock);
-    srv.stopping = true;
-    pthread_cond_broadcast(&srv.cond);
-    pthread_mutex_unlock(&srv.lock);
+    serve_mark_stopping(&srv);
     http_server_stop(srv.http);
     clean = serve_sync_stop(&srv);
+    /* NOTE: each view gets its own grace period, one after another. */
+    for (size_t i = 0; i < srv.nviews; i++)
+        if (!serve_sync_stop(srv.views[i]))
+            clean = false;
     if (!clean) {
         /* A thread still runs a request to Salesforce. Exiting now is
          * safe: its open transaction, if any, is rolled back by SQLite. */

@@ -3,20 +3,29 @@
 /*
  * sfsync serve: one process that serves the JSON API, the admin page and
  * the OAuth callback over HTTP, and runs the sync of one workspace in a
- * background thread.
+ * background thread, or serves every workspace of the store without
+ * background syncing.
  */
 #ifndef SFSYNC_SERVE_H
 #define SFSYNC_SERVE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct err;
 
 struct serve_options {
     const char *db_path;        /* the SQLite file; must exist */
-    const char *workspace_name; /* must exist */
+    const char *workspace_name; /* must exist; ignored with all_workspaces */
+    /* Serve every workspace of the store, each request in the workspace
+     * of its user, and run no background sync rounds. */
+    bool all_workspaces;
     const char *host;           /* an IPv4 address */
     int port;                   /* 0 picks a free one */
+    /* Host header names accepted besides the listen address, localhost,
+     * 127.0.0.1 and the public_url setting's host; borrowed. */
+    const char *const *allow_hosts;
+    size_t nallow_hosts;
 };
 
 /*

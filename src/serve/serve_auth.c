@@ -205,6 +205,44 @@ static bool tokens_equal(const char *a, const char *b)
     return len == strlen(b) && sodium_memcmp(a, b, len) == 0;
 }
 
+/*
+ * Find the user of an API token (bearer) or session id: in srv's workspace,
+ * or with --all-workspaces in the workspace of whichever view has it,
+ * which goes to ctx->view. Tokens and sessions are unique random values, so
+ * at most one workspace has each.
+ * NOTE: with --all-workspaces this looks in one workspace after another, a
+ * query each, so a request costs up to one query per workspace.
+ */
+static struct serve_user *authenticate(struct serve *srv,
+                                       struct serve_req *ctx,
+                                       const char *secret, bool bearer)
+{
+    struct serve_user *u = NULL;
+    struct serve **views;
+    size_t n, start = 0;
+    bool refreshed = false;
+
+    ctx->view = srv;
+    if (!srv->all_workspaces)
+        return bearer ? auth_bearer(srv, ctx->store, secret)
+                      : auth_cookie(srv, ctx->store, secret);
+    for (;;) {
+        n = serve_views(srv, &views);
+        for (size_t i = start; i < n && !u; i++) {
+            u = bearer ? auth_bearer(views[i], ctx->store, secret)
+                       : auth_cookie(views[i], ctx->store, secret);
+            if (u)
+                ctx->view = views[i];
+        }
+        free(views);
+        /* A workspace added since the views were made may have it. */
+        if (u || refreshed || serve_views_refresh(srv, ctx->store) == 0)
+            return u;
+        refreshed = true;
+        start = n;
+    }
+}
+
 int serve_auth_check(struct serve *srv, struct http_req *req,
                      struct http_resp *resp, struct serve_req *ctx)
 {
@@ -213,7 +251,7 @@ int serve_auth_check(struct serve *srv, struct http_req *req,
     const char *csrf;
 
     if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-        ctx->user = auth_bearer(srv, ctx->store, auth + 7);
+        ctx->user = authenticate(srv, ctx, auth + 7, true);
         if (!ctx->user) {
             unauthenticated(resp);
             return 1;
@@ -221,7 +259,7 @@ int serve_auth_check(struct serve *srv, struct http_req *req,
         return 0;
     }
     if (cookie && *cookie)
-        ctx->user = auth_cookie(srv, ctx->store, cookie);
+        ctx->user = authenticate(srv, ctx, cookie, false);
     if (!ctx->user) {
         unauthenticated(resp);
         return 1;
@@ -379,10 +417,12 @@ static void verify_dummy(const char *password)
         serve_password_verify(dummy_hash, password);
 }
 
-static json_t *session_json(const struct serve_user *u)
+static json_t *session_json(const struct serve *view,
+                            const struct serve_user *u)
 {
-    return json_pack("{s:{s:s, s:s}, s:s?}", "user", "name", u->name, "role",
-                     role_name(u->role), "csrf_token", u->csrf_token);
+    return json_pack("{s:{s:s, s:s}, s:s, s:s?}", "user", "name", u->name,
+                     "role", role_name(u->role), "workspace", view->ws_name,
+                     "csrf_token", u->csrf_token);
 }
 
 static int text_field(json_t *body, const char *key, const char **out,
@@ -453,8 +493,9 @@ static int start_session(struct serve *srv, struct store *s,
     u.name = su->name;
     u.role = role_parse(su->role);
     u.csrf_token = sess.csrf_token;
-    http_resp_json(resp, 200, session_json(&u));
-    log_info("serve", "signed in", "user=%s role=%s", su->name, su->role);
+    http_resp_json(resp, 200, session_json(srv, &u));
+    log_info("serve", "signed in", "user=%s role=%s workspace=%s", su->name,
+             su->role, srv->ws_name);
 out:
     free_secret(id);
     store_session_release(&sess);
@@ -465,10 +506,10 @@ out:
 static int post_session(struct http_req *req, struct http_resp *resp,
                         void *payload)
 {
-    struct serve *srv = payload;
+    struct serve *srv = payload, *view = srv;
     struct store *s = serve_req_of(req)->store;
     json_t *body = serve_body(req, resp);
-    const char *name, *password;
+    const char *name, *password, *workspace = NULL;
     char addr[64], *ukey, *akey;
     struct store_user su;
     int64_t now, wait;
@@ -477,13 +518,24 @@ static int post_session(struct http_req *req, struct http_resp *resp,
     int rc;
 
     static const char *const keys[] = {"username", "password", NULL};
+    static const char *const all_keys[] = {"workspace", "username",
+                                           "password", NULL};
 
-    if (!body || serve_check_keys(body, keys, resp) < 0 ||
+    if (!body ||
+        serve_check_keys(body, srv->all_workspaces ? all_keys : keys,
+                         resp) < 0 ||
+        (srv->all_workspaces &&
+         text_field(body, "workspace", &workspace, resp) < 0) ||
         text_field(body, "username", &name, resp) < 0 ||
         text_field(body, "password", &password, resp) < 0)
         return 0;
     client_address(req, addr, sizeof(addr));
-    ukey = xasprintf("u:%.100s", name);
+    /* The root keeps the throttling of every workspace, so a user is
+     * named with the workspace. */
+    if (workspace)
+        ukey = xasprintf("u:%.100s/%.100s", workspace, name);
+    else
+        ukey = xasprintf("u:%.100s", name);
     akey = xasprintf("a:%s", addr);
     now = datetime_now_ms();
     pthread_mutex_lock(&srv->lock);
@@ -502,7 +554,14 @@ static int post_session(struct http_req *req, struct http_resp *resp,
         goto out;
     }
     memset(&su, 0, sizeof(su));
-    rc = store_user_get(s, srv->ws, name, &su, &err);
+    if (workspace)
+        view = serve_view_by_name(srv, s, workspace);
+    /* An unknown workspace fails like an unknown user, so that sign-in
+     * does not tell which workspaces exist. */
+    if (!view)
+        rc = err_set(&err, SYNC_ENOTFOUND, "no such workspace");
+    else
+        rc = store_user_get(s, view->ws, name, &su, &err);
     if (rc < 0 && rc != SYNC_ENOTFOUND) {
         /* A store failure gets its own error, not "wrong password". */
         hash_slot_give();
@@ -526,7 +585,7 @@ static int post_session(struct http_req *req, struct http_resp *resp,
     }
     pthread_mutex_unlock(&srv->lock);
     if (ok) {
-        start_session(srv, s, &su, resp);
+        start_session(view, s, &su, resp);
     } else {
         /* An unknown name is not logged: people type their password
          * into the name field. */
@@ -537,7 +596,8 @@ static int post_session(struct http_req *req, struct http_resp *resp,
             log_warn("serve", "sign-in failed for an unknown user",
                      "address=%s", addr);
         serve_error(resp, 401, "invalid_credentials", NULL,
-                    "wrong username or password");
+                    workspace ? "wrong workspace, username or password"
+                              : "wrong username or password");
     }
     store_user_release(&su);
 out:
@@ -550,8 +610,8 @@ out:
 static int get_session(struct http_req *req, struct http_resp *resp,
                        void *payload)
 {
-    (void)payload;
-    http_resp_json(resp, 200, session_json(serve_req_of(req)->user));
+    http_resp_json(resp, 200,
+                   session_json(payload, serve_req_of(req)->user));
     return 0;
 }
 

@@ -27,6 +27,9 @@
 #define SERVE_SESSION_IDLE_MS (8LL * 3600 * 1000)
 /* Lifetime of a pending OAuth authorization. */
 #define SERVE_OAUTH_TTL_MS (10LL * 60 * 1000)
+/* The workspace lock of the store that every round and pull holds, the
+ * same one that sfsync pull, sync and worker take. */
+#define SERVE_LOCK_NAME "sync"
 /* Time that running pulls and rounds get to finish after a stop signal. */
 #define SERVE_STOP_GRACE_MS 10000
 
@@ -41,10 +44,15 @@ struct serve_user {
     char *csrf_token;   /* NULL for a bearer token */
 };
 
+struct serve;
+
 /* The per-request state that the before filter attaches. */
 struct serve_req {
     struct store *store; /* from the pool, returned by the after hook */
     struct serve_user *user; /* NULL when not signed in */
+    /* With --all-workspaces, the workspace's view that user belongs to;
+     * otherwise the server itself. */
+    struct serve *view;
     json_t *body;            /* parsed lazily by serve_body */
 };
 
@@ -76,21 +84,30 @@ struct serve_progress {
 
 #define SERVE_PROGRESS_KEEP 32
 
-/* A pending authorization code flow, keyed by its state value. */
-struct serve_oauth {
-    char state[SF_AUTH_STATE_LEN + 1];
-    char verifier[SF_AUTH_VERIFIER_LEN + 1];
-    char *login_url, *client_id, *client_secret, *redirect_uri;
-    int64_t expires_ms; /* 0 for a free slot */
-};
-
 #define SERVE_OAUTH_MAX 16
 
+/*
+ * The server, or with --all-workspaces one view per workspace. The root
+ * owns the listener, the store pool and the views. Each view has the
+ * workspace id, routes and pulls of its workspace, so that
+ * its handlers read only that workspace. A view runs no sync thread,
+ * because workers sync the workspaces in that mode.
+ */
 struct serve {
     char *db_path;
-    int64_t ws;
+    int64_t ws; /* 0 for the root of --all-workspaces */
     char *ws_name;
+    struct serve *root; /* NULL for the root */
+    bool all_workspaces;
+    bool sync_started;  /* the sync thread runs */
+    pthread_mutex_t views_lock; /* the root's; guards the three below */
+    struct serve **views; /* the root's, in the order they were made */
+    size_t nviews, views_cap;
     char *listen_url; /* http://HOST:PORT */
+    char *listen_host; /* HOST of listen_url */
+    int listen_port;
+    char **allow_hosts; /* --allow-host names, lower-case */
+    size_t nallow_hosts;
     struct http_server *http;
     struct http_router router;
 
@@ -115,11 +132,27 @@ struct serve {
     struct serve_progress progress[SERVE_PROGRESS_KEEP];
     size_t nprogress;
     struct hmap throttle; /* "u:NAME" or "a:ADDR" -> struct serve_throttle */
-    struct serve_oauth oauth[SERVE_OAUTH_MAX];
 
     pthread_mutex_t work_lock; /* one sync round or pull at a time */
     pthread_t sync_thread;
 };
+
+/*
+ * Return the view of workspace name with --all-workspaces, creating it
+ * when the workspace exists in the store but has no view yet; NULL when
+ * there is no such workspace. Without the flag, return srv when name is
+ * its workspace.
+ */
+struct serve *serve_view_by_name(struct serve *srv, struct store *s,
+                                 const char *name);
+
+/* Fill *out with a copy of the root's list of views, which the caller
+ * frees (the views stay until the process ends); return their number. */
+size_t serve_views(struct serve *srv, struct serve ***out);
+
+/* Make the views of workspaces added to the store since the last call;
+ * return how many were made. */
+size_t serve_views_refresh(struct serve *srv, struct store *s);
 
 /* Take a store handle for the calling thread, opening one when the pool is
  * empty; NULL with err filled when the store cannot be opened. */
@@ -206,10 +239,13 @@ char *serve_random_token(size_t nbytes);
 
 /* The sync thread (serve_sync.c). */
 int serve_sync_start(struct serve *srv, struct err *err);
+/* Set up the manual pulls of srv, which serve_sync_start also does. */
+void serve_pulls_init(struct serve *srv);
 /* Check the Salesforce authentication now and keep the outcome. */
 void serve_verify_now(struct serve *srv, struct store *s);
 
-/* Stop the sync thread and the pulls; true when all finished in time. */
+/* Stop the sync thread, if it runs, and the pulls; true when all
+ * finished in time. */
 bool serve_sync_stop(struct serve *srv);
 
 /*

@@ -6,6 +6,8 @@
  * seconds, and checks the Salesforce authentication every verify_interval
  * seconds. Each manual pull runs in its own thread. A work lock lets one
  * round or pull run at a time, and each thread opens its own store handle.
+ * Each round and pull also holds the workspace's "sync" lock in the
+ * store, which keeps out the pulls, syncs and workers of other processes.
  */
 #include "base/common.h"
 
@@ -114,6 +116,30 @@ static void add_totals(struct serve *srv, const struct store_run_counts *c,
     pthread_mutex_unlock(&srv->lock);
 }
 
+/*
+ * Take the workspace's store lock for this process. The work lock keeps
+ * the threads of this process from taking it twice at once. Return 0, or
+ * SYNC_ECONFLICT with err naming the process that has it.
+ */
+static int lock_workspace(struct serve *srv, struct store *s,
+                          struct err *err)
+{
+    struct store_lock holder;
+
+    return store_lock_acquire(s, srv->ws, SERVE_LOCK_NAME, (int64_t)getpid(),
+                              &holder, err);
+}
+
+static void unlock_workspace(struct serve *srv, struct store *s)
+{
+    struct err err;
+
+    if (store_lock_release(s, srv->ws, SERVE_LOCK_NAME, (int64_t)getpid(),
+                           &err) < 0)
+        log_warn("serve", "releasing the workspace lock failed",
+                 "workspace=%s error=%s", srv->ws_name, err.msg);
+}
+
 /* Run one sync round when the integration is enabled and connected. */
 static void run_round(struct serve *srv, struct store *s)
 {
@@ -130,6 +156,20 @@ static void run_round(struct serve *srv, struct store *s)
         return;
     }
     pthread_mutex_lock(&srv->work_lock);
+    if ((rc = lock_workspace(srv, s, &err)) < 0) {
+        /* Another process syncs the workspace, so the next poll tries
+         * again. */
+        if (rc == SYNC_ECONFLICT)
+            log_info("serve", "sync round skipped", "workspace=%s reason=%s",
+                     srv->ws_name, err.msg);
+        else
+            log_warn("serve", "sync round skipped: taking the workspace "
+                     "lock failed",
+                     "workspace=%s error=%s", srv->ws_name, err.msg);
+        pthread_mutex_unlock(&srv->work_lock);
+        connection_close(&conn);
+        return;
+    }
     pthread_mutex_lock(&srv->lock);
     srv->round_running = true;
     pthread_mutex_unlock(&srv->lock);
@@ -145,6 +185,7 @@ static void run_round(struct serve *srv, struct store *s)
     add_totals(srv, &res.counts, false);
     note_usage(srv, &conn);
     connection_close(&conn);
+    unlock_workspace(srv, s);
     pthread_mutex_lock(&srv->lock);
     srv->round_running = false;
     srv->last_round_ms = datetime_now_ms();
@@ -204,19 +245,25 @@ static void *sync_main(void *arg)
     return NULL;
 }
 
+void serve_pulls_init(struct serve *srv)
+{
+    for (int o = 0; o < SF_OBJECT_COUNT; o++) {
+        srv->pulls[o].srv = srv;
+        srv->pulls[o].object = (enum sf_object)o;
+    }
+}
+
 int serve_sync_start(struct serve *srv, struct err *err)
 {
     int rc;
 
     srv->next_poll_ms = datetime_now_ms();
     srv->next_verify_ms = datetime_now_ms();
-    for (int o = 0; o < SF_OBJECT_COUNT; o++) {
-        srv->pulls[o].srv = srv;
-        srv->pulls[o].object = (enum sf_object)o;
-    }
+    serve_pulls_init(srv);
     if ((rc = pthread_create(&srv->sync_thread, NULL, sync_main, srv)) != 0)
         return err_set(err, SYNC_EIO, "cannot start the sync thread: %s",
                        strerror(rc));
+    srv->sync_started = true;
     return 0;
 }
 
@@ -319,6 +366,12 @@ static void *pull_main(void *arg)
         goto done;
     }
     pthread_mutex_unlock(&srv->lock);
+    if ((rc = lock_workspace(srv, s, &err)) < 0) {
+        pthread_mutex_unlock(&srv->work_lock);
+        log_info("serve", "pull not started", "object=%s reason=%s",
+                 mapping_object_name(job->object), err.msg);
+        goto done;
+    }
     job->before_run_id = newest_run_id(s, srv->ws);
     pthread_mutex_lock(&srv->lock);
     job->started = true;
@@ -339,6 +392,7 @@ static void *pull_main(void *arg)
         note_usage(srv, &conn);
         connection_close(&conn);
     }
+    unlock_workspace(srv, s);
     pthread_mutex_unlock(&srv->work_lock);
 done:
     store_close(s);
@@ -536,7 +590,8 @@ bool serve_sync_stop(struct serve *srv)
         record_parked(srv);
         return false;
     }
-    pthread_join(srv->sync_thread, NULL);
+    if (srv->sync_started)
+        pthread_join(srv->sync_thread, NULL);
     for (int o = 0; o < SF_OBJECT_COUNT; o++)
         if (srv->pulls[o].joinable)
             pthread_join(srv->pulls[o].thread, NULL);

@@ -811,6 +811,14 @@ int store_oauth_attempt_delete_expired(struct store *s, int64_t workspace_id,
                                        int64_t before_ms, int64_t *out_count,
                                        struct err *err);
 
+/*
+ * Set *out_workspace_id to the workspace whose pending attempt has
+ * state_hash, without taking it, so that a server of every workspace can
+ * send the callback to the right one. Return 0, SYNC_ENOTFOUND or SYNC_EDB.
+ */
+int store_oauth_attempt_workspace(struct store *s, const char *state_hash,
+                                  int64_t *out_workspace_id, struct err *err);
+
 /* Free the fields of a, wiping the secrets. */
 void store_oauth_attempt_release(struct store_oauth_attempt *a);
 
@@ -939,12 +947,45 @@ const char *store_outbox_op_name(enum store_outbox_op op);
 
 /*
  * Fill *out with every workspace of the store in id order, *out_count of
- * them; free with store_workspaces_free. Return 0, SYNC_EINVALID on a
- * backend without it (SQLite), or SYNC_EDB.
+ * them; free with store_workspaces_free. Return 0 or SYNC_EDB.
  */
 int store_workspace_list(struct store *s, struct store_workspace **out,
                          size_t *out_count, struct err *err);
 void store_workspaces_free(struct store_workspace *list, size_t count);
+
+/* The maximum length of a workspace name that store_workspace_check_name
+ * accepts. */
+#define STORE_WORKSPACE_NAME_MAX 64
+
+/*
+ * Check a name for a new workspace: 1 to STORE_WORKSPACE_NAME_MAX ASCII
+ * letters, digits, '.', '_' and '-', starting with a letter or digit, so
+ * that it can be typed in a shell and a sign-in form unquoted. Return 0 or
+ * SYNC_EINVALID naming the value and the characters allowed.
+ */
+int store_workspace_check_name(const char *name, struct err *err);
+
+/* The rows of one table that store_workspace_delete deleted. */
+struct store_table_count {
+    const char *table; /* static */
+    int64_t rows;
+};
+
+/* The tables that hold rows of a workspace, the workspaces table last. */
+#define STORE_WORKSPACE_TABLES 18
+
+/*
+ * Delete the workspace workspace_id and every row of it in every table, in
+ * one transaction (a savepoint inside the caller's). counts receives
+ * STORE_WORKSPACE_TABLES entries, the rows deleted from each table. The
+ * caller checks that no process is syncing the workspace, such as by
+ * taking its "sync" lock first. That lock row is deleted with the rest.
+ * Return 0, SYNC_ENOTFOUND, or SYNC_EDB with nothing deleted.
+ */
+int store_workspace_delete(struct store *s, int64_t workspace_id,
+                           struct store_table_count
+                               counts[STORE_WORKSPACE_TABLES],
+                           struct err *err);
 
 /*
  * Leases let many sfsync worker processes share one PostgreSQL store:

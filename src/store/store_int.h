@@ -236,6 +236,8 @@ struct store_ops {
     int (*oauth_attempt_delete_expired)(struct store *s, int64_t ws,
                                         int64_t before_ms, int64_t *out_count,
                                         struct err *err);
+    int (*oauth_attempt_workspace)(struct store *s, const char *state_hash,
+                                   int64_t *out_ws, struct err *err);
 
     int (*user_add)(struct store *s, struct store_user *u, struct err *err);
     /* By name when name is not NULL, else by id. */
@@ -270,9 +272,15 @@ struct store_ops {
                            const char *token_hash, int64_t last_used_ms,
                            struct err *err);
 
-    /* The worker's calls (store_leases.c); NULL on SQLite. */
+    /* Every workspace in id order. */
     int (*workspace_list)(struct store *s, struct store_workspace **out,
                           size_t *out_count, struct err *err);
+    /* Delete every row of ws, counts in store__workspace_tables order;
+     * SYNC_ENOTFOUND when the workspaces table had no row ws. */
+    int (*workspace_delete)(struct store *s, int64_t ws,
+                            struct store_table_count *counts,
+                            struct err *err);
+    /* The worker's calls (store_leases.c); NULL on SQLite. */
     int (*lease_take)(struct store *s, int64_t ws, const char *owner,
                       int64_t synced_before_ms, int64_t until_ms,
                       int64_t *out_ws, struct err *err);
@@ -328,6 +336,10 @@ int store_sqlite__open(struct store **out, const char *path,
  */
 int store_pg__open(struct store **out, const char *conninfo,
                    const char *display, struct err *err);
+
+/* The tables that store_workspace_delete empties of a workspace, in the
+ * order it deletes them: rows that reference others first. */
+extern const char *const store__workspace_tables[STORE_WORKSPACE_TABLES];
 
 /* Return the name of an outbox operation as the outbox table stores it, and
  * the reverse (-1 when unknown). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
 /*
- * The calls of sfsync worker: the list of workspaces, the leases that keep
- * two workers off one workspace, and the wait for outbox notifications.
- * Only the PostgreSQL backend has them (store_pg_leases.c).
+ * The calls of sfsync worker: the list of workspaces (both backends), the
+ * leases that keep two workers off one workspace, and the wait for outbox
+ * notifications, which only the PostgreSQL backend has
+ * (store_pg_leases.c).
  */
 #include "base/common.h"
 

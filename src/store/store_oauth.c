@@ -118,6 +118,15 @@ int store_oauth_attempt_delete_expired(struct store *s, int64_t workspace_id,
     return rc;
 }
 
+int store_oauth_attempt_workspace(struct store *s, const char *state_hash,
+                                  int64_t *out_workspace_id, struct err *err)
+{
+    if (!state_hash || !*state_hash)
+        return err_set(err, SYNC_ENOTFOUND, "OAuth attempt not found");
+    return s->ops->oauth_attempt_workspace(s, state_hash, out_workspace_id,
+                                           err);
+}
+
 void store_oauth_attempt_release(struct store_oauth_attempt *a)
 {
     free(a->state_hash);

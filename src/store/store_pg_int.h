@@ -273,8 +273,14 @@ int store_pg__oauth_attempt_take(struct store *s, int64_t ws,
                                  unsigned char **out_cipher, size_t *out_len,
                                  unsigned char nonce[SECRET_NONCE_SIZE],
                                  struct err *err);
+int store_pg__oauth_attempt_workspace(struct store *s, const char *state_hash,
+                                      int64_t *out_ws, struct err *err);
 int store_pg__oauth_attempt_delete_expired(struct store *s, int64_t ws,
                                            int64_t before_ms,
                                            int64_t *out_count, struct err *err);
+/* The removal of a workspace (store_pg_workspaces.c). */
+int store_pg__workspace_delete(struct store *s, int64_t ws,
+                               struct store_table_count *counts,
+                               struct err *err);
 
 #endif

@@ -27,6 +27,8 @@ static const char sql_attempt_take[] =
     "DELETE FROM oauth_attempts WHERE workspace_id = $1 AND state_hash = $2 "
     "RETURNING state_hash, workspace_id, user_id, login_url, client_id, "
     "redirect_uri, secrets, nonce, created_ms, expires_ms";
+static const char sql_attempt_workspace[] =
+    "SELECT workspace_id FROM oauth_attempts WHERE state_hash = $1";
 static const char sql_attempt_delete_expired[] =
     "DELETE FROM oauth_attempts WHERE workspace_id = $1 AND expires_ms < $2";
 
@@ -162,4 +164,24 @@ int store_pg__oauth_attempt_delete_expired(struct store *base, int64_t ws,
     *out_count = store_pg__changes(res);
     PQclear(res);
     return 0;
+}
+
+int store_pg__oauth_attempt_workspace(struct store *base, const char *state_hash,
+                                      int64_t *out_ws, struct err *err)
+{
+    struct store_pg_params p;
+    PGresult *res;
+    int rc = 0;
+
+    store_pg__params_init(&p);
+    store_pg__param_text(&p, state_hash);
+    if (!(res = store_pg__run(store_pg__from(base), sql_attempt_workspace, &p,
+                              false, "find OAuth attempt", err)))
+        return SYNC_EDB;
+    if (PQntuples(res) == 0)
+        rc = err_set(err, SYNC_ENOTFOUND, "OAuth attempt not found");
+    else
+        *out_ws = store_pg__int64(res, 0, 0);
+    PQclear(res);
+    return rc;
 }

@@ -249,9 +249,19 @@ int store_sqlite__oauth_attempt_take(
     struct store *s, int64_t ws, const char *state_hash,
     struct store_oauth_attempt *out, unsigned char **out_cipher,
     size_t *out_len, unsigned char nonce[SECRET_NONCE_SIZE], struct err *err);
+int store_sqlite__oauth_attempt_workspace(struct store *s,
+                                          const char *state_hash,
+                                          int64_t *out_ws, struct err *err);
 int store_sqlite__oauth_attempt_delete_expired(struct store *s, int64_t ws,
                                                int64_t before_ms,
                                                int64_t *out_count,
                                                struct err *err);
+/* Workspaces (store_sqlite_workspaces.c). */
+int store_sqlite__workspace_list(struct store *s,
+                                 struct store_workspace **out,
+                                 size_t *out_count, struct err *err);
+int store_sqlite__workspace_delete(struct store *s, int64_t ws,
+                                   struct store_table_count *counts,
+                                   struct err *err);
 
 #endif

@@ -23,6 +23,8 @@ static const char sql_attempt_take[] =
     "DELETE FROM oauth_attempts WHERE workspace_id = ? AND state_hash = ? "
     "RETURNING state_hash, workspace_id, user_id, login_url, client_id, "
     "redirect_uri, secrets, nonce, created_ms, expires_ms";
+static const char sql_attempt_workspace[] =
+    "SELECT workspace_id FROM oauth_attempts WHERE state_hash = ?";
 static const char sql_attempt_delete_expired[] =
     "DELETE FROM oauth_attempts WHERE workspace_id = ? AND expires_ms < ?";
 
@@ -153,4 +155,25 @@ int store_sqlite__oauth_attempt_delete_expired(struct store *base, int64_t ws,
         return rc;
     *out_count = sqlite3_changes(s->db);
     return 0;
+}
+
+int store_sqlite__oauth_attempt_workspace(struct store *base,
+                                          const char *state_hash,
+                                          int64_t *out_ws, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "find OAuth attempt";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_attempt_workspace, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_text(st, 1, state_hash);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        *out_ws = sqlite3_column_int64(st, 0);
+    else if (rc == 0)
+        rc = err_set(err, SYNC_ENOTFOUND, "OAuth attempt not found");
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
 }

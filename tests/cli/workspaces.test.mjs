@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startSim, Workdir, connectArgs } from './lib.mjs';
+import { startSim, Workdir, connectArgs, setFaults, sleep } from './lib.mjs';
 
 let simA;
 let simB;
@@ -132,4 +132,109 @@ test('unknown workspace says run init', async () => {
   const res = await w.fails(['--workspace', 'c', 'contacts', 'list']);
   assert.match(res.stderr,
     /no workspace 'c' in '.*': run 'sfsync --workspace c init' to create it/);
+});
+
+// The workspaces of the store as 'workspaces list --json' shows them, by
+// name.
+async function listed() {
+  const list = await w.json(['workspaces', 'list', '--json']);
+  return new Map(list.map((x) => [x.name, x]));
+}
+
+test('workspaces add checks the name and region', async () => {
+  const res = await w.ok(['workspaces', 'add', 'c.east-1', '--region', 'gb']);
+  assert.match(res.stdout, /^workspace 'c\.east-1' is ready in .* \(region GB\)$/m);
+  assert.match(res.stdout, /^next: sfsync --workspace c\.east-1 connect /m);
+  const again = await w.fails(['workspaces', 'add', 'c.east-1']);
+  assert.match(again.stderr, /workspace 'c\.east-1' already exists in '.*'/);
+  for (const bad of ['a b', '_a', 'a/b', 'caf\u00e9', 'x'.repeat(65)]) {
+    const r = await w.fails(['workspaces', 'add', bad]);
+    assert.match(r.stderr, /invalid workspace name '.*': use 1 to 64 ASCII letters, digits, '\.', '_' and '-', starting with a letter or digit/, bad);
+  }
+  const init = await w.fails(['--workspace', 'no good', 'init']);
+  assert.match(init.stderr, /invalid workspace name 'no good'/);
+  const region = await w.fails(['workspaces', 'add', 'd', '--region', 'XX']);
+  assert.match(region.stderr, /invalid --region 'XX'/);
+  const all = await listed();
+  assert.deepEqual([...all.keys()], ['a', 'b', 'c.east-1']);
+  assert.equal(all.get('c.east-1').region, 'GB');
+});
+
+test('workspaces list shows each workspace', async () => {
+  const all = await listed();
+  const a = all.get('a');
+  const b = all.get('b');
+  assert.equal(a.contacts, 34);
+  assert.equal(a.connection.connected, false);
+  assert.equal(a.last_run.kind, 'pull');
+  assert.equal(b.contacts, 45);
+  assert.equal(b.enabled, true);
+  assert.equal(b.connection.connected, true);
+  assert.equal(b.connection.instance_url, simB.url);
+  assert.match(b.connection.org_id, /^00D/);
+  assert.equal(b.last_run.kind, 'pull');
+  assert.equal(b.last_run.status, 'ok');
+  assert.equal(all.get('c.east-1').last_run, null);
+  assert.equal(all.get('c.east-1').contacts, 0);
+
+  await w.ok([...B, 'config', 'set', 'enabled', 'false']);
+  assert.equal((await listed()).get('b').enabled, false);
+  await w.ok([...B, 'config', 'set', 'enabled', 'true']);
+  const text = (await w.ok(['workspaces', 'list'])).stdout.split('\n');
+  assert.match(text[0], /^NAME +REGION +ENABLED +ORG +CONTACTS +LAST RUN$/);
+  assert.match(text[1], /^a +US +yes +not connected +34 +pull ok /);
+  assert.match(text[2], new RegExp(`^b +US +yes +${b.connection.org_id} +45 +pull ok `));
+  assert.match(text[3], /^c\.east-1 +GB +no +not connected +0 +no runs$/);
+});
+
+test('workspaces remove without --yes deletes nothing', async () => {
+  const res = await w.fails(['workspaces', 'remove', 'b']);
+  assert.match(res.stderr, /not removed: workspace 'b' has 45 contacts and 0 users/);
+  assert.match(res.stderr, /run 'sfsync workspaces remove b --yes'/);
+  assert.equal((await contactsOf(B)).length, 45);
+  const missing = await w.fails(['workspaces', 'remove', 'nope', '--yes']);
+  assert.match(missing.stderr, /no workspace 'nope' in '.*': see 'sfsync workspaces list'/);
+});
+
+test('workspaces remove waits for a running pull', async () => {
+  await setFaults(simB.url, { latency: 1500 });
+  const pull = w.spawn([...B, 'pull', 'contacts']);
+  try {
+    let running = false;
+    for (let i = 0; i < 100 && !running; i++) {
+      await sleep(50);
+      const runs = await w.json([...B, 'runs', '--json']);
+      running = runs[0].status === 'running';
+    }
+    assert.ok(running, 'the pull never started');
+    const res = await w.fails(['workspaces', 'remove', 'b', '--yes']);
+    assert.match(res.stderr, new RegExp(
+      `cannot remove workspace 'b': another sfsync sync of this workspace is running \\(process ${pull.proc.pid}, since `));
+  } finally {
+    await setFaults(simB.url, { latency: 0 });
+  }
+  const done = await pull.done;
+  assert.equal(done.code, 0, done.stderr);
+  assert.equal((await contactsOf(B)).length, 45);
+});
+
+test('workspaces remove deletes only that workspace', async () => {
+  const res = await w.ok(['workspaces', 'remove', 'b', '--yes']);
+  assert.match(res.stdout, /^removed workspace 'b': .*contacts 45,.* rows in all$/m);
+  assert.match(res.stdout, /links 45,/);
+  const gone = await w.fails([...B, 'contacts', 'list']);
+  assert.match(gone.stderr, /no workspace 'b' in/);
+  assert.deepEqual([...(await listed()).keys()], ['a', 'c.east-1']);
+  assert.equal((await contactsOf(A)).length, 34);
+  // A workspace created again under the name starts empty.
+  await w.ok([...B, 'init']);
+  assert.equal((await contactsOf(B)).length, 0);
+  const st = await w.json([...B, 'status', '--json']);
+  assert.equal(st.connection.connected, false);
+  const cfg = await w.json([...B, 'config', 'list', '--json']);
+  assert.equal(cfg.enabled, 'false');
+  assert.deepEqual(await w.json([...B, 'runs', '--json']), []);
+  const b = (await listed()).get('b');
+  assert.equal(b.contacts, 0);
+  assert.equal(b.last_run, null);
 });

@@ -154,9 +154,10 @@ TEST(leases_need_postgresql)
               SYNC_EINVALID);
     CHECK_INT(store_lease_release(fx.store, fx.ws.id, "w:1", 1, NULL),
               SYNC_EINVALID);
-    CHECK_INT(store_workspace_list(fx.store, &list, &count, NULL),
-              SYNC_EINVALID);
-    CHECK_INT(count, 0);
+    /* Listing workspaces works on both backends. */
+    CHECK_INT(store_workspace_list(fx.store, &list, &count, NULL), 0);
+    CHECK_INT(count, 1);
+    store_workspaces_free(list, count);
     CHECK_INT(store_notify_wait(fx.store, 0, &ws, NULL), SYNC_EINVALID);
     /* The schema has the table all the same, empty. */
     CHECK_INT(query_int(&fx, "SELECT count(*) FROM leases"), 0);
