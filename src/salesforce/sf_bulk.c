@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <strings.h>
 #include <time.h>
 
@@ -286,6 +287,8 @@ struct reader {
     const struct sf_bulk_options *opts;
     sf_bulk_row_fn fn;
     void *payload;
+    /* Renews the token after a 401, or NULL for sf_auth_renew here. */
+    int (*renew)(void *payload, struct err *err);
     struct sf_csv *csv;
 
     /* The header of the first page, which every page must repeat. */
@@ -566,7 +569,11 @@ static int send_stream(struct reader *r, const char *path, struct err *err)
         }
         log_info("salesforce", "session rejected, renewing the token",
                  "request=\"GET bulk results\" id=%s", r->job->id);
-        if ((rc = sf_auth_renew(auth, sf_client_http(r->c), &local)) < 0)
+        if (r->renew)
+            rc = r->renew(r->payload, &local);
+        else
+            rc = sf_auth_renew(auth, sf_client_http(r->c), &local);
+        if (rc < 0)
             break;
     }
     if (rc < 0 && err)
@@ -662,13 +669,17 @@ static void reader_release(struct reader *r)
     sf_csv_free(r->csv);
 }
 
-int sf_bulk_read(struct sf_client *c, const struct sf_bulk_job *job,
-                 const struct sf_bulk_options *opts, sf_bulk_row_fn fn,
-                 void *payload, struct sf_bulk_result *out, struct err *err)
+/* sf_bulk_read with renew in place of sf_auth_renew when it is set. */
+static int read_results(struct sf_client *c, const struct sf_bulk_job *job,
+                        const struct sf_bulk_options *opts, sf_bulk_row_fn fn,
+                        void *payload,
+                        int (*renew)(void *payload, struct err *err),
+                        struct sf_bulk_result *out, struct err *err)
 {
     static const struct sf_bulk_options defaults = {0};
     struct sf_csv_config ccfg = {.delimiter = job->delimiter};
-    struct reader r = {.c = c, .job = job, .fn = fn, .payload = payload};
+    struct reader r = {
+        .c = c, .job = job, .fn = fn, .payload = payload, .renew = renew};
     char previous[256] = "";
     long max_records;
     int rc;
@@ -716,6 +727,13 @@ int sf_bulk_read(struct sf_client *c, const struct sf_bulk_job *job,
     return rc;
 }
 
+int sf_bulk_read(struct sf_client *c, const struct sf_bulk_job *job,
+                 const struct sf_bulk_options *opts, sf_bulk_row_fn fn,
+                 void *payload, struct sf_bulk_result *out, struct err *err)
+{
+    return read_results(c, job, opts, fn, payload, NULL, out, err);
+}
+
 /* ---- the whole query ---- */
 
 /* Abort (when it may still run) and delete a job after a failure; the
@@ -736,6 +754,9 @@ static void clean_up(struct sf_client *c, const struct sf_bulk_job *job,
                  "id=%s error=\"%s\"", job->id, err.msg);
 }
 
+static int finish_query(struct sf_client *c, struct sf_bulk_result *res,
+                        bool keep, int rc);
+
 int sf_bulk_query(struct sf_client *c, const char *soql,
                   const struct sf_bulk_options *opts, sf_bulk_row_fn fn,
                   void *payload, struct sf_bulk_result *out, struct err *err)
@@ -751,6 +772,14 @@ int sf_bulk_query(struct sf_client *c, const char *soql,
     rc = sf_bulk_wait(c, &res->job, opts, res, err);
     if (rc == 0)
         rc = sf_bulk_read(c, &res->job, opts, fn, payload, res, err);
+    return finish_query(c, res, keep, rc);
+}
+
+/* After a read that returned rc: clean up a failed job, or log and
+ * delete a read one. Returns rc. */
+static int finish_query(struct sf_client *c, struct sf_bulk_result *res,
+                        bool keep, int rc)
+{
     if (rc < 0) {
         clean_up(c, &res->job, keep);
         return rc;
@@ -771,13 +800,41 @@ int sf_bulk_query(struct sf_client *c, const char *soql,
 
 /* ---- results as pages of records ---- */
 
-/* A page of records being collected for sf_bulk_query_pages. */
+/*
+ * A page of records being collected for sf_bulk_query_pages. With
+ * read_ahead, a reading thread (the producer) collects pages and hands
+ * each over to the calling thread (the consumer), which passes it to fn.
+ * The producer hands over a page only while the consumer has none, so at
+ * most two pages are in memory. It asks the consumer for token renewals,
+ * because a renewal stores the new token through the caller's store.
+ */
 struct pager {
     sf_query_page_fn fn;
     void *payload;
-    json_t *records;
+    json_t *records; /* the page being read */
     long long total;
-    size_t index;
+    size_t index;    /* pages handed over so far */
+
+    /* The hand-over, under lock. */
+    bool threaded;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    json_t *ready;       /* a page read and not taken yet, or NULL */
+    size_t ready_index;
+    bool ready_done;     /* ready is the last page */
+    bool busy;           /* the consumer works on a page */
+    bool stop;           /* the consumer stopped or failed: read no more */
+    bool renew_requested;   /* the producer waits for a token renewal */
+    int renew_rc;
+    struct err renew_err;
+    bool finished;       /* the producer's read returned */
+
+    /* The producer's read, for its thread. */
+    struct sf_client *c;
+    const struct sf_bulk_options *opts;
+    struct sf_bulk_result *res;
+    int read_rc;
+    struct err read_err;
 };
 
 static int pager_row(const struct sf_bulk_row *row, void *payload,
@@ -790,23 +847,164 @@ static int pager_row(const struct sf_bulk_row *row, void *payload,
     return 0;
 }
 
-static int pager_deliver(struct pager *p, bool done, struct err *err)
+static int pager_deliver(struct pager *p, json_t *records, size_t index,
+                         bool done, struct err *err)
 {
-    struct sf_query_page page = {p->records, p->total, p->index, done};
-    int rc;
+    struct sf_query_page page = {records, p->total, index, done};
 
     err_clear(err);
-    rc = p->fn(&page, p->payload, err);
-    p->index++;
-    json_array_clear(p->records);
-    return rc;
+    return p->fn(&page, p->payload, err);
 }
 
+/* The end of a results page, in the thread that reads. */
 static int pager_page_end(size_t page, bool last, void *payload,
                           struct err *err)
 {
+    struct pager *p = payload;
+    int rc;
+
     (void)page;
-    return pager_deliver(payload, last, err);
+    if (!p->threaded) {
+        rc = pager_deliver(p, p->records, p->index++, last, err);
+        json_array_clear(p->records);
+        return rc;
+    }
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop && (p->ready || p->busy))
+        pthread_cond_wait(&p->cond, &p->lock);
+    if (p->stop) {
+        pthread_mutex_unlock(&p->lock);
+        return 1;
+    }
+    p->ready = p->records;
+    p->ready_index = p->index++;
+    p->ready_done = last;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    p->records = json_array();
+    return 0;
+}
+
+/* Have the consumer renew the token, and wait for it. */
+static int pager_renew(void *payload, struct err *err)
+{
+    struct pager *p = payload;
+    int rc;
+
+    pthread_mutex_lock(&p->lock);
+    p->renew_requested = true;
+    pthread_cond_broadcast(&p->cond);
+    while (p->renew_requested && !p->stop)
+        pthread_cond_wait(&p->cond, &p->lock);
+    if (p->renew_requested) {
+        p->renew_requested = false;
+        rc = err_set(err, SYNC_ESTOP,
+                     "bulk results read stopped before the token renewal");
+    } else {
+        rc = p->renew_rc;
+        if (rc < 0)
+            *err = p->renew_err;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+static void *pager_main(void *arg)
+{
+    struct pager *p = arg;
+    int rc;
+
+    err_clear(&p->read_err);
+    rc = read_results(p->c, &p->res->job, p->opts, pager_row, p, pager_renew,
+                      p->res, &p->read_err);
+    pthread_mutex_lock(&p->lock);
+    p->read_rc = rc;
+    p->finished = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/*
+ * Pass each page that the producer hands over to fn, and renew the token
+ * when it asks, until it finishes or fn stops. Returns fn's code.
+ */
+static int pager_consume(struct pager *p, struct err *err)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        json_t *records;
+        size_t index;
+        bool done;
+
+        while (!p->ready && !p->renew_requested && !p->finished)
+            pthread_cond_wait(&p->cond, &p->lock);
+        if (p->renew_requested) {
+            pthread_mutex_unlock(&p->lock);
+            err_clear(&p->renew_err);
+            p->renew_rc = sf_auth_renew(sf_client_auth(p->c),
+                                        sf_client_http(p->c), &p->renew_err);
+            pthread_mutex_lock(&p->lock);
+            p->renew_requested = false;
+            pthread_cond_broadcast(&p->cond);
+            continue;
+        }
+        if (!p->ready)
+            break;
+        records = p->ready;
+        index = p->ready_index;
+        done = p->ready_done;
+        p->ready = NULL;
+        p->busy = true;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        rc = pager_deliver(p, records, index, done, err);
+        json_decref(records);
+        pthread_mutex_lock(&p->lock);
+        p->busy = false;
+        p->stop = rc != 0;
+        pthread_cond_broadcast(&p->cond);
+        if (rc != 0)
+            break;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+/* Read the job's results into fn through a producer thread. Returns as
+ * sf_bulk_read does, or 1 when no thread could be started. */
+static int read_ahead(struct pager *p, struct err *err)
+{
+    pthread_t thread;
+    int rc;
+
+    p->threaded = true;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
+    if (pthread_create(&thread, NULL, pager_main, p) != 0) {
+        p->threaded = false;
+        rc = 1;
+        goto out;
+    }
+    rc = pager_consume(p, err);
+    pthread_join(thread, NULL);
+    json_decref(p->ready);
+    p->ready = NULL;
+    if (rc == 0 && p->read_rc < 0) {
+        rc = p->read_rc;
+        if (err)
+            *err = p->read_err;
+    } else if (rc > 0) {
+        /* fn stopped the read, as a stop inside sf_bulk_read does. */
+        p->res->stopped = true;
+        rc = 0;
+    }
+out:
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->lock);
+    return rc;
 }
 
 int sf_bulk_query_pages(struct sf_client *c, const char *soql,
@@ -815,20 +1013,35 @@ int sf_bulk_query_pages(struct sf_client *c, const char *soql,
                         struct sf_bulk_result *out, struct err *err)
 {
     struct sf_bulk_options o = opts ? *opts : (struct sf_bulk_options){0};
-    struct pager p = {fn, payload, json_array(), total, 0};
+    struct pager p = {.fn = fn, .payload = payload, .total = total};
     struct sf_bulk_result local;
-    int rc;
+    int rc = 1;
 
     if (!out)
         out = &local;
+    memset(out, 0, sizeof(*out));
     o.records = true;
     o.page_end = pager_page_end;
-    rc = sf_bulk_query(c, soql, &o, pager_row, &p, out, err);
+    p.records = json_array();
+    p.c = c;
+    p.opts = &o;
+    p.res = out;
+    if ((rc = sf_bulk_create(c, soql, o.all, &out->job, err)) < 0)
+        goto out;
+    rc = sf_bulk_wait(c, &out->job, &o, out, err);
+    if (rc == 0 && o.read_ahead)
+        rc = read_ahead(&p, err);
+    else if (rc == 0)
+        rc = 1;
+    if (rc > 0)
+        rc = sf_bulk_read(c, &out->job, &o, pager_row, &p, out, err);
+    rc = finish_query(c, out, o.keep_job, rc);
     /* A job whose results end on an empty page never reached page_end
      * with last set; the REST paging always ends with a done page. */
-    if (rc == 0 && out && !out->stopped && (p.index == 0 ||
-                                            json_array_size(p.records)))
-        rc = pager_deliver(&p, true, err);
+    if (rc == 0 && !out->stopped &&
+        (p.index == 0 || json_array_size(p.records)))
+        rc = pager_deliver(&p, p.records, p.index, true, err);
+out:
     json_decref(p.records);
     return rc;
 }

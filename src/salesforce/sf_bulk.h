@@ -77,6 +77,11 @@ struct sf_bulk_options {
     int (*page_end)(size_t page, bool last, void *payload, struct err *err);
     sf_http_sleep_fn sleep; /* the wait between polls; NULL for nanosleep */
     void *sleep_payload;
+    /* sf_bulk_query_pages only: read the next results page in another
+     * thread while fn works on the current one. fn may then read the
+     * statistics of the client (sf_http_get_stats) but must send nothing
+     * through it. */
+    bool read_ahead;
 };
 
 /*
@@ -195,7 +200,9 @@ int sf_bulk_query(struct sf_client *c, const char *soql,
  * in the shape REST query returns, as sf_query_run does, after the page
  * has been read and outside any transfer. total becomes every page's
  * total_size, and the last page has done set. opts->records and
- * opts->page_end are ignored. Rows come in the job's result order, which
+ * opts->page_end are ignored. With opts->read_ahead, up to two pages are
+ * in memory, and a token renewal that the reading thread needs runs in
+ * the calling thread between two calls of fn. Rows come in the job's result order, which
  * Salesforce does not promise to follow the query's ORDER BY. Returns as
  * sf_bulk_query does.
  */

@@ -193,7 +193,7 @@ static int send_once(struct sf_client *c, const struct sf_client_request *req,
         .body = body,
         .body_len = body ? strlen(body) : 0,
         .headers = req->headers,
-        .flags = req->flags,
+        .flags = req->flags & ~SF_CLIENT_NO_RENEW,
     };
     struct sf_http_response resp;
     int rc;
@@ -230,7 +230,11 @@ int sf_client_send(struct sf_client *c, const struct sf_client_request *req,
     int rc;
 
     *out = NULL;
-    if ((rc = sf_client_connect(c, err)) < 0)
+    if (req->flags & SF_CLIENT_NO_RENEW)
+        rc = check_reauth(c, err);
+    else
+        rc = sf_client_connect(c, err);
+    if (rc < 0)
         return rc;
     if (req->body) {
         body = json_dumps(req->body, JSON_COMPACT);
@@ -242,7 +246,8 @@ int sf_client_send(struct sf_client *c, const struct sf_client_request *req,
     }
     err_clear(&local);
     rc = send_once(c, req, body, status, out, &local);
-    if (rc == SYNC_EAUTH && local.http_status == 401) {
+    if (rc == SYNC_EAUTH && local.http_status == 401 &&
+        !(req->flags & SF_CLIENT_NO_RENEW)) {
         log_info("salesforce", "session rejected, renewing the token",
                  "request=\"%s %.*s\" sf_code=%s", req->method,
                  (int)strcspn(req->path, "?"), req->path,

@@ -24,6 +24,12 @@ struct sf_client_config {
                                 GET /services/data lists */
 };
 
+/* A bit of sf_client_request.flags beside enum sf_http_flags. With it, a
+ * 401 fails with SYNC_EAUTH instead of renewing the token. A renewal
+ * stores the new token through the store, which a thread that sends
+ * beside the store's own thread must not use. */
+#define SF_CLIENT_NO_RENEW (1u << 16)
+
 /* One REST call. */
 struct sf_client_request {
     const char *method;
@@ -32,7 +38,7 @@ struct sf_client_request {
     json_t *body;               /* sent as JSON; borrowed; NULL for none */
     const char *const *headers; /* extra "Name: value" lines ending with
                                    NULL, or NULL */
-    unsigned flags;             /* enum sf_http_flags */
+    unsigned flags;             /* enum sf_http_flags, SF_CLIENT_NO_RENEW */
 };
 
 struct sf_client;
@@ -64,8 +70,8 @@ const char *sf_client_api_version(const struct sf_client *c);
 
 /*
  * Send req to the instance with the access token. On 401 the token is
- * renewed once and the request replayed once; a 401 after that sets the
- * re-authorisation flag. While that flag is set, every call fails at once
+ * renewed once and the request replayed once, unless req->flags has
+ * SF_CLIENT_NO_RENEW; a 401 after that sets the re-authorisation flag. While that flag is set, every call fails at once
  * with SYNC_EAUTH. Returns 0 with *status (NULL allowed) set and *out set
  * to the parsed JSON body, a new reference that is NULL for an empty body.
  * Otherwise returns a negative code with err filled, as sf_http_send does,

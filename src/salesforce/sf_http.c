@@ -35,7 +35,11 @@ struct sf_http {
     sf_http_sleep_fn sleep_fn;
     void *sleep_payload;
     uint64_t rng;
+    /* Written by the thread that sends and read by sf_http_get_stats,
+     * which may run in another thread while a query page is fetched ahead
+     * (sf_query_run_ahead). */
     struct sf_http_stats stats;
+    pthread_mutex_t stats_lock;
     char curl_error[CURL_ERROR_SIZE];
 };
 
@@ -130,6 +134,7 @@ struct sf_http *sf_http_new(const struct sf_http_config *cfg)
     h->rng = random_seed();
     h->stats.api_used = -1;
     h->stats.api_max = -1;
+    pthread_mutex_init(&h->stats_lock, NULL);
     return h;
 }
 
@@ -138,6 +143,7 @@ void sf_http_free(struct sf_http *h)
     if (!h)
         return;
     curl_easy_cleanup(h->curl);
+    pthread_mutex_destroy(&h->stats_lock);
     free(h->user_agent);
     free(h);
 }
@@ -155,7 +161,19 @@ void sf_http_set_seed(struct sf_http *h, uint64_t seed)
 
 void sf_http_get_stats(const struct sf_http *h, struct sf_http_stats *out)
 {
+    struct sf_http *locked = (struct sf_http *)h;
+
+    pthread_mutex_lock(&locked->stats_lock);
     *out = h->stats;
+    pthread_mutex_unlock(&locked->stats_lock);
+}
+
+/* Add one to a counter of h->stats under its lock. */
+static void count_one(struct sf_http *h, uint64_t *counter)
+{
+    pthread_mutex_lock(&h->stats_lock);
+    (*counter)++;
+    pthread_mutex_unlock(&h->stats_lock);
 }
 
 void sf_http_response_init(struct sf_http_response *resp)
@@ -388,8 +406,10 @@ static void read_limit_info(struct attempt *a, const char *data, size_t len)
     memcpy(value, data + sizeof(name) - 1, len - (sizeof(name) - 1));
     value[len - (sizeof(name) - 1)] = '\0';
     if (sf_http_parse_limit_info(value, &used, &max) == 0) {
+        pthread_mutex_lock(&a->h->stats_lock);
         a->h->stats.api_used = used;
         a->h->stats.api_max = max;
+        pthread_mutex_unlock(&a->h->stats_lock);
     }
 }
 
@@ -687,7 +707,7 @@ attempt(struct sf_http *h, const struct sf_http_request *req, const char *label,
     resp->content_type[0] = '\0';
     h->curl_error[0] = '\0';
     setup(h, req, headers, &a);
-    h->stats.requests++;
+    count_one(h, &h->stats.requests);
     resp->attempts++;
     if (req->stream && req->stream->start)
         req->stream->start(req->stream->payload);
@@ -695,7 +715,7 @@ attempt(struct sf_http *h, const struct sf_http_request *req, const char *label,
     free_headers(headers);
     if (cc == CURLE_WRITE_ERROR && a.stop_rc < 0) {
         if (strstr(req->url, API_PATH))
-            h->stats.api_calls++;
+            count_one(h, &h->stats.api_calls);
         resp->status = a.status;
         err_set(err, a.stop_rc, "%s stopped by the reader of its body", label);
         return ATTEMPT_FAILED;
@@ -717,7 +737,7 @@ attempt(struct sf_http *h, const struct sf_http_request *req, const char *label,
     snprintf(resp->content_type, sizeof(resp->content_type), "%s",
              content_type ? content_type : "");
     if (strstr(req->url, API_PATH))
-        h->stats.api_calls++;
+        count_one(h, &h->stats.api_calls);
     log_body("response body", req->url, status, resp->body.data,
              resp->body.len);
     if (status >= 400)
@@ -778,7 +798,7 @@ int sf_http_send(struct sf_http *h, const struct sf_http_request *req,
         }
         delay = sf_http_backoff_ms(&h->cfg, n, next_random(h));
         log_retry(h, label, n, &local, delay);
-        h->stats.retries++;
+        count_one(h, &h->stats.retries);
         h->sleep_fn(delay, h->sleep_payload);
     }
     if (err)

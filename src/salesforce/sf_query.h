@@ -2,9 +2,10 @@
 /* Copyright (c) 2026 the sfsync authors */
 /*
  * SOQL query paging over the REST query and queryAll resources. Each page
- * is handed to a callback and freed before the next is fetched, so memory
- * stays at one page whatever the size of the result. Queries are built
- * with sf_soql.
+ * is handed to a callback and freed before the next is fetched, or, with
+ * sf_query_run_ahead, while the next is fetched, so memory stays at one or
+ * two pages whatever the size of the result. Queries are built with
+ * sf_soql.
  */
 #ifndef SFSYNC_SF_QUERY_H
 #define SFSYNC_SF_QUERY_H
@@ -55,6 +56,19 @@ typedef int (*sf_query_page_fn)(const struct sf_query_page *page, void *payload,
 int sf_query_run(struct sf_client *c, const char *soql,
                  const struct sf_query_options *opts, sf_query_page_fn fn,
                  void *payload, struct err *err);
+
+/*
+ * Run soql as sf_query_run does, but request and parse each page from the
+ * third on in another thread while fn works on the page before it, so
+ * that up to two pages are in memory. fn may read the statistics of c
+ * (sf_http_get_stats) but must send nothing through c.
+ * A 401 on a page fetched ahead is sent again from the calling thread,
+ * which renews the token there. A page fetched ahead of an fn that stops
+ * or fails counts as an API call.
+ */
+int sf_query_run_ahead(struct sf_client *c, const char *soql,
+                       const struct sf_query_options *opts,
+                       sf_query_page_fn fn, void *payload, struct err *err);
 
 /*
  * Run a SELECT COUNT() query (see sf_soql_select_count) and set *out to

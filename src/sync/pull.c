@@ -23,7 +23,8 @@
 #include "settings.h"
 
 /* Records per Bulk API results page unless --batch-size sets it. A page
- * is held in memory as JSON and applied in one transaction. */
+ * is held in memory as JSON and applied in one transaction, while the next
+ * one is read. */
 #define PULL_BULK_PAGE_RECORDS 5000
 
 /* Resume point of a pull interrupted before any ordered record: a Bulk
@@ -502,6 +503,9 @@ static int run_bulk(struct pull_state *ps, const struct store_cursor *from,
     bopts.max_records = ps->opts->batch_size ? ps->opts->batch_size
                                              : PULL_BULK_PAGE_RECORDS;
     bopts.boolean_fields = booleans;
+    /* on_page sends nothing through the client, so the next results page
+     * is read while it applies the current one. */
+    bopts.read_ahead = true;
     rc = sf_bulk_query_pages(ps->conn->client, soql, &bopts, ps->expected,
                              on_page, ps, &res, err);
     free(soql);
@@ -540,7 +544,10 @@ static int run_query(struct pull_state *ps, struct err *err)
                            err);
         if (!soql)
             return err ? err->code : SYNC_EINVALID;
-        rc = sf_query_run(ps->conn->client, soql, &qopts, on_page, ps, err);
+        /* on_page sends nothing through the client, so the next page is
+         * fetched while it applies the current one. */
+        rc = sf_query_run_ahead(ps->conn->client, soql, &qopts, on_page, ps,
+                                err);
         free(soql);
     }
     if (rc == 0 && ps->bulk)

@@ -29,10 +29,12 @@ test('killed pull resumes', async () => {
   const { sim, w, token } = env;
   const start = await apiUsed(sim.url);
   const run = w.spawn(['pull', 'contacts', '--json', '--batch-size', String(BATCH)]);
-  // sfsync requests page 3 only after it has committed pages 1 and 2.
+  // sfsync requests page N + 2 while it applies page N + 1, after it has
+  // committed page N, so page 4 is requested after pages 1 and 2 are
+  // committed.
   let exited = false;
   run.done.then(() => { exited = true; });
-  while (!exited && await apiUsed(sim.url) < start + 3) await sleep(5);
+  while (!exited && await apiUsed(sim.url) < start + 4) await sleep(5);
   assert.ok(!exited, 'the pull ended before it could be killed');
   run.proc.kill('SIGKILL');
   const killed = await run.done;
