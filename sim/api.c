@@ -149,17 +149,35 @@ static int reject_malformed(struct http_req *req, struct http_resp *resp)
     return 1;
 }
 
+/* Reply 400, in the {"error"} shape of the /sim/ endpoints, to a request
+ * whose org argument names no org of this process. */
+static void reject_unknown_org(struct http_req *req, struct http_resp *resp,
+                               const char *why)
+{
+    http_resp_json(resp, 400, json_pack("{s:s}", "error", why));
+    log_info("sim", "request for an unknown org", "path=%s", req->path);
+}
+
 static int before(struct http_req *req, struct http_resp *resp,
                   void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_orgs *orgs = payload;
     struct sim_call *call = xcalloc(1, sizeof(*call));
     const char *rest = NULL;
-    int latency = org->faults.latency_ms;
+    struct sim_org *org;
+    char why[160];
+    int latency;
     bool api;
 
-    call->org = org;
+    call->org = orgs->orgs[0];
     req->user_data = call;
+    org = sim_orgs_for_request(orgs, req, why, sizeof(why));
+    if (!org) {
+        reject_unknown_org(req, resp, why);
+        return 1;
+    }
+    call->org = org;
+    latency = org->faults.latency_ms;
     api = starts_with(req->path, DATA_PREFIX);
     if (api && latency > 0)
         usleep((useconds_t)latency * 1000);
@@ -265,10 +283,11 @@ static void damage_body(struct sim_org *org, struct http_req *req,
 static void after(struct http_req *req, struct http_resp *resp,
                   void *payload)
 {
-    struct sim_org *org = payload;
     struct sim_call *call = req->user_data;
+    struct sim_org *org = call ? call->org : NULL;
     char usage[64];
 
+    (void)payload;
     if (call && (call->api ||
                  strcmp(req->path, "/services/oauth2/token") == 0))
         damage_body(org, req, resp);
@@ -328,7 +347,7 @@ static int get_resources(struct http_req *req, struct http_resp *resp,
                          void *payload)
 {
     struct sim_call *call = req->user_data;
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     /* Only the resources that sfsim serves, so that a client that
      * discovers resources here does not call one that answers 404. */
     static const char *names[] = {"sobjects", "query", "queryAll",
@@ -336,6 +355,7 @@ static int get_resources(struct http_req *req, struct http_resp *resp,
     json_t *r = json_object();
     char *identity;
 
+    (void)payload;
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         char *url = xasprintf("/services/data/v%s/%s", call->version,
                               names[i]);
@@ -364,10 +384,10 @@ static json_t *limit(int64_t max, int64_t remaining)
 static int get_limits(struct http_req *req, struct http_resp *resp,
                       void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     json_t *r = json_object();
 
-    (void)req;
+    (void)payload;
     json_object_set_new(r, "DailyApiRequests",
                         limit(org->cfg.api_limit,
                               org->cfg.api_limit - org->api_used));
@@ -386,10 +406,11 @@ static int get_limits(struct http_req *req, struct http_resp *resp,
 static int get_record_count(struct http_req *req, struct http_resp *resp,
                             void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     const char *list = http_req_query(req, "sObjects");
     json_t *items = json_array();
 
+    (void)payload;
     for (size_t i = 0; i < org->nobjects; i++) {
         struct sim_object *obj = org->objects[i];
         size_t count = 0;
@@ -430,18 +451,18 @@ static int bad_method(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-void sim_api_routes(struct http_router *r, struct sim_org *org)
+void sim_api_routes(struct http_router *r)
 {
     r->not_found = not_found;
     r->bad_method = bad_method;
-    r->payload = org;
-    http_router_add(r, "GET", "/services/data", get_versions, org);
+    r->payload = NULL;
+    http_router_add(r, "GET", "/services/data", get_versions, NULL);
     http_router_add(r, "GET", "/services/data/{version}", get_resources,
-                    org);
+                    NULL);
     http_router_add(r, "GET", "/services/data/{version}/limits", get_limits,
-                    org);
+                    NULL);
     http_router_add(r, "GET", "/services/data/{version}/limits/recordCount",
-                    get_record_count, org);
+                    get_record_count, NULL);
 }
 
 bool sim_host_is_loopback(const char *host)
@@ -453,9 +474,16 @@ bool sim_host_is_loopback(const char *host)
     return (ntohl(addr.s_addr) >> 24) == 127;
 }
 
-void sim_api_server_opts(struct sim_org *org, struct http_server_opts *opts)
+void sim_api_server_opts(struct sim_orgs *orgs, struct http_server_opts *opts)
 {
     opts->before = before;
     opts->after = after;
-    opts->payload = org;
+    opts->payload = orgs;
+}
+
+struct sim_org *sim_request_org(const struct http_req *req)
+{
+    const struct sim_call *call = req->user_data;
+
+    return call->org;
 }

@@ -77,13 +77,7 @@ struct bulk_store {
     uint64_t counter;
     size_t rows;      /* ids held by all jobs */
     double fail_rate; /* share of jobs that end Failed (bulk-fail) */
-    struct bulk_store *next;
 };
-
-/* Every store made by sim_bulk_routes. struct sim_org has no slot for
- * them, so they live as long as the process, and this list keeps them
- * reachable until exit. */
-static struct bulk_store *stores;
 
 static void job_free(struct bulk_job *job)
 {
@@ -92,6 +86,22 @@ static void job_free(struct bulk_job *job)
     soql_query_free(job->query);
     free(job->ids);
     free(job);
+}
+
+/* The jobs of the request's org, made on first use so that an org that
+ * runs no Bulk query costs nothing. */
+static struct bulk_store *store_of(const struct http_req *req)
+{
+    struct sim_org *org = sim_request_org(req);
+    struct bulk_store *st = org->bulk;
+
+    if (!st) {
+        st = xcalloc(1, sizeof(*st));
+        st->org = org;
+        hmap_init(&st->jobs, false);
+        org->bulk = st;
+    }
+    return st;
 }
 
 static void job_delete(struct bulk_store *st, struct bulk_job *job)
@@ -369,7 +379,7 @@ static void fill_job(struct bulk_store *st, struct bulk_job *job,
 
 static int post_job(struct http_req *req, struct http_resp *resp, void *payload)
 {
-    struct bulk_store *st = payload;
+    struct bulk_store *st = store_of(req);
     struct sim_call *call = req->user_data;
     struct soql_exec_opts opts = {0};
     struct bulk_job *job = NULL;
@@ -379,6 +389,7 @@ static int post_job(struct http_req *req, struct http_resp *resp, void *payload)
     const char *text;
     bool bad = false;
 
+    (void)payload;
     if (!body)
         return 0;
     if (!json_is_object(body)) {
@@ -430,8 +441,9 @@ out:
 
 static int get_job(struct http_req *req, struct http_resp *resp, void *payload)
 {
-    struct bulk_job *job = find_job(payload, req->params[1]);
+    struct bulk_job *job = find_job(store_of(req), req->params[1]);
 
+    (void)payload;
     if (!job) {
         reply_no_job(resp);
         return 0;
@@ -449,10 +461,11 @@ static int get_job(struct http_req *req, struct http_resp *resp, void *payload)
 static int patch_job(struct http_req *req, struct http_resp *resp,
                      void *payload)
 {
-    struct bulk_job *job = find_job(payload, req->params[1]);
+    struct bulk_job *job = find_job(store_of(req), req->params[1]);
     json_t *body;
     const char *state;
 
+    (void)payload;
     if (!job) {
         reply_no_job(resp);
         return 0;
@@ -486,9 +499,10 @@ static int patch_job(struct http_req *req, struct http_resp *resp,
 static int delete_job(struct http_req *req, struct http_resp *resp,
                       void *payload)
 {
-    struct bulk_store *st = payload;
+    struct bulk_store *st = store_of(req);
     struct bulk_job *job = find_job(st, req->params[1]);
 
+    (void)payload;
     if (!job) {
         reply_no_job(resp);
         return 0;
@@ -512,12 +526,12 @@ static int compare_serial(const void *a, const void *b)
 static int list_jobs(struct http_req *req, struct http_resp *resp,
                      void *payload)
 {
-    struct bulk_store *st = payload;
+    struct bulk_store *st = store_of(req);
     struct bulk_job **jobs = xmalloc((st->jobs.count + 1) * sizeof(*jobs));
     json_t *records = json_array();
     size_t n = 0;
 
-    (void)req;
+    (void)payload;
     for (size_t i = 0; i < st->jobs.cap; i++)
         if (st->jobs.slots[i].key && st->jobs.slots[i].value)
             jobs[n++] = st->jobs.slots[i].value;
@@ -752,10 +766,11 @@ static int check_results(const struct http_req *req, struct http_resp *resp,
 static int get_results(struct http_req *req, struct http_resp *resp,
                        void *payload)
 {
-    struct bulk_job *job = find_job(payload, req->params[1]);
+    struct bulk_job *job = find_job(store_of(req), req->params[1]);
     size_t offset, max, n, count = 0;
     char next[40] = "null", number[24];
 
+    (void)payload;
     if (!job) {
         reply_no_job(resp);
         return 0;
@@ -827,13 +842,14 @@ static int parse_rate(json_t *v, double *out)
 static int put_bulk_faults(struct http_req *req, struct http_resp *resp,
                            void *payload)
 {
-    struct bulk_store *st = payload;
+    struct bulk_store *st = store_of(req);
     size_t skip = sim_body_skip_bom(req->body, req->body_len);
     json_t *body = json_loadb(req->body + skip, req->body_len - skip, 0, NULL);
     const char *key;
     double rate = st->fail_rate;
     json_t *v;
 
+    (void)payload;
     if (!json_is_object(body)) {
         reply_control_error(resp, "the body must be a JSON object such as "
                                   "{\"bulk-fail\": 0.5}");
@@ -862,25 +878,36 @@ out:
 static int get_bulk_faults(struct http_req *req, struct http_resp *resp,
                            void *payload)
 {
-    (void)req;
-    http_resp_json(resp, 200, faults_json(payload));
+    (void)payload;
+    http_resp_json(resp, 200, faults_json(store_of(req)));
     return 0;
 }
 
-void sim_bulk_routes(struct http_router *r, struct sim_org *org)
+void sim_bulk_release(struct sim_org *org)
 {
-    struct bulk_store *st = xcalloc(1, sizeof(*st));
+    struct bulk_store *st = org->bulk;
 
-    st->org = org;
-    hmap_init(&st->jobs, false);
-    st->next = stores;
-    stores = st;
-    http_router_add(r, "POST", JOBS, post_job, st);
-    http_router_add(r, "GET", JOBS, list_jobs, st);
-    http_router_add(r, "GET", JOBS "/{id}", get_job, st);
-    http_router_add(r, "PATCH", JOBS "/{id}", patch_job, st);
-    http_router_add(r, "DELETE", JOBS "/{id}", delete_job, st);
-    http_router_add(r, "GET", JOBS "/{id}/results", get_results, st);
-    http_router_add(r, "GET", "/sim/bulk-faults", get_bulk_faults, st);
-    http_router_add(r, "PUT", "/sim/bulk-faults", put_bulk_faults, st);
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->jobs.cap; i++) {
+        struct hmap_slot *s = &st->jobs.slots[i];
+
+        if (s->key && s->value)
+            job_free(s->value);
+    }
+    hmap_release(&st->jobs);
+    free(st);
+    org->bulk = NULL;
+}
+
+void sim_bulk_routes(struct http_router *r)
+{
+    http_router_add(r, "POST", JOBS, post_job, NULL);
+    http_router_add(r, "GET", JOBS, list_jobs, NULL);
+    http_router_add(r, "GET", JOBS "/{id}", get_job, NULL);
+    http_router_add(r, "PATCH", JOBS "/{id}", patch_job, NULL);
+    http_router_add(r, "DELETE", JOBS "/{id}", delete_job, NULL);
+    http_router_add(r, "GET", JOBS "/{id}/results", get_results, NULL);
+    http_router_add(r, "GET", "/sim/bulk-faults", get_bulk_faults, NULL);
+    http_router_add(r, "PUT", "/sim/bulk-faults", put_bulk_faults, NULL);
 }

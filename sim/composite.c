@@ -764,14 +764,14 @@ static int composite_resource(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-void sim_composite_routes(struct http_router *r, struct sim_org *org)
+void sim_composite_routes(struct http_router *r)
 {
     /* The resources check the method themselves so that a wrong one gets
      * Salesforce's 405 with the allowed list. */
     http_router_add(r, NULL, "/services/data/{version}/composite",
-                    composite_resource, org);
-    http_router_add(r, NULL, COLLECTION, collection_resource, org);
-    http_router_add(r, NULL, COLLECTION "/{object}", retrieve_resource, org);
+                    composite_resource, NULL);
+    http_router_add(r, NULL, COLLECTION, collection_resource, NULL);
+    http_router_add(r, NULL, COLLECTION "/{object}", retrieve_resource, NULL);
     http_router_add(r, NULL, COLLECTION "/{object}/{field}", upsert_resource,
-                    org);
+                    NULL);
 }

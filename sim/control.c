@@ -284,8 +284,8 @@ static json_t *parse_body(struct http_req *req, struct http_resp *resp)
 static int get_faults(struct http_req *req, struct http_resp *resp,
                       void *payload)
 {
-    (void)req;
-    http_resp_json(resp, 200, faults_json(payload));
+    (void)payload;
+    http_resp_json(resp, 200, faults_json(sim_request_org(req)));
     return 0;
 }
 
@@ -318,12 +318,13 @@ static char *fault_text(json_t *v)
 static int put_faults(struct http_req *req, struct http_resp *resp,
                       void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     json_t *body = parse_body(req, resp), *v;
     struct fault_values fv;
     const char *key;
     struct err err;
 
+    (void)payload;
     if (!body)
         return 0;
     stage_begin(org, &fv);
@@ -570,13 +571,14 @@ static void convert_into(struct sim_org *org, const struct sim_user *user,
 static int post_convert(struct http_req *req, struct http_resp *resp,
                         void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     struct sim_record *lead, *account, *contact;
     const struct sim_user *user;
     const char *status;
     char today[DATETIME_LEN];
     json_t *body = parse_body(req, resp);
 
+    (void)payload;
     if (!body)
         return 0;
     if (check_convert_body(body, resp) < 0)
@@ -725,12 +727,13 @@ static size_t reparent_children(struct sim_org *org,
 static int post_merge(struct http_req *req, struct http_resp *resp,
                       void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     json_t *body = parse_body(req, resp);
     struct sim_record *master, *losers[2];
     const struct sim_user *user;
     size_t n, moved;
 
+    (void)payload;
     if (!body)
         return 0;
     user = acting_user(org, body);
@@ -931,12 +934,13 @@ static int check_raw_edit(const struct sim_record *rec, json_t *body,
 static int patch_record(struct http_req *req, struct http_resp *resp,
                         void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     struct sim_record *rec = sim_record_find(org, req->params[0]);
     json_t *body = parse_body(req, resp), *v;
     const char *key;
     bool bad;
 
+    (void)payload;
     if (!body)
         return 0;
     if (!rec) {
@@ -969,13 +973,13 @@ out:
     return 0;
 }
 
-void sim_control_routes(struct http_router *r, struct sim_org *org)
+void sim_control_routes(struct http_router *r)
 {
-    http_router_add(r, "PATCH", "/sim/records/{id}", patch_record, org);
-    http_router_add(r, "GET", "/sim/faults", get_faults, org);
-    http_router_add(r, "PUT", "/sim/faults", put_faults, org);
-    http_router_add(r, "PATCH", "/sim/faults", put_faults, org);
-    http_router_add(r, "POST", "/sim/faults", put_faults, org);
-    http_router_add(r, "POST", "/sim/leads/{id}/convert", post_convert, org);
-    http_router_add(r, "POST", "/sim/merge", post_merge, org);
+    http_router_add(r, "PATCH", "/sim/records/{id}", patch_record, NULL);
+    http_router_add(r, "GET", "/sim/faults", get_faults, NULL);
+    http_router_add(r, "PUT", "/sim/faults", put_faults, NULL);
+    http_router_add(r, "PATCH", "/sim/faults", put_faults, NULL);
+    http_router_add(r, "POST", "/sim/faults", put_faults, NULL);
+    http_router_add(r, "POST", "/sim/leads/{id}/convert", post_convert, NULL);
+    http_router_add(r, "POST", "/sim/merge", post_merge, NULL);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
 /*
- * sfsim: serves one simulated Salesforce org over HTTP until SIGTERM or
- * SIGINT. This file only reads the command line and wires the modules.
+ * sfsim: serves one or more simulated Salesforce orgs over HTTP until
+ * SIGTERM or SIGINT. This file only reads the command line and wires the
+ * modules.
  */
 #include "base/common.h"
 
@@ -36,6 +37,7 @@ struct options {
     const char *state;
     const char *jwt_key_file;
     uint64_t seed;
+    unsigned orgs;
 };
 
 static void usage(FILE *out)
@@ -65,7 +67,11 @@ static void usage(FILE *out)
         "(the format of 'sf data import tree')\n"
         "  --generate SPEC           generate records, "
         "contacts=N,leads=M,accounts=K\n"
-        "  --seed N                  seed of --generate (default 1)\n"
+        "  --seed N                  seed of --generate (default 1); org K "
+        "gets N + K - 1\n"
+        "  --orgs N                  serve N independent orgs (default 1); "
+        "org K's client\n"
+        "                            id and secret end in -K from K = 2\n"
         "  --state FILE              keep the org in this SQLite file "
         "across restarts\n"
         "  --fault NAME=VALUE        switch a fault on (repeatable): "
@@ -179,6 +185,7 @@ enum {
     OPT_MAX_BODY,
     OPT_UPSERT_STATUS,
     OPT_LOG_LEVEL,
+    OPT_ORGS,
     OPT_HELP
 };
 
@@ -200,6 +207,7 @@ static const struct option long_options[] = {
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"upsert-update-status", required_argument, NULL, OPT_UPSERT_STATUS},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"orgs", required_argument, NULL, OPT_ORGS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -302,6 +310,11 @@ static int parse_args(int argc, char **argv, struct options *opts,
             }
             log_set_level((enum log_level)level);
             break;
+        case OPT_ORGS:
+            if (parse_long("orgs", optarg, 1, SIM_ORGS_MAX, &n))
+                return -1;
+            opts->orgs = (unsigned)n;
+            break;
         case OPT_HELP:
             usage(stdout);
             return 1;
@@ -312,6 +325,12 @@ static int parse_args(int argc, char **argv, struct options *opts,
     }
     if (optind < argc) {
         fprintf(stderr, "sfsim: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (opts->state && opts->orgs > 1) {
+        fprintf(stderr, "sfsim: --state keeps one org, so it cannot be "
+                        "combined with --orgs %u: leave out one of them\n",
+                opts->orgs);
         return -1;
     }
     return 0;
@@ -333,13 +352,13 @@ static int split_listen(const char *listen, char **host, int *port)
     return 0;
 }
 
-/* Apply users, custom fields, faults, state and seed data to org. */
+/* Apply users, faults, state and seed data to org; the custom fields are
+ * in the schema already. */
 static int prepare_org(struct sim_org *org, const struct options *opts,
                        struct err *err)
 {
-    for (size_t i = 0; i < opts->ncustom; i++)
-        if (sim_schema_add_custom(org, opts->custom_fields[i], err) < 0)
-            return -1;
+    uint64_t seed = opts->seed + org->number - 1;
+
     for (size_t i = 0; i < opts->nusers; i++) {
         char *spec = xstrdup(opts->users[i]);
         char *colon = strchr(spec, ':');
@@ -371,27 +390,66 @@ static int prepare_org(struct sim_org *org, const struct options *opts,
     }
     if (opts->data_plan && sim_seed_plan(org, opts->data_plan, err) < 0)
         return -1;
-    if (opts->generate &&
-        sim_generate(org, opts->generate, opts->seed, err) < 0)
+    if (opts->generate && sim_generate(org, opts->generate, seed, err) < 0)
         return -1;
     return 0;
 }
 
-static void build_router(struct http_router *r, struct sim_org *org)
+/* Make the orgs of the command line in orgs, each prepared. */
+static int make_orgs(struct sim_orgs *orgs, const struct sim_config *cfg,
+                     const struct options *opts, struct err *err)
 {
-    http_router_init(r);
-    sim_api_routes(r, org);
-    sim_oauth_routes(r, org);
-    sim_query_routes(r, org);
-    sim_rest_routes(r, org);
-    sim_composite_routes(r, org);
-    sim_control_routes(r, org);
-    sim_view_routes(r, org);
-    sim_bulk_routes(r, org);
+    struct sim_org *first = sim_org_new(cfg, err);
+
+    if (!first)
+        return -1;
+    sim_orgs_add(orgs, first);
+    /* Custom fields go into org 1's schema before the other orgs share
+     * it. */
+    for (size_t i = 0; i < opts->ncustom; i++)
+        if (sim_schema_add_custom(first, opts->custom_fields[i], err) < 0)
+            return -1;
+    for (unsigned k = 2; k <= opts->orgs; k++)
+        sim_orgs_add(orgs, sim_org_new_sibling(first, k));
+    for (size_t i = 0; i < orgs->count; i++) {
+        if (prepare_org(orgs->orgs[i], opts, err) < 0) {
+            if (orgs->count > 1)
+                err_prefix(err, "org %zu", i + 1);
+            return -1;
+        }
+    }
+    return 0;
 }
 
-static int serve(struct sim_org *org, const char *host, int port)
+static void build_router(struct http_router *r)
 {
+    http_router_init(r);
+    sim_api_routes(r);
+    sim_oauth_routes(r);
+    sim_query_routes(r);
+    sim_rest_routes(r);
+    sim_composite_routes(r);
+    sim_control_routes(r);
+    sim_view_routes(r);
+    sim_bulk_routes(r);
+}
+
+/* Lock or unlock every org, so that no request runs while the instance
+ * URL is being set. */
+static void lock_all(struct sim_orgs *orgs, bool lock)
+{
+    for (size_t i = 0; i < orgs->count; i++) {
+        if (lock)
+            pthread_mutex_lock(&orgs->orgs[i]->lock);
+        else
+            pthread_mutex_unlock(&orgs->orgs[i]->lock);
+    }
+}
+
+static int serve(struct sim_orgs *orgs, const char *host, int port)
+{
+    struct sim_org *org = orgs->orgs[0];
+    char *url;
     struct http_server_opts sopts = {0};
     struct http_router router;
     struct http_server *srv;
@@ -400,7 +458,7 @@ static int serve(struct sim_org *org, const char *host, int port)
     sigset_t set;
     int sig;
 
-    build_router(&router, org);
+    build_router(&router);
     snprintf(body, sizeof(body),
              "[{\"message\":\"The request body is larger than the %zu "
              "bytes this server accepts\",\"errorCode\":"
@@ -413,7 +471,7 @@ static int serve(struct sim_org *org, const char *host, int port)
     sopts.too_large_type = "application/json;charset=UTF-8";
     sopts.too_large_body = body;
     sopts.connection_memory = CONNECTION_MEMORY;
-    sim_api_server_opts(org, &sopts);
+    sim_api_server_opts(orgs, &sopts);
 
     /* Block the stop signals before the server's threads start, so that
      * only sigwait below receives them. */
@@ -421,21 +479,22 @@ static int serve(struct sim_org *org, const char *host, int port)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    pthread_mutex_lock(&org->lock);
+    lock_all(orgs, true);
     srv = http_server_start(&sopts, &err);
     if (!srv) {
-        pthread_mutex_unlock(&org->lock);
+        lock_all(orgs, false);
         fprintf(stderr, "sfsim: %s\n", err.msg);
         http_router_release(&router);
         return 1;
     }
-    org->cfg.instance_url =
-        xasprintf("http://%s:%d", host, http_server_port(srv));
-    pthread_mutex_unlock(&org->lock);
-    printf("sfsim listening on %s\n", org->cfg.instance_url);
+    url = xasprintf("http://%s:%d", host, http_server_port(srv));
+    for (size_t i = 0; i < orgs->count; i++)
+        orgs->orgs[i]->cfg.instance_url = url;
+    lock_all(orgs, false);
+    printf("sfsim listening on %s\n", url);
     fflush(stdout);
-    log_info("sim", "listening", "url=%s org=%s", org->cfg.instance_url,
-             org->org_id);
+    log_info("sim", "listening", "url=%s org=%s orgs=%zu", url, org->org_id,
+             orgs->count);
     if (!sim_host_is_loopback(host))
         log_warn("sim",
                  "listening on an address other hosts can reach, and /sim/ "
@@ -446,14 +505,15 @@ static int serve(struct sim_org *org, const char *host, int port)
     log_info("sim", "stopping", "signal=%d", sig);
     http_server_stop(srv);
     http_router_release(&router);
-    free(org->cfg.instance_url);
-    org->cfg.instance_url = NULL;
+    for (size_t i = 0; i < orgs->count; i++)
+        orgs->orgs[i]->cfg.instance_url = NULL;
+    free(url);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    struct options opts = {.listen = DEFAULT_LISTEN, .seed = 1};
+    struct options opts = {.listen = DEFAULT_LISTEN, .seed = 1, .orgs = 1};
     struct sim_config cfg = {
         .client_id = "sfsim-client-id",
         .client_secret = "sfsim-client-secret",
@@ -462,7 +522,7 @@ int main(int argc, char **argv)
         .max_body = DEFAULT_MAX_BODY,
         .upsert_update_status = 200,
     };
-    struct sim_org *org = NULL;
+    struct sim_orgs orgs = {0};
     struct err err;
     char *host = NULL;
     int port = 0, rc;
@@ -487,15 +547,14 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    org = sim_org_new(&cfg, &err);
-    if (!org || prepare_org(org, &opts, &err) < 0) {
+    if (make_orgs(&orgs, &cfg, &opts, &err) < 0) {
         fprintf(stderr, "sfsim: %s\n", err.msg);
         rc = 1;
         goto out;
     }
-    rc = serve(org, host, port);
+    rc = serve(&orgs, host, port);
 out:
-    sim_org_free(org);
+    sim_orgs_release(&orgs);
     free(cfg.jwt_public_key_pem);
     free(host);
     free(opts.users);

@@ -363,14 +363,18 @@ static struct {
     unsigned long suppressed;
 } reject_log[8];
 
+/* Requests of different orgs run at once, so reject_log has a lock of its
+ * own. */
+static pthread_mutex_t reject_log_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Log a rejected access token, or count it when the same reason was
- * logged less than a second ago. The caller holds org->lock, which also
- * guards reject_log. */
+ * logged less than a second ago. */
 static void log_token_rejected(const char *reason, const char *path)
 {
     int64_t now = datetime_now_ms();
     size_t i = 0;
 
+    pthread_mutex_lock(&reject_log_lock);
     while (i < ARRAY_SIZE(reject_log) - 1 && reject_log[i].reason &&
            strcmp(reject_log[i].reason, reason) != 0)
         i++;
@@ -382,6 +386,7 @@ static void log_token_rejected(const char *reason, const char *path)
     if (reject_log[i].logged_ms &&
         now - reject_log[i].logged_ms < REJECT_LOG_INTERVAL_MS) {
         reject_log[i].suppressed++;
+        pthread_mutex_unlock(&reject_log_lock);
         return;
     }
     if (reject_log[i].suppressed)
@@ -393,6 +398,7 @@ static void log_token_rejected(const char *reason, const char *path)
                  reason, path);
     reject_log[i].logged_ms = now;
     reject_log[i].suppressed = 0;
+    pthread_mutex_unlock(&reject_log_lock);
 }
 
 struct sim_token *sim_oauth_authenticate(struct sim_org *org,
@@ -975,7 +981,8 @@ static int handle_token(struct http_req *req, struct http_resp *resp,
     struct token_request tr = {0};
     struct grant g = {0};
 
-    g.org = payload;
+    g.org = sim_request_org(req);
+    (void)payload;
     g.tr = &tr;
     g.name = "(missing)";
     token_request_read(&tr, req);
@@ -1020,10 +1027,11 @@ static int handle_token(struct http_req *req, struct http_resp *resp,
 static int handle_revoke(struct http_req *req, struct http_resp *resp,
                          void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     char *value = request_param(req, "token");
     struct sim_token *t = value ? hmap_get(&org->tokens, value) : NULL;
 
+    (void)payload;
     if (!t || t->revoked) {
         log_warn("oauth", "token revocation failed",
                  "error=invalid_token reason=\"%s\"",
@@ -1298,10 +1306,11 @@ static struct sim_token *identity_token(struct sim_org *org,
 static int handle_userinfo(struct http_req *req, struct http_resp *resp,
                            void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     struct sim_token *t = identity_token(org, req, resp);
     char *version;
 
+    (void)payload;
     if (!t)
         return 0;
     version = urls_version(req);
@@ -1320,12 +1329,13 @@ static int handle_userinfo(struct http_req *req, struct http_resp *resp,
 static int handle_identity(struct http_req *req, struct http_resp *resp,
                            void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     struct sim_token *t = identity_token(org, req, resp);
     char org_id[19], user_id[19];
     struct sim_user *user = NULL;
     char *version;
 
+    (void)payload;
     if (!t)
         return 0;
     if (sim_id_to18(req->params[0], org_id) == 0 &&
@@ -1661,7 +1671,7 @@ static int handle_authorize_page(struct http_req *req, struct http_resp *resp,
     struct authorize_request ar = {0};
 
     authorize_request_read(&ar, req);
-    if (check_authorize(payload, &ar, resp) == 0)
+    if (check_authorize(sim_request_org(req), &ar, resp) == 0)
         reply_login_page(resp, 200, &ar, ar.login_hint, NULL);
     authorize_request_release(&ar);
     return 0;
@@ -1671,13 +1681,14 @@ static int handle_authorize_page(struct http_req *req, struct http_resp *resp,
 static int handle_authorize_submit(struct http_req *req, struct http_resp *resp,
                                    void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     struct authorize_request ar = {0};
     char *approve = request_param(req, "approve");
     char *username = request_param(req, "username");
     char *password = request_param(req, "password");
     struct sim_user *user;
 
+    (void)payload;
     authorize_request_read(&ar, req);
     if (check_authorize(org, &ar, resp) < 0)
         goto out;
@@ -1711,19 +1722,19 @@ out:
     return 0;
 }
 
-void sim_oauth_routes(struct http_router *r, struct sim_org *org)
+void sim_oauth_routes(struct http_router *r)
 {
-    http_router_add(r, "POST", "/services/oauth2/token", handle_token, org);
+    http_router_add(r, "POST", "/services/oauth2/token", handle_token, NULL);
     http_router_add(r, "GET", "/services/oauth2/authorize",
-                    handle_authorize_page, org);
+                    handle_authorize_page, NULL);
     http_router_add(r, "POST", "/services/oauth2/authorize",
-                    handle_authorize_submit, org);
-    http_router_add(r, "POST", "/services/oauth2/revoke", handle_revoke, org);
-    http_router_add(r, "GET", "/services/oauth2/revoke", handle_revoke, org);
+                    handle_authorize_submit, NULL);
+    http_router_add(r, "POST", "/services/oauth2/revoke", handle_revoke, NULL);
+    http_router_add(r, "GET", "/services/oauth2/revoke", handle_revoke, NULL);
     http_router_add(r, "GET", "/services/oauth2/userinfo", handle_userinfo,
-                    org);
+                    NULL);
     http_router_add(r, "POST", "/services/oauth2/userinfo", handle_userinfo,
-                    org);
-    http_router_add(r, "GET", "/id/{orgId}/{userId}", handle_identity, org);
-    http_router_add(r, "POST", "/id/{orgId}/{userId}", handle_identity, org);
+                    NULL);
+    http_router_add(r, "GET", "/id/{orgId}/{userId}", handle_identity, NULL);
+    http_router_add(r, "POST", "/id/{orgId}/{userId}", handle_identity, NULL);
 }

@@ -344,13 +344,14 @@ static int get_more(struct http_req *req, struct http_resp *resp, void *payload)
     return 0;
 }
 
-void sim_query_routes(struct http_router *r, struct sim_org *org)
+void sim_query_routes(struct http_router *r)
 {
-    http_router_add(r, "GET", "/services/data/{version}/query", get_query, org);
+    http_router_add(r, "GET", "/services/data/{version}/query", get_query,
+                    NULL);
     http_router_add(r, "GET", "/services/data/{version}/queryAll",
-                    get_query_all, org);
+                    get_query_all, NULL);
     http_router_add(r, "GET", "/services/data/{version}/query/{locator}",
-                    get_more, org);
+                    get_more, NULL);
     http_router_add(r, "GET", "/services/data/{version}/queryAll/{locator}",
-                    get_more, org);
+                    get_more, NULL);
 }

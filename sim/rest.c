@@ -759,20 +759,20 @@ static int deleted_resource(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-void sim_rest_routes(struct http_router *r, struct sim_org *org)
+void sim_rest_routes(struct http_router *r)
 {
     /* Each resource checks the method itself, so that a wrong one gets
      * Salesforce's 405 with the list of allowed methods. The literal
      * resources come before the record id patterns that would match them. */
-    http_router_add(r, NULL, SOBJECTS, sobjects_resource, org);
-    http_router_add(r, NULL, SOBJECTS "/{object}", object_resource, org);
+    http_router_add(r, NULL, SOBJECTS, sobjects_resource, NULL);
+    http_router_add(r, NULL, SOBJECTS "/{object}", object_resource, NULL);
     http_router_add(r, NULL, SOBJECTS "/{object}/describe",
-                    describe_resource, org);
+                    describe_resource, NULL);
     http_router_add(r, NULL, SOBJECTS "/{object}/updated", updated_resource,
-                    org);
+                    NULL);
     http_router_add(r, NULL, SOBJECTS "/{object}/deleted", deleted_resource,
-                    org);
-    http_router_add(r, NULL, SOBJECTS "/{object}/{id}", record_resource, org);
+                    NULL);
+    http_router_add(r, NULL, SOBJECTS "/{object}/{id}", record_resource, NULL);
     http_router_add(r, NULL, SOBJECTS "/{object}/{field}/{value}",
-                    external_resource, org);
+                    external_resource, NULL);
 }

@@ -166,6 +166,7 @@ struct sim_object *sim_schema_load(struct sim_org *org, json_t *describe,
     obj->name = xstrdup(name);
     obj->label = jstrdup(describe, "label");
     memcpy(obj->key_prefix, prefix, 4);
+    memcpy(obj->pod, org->pod, sizeof(obj->pod));
     hmap_init(&obj->by_name, true);
     hmap_init(&obj->by_relationship, true);
     hmap_init(&obj->by_id, false);
@@ -274,6 +275,9 @@ int sim_schema_add_custom(struct sim_org *org, const char *spec,
                      target);
         goto out;
     }
+    if (obj->schema_borrowed)
+        BUG("custom field added to org %u, which shares org 1's schema",
+            org->number);
     if (!valid_custom_name(dot + 1) || sim_object_field(obj, dot + 1)) {
         rc = err_set(err, SYNC_EINVALID,
                      "invalid custom field '%s': the name must be new and "

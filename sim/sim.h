@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 the sfsync authors */
 /*
- * sfsim's shared state: one simulated Salesforce org with its schema,
- * records, users, tokens, limits and fault switches. Every HTTP handler takes
- * org->lock for the whole request, so the functions here assume the caller
- * holds it unless a comment says otherwise.
+ * sfsim's shared state: the simulated Salesforce orgs, each with its schema,
+ * records, users, tokens, limits and fault switches. The filter in api.c
+ * picks the org of each request and holds that org's lock for the whole
+ * request, so the functions here assume the caller holds it unless a
+ * comment says otherwise.
  */
 #ifndef SFSIM_SIM_H
 #define SFSIM_SIM_H
@@ -67,6 +68,10 @@ struct sim_object {
     char *name; /* "Contact" */
     char *label;
     char key_prefix[4];
+    char pod[4]; /* characters 4 to 6 of the org's ids (sim_org.pod) */
+    bool schema_borrowed; /* name, label, fields, the field maps and
+                             describe belong to the same object of the
+                             first org (sim_org_new_sibling) */
     struct sim_field **fields;
     size_t nfields, fields_cap;
     struct hmap by_name; /* field name, any case -> field */
@@ -177,8 +182,14 @@ struct sim_cursor;
 
 struct sim_org {
     pthread_mutex_t lock;
+    unsigned number; /* 1 for the first org of the process, 2, 3, ... */
+    char pod[4];     /* characters 4 to 6 of every id of this org: a
+                        two-character pod and the reserved character,
+                        distinct for each org (sim_org_pod) */
     char org_id[19]; /* 00D... */
     struct sim_config cfg;
+    char *owned_client_id, *owned_client_secret; /* cfg strings this org
+                                                   allocated, or NULL */
     struct sim_faults faults;
 
     struct sim_object **objects;
@@ -199,6 +210,17 @@ struct sim_org {
     int64_t last_stamp_ms;
 
     void *state; /* struct sim_state of --state (state.c), or NULL */
+    void *bulk;  /* Bulk API query jobs (bulk.c), or NULL before the
+                    first */
+};
+
+/* The orgs that one sfsim process serves, found by id and credentials.
+ * Filled at start-up and read-only while serving. */
+struct sim_orgs {
+    struct sim_org **orgs; /* orgs[0] is org 1 */
+    size_t count;
+    struct hmap by_pod;       /* sim_org.pod -> org */
+    struct hmap by_client_id; /* connected app client id -> org */
 };
 
 /* A Salesforce error: the code, message and fields of one failure. */
@@ -218,9 +240,29 @@ struct sim_errors {
 
 /* org.c: lifecycle, users, the clock and ids. */
 
-/* Create an empty org with the standard objects loaded. */
+/* The maximum number of orgs one process serves. The ids of
+ * sim_org_pod would allow more. */
+#define SIM_ORGS_MAX 100000
+
+/* Create an empty org 1 with the standard objects loaded. */
 struct sim_org *sim_org_new(const struct sim_config *cfg, struct err *err);
+
+/*
+ * Create org number (2 to SIM_ORGS_MAX) beside first, which is org 1. The
+ * new org shares first's schema, so custom fields are added to first
+ * before and never afterwards, and first is freed last. It has its own
+ * ids and org id, users, records, tokens, limits and faults. Its client
+ * credentials are "<first's client id>-<number>" and
+ * "<first's secret>-<number>".
+ */
+struct sim_org *sim_org_new_sibling(const struct sim_org *first,
+                                    unsigned number);
 void sim_org_free(struct sim_org *org);
+
+/* Write the pod characters of org number to out: "Hn0" for org 1, then
+ * "Ho0", "Hp0" ... counting in base 62 through the two pod characters
+ * first. */
+void sim_org_pod(unsigned number, char out[4]);
 struct sim_object *sim_org_object(const struct sim_org *org,
                                   const char *name);
 struct sim_user *sim_org_add_user(struct sim_org *org, const char *username,
@@ -498,7 +540,36 @@ struct sim_call {
 };
 
 /* api.c: install the filter every request passes through. */
-void sim_api_server_opts(struct sim_org *org, struct http_server_opts *opts);
+void sim_api_server_opts(struct sim_orgs *orgs, struct http_server_opts *opts);
+
+/* The org of the request being handled, which the filter chose. */
+struct sim_org *sim_request_org(const struct http_req *req);
+
+/* orgs.c: the orgs of the process and the org of a request. */
+
+/* Add org to orgs, which then owns it. */
+void sim_orgs_add(struct sim_orgs *orgs, struct sim_org *org);
+
+/* Free every org, org 1 last, and the indexes. */
+void sim_orgs_release(struct sim_orgs *orgs);
+
+/* The org whose id (15 or 18 characters) is id, or NULL. */
+struct sim_org *sim_orgs_by_id(const struct sim_orgs *orgs, const char *id);
+
+/*
+ * Find the org that req addresses, the way Salesforce finds it. An access
+ * token starts with its org id, the token and authorize endpoints take a
+ * client id, a revoke names a token of one org and a record page a record
+ * id. A /sim/ request names the org in the org query argument or the
+ * X-Sfsim-Org header, as a number from 1 or an org id. Return org 1 when
+ * the request names no org. Return NULL, with a message in why, for an
+ * org argument that names no org of this process. The only org locks
+ * taken are each org's in turn, briefly, while a revoke looks for its
+ * refresh token.
+ */
+struct sim_org *sim_orgs_for_request(struct sim_orgs *orgs,
+                                     const struct http_req *req,
+                                     char *why, size_t why_size);
 
 /* Whether host, an IPv4 address as --listen takes it, is a loopback
  * address (127.0.0.0/8), which only this machine can reach. */
@@ -507,18 +578,22 @@ bool sim_host_is_loopback(const char *host);
 /* query.c: free every open query cursor (at shutdown). */
 void sim_query_release_cursors(struct sim_org *org);
 
+/* bulk.c: free the org's Bulk API query jobs (at shutdown). */
+void sim_bulk_release(struct sim_org *org);
+
 /* control.c: set one fault switch by its command-line name. */
 int sim_faults_set(struct sim_org *org, const char *name, const char *value,
                    struct err *err);
 
-/* Route tables of the modules; each adds its routes to r. */
-void sim_api_routes(struct http_router *r, struct sim_org *org);
-void sim_oauth_routes(struct http_router *r, struct sim_org *org);
-void sim_query_routes(struct http_router *r, struct sim_org *org);
-void sim_rest_routes(struct http_router *r, struct sim_org *org);
-void sim_composite_routes(struct http_router *r, struct sim_org *org);
-void sim_control_routes(struct http_router *r, struct sim_org *org);
-void sim_view_routes(struct http_router *r, struct sim_org *org);
-void sim_bulk_routes(struct http_router *r, struct sim_org *org);
+/* Route tables of the modules; each adds its routes to r. The handlers
+ * take their org from sim_request_org. */
+void sim_api_routes(struct http_router *r);
+void sim_oauth_routes(struct http_router *r);
+void sim_query_routes(struct http_router *r);
+void sim_rest_routes(struct http_router *r);
+void sim_composite_routes(struct http_router *r);
+void sim_control_routes(struct http_router *r);
+void sim_view_routes(struct http_router *r);
+void sim_bulk_routes(struct http_router *r);
 
 #endif

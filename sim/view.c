@@ -37,11 +37,12 @@ static void put_html(struct buf *b, const char *s)
 static int get_view(struct http_req *req, struct http_resp *resp,
                     void *payload)
 {
-    struct sim_org *org = payload;
+    struct sim_org *org = sim_request_org(req);
     struct sim_record *rec = sim_record_find(org, req->params[1]);
     const char *name;
     struct buf b;
 
+    (void)payload;
     if (!rec || strcasecmp(rec->obj->name, req->params[0]) != 0) {
         http_resp_text(resp, 404, "text/html;charset=UTF-8",
                        "<!doctype html><title>Not found</title>"
@@ -81,8 +82,8 @@ static int get_view(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-void sim_view_routes(struct http_router *r, struct sim_org *org)
+void sim_view_routes(struct http_router *r)
 {
     http_router_add(r, "GET", "/lightning/r/{object}/{id}/view", get_view,
-                    org);
+                    NULL);
 }
