@@ -190,11 +190,14 @@ static void *renewal_main(void *arg)
         pthread_mutex_unlock(&r->lock);
         if (store_lease_renew(s, ws, r->owner,
                               datetime_now_ms() + r->lease_ms, &err) < 0) {
-            log_error("worker", "lease renewal failed", "workspace=%" PRId64
-                      " error=%s", ws, err.msg);
             pthread_mutex_lock(&r->lock);
-            if (r->ws == ws)
+            /* The round may have ended and released the lease while the
+             * renewal ran; only a lease of the running round is lost. */
+            if (r->ws == ws) {
                 r->lost = true;
+                log_error("worker", "lease renewal failed",
+                          "workspace=%" PRId64 " error=%s", ws, err.msg);
+            }
             continue;
         }
         pthread_mutex_lock(&r->lock);
