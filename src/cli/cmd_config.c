@@ -82,18 +82,19 @@ static int check_external_id(struct cli *cli, const char *key,
     return rc;
 }
 
-/* Set default_region to value (normalised, owned and freed here) and say
- * how many contacts got new E.164 forms with it, when any did. */
+/* Set default_region to value (normalised, owned and freed here) and print
+ * how many contacts got new E.164 forms with it, when any did, and how
+ * many of them lost a valid phone. */
 static int set_region(struct cli *cli, char *value)
 {
-    int64_t changed = 0;
+    int64_t changed = 0, invalidated = 0;
     struct err err;
     int rc = 0;
 
     if (cli_open(cli, false))
         rc = 1;
     else if (settings_set_region(cli->store, cli->ws.id, value, &changed,
-                                 &err) < 0)
+                                 &invalidated, &err) < 0)
         rc = cli_fail_err(&err);
     else
         printf("default_region=%s\n", value);
@@ -102,8 +103,40 @@ static int set_region(struct cli *cli, char *value)
         printf("phones normalised again with it: %" PRId64 " %s got new "
                "E.164 forms\n",
                changed, changed == 1 ? "contact" : "contacts");
+    /* 'contacts list' has no filter for them, so the hint names the
+     * fields of its JSON that tell. */
+    if (rc == 0 && invalidated > 0)
+        printf("%" PRId64 " %s a valid phone number that is invalid with "
+               "region %s:\n'sfsync contacts list --json' shows %s with "
+               "phone_valid or mobile_phone_valid false\n",
+               invalidated, invalidated == 1 ? "contact had" : "contacts had",
+               value, invalidated == 1 ? "it" : "them");
     free(value);
     return rc;
+}
+
+/* Warn when objects and new_contacts_as, after key was set, leave new
+ * local contacts nowhere to go: the push keeps them pending until the
+ * object they are created as syncs. */
+static void warn_new_contacts_object(struct cli *cli, const char *key)
+{
+    bool as_contact;
+    enum sf_object object;
+
+    if (strcmp(key, "objects") != 0 && strcmp(key, "new_contacts_as") != 0)
+        return;
+    as_contact = settings_is(cli->store, cli->ws.id, "new_contacts_as",
+                             "contact");
+    object = as_contact ? SF_OBJECT_CONTACT : SF_OBJECT_LEAD;
+    if (settings_object_enabled(cli->store, cli->ws.id, object))
+        return;
+    fprintf(stderr,
+            "warning: new_contacts_as is %s but objects has no %s, so new "
+            "local contacts\nstay pending and are not created in "
+            "Salesforce: run 'sfsync config set\nnew_contacts_as %s' or add "
+            "%s to objects\n",
+            as_contact ? "contact" : "lead", as_contact ? "contacts" : "leads",
+            as_contact ? "lead" : "contact", as_contact ? "contacts" : "leads");
 }
 
 int cmd_config(struct cli *cli, int argc, char **argv)
@@ -157,6 +190,7 @@ int cmd_config(struct cli *cli, int argc, char **argv)
             return cli->store ? cli_fail_err(&err) : 1;
         }
         printf("%s=%s\n", argv[2], value);
+        warn_new_contacts_object(cli, argv[2]);
         free(value);
         return 0;
     }

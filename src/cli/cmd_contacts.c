@@ -28,6 +28,9 @@
  * leading "--". */
 #define FIELD_OPT_NAME_MAX 32
 
+/* Contacts that 'contacts list' shows without --limit. */
+#define LIST_DEFAULT_LIMIT 50
+
 /* The contact as JSON with its Salesforce link, when it has one. */
 static json_t *contact_json(struct cli *cli, const struct contact *c,
                             const char *instance_url)
@@ -140,6 +143,15 @@ static void print_cell(const char *s, int width)
     printf("%*s ", width - used, "");
 }
 
+/* Write the contact's first and last name, or the one it has, to name. */
+static void format_name(const struct contact *ct, char *name, size_t size)
+{
+    const char *first = or_empty(contact_text(ct, CONTACT_FIRST_NAME));
+    const char *last = or_empty(contact_text(ct, CONTACT_LAST_NAME));
+
+    snprintf(name, size, "%s%s%s", first, *first && *last ? " " : "", last);
+}
+
 static int list(struct cli *cli, int argc, char **argv, const char *inst)
 {
     static const struct option options[] = {
@@ -161,7 +173,7 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
     int c;
 
     memset(&q, 0, sizeof(q));
-    q.limit = 50;
+    q.limit = LIST_DEFAULT_LIMIT;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
         case 's':
@@ -188,12 +200,15 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
             json = true;
             break;
         case 'h':
-            puts("usage: sfsync contacts list [--search TEXT] [--limit N] "
-                 "[--offset N] [--all] [--json]\n"
-                 "List contacts; TEXT matches names, company, email or "
-                 "phone digits.\n"
-                 "--all (or --include-archived) also lists deleted "
-                 "contacts, marked 'deleted'.");
+            printf("usage: sfsync contacts list [--search TEXT] [--limit N] "
+                   "[--offset N] [--all] [--json]\n"
+                   "List contacts; TEXT matches names, company, email or "
+                   "phone digits.\n"
+                   "--limit N lists at most N contacts, 1 to %d (default "
+                   "%d), and --offset N\nskips the first N of them.\n"
+                   "--all (or --include-archived) also lists deleted "
+                   "contacts, marked 'deleted'.\n",
+                   STORE_LIST_MAX, LIST_DEFAULT_LIMIT);
             return 0;
         default:
             return 2;
@@ -229,9 +244,7 @@ static int list(struct cli *cli, int argc, char **argv, const char *inst)
             struct store_link link;
             char name[128];
 
-            snprintf(name, sizeof(name), "%s %s",
-                     or_empty(contact_text(ct, CONTACT_FIRST_NAME)),
-                     or_empty(contact_text(ct, CONTACT_LAST_NAME)));
+            format_name(ct, name, sizeof(name));
             store_link_init(&link);
             printf("%-8" PRId64 " ", ct->id);
             print_cell(name, 28);
@@ -868,7 +881,8 @@ static void print_import_text(const char *path,
         printf("line %lld: %s\n", res->rejected[i].line,
                res->rejected[i].reason);
     if (more > 0)
-        printf("%lld more rejected rows are not listed\n", more);
+        printf("%lld more rejected %s not listed\n", more,
+               more == 1 ? "row is" : "rows are");
     for (size_t i = 0; i < res->kept_count; i++) {
         char *message = kept_message(&res->kept[i]);
 
@@ -877,7 +891,8 @@ static void print_import_text(const char *path,
     }
     more = res->kept_total - (long long)res->kept_count;
     if (more > 0)
-        printf("%lld more kept opt-outs are not listed\n", more);
+        printf("%lld more kept %s not listed\n", more,
+               more == 1 ? "opt-out is" : "opt-outs are");
     if (res->unknown_count > 0) {
         fputs("ignored columns:", stdout);
         for (size_t i = 0; i < res->unknown_count; i++)
@@ -889,17 +904,21 @@ static void print_import_text(const char *path,
                "written\n",
                res->valid, res->rows, path);
     else if (rc == 0 && res->rejected_total > 0)
-        printf("imported %lld contact%s from '%s'; %lld rejected rows "
+        printf("imported %lld contact%s from '%s'; %lld rejected %s "
                "skipped\n",
                res->imported, res->imported == 1 ? "" : "s", path,
-               res->rejected_total);
+               res->rejected_total,
+               res->rejected_total == 1 ? "row was" : "rows were");
     else if (rc == 0)
         printf("imported %lld contact%s from '%s'\n", res->imported,
                res->imported == 1 ? "" : "s", path);
     if (rc == 0 && (res->updated || res->unchanged))
-        printf("%lld rows updated existing contacts, %lld matched "
-               "contacts without changing them\n",
-               res->updated, res->unchanged);
+        printf("%lld %s, %lld %s\n", res->updated,
+               res->updated == 1 ? "row updated an existing contact"
+                                 : "rows updated existing contacts",
+               res->unchanged,
+               res->unchanged == 1 ? "matched a contact without changing it"
+                                   : "matched contacts without changing them");
 }
 
 /* Print why an import failed and what to do; return 1. */
@@ -991,11 +1010,14 @@ static int import(struct cli *cli, int argc, char **argv)
 
 static void contacts_usage(FILE *out)
 {
-    fputs("usage: sfsync contacts list [--search TEXT] [--all] [--json]\n"
+    fputs("usage: sfsync contacts list [--search TEXT] [--limit N] "
+          "[--offset N] [--all]\n"
+          "                             [--json]\n"
           "       sfsync contacts show ID [--json]\n"
           "       sfsync contacts add --FIELD VALUE ... [--json]\n"
           "       sfsync contacts update ID --FIELD VALUE ... "
-          "[--if-version N] [--json]\n"
+          "[--if-version N] [--relink]\n"
+          "                             [--json]\n"
           "       sfsync contacts delete ID [--if-version N] [--json]\n"
           "       sfsync contacts import FILE.csv [--dry-run] "
           "[--skip-invalid] [--json]\n"

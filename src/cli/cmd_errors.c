@@ -13,6 +13,9 @@
 
 #define ERRORS_DEFAULT_LIMIT 100
 #define ERRORS_MAX_LIMIT 1000
+/* NOTE: 'errors retry' counts the retryable errors among this many of the
+ * newest, so a larger backlog is undercounted in its output. */
+#define ERRORS_COUNT_MAX 100000
 
 static void usage(FILE *out)
 {
@@ -65,19 +68,48 @@ static void print_error(const struct store_sync_error *e)
            e->message);
 }
 
+/* Set *out to the number of retryable errors among the newest
+ * ERRORS_COUNT_MAX of the workspace. */
+static int count_retryable(struct cli *cli, int64_t *out, struct err *err)
+{
+    struct store_sync_error *errors = NULL;
+    size_t n = 0;
+    int rc;
+
+    *out = 0;
+    if ((rc = store_sync_error_list(cli->store, cli->ws.id, 0,
+                                    ERRORS_COUNT_MAX, &errors, &n, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (errors[i].retryable)
+            (*out)++;
+    store_sync_errors_free(errors, n);
+    return 0;
+}
+
 static int errors_retry(struct cli *cli)
 {
-    int64_t count = 0, skipped = 0;
+    int64_t count = 0, skipped = 0, retryable = 0;
     struct err err;
 
     if (cli_open(cli, false))
         return 1;
-    if (sync_retry_errors(cli->store, cli->ws.id, &count, &skipped, &err) <
-        0)
+    /* Counted first, because the retry makes the marked ones retryable. */
+    if (count_retryable(cli, &retryable, &err) < 0 ||
+        sync_retry_errors(cli->store, cli->ws.id, &count, &skipped, &err) <
+            0)
         return cli_fail_err(&err);
-    printf("%" PRId64 " errors marked for retry; the next 'sfsync sync' "
-           "tries them again\n",
-           count);
+    if (count)
+        printf("%" PRId64 " %s marked for retry; the next 'sfsync sync' "
+               "tries %s again\n",
+               count, count == 1 ? "error" : "errors",
+               count == 1 ? "it" : "them");
+    else
+        puts("0 errors marked for retry: no error was permanent");
+    if (retryable)
+        printf("%" PRId64 " retryable %s tried again by the next "
+               "'sfsync sync' anyway\n",
+               retryable, retryable == 1 ? "error is" : "errors are");
     if (skipped)
         printf("skipped %" PRId64 " %s of contacts archived because a merge "
                "or lead conversion in\nSalesforce made them one with "

@@ -66,7 +66,7 @@ static void print_run(const struct store_run *r)
     char started[DATETIME_LEN];
 
     datetime_format_z(r->started_ms, started);
-    printf("%6" PRId64 "  %s  %-4s %-7s %-8s pushed %" PRId64
+    printf("%6" PRId64 "  %s  %-4s %-7s %-9s pushed %" PRId64
            ", pulled %" PRId64 ", created %" PRId64 ", updated %" PRId64
            ", deleted %" PRId64 ", conflicts %" PRId64 ", errors %" PRId64
            ", API calls %" PRId64,

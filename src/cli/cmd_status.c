@@ -148,6 +148,9 @@ static bool last_run(struct cli *cli, struct store_run *out)
     struct store_run *runs = NULL;
     size_t n = 0;
 
+    /* A run left running by a process that ended is abandoned, as
+     * 'sfsync runs' shows it. */
+    store_run_abandon_dead(cli->store, cli->ws.id, NULL, NULL);
     if (store_run_list(cli->store, cli->ws.id, 1, &runs, &n, NULL) < 0 ||
         n == 0) {
         store_runs_free(runs, n);
@@ -168,8 +171,9 @@ static void print_last_run(struct cli *cli, int width)
         return;
     }
     datetime_format_z(run.started_ms, started);
-    text = xasprintf("%s %s at %s, %" PRId64 " errors%s", run.kind,
+    text = xasprintf("%s %s at %s, %" PRId64 " %s%s", run.kind,
                      run.status, started, run.counts.errors,
+                     run.counts.errors == 1 ? "error" : "errors",
                      run.counts.errors ? "; run 'sfsync errors'" : "");
     print_line(width, "last run", text);
     free(text);

@@ -22,17 +22,21 @@ static void usage(FILE *out)
           "The summary counts the pull and the push apart: records pulled "
           "from Salesforce\nthat created, updated or deleted local "
           "contacts, and records that the push\ncreated, updated or "
-          "deleted in Salesforce. API calls count every call the\nround "
-          "sent, failed ones too. The exit status is 0 when the round "
-          "finished (or\nstopped at api_budget_percent) without errors, "
-          "and 1 otherwise; 'sfsync errors'\nlists what failed.\n",
+          "deleted in Salesforce. A contact kept after its record was\n"
+          "deleted in Salesforce (on_salesforce_delete keep) counts as "
+          "unlinked. API calls\ncount every call the round sent, failed "
+          "ones too, and a failed round counts its\nerror. The exit status "
+          "is 0 when the round finished (or stopped at\n"
+          "api_budget_percent) without errors, and 1 otherwise; 'sfsync "
+          "errors' lists what\nfailed.\n",
           out);
 }
 
-static json_t *counts_json(const struct store_run_counts *c)
+/* The counts of one step; records is what the step read or wrote. */
+static json_t *counts_json(const struct store_run_counts *c, int64_t records)
 {
     return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "records",
-                     (json_int_t)(c->pulled + c->pushed), "created",
+                     (json_int_t)records, "created",
                      (json_int_t)c->created, "updated",
                      (json_int_t)c->updated, "deleted",
                      (json_int_t)c->deleted, "unchanged",
@@ -44,7 +48,7 @@ static json_t *counts_json(const struct store_run_counts *c)
 static json_t *summary_json(const struct sync_result *res)
 {
     const struct store_run_counts *c = &res->counts;
-    json_t *obj;
+    json_t *obj, *pull;
 
     obj = json_pack("{s:I, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
                     "s:I, s:I}",
@@ -61,8 +65,14 @@ static json_t *summary_json(const struct sync_result *res)
                     (json_int_t)c->conflicts, "errors",
                     (json_int_t)c->errors, "api_calls",
                     (json_int_t)c->api_calls);
-    json_object_set_new(obj, "pull", counts_json(&res->pull_counts));
-    json_object_set_new(obj, "push", counts_json(&res->push_counts));
+    json_object_set_new(obj, "unlinked", json_integer(res->unlinked));
+    pull = counts_json(&res->pull_counts, res->pull_counts.pulled);
+    json_object_set_new(pull, "unlinked", json_integer(res->unlinked));
+    json_object_set_new(obj, "pull", pull);
+    json_object_set_new(obj, "push",
+                        counts_json(&res->push_counts,
+                                    res->push_counts.pushed));
+    json_object_set_new(obj, "held_back", json_integer(res->held_back));
     json_object_set_new(obj, "recovered", json_integer(res->recovered));
     return obj;
 }
@@ -77,27 +87,42 @@ static void print_text(const struct sync_result *res)
     const struct store_run_counts *c = &res->counts;
     const struct store_run_counts *in = &res->pull_counts;
     const struct store_run_counts *out = &res->push_counts;
+    bool failed = !res->status[0] || strcmp(res->status, "failed") == 0;
+    /* The error that failed the round is no listed sync error. */
+    int64_t errors = c->errors + (failed ? 1 : 0);
 
     printf("sync %s\n", res->status[0] ? res->status : "failed");
     printf("  pulled from Salesforce: %" PRId64 " %s (%" PRId64
-           " created, %" PRId64 " updated, %" PRId64
-           " deleted locally), %" PRId64 " %s\n",
+           " created, %" PRId64 " updated, %" PRId64 " deleted locally",
            in->pulled, plural(in->pulled, "record", "records"), in->created,
-           in->updated, in->deleted, in->conflicts,
+           in->updated, in->deleted);
+    if (res->unlinked)
+        printf(", %" PRId64 " unlinked", res->unlinked);
+    printf("), %" PRId64 " %s\n", in->conflicts,
            plural(in->conflicts, "conflict", "conflicts"));
     printf("  pushed to Salesforce:   %" PRId64 " %s (%" PRId64
            " created, %" PRId64 " updated, %" PRId64
            " deleted in Salesforce)\n",
            out->pushed, plural(out->pushed, "record", "records"),
            out->created, out->updated, out->deleted);
+    if (res->held_back)
+        printf("  held back %" PRId64 " %s with pending changes, because "
+               "direction is from-salesforce\n  (run 'sfsync config set "
+               "direction both' to push them)\n",
+               res->held_back,
+               plural(res->held_back, "contact", "contacts"));
+    if (res->unlinked)
+        printf("  kept %" PRId64 " %s whose Salesforce record was deleted "
+               "(on_salesforce_delete keep)\n",
+               res->unlinked, plural(res->unlinked, "contact", "contacts"));
     if (res->recovered)
         printf("  linked %" PRId64 " %s to the records an earlier push "
                "created before its reply was lost\n",
                res->recovered, plural(res->recovered, "contact", "contacts"));
-    printf("  %" PRId64 " %s, %" PRId64 " API %s\n", c->errors,
-           plural(c->errors, "error", "errors"), c->api_calls,
+    printf("  %" PRId64 " %s, %" PRId64 " API %s\n", errors,
+           plural(errors, "error", "errors"), c->api_calls,
            plural(c->api_calls, "call", "calls"));
-    if (res->stopped)
+    if (res->stopped || (failed && res->message[0]))
         printf("%s\n", res->message);
     if (c->errors)
         puts("run 'sfsync errors' to see what failed");

@@ -463,11 +463,24 @@ static bool phones_differ(const struct contact *a, const struct contact *b)
     return false;
 }
 
+/* Whether a phone of before that libphonenumber knew as valid is not
+ * valid in after. */
+static bool phone_invalidated(const struct contact *before,
+                              const struct contact *after)
+{
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
+        if (contact_fields[f].type == CONTACT_TYPE_PHONE &&
+            before->values[f].valid && !after->values[f].valid)
+            return true;
+    return false;
+}
+
 /* Normalise the phones of c again with region and write them when their
- * forms change; *changed is incremented then. */
+ * forms change; *changed is incremented then, and *invalidated too when a
+ * valid phone became invalid. */
 static int renormalize_contact(struct store *s, const struct contact *c,
                                const char *region, int64_t *changed,
-                               struct err *err)
+                               int64_t *invalidated, struct err *err)
 {
     struct contact next;
     char *digits = NULL;
@@ -482,6 +495,8 @@ static int renormalize_contact(struct store *s, const struct contact *c,
     if ((rc = s->ops->contact_set_phones(s, &next, digits, err)) < 0)
         goto out;
     (*changed)++;
+    if (phone_invalidated(c, &next))
+        (*invalidated)++;
 out:
     free(digits);
     contact_release(&next);
@@ -490,14 +505,17 @@ out:
 
 int store_contact_renormalize_phones(struct store *s, int64_t workspace_id,
                                      const char *region, int64_t *out_changed,
+                                     int64_t *out_invalidated,
                                      struct err *err)
 {
     struct store_contact_query q = {NULL, true, STORE_LIST_MAX, 0};
     struct store_contact_list page = {0};
-    int64_t changed = 0;
+    int64_t changed = 0, invalidated = 0;
     int rc;
 
     *out_changed = 0;
+    if (out_invalidated)
+        *out_invalidated = 0;
     if (!phone_region_supported(region))
         return err_set(err, SYNC_EINVALID,
                        "unknown phone region '%s'; use an ISO 3166 two-letter "
@@ -512,7 +530,7 @@ int store_contact_renormalize_phones(struct store *s, int64_t workspace_id,
             break;
         for (size_t i = 0; i < page.count && rc == 0; i++)
             rc = renormalize_contact(s, &page.items[i], region, &changed,
-                                     err);
+                                     &invalidated, err);
         n = page.count;
         store_contact_list_release(&page);
         if (rc < 0 || n < q.limit)
@@ -520,6 +538,8 @@ int store_contact_renormalize_phones(struct store *s, int64_t workspace_id,
         q.offset += n;
     }
     *out_changed = changed;
+    if (out_invalidated)
+        *out_invalidated = invalidated;
     return rc;
 }
 

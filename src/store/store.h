@@ -297,11 +297,14 @@ void store_workspace_release(struct store_workspace *w);
  * the contacts whose forms change are written. Their versions, change
  * times and outbox entries stay as they are, since no typed value changes.
  * Run it inside store_begin to change every contact or none.
- * *out_changed receives the number of contacts changed. Return 0,
+ * *out_changed receives the number of contacts changed, and
+ * *out_invalidated (may be NULL) the number of those with a phone that
+ * libphonenumber knew as valid before and not after. Return 0,
  * SYNC_EINVALID for an unsupported region, or SYNC_EDB.
  */
 int store_contact_renormalize_phones(struct store *s, int64_t workspace_id,
                                      const char *region, int64_t *out_changed,
+                                     int64_t *out_invalidated,
                                      struct err *err);
 
 /* Fill *out_value with a heap copy of the setting's value, which the caller

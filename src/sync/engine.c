@@ -22,6 +22,9 @@
 #define EXT_ID_PREFIX_KEY "sync.external_id_prefix"
 #define EXT_ID_PREFIX_BYTES 6
 
+/* Outbox entries read at a time to count the pending contacts. */
+#define PENDING_PAGE 1000
+
 int sync__check_budget(struct sync_engine *e, struct err *err)
 {
     struct sf_http_stats st;
@@ -44,7 +47,8 @@ int sync__check_budget(struct sync_engine *e, struct err *err)
 void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
                       enum sf_object object)
 {
-    apply_init(ctx, e->store, e->ws, object, &e->mapping, e->counts);
+    apply_init(ctx, e->store, e->ws, object, &e->mapping,
+               e->reread_counts ? e->reread_counts : e->counts);
     ctx->run_id = e->run_id;
     ctx->policy = e->policy;
     ctx->archive_on_delete = e->archive_on_delete;
@@ -195,6 +199,72 @@ static void counts_since(struct store_run_counts *out,
     out->conflicts = after->conflicts - before->conflicts;
 }
 
+/* Run the push step. A record that an update found converted or deleted
+ * is read again inside it, and that re-read only moves or unlinks the
+ * contact that the push then sends, so it adds its errors and conflicts
+ * to the round but no record. */
+static int run_push(struct sync_engine *e, struct err *err)
+{
+    struct store_run_counts reread = {0};
+    int rc;
+
+    e->reread_counts = &reread;
+    rc = sync__push(e, err);
+    if (rc == 0)
+        rc = sync__backlinks_push(e, err);
+    e->reread_counts = NULL;
+    e->counts->errors += reread.errors;
+    e->counts->conflicts += reread.conflicts;
+    if (reread.pulled)
+        log_info("sync", "records read again by the push",
+                 "run=%" PRId64 " moved=%" PRId64 " unlinked=%" PRId64,
+                 e->run_id, reread.updated, reread.deleted);
+    return rc;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Set *out to the number of contacts with pending outbox entries. */
+static int count_pending_contacts(struct sync_engine *e, int64_t *out,
+                                  struct err *err)
+{
+    int64_t *ids = NULL, after = 0;
+    size_t count = 0, cap = 0, unique = 0;
+    int rc = 0;
+
+    for (;;) {
+        struct store_outbox_entry *entries = NULL;
+        size_t n = 0;
+
+        if ((rc = store_outbox_pending_after(e->store, e->ws, after,
+                                             PENDING_PAGE, &entries, &n,
+                                             err)) < 0)
+            goto out;
+        for (size_t i = 0; i < n; i++) {
+            ids = xgrow(ids, &cap, count + 1, sizeof(*ids));
+            ids[count++] = entries[i].contact_id;
+            after = entries[i].id;
+        }
+        free(entries);
+        if (n < PENDING_PAGE)
+            break;
+    }
+    if (count)
+        qsort(ids, count, sizeof(*ids), compare_ids);
+    for (size_t i = 0; i < count; i++)
+        if (i == 0 || ids[i] != ids[i - 1])
+            unique++;
+    *out = (int64_t)unique;
+out:
+    free(ids);
+    return rc;
+}
+
 /* Run the steps of the direction, keeping the counts of each step. */
 static int run_steps(struct sync_engine *e, struct sync_result *out,
                      struct err *err)
@@ -206,11 +276,19 @@ static int run_steps(struct sync_engine *e, struct sync_result *out,
         rc = sync__pull(e, err);
     pulled = *e->counts;
     counts_since(&out->pull_counts, &pulled, &start);
+    /* NOTE: under keep this also counts a contact archived because its
+     * record was merged into, or converted to, a record linked to another
+     * contact; apply.c counts both as deleted. */
+    if (!e->archive_on_delete) {
+        out->unlinked = out->pull_counts.deleted;
+        out->pull_counts.deleted = 0;
+    }
     if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
-        rc = sync__push(e, err);
-    if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
-        rc = sync__backlinks_push(e, err);
+        rc = run_push(e, err);
+    else if (rc == 0)
+        rc = count_pending_contacts(e, &out->held_back, err);
     counts_since(&out->push_counts, e->counts, &pulled);
+    e->counts->deleted -= out->unlinked;
     out->recovered = e->recovered;
     return rc;
 }
@@ -271,11 +349,11 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     log_info("sync", "sync finished",
              "run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
              " created=%" PRId64 " updated=%" PRId64 " deleted=%" PRId64
-             " conflicts=%" PRId64 " errors=%" PRId64 " api_calls=%" PRId64
-             " recovered=%" PRId64,
+             " unlinked=%" PRId64 " conflicts=%" PRId64 " errors=%" PRId64
+             " api_calls=%" PRId64 " recovered=%" PRId64,
              out->run_id, status, out->counts.pushed, out->counts.pulled,
              out->counts.created, out->counts.updated, out->counts.deleted,
-             out->counts.conflicts, out->counts.errors,
+             out->unlinked, out->counts.conflicts, out->counts.errors,
              out->counts.api_calls, out->recovered);
     if (rc < 0 && rc != SYNC_ESTOP)
         log_error("sync", "sync failed", "run=%" PRId64 " error=%s",

@@ -33,6 +33,13 @@ struct sync_result {
     /* Contacts that the push linked by a lookup to the record an earlier
      * create made before its reply was lost. Neither step counts them. */
     int64_t recovered;
+    /* Contacts whose record was deleted in Salesforce and that were only
+     * unlinked (on_salesforce_delete keep). The pull step counts them in
+     * pulled but not in deleted. */
+    int64_t unlinked;
+    /* Contacts with pending local changes that a from-salesforce round
+     * left for a later push; 0 in the other directions. */
+    int64_t held_back;
     bool stopped; /* the API budget stopped the round early */
     /* "ok", "partial" (finished, but some records or contacts failed),
      * "stopped" or "failed", as the run records */

@@ -38,6 +38,10 @@ struct sync_engine {
     long budget_percent;
     bool stopped;                 /* the API budget was reached */
     int64_t recovered;            /* see sync_result.recovered */
+    /* Where the push step's re-reads of converted or deleted records
+     * count, so that a record the push sends is counted once; NULL
+     * outside the push step. */
+    struct store_run_counts *reread_counts;
 };
 
 /*

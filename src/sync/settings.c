@@ -364,31 +364,39 @@ int settings_get(struct store *s, int64_t workspace_id, const char *key,
 
 int settings_set_region(struct store *s, int64_t workspace_id,
                         const char *value, int64_t *out_changed,
-                        struct err *err)
+                        int64_t *out_invalidated, struct err *err)
 {
+    int64_t invalidated = 0;
     char *norm = NULL;
     int rc;
 
     *out_changed = 0;
+    if (out_invalidated)
+        *out_invalidated = 0;
     if ((rc = settings_normalize("default_region", value, &norm, err)) < 0)
         return rc;
     if ((rc = store_begin(s, err)) < 0)
         goto out;
     if ((rc = store_workspace_set_region(s, workspace_id, norm, err)) < 0 ||
         (rc = store_contact_renormalize_phones(s, workspace_id, norm,
-                                               out_changed, err)) < 0 ||
+                                               out_changed, &invalidated,
+                                               err)) < 0 ||
         (rc = store_setting_set(s, workspace_id, "default_region", norm,
                                 err)) < 0) {
         store_rollback(s, NULL);
         *out_changed = 0;
         goto out;
     }
-    if ((rc = store_commit(s, err)) < 0)
+    if ((rc = store_commit(s, err)) < 0) {
         *out_changed = 0;
-    else
-        log_info("sync", "default_region changed",
-                 "workspace=%" PRId64 " region=%s contacts_changed=%" PRId64,
-                 workspace_id, norm, *out_changed);
+        goto out;
+    }
+    if (out_invalidated)
+        *out_invalidated = invalidated;
+    log_info("sync", "default_region changed",
+             "workspace=%" PRId64 " region=%s contacts_changed=%" PRId64
+             " phones_invalidated=%" PRId64,
+             workspace_id, norm, *out_changed, invalidated);
 out:
     free(norm);
     return rc;
@@ -402,7 +410,8 @@ int settings_set(struct store *s, int64_t workspace_id, const char *key,
     int rc;
 
     if (strcmp(key, "default_region") == 0)
-        return settings_set_region(s, workspace_id, value, &changed, err);
+        return settings_set_region(s, workspace_id, value, &changed, NULL,
+                                   err);
     if ((rc = settings_normalize(key, value, &norm, err)) < 0)
         return rc;
     rc = store_setting_set(s, workspace_id, key, norm, err);

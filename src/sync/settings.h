@@ -61,12 +61,14 @@ int settings_set(struct store *s, int64_t workspace_id, const char *key,
  * and compute the E.164 forms of the stored contacts' phones again with it,
  * all in one transaction, which the caller must not have open. No outbox
  * entry is queued, since no typed value changes. *out_changed receives the
- * number of contacts whose forms changed. Return 0, SYNC_EINVALID for an
- * unsupported region, or SYNC_EDB (nothing is written).
+ * number of contacts whose forms changed, and *out_invalidated (may be
+ * NULL) the number of those with a phone that was valid and no longer is.
+ * Return 0, SYNC_EINVALID for an unsupported region, or SYNC_EDB (nothing
+ * is written).
  */
 int settings_set_region(struct store *s, int64_t workspace_id,
                         const char *value, int64_t *out_changed,
-                        struct err *err);
+                        int64_t *out_invalidated, struct err *err);
 
 /* Store the connect value of every setting the admin has not set. */
 int settings_apply_connect_defaults(struct store *s, int64_t workspace_id,

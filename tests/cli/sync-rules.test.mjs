@@ -218,7 +218,7 @@ test('merge into a linked record is listed', async () => {
     assert.equal(status.last_run.status, 'partial');
     assert.equal(status.last_run.errors, 1);
     const text = (await w.ok(['status', '--offline'])).stdout;
-    assert.match(text, /^last run: +sync partial at .*, 1 errors; run 'sfsync errors'$/m);
+    assert.match(text, /^last run: +sync partial at .*, 1 error; run 'sfsync errors'$/m);
     // Every value starts in the same column, after the longest key.
     const columns = text.split('\n').filter((l) => /^[a-z_ ]+: +\S/.test(l))
       .map((l) => l.search(/(?<=: +)\S/));

@@ -198,7 +198,7 @@ test('errors retry skips fold notices', async () => {
     const res = await w.ok(['errors', 'retry']);
     const lines = res.stdout.split('\n');
     assert.equal(lines[0],
-      "1 errors marked for retry; the next 'sfsync sync' tries them again");
+      "1 error marked for retry; the next 'sfsync sync' tries it again");
     assert.match(lines[1], /^skipped 1 notice of contacts archived because a merge/);
     const errors = await w.json(['errors', '--json']);
     const notice = errors.find((e) => e.code === 'MERGED_INTO_LINKED_RECORD');
@@ -287,7 +287,11 @@ test('region change normalises stored phones', async () => {
     assert.match(dup.stderr, new RegExp(`matches contact ${london.id}`));
 
     const back = await w.ok(['config', 'set', 'default_region', 'US']);
-    assert.match(back.stdout, /: 1 contact got new E.164 forms\n$/);
+    assert.equal(back.stdout, 'default_region=US\n'
+      + 'phones normalised again with it: 1 contact got new E.164 forms\n'
+      + '1 contact had a valid phone number that is invalid with region US:\n'
+      + "'sfsync contacts list --json' shows it with phone_valid or "
+      + 'mobile_phone_valid false\n');
     assert.equal((await show(w, london.id)).phone_e164, null);
   });
 });

@@ -12,8 +12,8 @@ import {
 } from './lib.mjs';
 
 const SUMMARY_KEYS = ['api_calls', 'conflicts', 'created', 'deleted', 'errors',
-  'message', 'pull', 'pulled', 'push', 'pushed', 'recovered', 'run_id',
-  'status', 'unchanged', 'updated'].sort();
+  'held_back', 'message', 'pull', 'pulled', 'push', 'pushed', 'recovered',
+  'run_id', 'status', 'unchanged', 'unlinked', 'updated'].sort();
 
 // A fresh org with a few records, a connected work directory and a token.
 async function withOrg(fn, simArgs = ['--generate', 'contacts=20,leads=10,accounts=3']) {
@@ -201,7 +201,7 @@ test('runs lists sync rounds and pulls', async () => {
     assert.equal(limited[0].id, second.run_id);
     const text = await w.ok(['runs']);
     assert.equal(text.stdout.trim().split('\n').length, 3);
-    assert.match(text.stdout, /sync all {5}ok {7}pushed 0, pulled 30, created 30/);
+    assert.match(text.stdout, /sync all {5}ok {8}pushed 0, pulled 30, created 30/);
     const bad = await w.fails(['runs', '--limit', '0']);
     assert.match(bad.stderr, /invalid --limit '0': give 1 to 1000/);
   });
@@ -236,7 +236,7 @@ test('push error listed and retried', async () => {
 
     const retry = await w.ok(['errors', 'retry']);
     assert.equal(retry.stdout,
-      "1 errors marked for retry; the next 'sfsync sync' tries them again\n");
+      "1 error marked for retry; the next 'sfsync sync' tries it again\n");
     errors = await w.json(['errors', '--json']);
     assert.equal(errors[0].retryable, true);
     res = await sync(w, { allowErrors: true });
