@@ -18,6 +18,7 @@
 struct cli {
     const char *db_path;        /* --db, $SFSYNC_DB or CLI_DEFAULT_DB */
     const char *workspace_name; /* --workspace or CLI_DEFAULT_WORKSPACE */
+    bool workspace_given;       /* --workspace was on the command line */
     struct store *store;        /* NULL until cli_open */
     struct store_workspace ws;
     bool locked; /* cli_lock took the workspace lock */

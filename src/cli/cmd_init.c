@@ -21,10 +21,15 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         return 1;
     /* A PostgreSQL URI may carry a password, which is never printed. */
     where = store_target_display(cli->db_path);
-    printf("workspace '%s' is ready in %s\n"
-           "next: sfsync connect --login-url URL --client-id ID "
-           "--client-secret-file FILE\n",
-           cli->ws.name, where);
+    printf("workspace '%s' is ready in %s\n", cli->ws.name, where);
+    /* The advice names the workspace whenever connect would need it. */
+    if (cli->workspace_given)
+        printf("next: sfsync --workspace %s connect --login-url URL "
+               "--client-id ID --client-secret-file FILE\n",
+               cli->ws.name);
+    else
+        printf("next: sfsync connect --login-url URL --client-id ID "
+               "--client-secret-file FILE\n");
     free(where);
     return 0;
 }

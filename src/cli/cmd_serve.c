@@ -162,6 +162,14 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         rc = 2;
         goto out;
     }
+    if (all_workspaces && cli->workspace_given) {
+        rc = cli_fail("--workspace '%s' and --all-workspaces cannot be "
+                      "combined: drop --workspace to serve every "
+                      "workspace, or --all-workspaces to serve only that "
+                      "one",
+                      cli->workspace_name);
+        goto out;
+    }
     if (parse_listen(listen, &host, &port) < 0) {
         rc = cli_fail("invalid --listen '%s': give HOST:PORT such as "
                       "127.0.0.1:8080",

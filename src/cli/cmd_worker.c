@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/datetime.h"
+#include "base/hmap.h"
 #include "base/log.h"
 #include "sync/engine.h"
 #include "sync/settings.h"
@@ -35,6 +36,7 @@
 /* The longest a SIGTERM waits to be seen by a sleeping worker. */
 #define WORKER_WAKE_MS 1000
 
+/* The signal that asked the worker to stop, or 0. */
 static volatile sig_atomic_t worker_stopping;
 
 /* The lease of the round in progress, which the renewal thread extends. */
@@ -49,6 +51,22 @@ struct renewal {
     bool done;   /* the thread is to exit */
 };
 
+/* The reason a workspace could not start its round, reported once until it
+ * changes or a round can start again. */
+struct problem {
+    char key[24]; /* the workspace id as text, the key in the map */
+    char *message;
+};
+
+/* A round whose end the store did not record because it failed at the
+ * time, so that its run would stay "running". */
+struct unfinished {
+    int64_t ws, run_id; /* run_id 0 when there is none */
+    char name[STORE_WORKSPACE_NAME_MAX + 1];
+    struct store_run_counts counts;
+    char message[ERR_MSG_MAX];
+};
+
 struct worker {
     struct store *store;
     char owner[160];
@@ -59,6 +77,8 @@ struct worker {
     int64_t pending[WORKER_PENDING_MAX];
     size_t pending_count;
     int failed_rounds;
+    struct hmap problems; /* workspace id -> struct problem */
+    struct unfinished unfinished;
 };
 
 static void usage(FILE *out)
@@ -82,15 +102,15 @@ static void usage(FILE *out)
           "host:pid)\n"
           "  --batch-size N     records per query page, 200 to 2000\n\n"
           "SIGTERM or SIGINT ends the worker after its current round, with "
-          "status 0.\nWith --once the status is 1 when a round failed or "
-          "recorded errors.\n",
+          "status 0.\nWith --once the status is 1 when a round failed, "
+          "recorded errors or could not\nstart (credentials that cannot be "
+          "read, a connection to reconnect).\n",
           out);
 }
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    worker_stopping = 1;
+    worker_stopping = sig;
 }
 
 /* No SA_RESTART, so that the wait for notifications returns at once. */
@@ -243,6 +263,136 @@ static void print_round(const struct store_workspace *ws,
     fflush(stdout);
 }
 
+/*
+ * Report that ws cannot start its round: at error level and on stdout the
+ * first time, and again only when the reason changes, so that a worker
+ * polling every 30 seconds does not repeat the same line all day.
+ */
+static void problem_report(struct worker *w, const struct store_workspace *ws,
+                           const char *message)
+{
+    char key[24];
+    struct problem *p;
+
+    snprintf(key, sizeof(key), "%" PRId64, ws->id);
+    p = hmap_get(&w->problems, key);
+    if (p && strcmp(p->message, message) == 0) {
+        log_debug("worker", "workspace still cannot sync",
+                  "workspace='%s' error=%s", ws->name, message);
+        return;
+    }
+    if (!p) {
+        p = xcalloc(1, sizeof(*p));
+        snprintf(p->key, sizeof(p->key), "%s", key);
+        hmap_put(&w->problems, p->key, p);
+    }
+    free(p->message);
+    p->message = xstrdup(message);
+    log_error("worker", "workspace cannot sync", "workspace='%s' error=%s",
+              ws->name, message);
+    printf("workspace '%s': sync failed: %s\n", ws->name, message);
+    fflush(stdout);
+}
+
+/* Forget the reported problem of ws, which can start its rounds again. */
+static void problem_clear(struct worker *w, const struct store_workspace *ws)
+{
+    char key[24];
+    struct problem *p;
+
+    snprintf(key, sizeof(key), "%" PRId64, ws->id);
+    p = hmap_remove(&w->problems, key);
+    if (!p)
+        return;
+    log_info("worker", "workspace can sync again", "workspace='%s'",
+             ws->name);
+    free(p->message);
+    free(p);
+}
+
+static void problems_free(struct worker *w)
+{
+    for (size_t i = 0; i < w->problems.cap; i++) {
+        struct problem *p = w->problems.slots[i].key
+                                ? w->problems.slots[i].value
+                                : NULL;
+
+        if (p) {
+            free(p->message);
+            free(p);
+        }
+    }
+    hmap_release(&w->problems);
+}
+
+/* Remember the round of res when the store still shows its run as
+ * running, which happens when the store failed as the round ended. */
+static void unfinished_check(struct worker *w,
+                             const struct store_workspace *ws,
+                             const struct sync_result *res,
+                             const struct err *round_err, int round_rc)
+{
+    struct store_run run = {0};
+    struct unfinished *u = &w->unfinished;
+    struct err err;
+    int rc;
+
+    if (!res->run_id)
+        return;
+    rc = store_run_get(w->store, ws->id, res->run_id, &run, &err);
+    if (rc == 0 && strcmp(run.status, "running") != 0) {
+        store_run_release(&run);
+        return;
+    }
+    if (rc == 0)
+        store_run_release(&run);
+    memset(u, 0, sizeof(*u));
+    u->ws = ws->id;
+    u->run_id = res->run_id;
+    snprintf(u->name, sizeof(u->name), "%s", ws->name);
+    u->counts = res->counts;
+    snprintf(u->message, sizeof(u->message),
+             "the store failed as the round ended, so its end was recorded "
+             "later: %.440s",
+             round_rc < 0 ? (res->message[0] ? res->message : round_err->msg)
+                          : res->status);
+    log_warn("worker", "round end not recorded, retrying",
+             "workspace='%s' run=%" PRId64, ws->name, res->run_id);
+}
+
+/*
+ * Record the end of the unfinished round, as failed, before the worker
+ * goes on. Return 0, or 1 when the store still fails.
+ */
+static int unfinished_finish(struct worker *w)
+{
+    struct unfinished *u = &w->unfinished;
+    struct store_run run = {0};
+    struct err err;
+    int rc;
+
+    if (!u->run_id)
+        return 0;
+    rc = store_run_get(w->store, u->ws, u->run_id, &run, &err);
+    if (rc == 0 && strcmp(run.status, "running") == 0)
+        rc = store_run_finish(w->store, u->ws, u->run_id, "failed",
+                              &u->counts, u->message, &err);
+    if (rc == 0 || rc == SYNC_ENOTFOUND) {
+        log_info("worker", "round end recorded",
+                 "workspace='%s' run=%" PRId64 " status=failed", u->name,
+                 u->run_id);
+        u->run_id = 0;
+    }
+    store_run_release(&run);
+    if (u->run_id) {
+        log_warn("worker", "round end not recorded, retrying",
+                 "workspace='%s' run=%" PRId64 " error=%s", u->name,
+                 u->run_id, err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 /* Run one round of ws, whose lease this worker holds, when its
  * integration is enabled and connected. */
 static void sync_workspace(struct worker *w, const struct store_workspace *ws)
@@ -268,14 +418,23 @@ static void sync_workspace(struct worker *w, const struct store_workspace *ws)
         return;
     }
     rc = connection_open(&conn, w->store, ws->id, &err);
-    if (rc < 0) {
-        log_info("worker", "workspace skipped", "workspace='%s' error=%s",
-                 ws->name, err.msg);
+    if (rc == SYNC_ENOTFOUND) {
+        log_debug("worker", "workspace skipped", "workspace='%s' "
+                  "reason=not-connected", ws->name);
         goto out;
     }
+    /* Credentials that cannot be read (a missing or wrong key) or a
+     * connection to reconnect stop every round until an operator acts. */
+    if (rc < 0) {
+        problem_report(w, ws, err.msg);
+        w->failed_rounds++;
+        goto out;
+    }
+    problem_clear(w, ws);
     memset(&res, 0, sizeof(res));
     rc = sync_run(&conn, &w->opts, &res, &err);
     connection_close(&conn);
+    unfinished_check(w, ws, &res, &err, rc);
     print_round(ws, &res, rc, &err);
     if (rc < 0 || res.counts.errors)
         w->failed_rounds++;
@@ -329,6 +488,10 @@ static int run_pass(struct worker *w, int64_t synced_before)
     for (size_t i = 0; i < count && !worker_stopping; i++) {
         int64_t before = synced_before, got, started;
 
+        if (unfinished_finish(w)) {
+            rc = 1;
+            break;
+        }
         if (!before)
             before = pending_has(w, list[i].id)
                          ? INT64_MAX
@@ -357,6 +520,8 @@ static int run_pass(struct worker *w, int64_t synced_before)
                       "workspace='%s'", list[i].name);
     }
     store_workspaces_free(list, count);
+    if (rc == 0)
+        rc = unfinished_finish(w);
     return rc;
 }
 
@@ -407,6 +572,7 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
     int c, rc = 0;
 
     memset(&w, 0, sizeof(w));
+    hmap_init(&w.problems, false);
     w.poll_ms = 30000;
     w.lease_ms = 30000;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -496,7 +662,13 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
     pthread_join(thread, NULL);
     if (rc == 0 && once && w.failed_rounds)
         rc = 1;
+    log_info("worker", "worker stopped", "owner='%s' reason=%s",
+             w.owner,
+             worker_stopping == SIGTERM  ? "SIGTERM"
+             : worker_stopping == SIGINT ? "SIGINT"
+                                         : "once");
 out:
+    problems_free(&w);
     pthread_cond_destroy(&w.renewal.cond);
     pthread_mutex_destroy(&w.renewal.lock);
     return rc;

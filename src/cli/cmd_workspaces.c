@@ -367,11 +367,12 @@ static int workspaces_remove(struct cli *cli, int argc, char **argv)
     }
     if (!yes) {
         rc = cli_fail("not removed: workspace '%s' has %" PRId64
-                      " contacts and %zu users, with its links, runs, "
+                      " %s and %zu %s, with its links, runs, "
                       "sync errors, settings and Salesforce connection; "
                       "run 'sfsync workspaces remove %s --yes' to delete "
                       "them all",
-                      name, contacts, nusers, name);
+                      name, contacts, contacts == 1 ? "contact" : "contacts",
+                      nusers, nusers == 1 ? "user" : "users", name);
         goto out;
     }
     /* Holding the sync lock keeps pull, sync and worker rounds out while

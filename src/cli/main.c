@@ -112,6 +112,11 @@ int cli_open(struct cli *cli, bool create)
         rc = store_workspace_get_or_create(cli->store, cli->workspace_name,
                                            &cli->ws, &err);
     }
+    /* An invalid name cannot be created, so init is no advice for it. A
+     * valid name needs no quoting in the advice. */
+    if (rc == SYNC_ENOTFOUND &&
+        store_workspace_check_name(cli->workspace_name, &err) < 0)
+        return cli_fail("%s; see 'sfsync workspaces list'", err.msg);
     if (rc == SYNC_ENOTFOUND) {
         char *where = store_target_display(cli->db_path);
 
@@ -179,6 +184,7 @@ int main(int argc, char **argv)
             break;
         case 'w':
             cli.workspace_name = optarg;
+            cli.workspace_given = true;
             break;
         case 'l':
             level = log_level_parse(optarg);

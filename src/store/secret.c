@@ -243,7 +243,7 @@ static int open_key_file(struct secret_key *out, const char *path,
 }
 
 int secret_key_load(struct secret_key *out, const char *key_path,
-                    struct err *err)
+                    bool create, struct err *err)
 {
     const char *env = getenv(SECRET_KEY_ENV);
     bool missing;
@@ -258,11 +258,15 @@ int secret_key_load(struct secret_key *out, const char *key_path,
     }
     if (!key_path)
         return err_set(err, SYNC_EINVALID,
-                       "%s is not set and this store has no key file; set it "
-                       "to 64 hex characters",
-                       SECRET_KEY_ENV);
+                       "%s is not set and this store has no key file; set "
+                       "%s to the credentials key (64 hex characters or "
+                       "base64) or %s to the file that contains it",
+                       SECRET_KEY_ENV, SECRET_KEY_ENV, SECRET_KEY_FILE_ENV);
     if ((rc = open_key_file(out, key_path, &missing, err)) < 0 || !missing)
         return rc;
+    if (!create)
+        return err_set(err, SYNC_ENOTFOUND, "key file '%s' does not exist",
+                       key_path);
     rc = create_key_file(out, key_path, err);
     if (rc <= 0)
         return rc;
@@ -322,9 +326,10 @@ int secret_decrypt(const struct secret_key *key, const unsigned char *cipher,
         secret_free(plain, plain_len + 1);
         return err_set(err, SYNC_EINVALID,
                        "cannot decrypt stored credentials: the secret key "
-                       "changed; restore the old key in %s or the key file, "
-                       "or store the credentials again",
-                       SECRET_KEY_ENV);
+                       "changed; set %s to the key they were stored with "
+                       "(or %s to its file, for a PostgreSQL store), or "
+                       "run 'sfsync connect' again",
+                       SECRET_KEY_ENV, SECRET_KEY_FILE_ENV);
     }
     plain[plain_len] = '\0';
     *out_plain = plain;

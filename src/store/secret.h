@@ -9,6 +9,7 @@
 #ifndef SFSYNC_SECRET_H
 #define SFSYNC_SECRET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct err;
@@ -17,6 +18,8 @@ struct err;
 #define SECRET_NONCE_SIZE 24 /* crypto_secretbox_NONCEBYTES */
 #define SECRET_MAC_SIZE 16   /* crypto_secretbox_MACBYTES */
 #define SECRET_KEY_ENV "SFSYNC_SECRET_KEY"
+/* The variable that names a PostgreSQL store's key file. */
+#define SECRET_KEY_FILE_ENV "SFSYNC_SECRET_KEY_FILE"
 
 struct secret_key {
     unsigned char bytes[SECRET_KEY_SIZE];
@@ -33,15 +36,16 @@ int secret_key_parse(struct secret_key *out, const char *text,
 
 /*
  * Load the key: from SFSYNC_SECRET_KEY when it is set and not empty,
- * otherwise from key_path. A missing key file is created mode 0600 with a
- * random key, written as hex. An existing key file with any permission bit
- * for group or others is rejected. key_path may be NULL, and then the
- * variable must be set.
- * Return 0, SYNC_EINVALID for a malformed key or unsafe file mode, or
- * SYNC_EIO when the file cannot be read or created.
+ * otherwise from key_path. With create set, a missing key file is created
+ * mode 0600 with a random key, written as hex. Without create, a missing
+ * key file is SYNC_ENOTFOUND. An existing key file with any permission bit for
+ * group or others is rejected. key_path may be NULL, and then the variable
+ * must be set.
+ * Return 0, SYNC_ENOTFOUND, SYNC_EINVALID for a malformed key or unsafe
+ * file mode, or SYNC_EIO when the file cannot be read or created.
  */
 int secret_key_load(struct secret_key *out, const char *key_path,
-                    struct err *err);
+                    bool create, struct err *err);
 
 /* Zero the key. */
 void secret_key_wipe(struct secret_key *key);

@@ -218,6 +218,12 @@ int store_workspace_get(struct store *s, const char *name,
     return s->ops->workspace_get(s, name, false, out, err);
 }
 
+int store_workspace_get_by_id(struct store *s, int64_t workspace_id,
+                              struct store_workspace *out, struct err *err)
+{
+    return s->ops->workspace_get_by_id(s, workspace_id, out, err);
+}
+
 int store_workspace_set_region(struct store *s, int64_t workspace_id,
                                const char *region, struct err *err)
 {
@@ -1261,15 +1267,45 @@ int store_outbox_ack(struct store *s, int64_t workspace_id,
     return s->ops->outbox_ack(s, workspace_id, contact_id, version, err);
 }
 
-/* Load the key on first use, so that opening a store for reading contacts
- * never creates a key file. */
+/* Fill err for a missing key file of a store that contains credentials. */
+static int key_file_missing(struct store *s, struct err *err)
+{
+    if (strcmp(s->ops->name, "sqlite") == 0)
+        return err_set(err, SYNC_EINVALID,
+                       "key file '%s' does not exist, but the store holds "
+                       "credentials encrypted with its key, so no new key "
+                       "is made: restore the file, or set %s to the key",
+                       s->key_path, SECRET_KEY_ENV);
+    return err_set(err, SYNC_EINVALID,
+                   "key file '%s' does not exist, but the store holds "
+                   "credentials encrypted with a key, so no new key is "
+                   "made: set %s to the path of the existing key file, or "
+                   "%s to the key",
+                   s->key_path, SECRET_KEY_FILE_ENV, SECRET_KEY_ENV);
+}
+
+/*
+ * Load the key on first use, so that opening a store for reading contacts
+ * never creates a key file. A missing key file is created only for a store
+ * without credentials, because a new key cannot decrypt stored ones (a
+ * mistyped SFSYNC_SECRET_KEY_FILE would otherwise make a new key).
+ */
 static int ensure_key(struct store *s, struct err *err)
 {
+    bool any = false;
     int rc;
 
     if (s->key_loaded)
         return 0;
-    if ((rc = secret_key_load(&s->key, s->key_path, err)) < 0)
+    rc = secret_key_load(&s->key, s->key_path, false, err);
+    if (rc == SYNC_ENOTFOUND) {
+        if ((rc = s->ops->credential_any(s, &any, err)) < 0)
+            return rc;
+        if (any)
+            return key_file_missing(s, err);
+        rc = secret_key_load(&s->key, s->key_path, true, err);
+    }
+    if (rc < 0)
         return rc;
     s->key_loaded = true;
     return 0;

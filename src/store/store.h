@@ -277,6 +277,10 @@ int store_workspace_get_or_create(struct store *s, const char *name,
 int store_workspace_get(struct store *s, const char *name,
                         struct store_workspace *out, struct err *err);
 
+/* As store_workspace_get, by id. Return 0, SYNC_ENOTFOUND or SYNC_EDB. */
+int store_workspace_get_by_id(struct store *s, int64_t workspace_id,
+                              struct store_workspace *out, struct err *err);
+
 /*
  * Set the region used to normalise phones written without a country code.
  * Contacts already stored keep their E.164 forms until they are next

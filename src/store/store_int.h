@@ -215,6 +215,8 @@ struct store_ops {
                           struct err *err);
     int (*credential_delete)(struct store *s, int64_t ws, const char *kind,
                              struct err *err);
+    /* Whether any workspace has a credential. */
+    int (*credential_any)(struct store *s, bool *out, struct err *err);
 
     /* cipher contains the verifier, a NUL byte and the client secret;
      * a->verifier and a->client_secret are not read. Then delete the

@@ -14,6 +14,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 
 #include "base/datetime.h"
 #include "store_pg_int.h"
@@ -132,6 +133,41 @@ static void forget_statements(struct store_pg *s)
     hmap_init(&s->stmts, false);
 }
 
+void store_pg__error_line(const char *message, char *out, size_t size)
+{
+    size_t len = message ? strcspn(message, "\n") : 0;
+
+    if (size == 0)
+        return;
+    if (len >= size)
+        len = size - 1;
+    memcpy(out, message ? message : "", len);
+    out[len] = '\0';
+}
+
+int store_pg__fail_text(struct err *err, const char *detail,
+                        const char *fmt, ...)
+{
+    /* Room for the context, ": " and the detail. The detail gives up its
+     * end only when it alone would leave less than CONTEXT_MIN. */
+    enum { CONTEXT_MIN = 64 };
+    char context[ERR_MSG_MAX];
+    size_t detail_len = strlen(detail), room;
+    va_list ap;
+    int n;
+
+    if (detail_len > ERR_MSG_MAX - 1 - 2 - CONTEXT_MIN)
+        detail_len = ERR_MSG_MAX - 1 - 2 - CONTEXT_MIN;
+    room = ERR_MSG_MAX - 1 - 2 - detail_len;
+    va_start(ap, fmt);
+    n = vsnprintf(context, sizeof(context), fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n > room)
+        memcpy(context + room - 3, "...", 4);
+    return err_set(err, SYNC_EDB, "%s: %.*s", context, (int)detail_len,
+                   detail);
+}
+
 /* Fill err for a failed statement or connection and return SYNC_EDB. */
 static int fail(struct store_pg *s, PGresult *res, const char *op,
                 struct err *err)
@@ -139,6 +175,7 @@ static int fail(struct store_pg *s, PGresult *res, const char *op,
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *message =
         res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char line[ERR_MSG_MAX];
 
     snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", state ? state : "");
     if (PQstatus(s->conn) == CONNECTION_BAD) {
@@ -161,7 +198,8 @@ static int fail(struct store_pg *s, PGresult *res, const char *op,
     }
     if (!message)
         message = PQerrorMessage(s->conn);
-    return err_set(err, SYNC_EDB, "%s failed: %.180s", op, message);
+    store_pg__error_line(message, line, sizeof(line));
+    return store_pg__fail_text(err, line, "%s failed", op);
 }
 
 /*
@@ -194,11 +232,15 @@ static int ensure_connected(struct store_pg *s, const char *op,
         return 0;
     forget_statements(s);
     PQreset(s->conn);
-    if (PQstatus(s->conn) != CONNECTION_OK)
-        return err_set(err, SYNC_EDB,
-                       "%s failed: cannot reconnect to PostgreSQL server "
-                       "'%s': %.120s",
-                       op, s->display, PQerrorMessage(s->conn));
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        char line[ERR_MSG_MAX];
+
+        store_pg__error_line(PQerrorMessage(s->conn), line, sizeof(line));
+        return store_pg__fail_text(err, line,
+                                   "%s failed: cannot reconnect to "
+                                   "PostgreSQL server '%s'",
+                                   op, s->display);
+    }
     session_setup(s);
     log_info("store", "reconnected to postgresql", "server='%s'",
              s->display);
@@ -1290,6 +1332,22 @@ static int pg_credential_put(struct store *base, int64_t ws,
                                  &p, "store credential", err);
 }
 
+static const char sql_credential_any[] =
+    "SELECT EXISTS (SELECT 1 FROM credentials)";
+
+static int pg_credential_any(struct store *base, bool *out, struct err *err)
+{
+    PGresult *res;
+
+    *out = false;
+    if (!(res = store_pg__run(store_pg__from(base), sql_credential_any, NULL,
+                              false, "look for credentials", err)))
+        return SYNC_EDB;
+    *out = store_pg__bool(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
 static int pg_credential_get(struct store *base, int64_t ws,
                              const char *kind, unsigned char **out_cipher,
                              size_t *out_len,
@@ -1409,6 +1467,7 @@ static const struct store_ops pg_ops = {
     .credential_put = pg_credential_put,
     .credential_get = pg_credential_get,
     .credential_delete = pg_credential_delete,
+    .credential_any = pg_credential_any,
     .oauth_attempt_add = store_pg__oauth_attempt_add,
     .oauth_attempt_take = store_pg__oauth_attempt_take,
     .oauth_attempt_delete_expired = store_pg__oauth_attempt_delete_expired,
@@ -1445,10 +1504,14 @@ int store_pg__open(struct store **out, const char *conninfo,
     hmap_init(&s->stmts, false);
     s->conn = PQconnectdb(conninfo);
     if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
-        rc = err_set(err, SYNC_EDB,
-                     "cannot connect to PostgreSQL server '%s': %.120s",
-                     display,
-                     s->conn ? PQerrorMessage(s->conn) : "out of memory");
+        char line[ERR_MSG_MAX];
+
+        store_pg__error_line(s->conn ? PQerrorMessage(s->conn)
+                                     : "out of memory",
+                             line, sizeof(line));
+        rc = store_pg__fail_text(err, line,
+                                 "cannot connect to PostgreSQL server '%s'",
+                                 display);
         goto out;
     }
     PQsetNoticeProcessor(s->conn, ignore_notice, NULL);

@@ -76,6 +76,19 @@ PGresult *store_pg__run(struct store_pg *s, const char *sql,
                         const struct store_pg_params *params, bool binary,
                         const char *op, struct err *err);
 
+/* Copy the first line of libpq's message to out, without its newline;
+ * message may be NULL. */
+void store_pg__error_line(const char *message, char *out, size_t size);
+
+/*
+ * Set err to SYNC_EDB with the printf-style context, ": " and detail (a
+ * line of libpq or the server), and return SYNC_EDB. A message longer than
+ * ERR_MSG_MAX loses the end of the context, marked "...", so that the
+ * server's words stay whole.
+ */
+int store_pg__fail_text(struct err *err, const char *detail, const char *fmt,
+                        ...) __attribute__((format(printf, 3, 4)));
+
 /* As store_pg__run for a statement whose result is not needed. */
 int store_pg__run_command(struct store_pg *s, const char *sql,
                           const struct store_pg_params *params,

@@ -204,11 +204,15 @@ int store_pg__notify_wait(struct store *base, int timeout_ms,
         return err_set(err, SYNC_EDB,
                        "wait for outbox entries failed: %s",
                        strerror(errno));
-    if (rc > 0 && !PQconsumeInput(s->conn))
-        return err_set(err, SYNC_EDB,
-                       "wait for outbox entries failed on PostgreSQL server "
-                       "'%s': %.160s",
-                       s->display, PQerrorMessage(s->conn));
+    if (rc > 0 && !PQconsumeInput(s->conn)) {
+        char line[ERR_MSG_MAX];
+
+        store_pg__error_line(PQerrorMessage(s->conn), line, sizeof(line));
+        return store_pg__fail_text(err, line,
+                                   "wait for outbox entries failed on "
+                                   "PostgreSQL server '%s'",
+                                   s->display);
+    }
     next_notification(s, out_ws);
     return 0;
 }

@@ -1224,6 +1224,29 @@ static int sqlite_credential_get(struct store *base, int64_t ws,
     return rc;
 }
 
+static const char sql_credential_any[] =
+    "SELECT EXISTS (SELECT 1 FROM credentials)";
+
+static int sqlite_credential_any(struct store *base, bool *out,
+                                 struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "look for credentials";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_credential_any, op, err);
+    int rc;
+
+    *out = false;
+    if (!st)
+        return SYNC_EDB;
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1) {
+        *out = sqlite3_column_int(st, 0) != 0;
+        rc = 0;
+    }
+    store_sqlite__done(st);
+    return rc;
+}
+
 static int sqlite_credential_delete(struct store *base, int64_t ws,
                                     const char *kind, struct err *err)
 {
@@ -1304,6 +1327,7 @@ static const struct store_ops sqlite_ops = {
     .credential_put = sqlite_credential_put,
     .credential_get = sqlite_credential_get,
     .credential_delete = sqlite_credential_delete,
+    .credential_any = sqlite_credential_any,
     .oauth_attempt_add = store_sqlite__oauth_attempt_add,
     .oauth_attempt_take = store_sqlite__oauth_attempt_take,
     .oauth_attempt_delete_expired = store_sqlite__oauth_attempt_delete_expired,

@@ -14,9 +14,14 @@
 #include "base/buf.h"
 #include "base/datetime.h"
 #include "settings.h"
+#include "store/secret.h"
 #include "store/store.h"
 
 #define KEY(name) "connection." name
+
+/* The start of every message about credentials that cannot be decrypted,
+ * which connection_problem_fix recognises. */
+#define CREDENTIALS_UNREADABLE "cannot read the stored Salesforce credentials"
 
 /* Settings and credentials that make up a connection. */
 static const char *const conn_keys[] = {
@@ -310,7 +315,8 @@ static int needs_reconnect_error(struct store *s, int64_t ws,
     return rc;
 }
 
-/* Read a credential; a missing one leaves *out NULL and is not an error. */
+/* Read a credential; a missing one leaves *out NULL and is not an error.
+ * A key that is missing or wrong gets CREDENTIALS_UNREADABLE in front. */
 static int load_secret(struct store *s, int64_t ws, const char *kind,
                        char **out, struct err *err)
 {
@@ -320,7 +326,20 @@ static int load_secret(struct store *s, int64_t ws, const char *kind,
         *out = NULL;
         return 0;
     }
+    if (rc == SYNC_EINVALID || rc == SYNC_EIO)
+        err_prefix(err, CREDENTIALS_UNREADABLE);
     return rc;
+}
+
+const char *connection_problem_fix(const char *problem, const char *otherwise)
+{
+    if (problem && strncmp(problem, CREDENTIALS_UNREADABLE,
+                           strlen(CREDENTIALS_UNREADABLE)) == 0)
+        return "set " SECRET_KEY_ENV " to the key that the credentials were "
+               "stored with (or " SECRET_KEY_FILE_ENV " to its file, for a "
+               "PostgreSQL store), or run 'sfsync connect' again; contacts, "
+               "links and settings are kept";
+    return otherwise;
 }
 
 int connection_open(struct connection *conn, struct store *s,

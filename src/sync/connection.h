@@ -103,6 +103,15 @@ int connection_verify(struct connection *conn, struct err *err);
  */
 void connection_mark_failed(struct connection *conn, const struct err *why);
 
+/*
+ * Return what to do about problem, the message of a failed connection_open
+ * or connection_verify that did not mark the connection for reconnecting:
+ * the advice to set the credentials key when the stored credentials could
+ * not be decrypted, otherwise the caller's text, otherwise.
+ */
+const char *connection_problem_fix(const char *problem,
+                                   const char *otherwise);
+
 /* Fill out from the store; release with connection_status_release. */
 int connection_status_get(struct store *s, int64_t workspace_id,
                           struct connection_status *out, struct err *err);

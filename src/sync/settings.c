@@ -345,6 +345,21 @@ int settings_normalize(const char *key, const char *value, char **out,
     return rc < 0 ? invalid(d, value, err) : 0;
 }
 
+/* The region of the workspaces row, which the store normalises phones
+ * with, so that no settings row can disagree with it. */
+static int get_region(struct store *s, int64_t workspace_id, char **out,
+                      struct err *err)
+{
+    struct store_workspace ws = {0};
+    int rc;
+
+    if ((rc = store_workspace_get_by_id(s, workspace_id, &ws, err)) < 0)
+        return rc;
+    *out = xstrdup(ws.default_region);
+    store_workspace_release(&ws);
+    return 0;
+}
+
 int settings_get(struct store *s, int64_t workspace_id, const char *key,
                  char **out, struct err *err)
 {
@@ -354,6 +369,8 @@ int settings_get(struct store *s, int64_t workspace_id, const char *key,
     *out = NULL;
     if (!d)
         return settings_normalize(key, "", out, err);
+    if (strcmp(key, "default_region") == 0)
+        return get_region(s, workspace_id, out, err);
     rc = store_setting_get(s, workspace_id, key, out, err);
     if (rc == SYNC_ENOTFOUND || (rc == 0 && !*out)) {
         *out = xstrdup(d->default_value);

@@ -45,8 +45,10 @@ int settings_normalize(const char *key, const char *value, char **out,
                        struct err *err);
 
 /*
- * Read key for a workspace: the stored value, or the default. *out is owned
- * by the caller. Return 0 or a negative code.
+ * Read key for a workspace: the stored value, or the default, except that
+ * default_region is the region of the workspace's row, which
+ * 'workspaces add --region' sets. *out is owned by the caller. Return 0 or
+ * a negative code.
  */
 int settings_get(struct store *s, int64_t workspace_id, const char *key,
                  char **out, struct err *err);

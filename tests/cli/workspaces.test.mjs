@@ -160,6 +160,27 @@ test('workspaces add checks the name and region', async () => {
   assert.equal(all.get('c.east-1').region, 'GB');
 });
 
+test('workspace region is default_region', async () => {
+  const C = ['--workspace', 'c.east-1'];
+  const got = await w.ok([...C, 'config', 'get', 'default_region']);
+  assert.equal(got.stdout, 'GB\n');
+  const cfg = await w.json([...C, 'config', 'list', '--json']);
+  assert.equal(cfg.default_region, 'GB');
+  const st = await w.json([...C, 'status', '--json', '--offline']);
+  assert.equal(st.default_region, 'GB');
+  // A phone without a country code is read as a GB number.
+  const added = await w.json([...C, 'contacts', 'add', '--last-name', 'Region',
+    '--phone', '020 7946 0958', '--json']);
+  assert.equal(added.phone_e164, '+442079460958');
+  const set = await w.ok([...C, 'config', 'set', 'default_region', 'de']);
+  assert.match(set.stdout, /^default_region=DE$/m);
+  assert.equal((await listed()).get('c.east-1').region, 'DE');
+  assert.equal((await w.ok([...C, 'config', 'get', 'default_region'])).stdout,
+    'DE\n');
+  await w.ok([...C, 'config', 'set', 'default_region', 'GB']);
+  await w.ok([...C, 'contacts', 'delete', String(added.id)]);
+});
+
 test('workspaces list shows each workspace', async () => {
   const all = await listed();
   const a = all.get('a');

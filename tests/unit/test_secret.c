@@ -165,7 +165,10 @@ TEST(key_file_created_private)
     int fd;
 
     unsetenv(SECRET_KEY_ENV);
-    CHECK_INT(secret_key_load(&first, path, NULL), 0);
+    /* Without create, a missing key file stays missing. */
+    CHECK_INT(secret_key_load(&first, path, false, NULL), SYNC_ENOTFOUND);
+    CHECK(access(path, F_OK) != 0);
+    CHECK_INT(secret_key_load(&first, path, true, NULL), 0);
     CHECK_INT(stat(path, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0600);
     fd = open(path, O_RDONLY);
@@ -175,7 +178,7 @@ TEST(key_file_created_private)
     CHECK_INT(text[2 * SECRET_KEY_SIZE], '\n');
 
     /* Loading again reads the same key instead of making a new one. */
-    CHECK_INT(secret_key_load(&second, path, NULL), 0);
+    CHECK_INT(secret_key_load(&second, path, true, NULL), 0);
     CHECK(memcmp(first.bytes, second.bytes, SECRET_KEY_SIZE) == 0);
     /* No temporary file is left beside it. */
     free(path);
@@ -201,12 +204,12 @@ TEST(key_file_open_mode_rejected)
     CHECK_INT(chmod(path, 0644), 0);
 
     err_clear(&err);
-    CHECK_INT(secret_key_load(&key, path, &err), SYNC_EINVALID);
+    CHECK_INT(secret_key_load(&key, path, true, &err), SYNC_EINVALID);
     CHECK(strstr(err.msg, "readable by group or others") != NULL);
     CHECK(strstr(err.msg, "chmod 600") != NULL);
 
     CHECK_INT(chmod(path, 0600), 0);
-    CHECK_INT(secret_key_load(&key, path, NULL), 0);
+    CHECK_INT(secret_key_load(&key, path, true, NULL), 0);
     CHECK_INT(key.bytes[5], 5);
     free(path);
     remove_tmpdir(dir);
@@ -226,7 +229,7 @@ TEST(key_file_bad_content_rejected)
     CHECK_INT(write(fd, "not a key\n", 10), 10);
     close(fd);
     err_clear(&err);
-    CHECK_INT(secret_key_load(&key, path, &err), SYNC_EINVALID);
+    CHECK_INT(secret_key_load(&key, path, true, &err), SYNC_EINVALID);
     CHECK(strstr(err.msg, "key file '") != NULL);
     free(path);
     remove_tmpdir(dir);
@@ -240,22 +243,23 @@ TEST(key_env_takes_precedence)
     struct err err;
 
     setenv(SECRET_KEY_ENV, base64_key, 1);
-    CHECK_INT(secret_key_load(&key, path, NULL), 0);
+    CHECK_INT(secret_key_load(&key, path, true, NULL), 0);
     CHECK_INT(key.bytes[17], 17);
     /* With the variable set, no key file is created. */
     CHECK(access(path, F_OK) != 0);
 
     setenv(SECRET_KEY_ENV, "short", 1);
     err_clear(&err);
-    CHECK_INT(secret_key_load(&key, path, &err), SYNC_EINVALID);
+    CHECK_INT(secret_key_load(&key, path, true, &err), SYNC_EINVALID);
     CHECK(strncmp(err.msg, SECRET_KEY_ENV ": secret key must be",
                   strlen(SECRET_KEY_ENV) + 20) == 0);
     CHECK(strstr(err.msg, "short") == NULL);
 
     unsetenv(SECRET_KEY_ENV);
     err_clear(&err);
-    CHECK_INT(secret_key_load(&key, NULL, &err), SYNC_EINVALID);
+    CHECK_INT(secret_key_load(&key, NULL, true, &err), SYNC_EINVALID);
     CHECK(strstr(err.msg, SECRET_KEY_ENV " is not set") != NULL);
+    CHECK(strstr(err.msg, SECRET_KEY_FILE_ENV " to the file") != NULL);
     free(path);
     remove_tmpdir(dir);
 }
