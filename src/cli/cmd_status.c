@@ -225,9 +225,11 @@ static void print_text(struct cli *cli, const struct connection_status *st,
                        "contacts, links and settings are kept");
         else
             print_line(w, "fix",
-                       "Salesforce did not reject the connection, so it is "
-                       "kept; run 'sfsync status' again once Salesforce can "
-                       "be reached");
+                       connection_problem_fix(
+                           problem,
+                           "Salesforce did not reject the connection, so "
+                           "it is kept; run 'sfsync status' again once "
+                           "Salesforce can be reached"));
     }
 }
 

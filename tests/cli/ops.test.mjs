@@ -128,6 +128,7 @@ test('pull without key file names it', async () => {
     // status names the cause, not an unreachable Salesforce.
     const st = await w.exits(3, ['status']);
     assert.match(st.stdout, /^problem: +cannot read the stored Salesforce credentials: key file/m);
+    assert.match(st.stdout, /^fix: +set SFSYNC_SECRET_KEY to the key/m);
     fs.renameSync(`${w.db}.key.saved`, `${w.db}.key`);
     const wrong = await w.exits(3, ['status'], { env: { SFSYNC_SECRET_KEY: OTHER_KEY } });
     assert.match(wrong.stdout, /^problem: +cannot read the stored Salesforce credentials: cannot decrypt stored credentials: the secret key changed; set SFSYNC_SECRET_KEY to the key/m);
