@@ -335,6 +335,15 @@ int mapping_from_record(const struct mapping *m, enum sf_object object,
                         const json_t *record, struct contact *out,
                         uint32_t *out_mask, struct err *err)
 {
+    return mapping_from_record_fields(m, object, record, UINT32_MAX, out,
+                                      out_mask, err);
+}
+
+int mapping_from_record_fields(const struct mapping *m, enum sf_object object,
+                               const json_t *record, uint32_t fields,
+                               struct contact *out, uint32_t *out_mask,
+                               struct err *err)
+{
     uint32_t mask = 0;
     int rc;
 
@@ -348,7 +357,8 @@ int mapping_from_record(const struct mapping *m, enum sf_object object,
         const struct mapping_row *row = &m->rows[i];
         json_t *value;
 
-        if (row->object != object || !(row->flags & MAPPING_FROM_SF))
+        if (row->object != object || !(row->flags & MAPPING_FROM_SF) ||
+            !(fields & CONTACT_FIELD_BIT(row->field)))
             continue;
         value = get_path(record, row->sf_field);
         if (!value)

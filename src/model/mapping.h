@@ -128,6 +128,13 @@ int mapping_from_record(const struct mapping *m, enum sf_object object,
                         const json_t *record, struct contact *out,
                         uint32_t *out_mask, struct err *err);
 
+/* Set the local fields of out as mapping_from_record does, reading only
+ * the rows whose field bit (CONTACT_FIELD_BIT) is in fields. */
+int mapping_from_record_fields(const struct mapping *m, enum sf_object object,
+                               const json_t *record, uint32_t fields,
+                               struct contact *out, uint32_t *out_mask,
+                               struct err *err);
+
 /*
  * Build the JSON body that sends the fields in mask of c to object: one key
  * per row that flows to Salesforce, empty text as null except for fields

@@ -72,6 +72,8 @@ static const char sql_link_by_contact[] =
     LINK_COLUMNS "WHERE workspace_id = ? AND contact_id = ?";
 static const char sql_link_by_sf_id[] =
     LINK_COLUMNS "WHERE workspace_id = ? AND sf_id = ?";
+static const char sql_link_owner[] =
+    "SELECT contact_id FROM links WHERE workspace_id = ? AND sf_id = ?";
 static const char sql_link_upsert[] =
     "INSERT INTO links (contact_id, workspace_id, sf_object, sf_id, "
     "base_json, system_modstamp_ms, last_modified_ms, updated_ms) "
@@ -158,7 +160,20 @@ void store_sqlite__contact_sql_release(struct store_sqlite *s)
     free(s->sql_contact_count);
 }
 
-/* Bind the field columns from index first on; return the next index. */
+/* Bind text, or NULL, to parameter index without copying it. The caller
+ * must keep text unchanged until store_sqlite__done clears the bindings. */
+static void bind_text_static(sqlite3_stmt *st, int index, const char *text)
+{
+    int rc = text ? sqlite3_bind_text(st, index, text, -1, SQLITE_STATIC)
+                  : sqlite3_bind_null(st, index);
+
+    if (rc != SQLITE_OK)
+        BUG("binding parameter %d failed: %s", index, sqlite3_errstr(rc));
+}
+
+/* Bind the field columns from index first on; return the next index. The
+ * texts of c are bound without a copy, so c must not change before the
+ * statement is done. */
 static int bind_fields(sqlite3_stmt *st, int first, const struct contact *c)
 {
     int i = first;
@@ -171,12 +186,12 @@ static int bind_fields(sqlite3_stmt *st, int first, const struct contact *c)
             store_sqlite__bind_int64(st, i++, v->flag);
             break;
         case CONTACT_TYPE_PHONE:
-            store_sqlite__bind_text(st, i++, v->text);
-            store_sqlite__bind_text(st, i++, v->e164);
+            bind_text_static(st, i++, v->text);
+            bind_text_static(st, i++, v->e164);
             store_sqlite__bind_int64(st, i++, v->valid);
             break;
         default:
-            store_sqlite__bind_text(st, i++, v->text);
+            bind_text_static(st, i++, v->text);
             break;
         }
     }
@@ -243,7 +258,7 @@ static int insert_row(struct store_sqlite *s, struct contact *c,
     store_sqlite__bind_int64(st, 3, now);
     store_sqlite__bind_int64(st, 4, now);
     store_sqlite__bind_int64(st, 5, c->archived);
-    store_sqlite__bind_text(st, 6, digits);
+    bind_text_static(st, 6, digits);
     bind_fields(st, 7, c);
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
@@ -329,7 +344,7 @@ static int update_row(struct store_sqlite *s, struct contact *c,
     store_sqlite__bind_int64(st, 1, c->version + 1);
     store_sqlite__bind_int64(st, 2, now);
     store_sqlite__bind_int64(st, 3, c->archived);
-    store_sqlite__bind_text(st, 4, digits);
+    bind_text_static(st, 4, digits);
     next = bind_fields(st, 5, c);
     store_sqlite__bind_int64(st, next, c->id);
     store_sqlite__bind_int64(st, next + 1, c->workspace_id);
@@ -640,27 +655,33 @@ static int check_contact_exists(struct store_sqlite *s, int64_t ws,
     return rc < 0 ? rc : 0;
 }
 
-/* Reject a record already linked to another contact of the workspace. */
+/* Reject a record already linked to another contact of the workspace. It
+ * reads only the linked contact's id, because the rest of the link is not
+ * needed here. */
 static int check_record_free(struct store_sqlite *s,
                              const struct store_link *link, struct err *err)
 {
-    struct store_link other;
+    const char *op = "get link";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_link_owner, op, err);
+    int64_t owner = 0;
     int rc;
 
-    store_link_init(&other);
-    rc = find_link(s, sql_link_by_sf_id, link->workspace_id, 0, link->sf_id,
-                   &other, err);
-    if (rc == SYNC_ENOTFOUND) {
-        err_clear(err);
-        rc = 0;
-    } else if (rc == 0 && other.contact_id != link->contact_id) {
-        rc = err_set(err, SYNC_ECONFLICT,
-                     "Salesforce record '%s' is already linked to contact "
-                     "%lld",
-                     link->sf_id, (long long)other.contact_id);
-    }
-    store_link_release(&other);
-    return rc;
+    if (!st)
+        return SYNC_EDB;
+    store_sqlite__bind_int64(st, 1, link->workspace_id);
+    bind_text_static(st, 2, link->sf_id);
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        owner = sqlite3_column_int64(st, 0);
+    store_sqlite__done(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && owner != link->contact_id)
+        return err_set(err, SYNC_ECONFLICT,
+                       "Salesforce record '%s' is already linked to contact "
+                       "%lld",
+                       link->sf_id, (long long)owner);
+    return 0;
 }
 
 static int write_link(struct store_sqlite *s, const struct store_link *link,
@@ -675,8 +696,8 @@ static int write_link(struct store_sqlite *s, const struct store_link *link,
     store_sqlite__bind_int64(st, 1, link->contact_id);
     store_sqlite__bind_int64(st, 2, link->workspace_id);
     store_sqlite__bind_text(st, 3, mapping_object_name(link->object));
-    store_sqlite__bind_text(st, 4, link->sf_id);
-    store_sqlite__bind_text(st, 5, base_json);
+    bind_text_static(st, 4, link->sf_id);
+    bind_text_static(st, 5, base_json);
     store_sqlite__bind_int64(st, 6, link->system_modstamp_ms);
     store_sqlite__bind_int64(st, 7, link->last_modified_ms);
     store_sqlite__bind_int64(st, 8, datetime_now_ms());

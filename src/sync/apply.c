@@ -605,12 +605,12 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
         if ((rc = store_contact_insert(ctx->store, in,
                                        STORE_ORIGIN_SALESFORCE, err)) < 0)
             goto out;
-        contact_copy(&cur, in);
         ctx->counts->created++;
     }
     ctx->counts->pulled++;
     base = contact_fields_to_json(in, ctx->from_sf);
-    rc = save_link(ctx, cur.id, ctx->object, sf_id, base, rec, NULL, err);
+    rc = save_link(ctx, match ? cur.id : in->id, ctx->object, sf_id, base,
+                   rec, NULL, err);
 out:
     json_decref(base);
     contact_release(&cur);
@@ -946,17 +946,24 @@ out:
     return rc;
 }
 
+/* Normalise the phones of each record of the page for the cache of
+ * phone_normalize. The thread maps only the phone fields and the country,
+ * which sets the region of a number without a country code. Those are
+ * the cache's keys, and mapping the other fields would be wasted work. */
 static void *prefetch_main(void *arg)
 {
     struct apply_prefetch *p = arg;
+    uint32_t fields = CONTACT_FIELD_BIT(CONTACT_COUNTRY);
     size_t i;
     const json_t *rec;
     char sf_id[SFID_SIZE];
 
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
+        if (contact_fields[f].type == CONTACT_TYPE_PHONE)
+            fields |= CONTACT_FIELD_BIT(f);
     json_array_foreach(p->records, i, rec)
     {
         struct contact scratch;
-        struct err reason;
 
         if (atomic_load(&p->stop))
             break;
@@ -964,7 +971,9 @@ static void *prefetch_main(void *arg)
             !record_id(rec, "Id", sf_id)[0])
             continue;
         contact_init(&scratch);
-        apply_parse(p->ctx, p->ctx->object, rec, sf_id, &scratch, &reason);
+        if (mapping_from_record_fields(p->ctx->mapping, p->ctx->object, rec,
+                                       fields, &scratch, NULL, NULL) == 0)
+            contact_normalize_phones(&scratch, p->ctx->region, NULL);
         contact_release(&scratch);
     }
     return NULL;

@@ -150,13 +150,14 @@ struct apply_prefetch {
 };
 
 /*
- * Start a thread that reads each record of records (a JSON array) as
- * apply_parse does and throws the result away, so that the phone numbers
- * are normalised on a second core and apply_record finds them in
- * phone_normalize's cache. Only a cost: apply_record gives the same
- * result whether the thread got to a record first or not. ctx and records
- * must stay unchanged until apply_prefetch_finish. When the thread cannot
- * be started nothing happens.
+ * Start a thread that maps the phone fields and the country of each
+ * record of records (a JSON array) as apply_parse does, normalises the
+ * phones and throws the result away. The numbers are thus normalised on
+ * a second core, and apply_record finds them in phone_normalize's cache.
+ * Only a cost: apply_record gives the same result whether the thread got
+ * to a record first or not. ctx and records must stay unchanged until
+ * apply_prefetch_finish. When the thread cannot be started nothing
+ * happens.
  */
 void apply_prefetch_start(struct apply_prefetch *p, struct apply_ctx *ctx,
                           const json_t *records);
