@@ -398,7 +398,8 @@ struct edit_options {
 };
 
 /* Fill eo with the field options when with_fields, then --json, --help
- * and, when with_version, --if-version; add gets --allow-duplicate. */
+ * and, when with_version, --if-version; add and update get
+ * --allow-duplicate. */
 static void edit_options_init(struct edit_options *eo, bool with_fields,
                               bool with_version)
 {
@@ -422,7 +423,7 @@ static void edit_options_init(struct edit_options *eo, bool with_fields,
                                          NULL, 'v'};
     if (with_version && with_fields)
         eo->table[n++] = (struct option){"relink", no_argument, NULL, 'r'};
-    if (!with_version && with_fields)
+    if (with_fields)
         eo->table[n++] = (struct option){"allow-duplicate", no_argument,
                                          NULL, 'd'};
 }
@@ -495,7 +496,9 @@ static void update_usage(FILE *out)
           "with the next\n"
           "                  push, after it was deleted there and kept here "
           "(on_salesforce_delete\n"
-          "                  keep); without it, such a contact is not sent\n",
+          "                  keep); without it, such a contact is not sent\n"
+          "  --allow-duplicate  keep a new email or phone that another stored "
+          "contact has\n",
           out);
     print_field_options(out);
 }
@@ -658,6 +661,7 @@ static void print_update(const struct contact *ct, uint32_t changed)
 
 static int update(struct cli *cli, int argc, char **argv, const char *inst)
 {
+    struct changes_duplicate duplicate = {0};
     struct edit_request req;
     struct contact ct;
     uint32_t changed = 0;
@@ -682,10 +686,17 @@ static int update(struct cli *cli, int argc, char **argv, const char *inst)
                  : fail_contact(cli, req.id, 0, 0, 0, &err);
         goto out;
     }
-    if (changes_update(cli->store, cli->ws.id, req.id, &req.values,
-                       req.mask, req.if_version, &ct, &changed, &err) < 0) {
+    if (changes_update_unique(cli->store, cli->ws.id, req.id, &req.values,
+                              req.mask, req.if_version,
+                              req.allow_duplicate
+                                  ? CHANGES_ADD_ALLOW_DUPLICATE
+                                  : 0,
+                              &duplicate, &ct, &changed, &err) < 0) {
         /* The message of an archived contact names it already. */
-        if (err.code == SYNC_EINVALID && ct.archived)
+        if (err.code == SYNC_ECONFLICT && duplicate.contact_id)
+            rc = cli_fail("contact %" PRId64 " not updated: %s", req.id,
+                          err.msg);
+        else if (err.code == SYNC_EINVALID && ct.archived)
             rc = cli_fail_err(&err);
         else if (err.code == SYNC_EINVALID)
             rc = cli_fail("contact %" PRId64 " not updated: %s", req.id,

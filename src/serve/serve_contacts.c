@@ -342,25 +342,23 @@ static int64_t expected_version(struct http_req *req, struct http_resp *resp,
 }
 
 /* Send 409 duplicate_contact naming the stored contact that dup found
- * for the new contact c. */
-static void duplicate_error(struct http_resp *resp, const struct contact *c,
-                            const struct changes_duplicate *dup)
+ * for a new contact (adding) or an updated one. */
+static void duplicate_error(struct http_resp *resp,
+                            const struct changes_duplicate *dup, bool adding)
 {
     const char *field = contact_fields[dup->field].name;
-    const char *value = dup->field == CONTACT_EMAIL
-                            ? contact_text(c, dup->field)
-                            : c->values[dup->field].e164;
     json_t *error;
     char *message;
 
     message = xasprintf("field '%s' matches contact %" PRId64 ", which has "
                         "the same %s '%s': change that contact with PATCH "
                         "/api/contacts/%" PRId64 ", or send "
-                        "\"allow_duplicate\": true to add a second contact",
+                        "\"allow_duplicate\": true to %s",
                         field, dup->contact_id,
                         dup->field == CONTACT_EMAIL ? "email"
                                                     : "phone number (E.164)",
-                        value ? value : "", dup->contact_id);
+                        dup->value, dup->contact_id,
+                        adding ? "add a second contact" : "keep the change");
     error = json_pack("{s:s, s:s, s:s, s:I}", "code", "duplicate_contact",
                       "message", message, "field", field, "contact_id",
                       (json_int_t)dup->contact_id);
@@ -368,7 +366,7 @@ static void duplicate_error(struct http_resp *resp, const struct contact *c,
     free(message);
 }
 
-/* Read the optional allow_duplicate key of a new contact into *out and
+/* Read the optional allow_duplicate key of a change into *out and
  * remove it from fields. -1 after sending 422 for a value that is not a
  * boolean. */
 static int take_allow_duplicate(json_t *fields, struct http_resp *resp,
@@ -419,7 +417,7 @@ static int post_contact(struct http_req *req, struct http_resp *resp,
                          allow_duplicate ? CHANGES_ADD_ALLOW_DUPLICATE : 0,
                          &dup, &err);
     if (rc == SYNC_ECONFLICT && dup.contact_id) {
-        duplicate_error(resp, &c, &dup);
+        duplicate_error(resp, &dup, true);
     } else if (rc < 0) {
         change_error(resp, &err);
     } else {
@@ -442,8 +440,10 @@ static int patch_contact(struct http_req *req, struct http_resp *resp,
     struct store *s = serve_req_of(req)->store;
     int64_t id = path_id(req, resp), version;
     json_t *body, *fields;
+    struct changes_duplicate dup = {0};
     struct contact values, out;
     uint32_t mask = 0, changed = 0;
+    bool allow_duplicate;
     struct err err;
     int rc;
 
@@ -451,22 +451,36 @@ static int patch_contact(struct http_req *req, struct http_resp *resp,
         check_edit_id(body, id, resp) < 0 ||
         (version = expected_version(req, resp, body)) < 0)
         return 0;
+    fields = fields_only(body);
+    if (take_allow_duplicate(fields, resp, &allow_duplicate) < 0) {
+        json_decref(fields);
+        return 0;
+    }
     contact_init(&values);
     contact_init(&out);
-    fields = fields_only(body);
     rc = contact_fields_from_json(&values, fields, &mask, &err);
     json_decref(fields);
     /* A blind write (no expected version) applies to whatever is stored:
      * when another write lands between its read and its write, it reads
      * again and applies its fields on top, so the last one wins. */
     for (int tries = 0; rc == 0; tries++) {
-        rc = changes_update(s, srv->ws, id, &values, mask, version, &out,
-                            &changed, &err);
-        if (rc != SYNC_ECONFLICT || version != 0 || tries + 1 >= BLIND_TRIES)
+        rc = changes_update_unique(
+            s, srv->ws, id, &values, mask, version,
+            allow_duplicate ? CHANGES_ADD_ALLOW_DUPLICATE : 0, &dup, &out,
+            &changed, &err);
+        if (rc != SYNC_ECONFLICT || dup.contact_id || version != 0 ||
+            tries + 1 >= BLIND_TRIES)
             break;
         rc = 0;
     }
-    if (rc < 0) {
+    if (rc == SYNC_ECONFLICT && dup.contact_id) {
+        log_info("serve", "contact update rejected as a duplicate",
+                 "contact=%" PRId64 " duplicate_of=%" PRId64 " field=%s "
+                 "user=%s",
+                 id, dup.contact_id, contact_fields[dup.field].name,
+                 serve_req_of(req)->user->name);
+        duplicate_error(resp, &dup, false);
+    } else if (rc < 0) {
         change_error(resp, &err);
     } else {
         reply_contact(srv, s, resp, 200, &out);

@@ -554,8 +554,27 @@ out:
     return rc;
 }
 
-/* Link a record to a matching local contact, filling the fields that
- * Salesforce has values for, or create a new contact for it. */
+/*
+ * The base of a first link, which has none: every text field that flows
+ * from Salesforce, empty. A value that only one side has is then a change
+ * on that side alone and takes effect, and different values on both sides
+ * are a conflict that conflict_policy settles and the conflict log
+ * records. Do-not-call and email opt-out stay out of it, so that true wins
+ * without a trustworthy base.
+ */
+static json_t *first_link_base(const struct apply_ctx *ctx)
+{
+    json_t *base = json_object();
+
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
+        if ((ctx->from_sf & CONTACT_FIELD_BIT(f)) &&
+            contact_fields[f].type != CONTACT_TYPE_BOOL)
+            json_object_set_new(base, contact_fields[f].name, json_null());
+    return base;
+}
+
+/* Link a record to a matching local contact, merging both against an
+ * empty base, or create a new contact for it. */
 static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
                           struct contact *in, const json_t *rec,
                           struct err *err)
@@ -563,34 +582,24 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
     int64_t own = contact_of_push(ctx, rec, in);
     int64_t match = own ? 0 : find_match(ctx, in);
     struct contact cur;
-    json_t *base = NULL;
+    json_t *base = NULL, *empty = NULL;
+    bool changed;
     int rc;
 
     if (own)
         return apply_link_own(ctx, own, sf_id, in, rec, err);
     contact_init(&cur);
     if (match) {
-        uint32_t fill = 0;
-
         if ((rc = store_contact_get(ctx->store, ctx->ws, match, &cur, err)) <
             0)
             goto out;
-        /* Salesforce fills the fields it has values for. Its bool fields
-         * (do-not-call, email opt-out) only ever switch a flag on, so
-         * linking never lets someone who opted out be called again. */
-        for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
-            if ((ctx->from_sf & CONTACT_FIELD_BIT(f)) &&
-                (contact_fields[f].type == CONTACT_TYPE_BOOL
-                     ? in->values[f].flag
-                     : in->values[f].text != NULL))
-                fill |= CONTACT_FIELD_BIT(f);
-        contact_copy_fields(&cur, in, fill & contact_diff(&cur, in));
-        if ((rc = store_contact_update(ctx->store, &cur,
-                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
+        empty = first_link_base(ctx);
+        if ((rc = merge_into(ctx, &cur, empty, in, rec, ctx->object, sf_id,
+                             false, false, &base, &changed, err)) < 0)
             goto out;
-        /* Values only the local contact has (a flag set, a field that
-         * Salesforce leaves empty) differ from the base, the record's
-         * values: queue a push so that Salesforce gets them. */
+        /* Values that only the local contact has, and local values that
+         * won, differ from the record: queue a push so that Salesforce
+         * gets them. */
         if ((contact_diff(&cur, in) & ctx->from_sf &
              mapping_fields(ctx->mapping, ctx->object, MAPPING_TO_SF)) &&
             (rc = store_outbox_requeue(ctx->store, ctx->ws, cur.id, err)) <
@@ -600,18 +609,20 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
                  "object=%s id=%s contact=%" PRId64,
                  mapping_object_name(ctx->object), sf_id, match);
         ctx->counts->updated++;
-    } else {
-        in->workspace_id = ctx->ws;
-        if ((rc = store_contact_insert(ctx->store, in,
-                                       STORE_ORIGIN_SALESFORCE, err)) < 0)
-            goto out;
-        ctx->counts->created++;
+        ctx->counts->pulled++;
+        rc = save_link(ctx, cur.id, ctx->object, sf_id, base, rec, NULL, err);
+        goto out;
     }
+    in->workspace_id = ctx->ws;
+    if ((rc = store_contact_insert(ctx->store, in, STORE_ORIGIN_SALESFORCE,
+                                   err)) < 0)
+        goto out;
+    ctx->counts->created++;
     ctx->counts->pulled++;
     base = contact_fields_to_json(in, ctx->from_sf);
-    rc = save_link(ctx, match ? cur.id : in->id, ctx->object, sf_id, base,
-                   rec, NULL, err);
+    rc = save_link(ctx, in->id, ctx->object, sf_id, base, rec, NULL, err);
 out:
+    json_decref(empty);
     json_decref(base);
     contact_release(&cur);
     return rc;

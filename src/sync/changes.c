@@ -209,38 +209,41 @@ static int check_pushable(struct store *s, const struct contact *c,
                    "name for Leads and Contacts, so give one");
 }
 
-/* Set *out to the first id of the contacts matching value as field f:
- * the email in any ASCII letter case, or a phone's E.164 form on a
- * contact with no other email than email. */
-static int find_match(struct store *s, int64_t workspace_id,
+/* Set *out to the first id other than self of the contacts matching value
+ * as field f, or to 0. A match is the email in any ASCII letter case, or a
+ * phone's E.164 form on a contact with no other email than email. */
+static int find_match(struct store *s, int64_t workspace_id, int64_t self,
                       enum contact_field f, const char *value,
                       const char *email, int64_t *out, struct err *err)
 {
-    int64_t ids[1];
+    int64_t ids[2];
     size_t count = 0;
     int rc;
 
     *out = 0;
     if (f == CONTACT_EMAIL)
-        rc = store_contact_find_by_email(s, workspace_id, value, ids, 1,
+        rc = store_contact_find_by_email(s, workspace_id, value, ids, 2,
                                          &count, err);
     else
         rc = store_contact_find_by_phone(s, workspace_id, value, email, ids,
-                                         1, &count, err);
-    if (rc == 0 && count > 0)
-        *out = ids[0];
+                                         2, &count, err);
+    for (size_t i = 0; rc == 0 && i < count && !*out; i++)
+        if (ids[i] != self)
+            *out = ids[i];
     return rc;
 }
 
 /*
  * Fill out with the first stored, unarchived contact that the prepared
  * contact c matches, as a contacts import matches its rows: the email
- * first, then the E.164 form of the phone and of the mobile phone. A
- * contact with another email is no match by phone, since people who share
- * a switchboard number are not one person.
+ * first, then the E.164 form of the phone and of the mobile phone, of
+ * those in fields_mask. A contact with another email is no match by phone,
+ * since people who share a switchboard number are not one person. c itself
+ * (its id) is no match.
  */
 static int find_duplicate(struct store *s, const struct contact *c,
-                          struct changes_duplicate *out, struct err *err)
+                          uint32_t fields_mask, struct changes_duplicate *out,
+                          struct err *err)
 {
     static const enum contact_field fields[] = {
         CONTACT_EMAIL, CONTACT_PHONE, CONTACT_MOBILE_PHONE,
@@ -253,14 +256,15 @@ static int find_duplicate(struct store *s, const struct contact *c,
         const char *value = f == CONTACT_EMAIL ? email : c->values[f].e164;
         int rc;
 
-        if (!value)
+        if (!value || !(fields_mask & CONTACT_FIELD_BIT(f)))
             continue;
-        rc = find_match(s, c->workspace_id, f, value, email,
+        rc = find_match(s, c->workspace_id, c->id, f, value, email,
                         &out->contact_id, err);
         if (rc < 0)
             return rc;
         if (out->contact_id) {
             out->field = f;
+            snprintf(out->value, sizeof(out->value), "%s", value);
             return 0;
         }
     }
@@ -283,9 +287,11 @@ static int prepare_phones(struct store *s, struct contact *c,
     return rc;
 }
 
-/* Reject c when it duplicates a stored contact, naming that contact, the
- * field and what to do instead. */
+/* Reject c when its fields of fields_mask duplicate another stored
+ * contact, naming that contact, the field and what to do instead: add a
+ * second contact (adding) or keep the change (an update). */
 static int check_duplicate(struct store *s, struct contact *c,
+                           uint32_t fields_mask, bool adding,
                            struct changes_duplicate *out, struct err *err)
 {
     const char *name;
@@ -293,7 +299,8 @@ static int check_duplicate(struct store *s, struct contact *c,
     int rc;
 
     if ((rc = prepare_phones(s, c, err)) < 0 ||
-        (rc = find_duplicate(s, c, out, err)) < 0 || !out->contact_id)
+        (rc = find_duplicate(s, c, fields_mask, out, err)) < 0 ||
+        !out->contact_id)
         return rc;
     name = contact_fields[out->field].name;
     quote_value(out->field == CONTACT_EMAIL ? contact_text(c, out->field)
@@ -302,12 +309,12 @@ static int check_duplicate(struct store *s, struct contact *c,
     return err_set(err, SYNC_ECONFLICT,
                    "field '%s' matches contact %lld, which has the same %s "
                    "'%s': change that contact with 'sfsync contacts update "
-                   "%lld --FIELD VALUE', or give --allow-duplicate to add a "
-                   "second contact",
+                   "%lld --FIELD VALUE', or give --allow-duplicate to %s",
                    name, (long long)out->contact_id,
                    out->field == CONTACT_EMAIL ? "email"
                                                : "phone number (E.164)",
-                   quoted, (long long)out->contact_id);
+                   quoted, (long long)out->contact_id,
+                   adding ? "add a second contact" : "keep the change");
 }
 
 int changes_add(struct store *s, struct contact *c, unsigned flags,
@@ -331,7 +338,8 @@ int changes_add(struct store *s, struct contact *c, unsigned flags,
      * NOTE: PostgreSQL's read committed lets two such adds both pass. */
     if ((rc = store_begin(s, err)) < 0)
         return rc;
-    if ((rc = check_duplicate(s, c, out_duplicate, err)) < 0 ||
+    if ((rc = check_duplicate(s, c, CONTACT_ALL_FIELDS, true, out_duplicate,
+                              err)) < 0 ||
         (rc = store_contact_insert(s, c, STORE_ORIGIN_LOCAL, err)) < 0) {
         store_rollback(s, NULL);
         return rc;
@@ -379,16 +387,37 @@ static int write_change(struct store *s, struct contact *next,
     return 0;
 }
 
-int changes_update(struct store *s, int64_t workspace_id, int64_t id,
-                   const struct contact *values, uint32_t mask,
-                   int64_t expected_version, struct contact *out,
-                   uint32_t *out_changed, struct err *err)
+/* The fields whose change calls for the duplicate check: the email and
+ * the phones, and both phones when the email changed, because the phone
+ * rule depends on the email. */
+static uint32_t identity_changes(uint32_t changed)
 {
+    const uint32_t phones = CONTACT_FIELD_BIT(CONTACT_PHONE) |
+                            CONTACT_FIELD_BIT(CONTACT_MOBILE_PHONE);
+    uint32_t mask = changed & (phones | CONTACT_FIELD_BIT(CONTACT_EMAIL));
+
+    if (changed & CONTACT_FIELD_BIT(CONTACT_EMAIL))
+        mask |= phones;
+    return mask;
+}
+
+int changes_update_unique(struct store *s, int64_t workspace_id, int64_t id,
+                          const struct contact *values, uint32_t mask,
+                          int64_t expected_version, unsigned flags,
+                          struct changes_duplicate *out_duplicate,
+                          struct contact *out, uint32_t *out_changed,
+                          struct err *err)
+{
+    struct changes_duplicate duplicate;
     struct contact next;
-    uint32_t changed;
+    uint32_t changed, check;
+    bool began = false;
     int rc;
 
     *out_changed = 0;
+    if (!out_duplicate)
+        out_duplicate = &duplicate;
+    memset(out_duplicate, 0, sizeof(*out_duplicate));
     contact_init(&next);
     rc = read_current(s, workspace_id, id, expected_version, out, err);
     if (rc < 0)
@@ -409,12 +438,40 @@ int changes_update(struct store *s, int64_t workspace_id, int64_t id,
     if ((rc = changes_validate(&next, err)) < 0 ||
         (rc = check_pushable(s, &next, err)) < 0)
         goto out;
+    check = flags & CHANGES_ADD_ALLOW_DUPLICATE ? 0 : identity_changes(changed);
+    /* As in changes_add, the check and the write share one transaction. */
+    if (check) {
+        if ((rc = store_begin(s, err)) < 0)
+            goto out;
+        began = true;
+        if ((rc = check_duplicate(s, &next, check, false, out_duplicate,
+                                  err)) < 0)
+            goto out;
+    }
     if ((rc = write_change(s, &next, out, err)) < 0)
         goto out;
+    if (began) {
+        began = false;
+        if ((rc = store_commit(s, err)) < 0)
+            goto out;
+    }
     *out_changed = changed;
 out:
+    if (began)
+        store_rollback(s, NULL);
     contact_release(&next);
     return rc;
+}
+
+int changes_update(struct store *s, int64_t workspace_id, int64_t id,
+                   const struct contact *values, uint32_t mask,
+                   int64_t expected_version, struct contact *out,
+                   uint32_t *out_changed, struct err *err)
+{
+    return changes_update_unique(s, workspace_id, id, values, mask,
+                                 expected_version,
+                                 CHANGES_ADD_ALLOW_DUPLICATE, NULL, out,
+                                 out_changed, err);
 }
 
 int changes_archive(struct store *s, int64_t workspace_id, int64_t id,

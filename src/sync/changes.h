@@ -44,10 +44,16 @@ enum changes_add_flags {
     CHANGES_ADD_ALLOW_DUPLICATE = 1 << 0,
 };
 
-/* The stored contact that a new contact duplicates. */
+/* Bytes of changes_duplicate.value: an email of 80 characters of up to 4
+ * bytes each in UTF-8, or an E.164 number, and the NUL. */
+#define CHANGES_DUPLICATE_VALUE_SIZE (4 * 80 + 1)
+
+/* The stored contact that a new or updated contact duplicates. */
 struct changes_duplicate {
     int64_t contact_id;       /* 0 when none matched */
     enum contact_field field; /* the new contact's field that matched */
+    char value[CHANGES_DUPLICATE_VALUE_SIZE]; /* the email or E.164 form
+                                                 that matched */
 };
 
 /*
@@ -81,12 +87,30 @@ int changes_add(struct store *s, struct contact *c, unsigned flags,
  * SYNC_EINVALID for an invalid result or an archived contact,
  * SYNC_ECONFLICT when the contact is not at expected_version or changed
  * between the read and the write (nothing is written, and the message in err
- * asks to read it again), or SYNC_EDB.
+ * asks to read it again), or SYNC_EDB. It does not check for duplicates
+ * (changes_update_unique does).
  */
 int changes_update(struct store *s, int64_t workspace_id, int64_t id,
                    const struct contact *values, uint32_t mask,
                    int64_t expected_version, struct contact *out,
                    uint32_t *out_changed, struct err *err);
+
+/*
+ * As changes_update, and unless flags has CHANGES_ADD_ALLOW_DUPLICATE, an
+ * update that changes the email or a phone is rejected when the result
+ * matches another stored, unarchived contact by the rule of changes_add.
+ * The check and the write share a transaction, so the caller must not
+ * have one open. out_duplicate (NULL allowed) receives the matched
+ * contact, or a contact_id of 0. Returns what changes_update returns, and
+ * SYNC_ECONFLICT with out_duplicate set for a duplicate (nothing is
+ * written; err names the contact, the field and what to do).
+ */
+int changes_update_unique(struct store *s, int64_t workspace_id, int64_t id,
+                          const struct contact *values, uint32_t mask,
+                          int64_t expected_version, unsigned flags,
+                          struct changes_duplicate *out_duplicate,
+                          struct contact *out, uint32_t *out_changed,
+                          struct err *err);
 
 /*
  * Archive contact id, the local delete: it leaves the default contact list

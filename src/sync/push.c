@@ -15,6 +15,7 @@
 
 #include <unicode/ucasemap.h>
 
+#include "base/buf.h"
 #include "engine_int.h"
 #include "salesforce/sf_sobject.h"
 #include "salesforce/sf_soql.h"
@@ -637,6 +638,25 @@ static int record_success(struct sync_engine *e, struct push_item *item,
     return ack(e, item, err);
 }
 
+/* Write message and the fields that Salesforce named in the first error
+ * of r, as "message (fields A, B)", to text. */
+static void failure_text(const struct sf_sobject_result *r,
+                         const char *message, char *text, size_t size)
+{
+    const struct sf_sobject_error *first = r->error_count ? &r->errors[0]
+                                                          : NULL;
+    struct buf b;
+
+    buf_init(&b, 0);
+    buf_puts(&b, message);
+    for (size_t i = 0; first && i < first->field_count; i++)
+        buf_printf(&b, "%s%s", i ? ", " : " (fields ", first->fields[i]);
+    if (first && first->field_count)
+        buf_putc(&b, ')');
+    snprintf(text, size, "%s", b.data ? b.data : "");
+    buf_release(&b);
+}
+
 static int record_failure(struct sync_engine *e, struct push_item *item,
                           const struct sf_sobject_result *r, struct err *err)
 {
@@ -645,6 +665,7 @@ static int record_failure(struct sync_engine *e, struct push_item *item,
     const char *message = r->error_count && r->errors[0].message
                               ? r->errors[0].message
                               : "Salesforce gave no reason";
+    char text[ERR_MSG_MAX];
     int rc;
 
     if (item->action == PUSH_DELETE && strcmp(code, "ENTITY_IS_DELETED") == 0)
@@ -660,7 +681,8 @@ static int record_failure(struct sync_engine *e, struct push_item *item,
         (rc = store_intent_delete(e->store, e->ws, item->contact_id, err)) <
             0)
         return rc;
-    rc = record_error(e, item, code, message, retryable_code(code), err);
+    failure_text(r, message, text, sizeof(text));
+    rc = record_error(e, item, code, text, retryable_code(code), err);
     item->action = PUSH_SKIP;
     return rc;
 }
@@ -737,6 +759,87 @@ static int send_request(struct sync_engine *e, enum push_action action,
     return rc;
 }
 
+/* Return the SystemModstamp of record sf_id in records, a JSON array of
+ * query results, or 0 when it is not among them. */
+static int64_t stamp_of(const json_t *records, const char *sf_id)
+{
+    size_t i;
+    const json_t *rec;
+
+    json_array_foreach(records, i, rec)
+    {
+        const char *id = json_string_value(json_object_get(rec, "Id"));
+
+        if (id && strcmp(id, sf_id) == 0)
+            return apply_record_stamp(rec, "SystemModstamp");
+    }
+    return 0;
+}
+
+/*
+ * Read the SystemModstamp of the records that group updates, in one query,
+ * and take out of group the contacts whose record changed after the pull
+ * read it. Those stay pending, and the next round's pull merges the edit
+ * three-way, so an edit made between the pull and the push is not
+ * overwritten. *n is set to the contacts left. Without a pull in the
+ * round (direction to-salesforce), or for a link with no stamp yet, there
+ * is nothing to compare and the group is left as it is.
+ * NOTE: an edit that lands between this read and the update is still
+ * overwritten.
+ */
+static int defer_moved_records(struct sync_engine *e, enum sf_object object,
+                               struct push_item **group, size_t *n,
+                               struct err *err)
+{
+    static const char *const fields[] = {"Id", "SystemModstamp"};
+    const char **ids = NULL;
+    json_t *records = NULL;
+    struct sf_soql q;
+    char *soql = NULL;
+    size_t remaining = 0;
+    int rc = 0;
+
+    if (e->direction == SYNC_DIRECTION_TO_SALESFORCE || *n == 0)
+        return 0;
+    ids = xcalloc(*n, sizeof(*ids));
+    for (size_t i = 0; i < *n; i++)
+        ids[i] = group[i]->link.sf_id;
+    sf_soql_init(&q);
+    sf_soql_select(&q, fields, ARRAY_SIZE(fields));
+    sf_soql_from(&q, mapping_object_name(object));
+    sf_soql_where_in(&q, "Id", false, ids, *n);
+    soql = sf_soql_finish(&q, err);
+    sf_soql_release(&q);
+    if (!soql) {
+        rc = err ? err->code : SYNC_EINVALID;
+        goto out;
+    }
+    records = json_array();
+    if ((rc = sync__query_records(e, soql, false, records, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < *n; i++) {
+        struct push_item *item = group[i];
+        int64_t seen = item->link.system_modstamp_ms;
+        int64_t current = stamp_of(records, item->link.sf_id);
+
+        if (seen == 0 || current <= seen) {
+            group[remaining++] = item;
+            continue;
+        }
+        item->action = PUSH_SKIP;
+        log_info("sync", "update deferred: record changed since the pull",
+                 "object=%s id=%s contact=%" PRId64,
+                 mapping_object_name(object), item->link.sf_id,
+                 item->contact_id);
+    }
+    *n = remaining;
+out:
+    json_decref(records);
+    free(soql);
+    free(ids);
+    return rc;
+}
+
 /* Send one group of up to 200 contacts and record the results. */
 static int send_group(struct sync_engine *e, enum push_action action,
                       enum sf_object object, struct push_item **group,
@@ -746,6 +849,11 @@ static int send_group(struct sync_engine *e, enum push_action action,
     int rc;
 
     memset(&res, 0, sizeof(res));
+    if (action == PUSH_UPDATE &&
+        (rc = defer_moved_records(e, object, group, &n, err)) < 0)
+        return rc;
+    if (n == 0)
+        return 0;
     if ((rc = sync__check_budget(e, err)) < 0)
         return rc;
     if (action == PUSH_CREATE && (rc = record_intents(e, group, n, err)) < 0)

@@ -415,8 +415,9 @@ test('import then pull links, not duplicates', async () => {
     const rows = ['Last Name,Email,Phone,Title,Country'];
     const quote = (s) => `"${(s || '').replace(/"/g, '""')}"`;
     // Local names differ from Salesforce's, so only the phone or email
-    // can match. The pull fills the fields that Salesforce has values for
-    // and keeps the local title where Salesforce has none.
+    // can match. Under conflict_policy salesforce the pull takes the
+    // values that Salesforce has and keeps the local title where
+    // Salesforce has none.
     const country = (r) => quote(r.MailingCountry);
     for (const r of byPhone) rows.push(`Local,,${quote(r.Phone)},Agent,${country(r)}`);
     for (const r of byEmail) {
@@ -429,6 +430,7 @@ test('import then pull links, not duplicates', async () => {
     const imported = await w.json(['contacts', 'import', file, '--json']);
     assert.equal(imported.imported, 60);
 
+    await w.ok(['config', 'set', 'conflict_policy', 'salesforce']);
     const sum = await w.json(['pull', 'contacts', '--json']);
     assert.equal(sum.total, 200);
     assert.equal(sum.created, 140);

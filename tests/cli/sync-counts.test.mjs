@@ -289,3 +289,18 @@ test('region change counts invalidated phones', async () => {
     assert.deepEqual(invalid.map((c) => c.id), [us.id]);
   });
 });
+
+test('push error names the fields Salesforce gave', async () => {
+  await withOrg(async ({ w }) => {
+    const contacts = (await w.contacts()).filter((c) => c.salesforce_object === 'Contact');
+    // Another Contact's id is well formed but names no User.
+    await w.ok(['contacts', 'update', String(contacts[0].id), '--owner',
+      contacts[1].salesforce_id]);
+    const run = await w.run(['--log-level', 'info', 'sync']);
+    assert.match(run.stderr, /code=INVALID_CROSS_REFERENCE_KEY .*\(fields OwnerId\)/);
+    const errors = await w.json(['errors', '--json']);
+    const mine = errors.find((e) => e.contact_id === contacts[0].id);
+    assert.ok(mine, JSON.stringify(errors));
+    assert.match(mine.message, / \(fields OwnerId\)$/);
+  });
+});

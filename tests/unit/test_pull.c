@@ -297,11 +297,13 @@ TEST(phone_match_links_contact)
     CHECK_STR(linked_id(&fx, local, linked), sf_id(&fx, "Byphone"));
     CHECK_INT(contact_of(&fx, "Byphone"), local);
     CHECK_INT(local_count(&fx), ORG_CONTACTS);
-    /* Salesforce's values fill the contact, and the fields it leaves empty
-     * keep the local value. */
-    CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), "Byphone");
-    CHECK_STR(field_of(&fx, local, CONTACT_FIRST_NAME), "Pat");
-    CHECK_STR(field_of(&fx, local, CONTACT_EMAIL), "byphone@sf.example.com");
+    /* A first link merges against an empty base. The names, the email and
+     * the phone's text, set on both sides, are conflicts that the later
+     * local add wins under the default policy, newest. */
+    CHECK_INT(res.counts.conflicts, 4);
+    CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), "Byphone-local");
+    CHECK_STR(field_of(&fx, local, CONTACT_FIRST_NAME), "Local");
+    CHECK_STR(field_of(&fx, local, CONTACT_EMAIL), "other@local.example.com");
     CHECK_STR(field_of(&fx, local, CONTACT_TITLE), "Local title");
     fixture_close(&fx);
 }
@@ -326,7 +328,9 @@ TEST(email_match_links_contact)
     CHECK_INT(res.counts.updated, 1);
     CHECK_STR(linked_id(&fx, local, linked), sf_id(&fx, "Byemail"));
     CHECK_INT(local_count(&fx), ORG_CONTACTS);
-    CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), "Byemail");
+    /* Set on both sides, the last name is a conflict that the later local
+     * add wins. */
+    CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), "Byemail-local");
     fixture_close(&fx);
 }
 
