@@ -45,9 +45,11 @@ void cli_close(struct cli *cli);
 /*
  * Take the workspace's "sync" lock for this process, which pull and sync
  * hold while they run, so that two of them never write one workspace at
- * once. Return 0, or 1 after printing who holds it.
+ * once. command (such as "sfsync sync") names this process in the
+ * refusal that another one gets. Return 0, or 1 after printing who holds
+ * it.
  */
-int cli_lock(struct cli *cli);
+int cli_lock(struct cli *cli, const char *command);
 
 /* Print "sfsync: MESSAGE" to stderr and return 1, the failure status. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

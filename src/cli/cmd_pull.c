@@ -147,7 +147,9 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
         opts.progress = show_progress;
         opts.payload = &prog;
     }
-    if (cli_open(cli, false) || cli_lock(cli))
+    if (cli_open(cli, false) ||
+        cli_lock(cli, opts.object == SF_OBJECT_LEAD ? "sfsync pull leads"
+                                                    : "sfsync pull contacts"))
         return 1;
     /* A connection that cannot be opened fails the pull like any other
      * error, so that --json still prints a summary. */

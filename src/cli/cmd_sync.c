@@ -168,7 +168,7 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (cli_open(cli, false) || cli_lock(cli))
+    if (cli_open(cli, false) || cli_lock(cli, "sfsync sync"))
         return 1;
     memset(&res, 0, sizeof(res));
     rc = connection_open(&conn, cli->store, cli->ws.id, &err);

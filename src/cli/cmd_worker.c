@@ -398,6 +398,7 @@ static int unfinished_finish(struct worker *w)
 static void sync_workspace(struct worker *w, const struct store_workspace *ws)
 {
     struct store_lock holder;
+    char command[192];
     struct sync_result res;
     struct connection conn;
     struct err err;
@@ -410,8 +411,9 @@ static void sync_workspace(struct worker *w, const struct store_workspace *ws)
     }
     /* The lock keeps 'sfsync sync' and 'sfsync pull' of the same
      * workspace off while the round runs, as it does between them. */
+    snprintf(command, sizeof(command), "sfsync worker %s", w->owner);
     rc = store_lock_acquire(w->store, ws->id, WORKER_LOCK_NAME,
-                            (int64_t)getpid(), &holder, &err);
+                            (int64_t)getpid(), command, &holder, &err);
     if (rc < 0) {
         log_warn("worker", "workspace skipped", "workspace='%s' error=%s",
                  ws->name, err.msg);

@@ -378,7 +378,7 @@ static int workspaces_remove(struct cli *cli, int argc, char **argv)
     /* Holding the sync lock keeps pull, sync and worker rounds out while
      * the rows go; the lock's own row is deleted with them. */
     rc = store_lock_acquire(cli->store, w.id, "sync", (int64_t)getpid(),
-                            &holder, &err);
+                            "sfsync workspaces remove", &holder, &err);
     if (rc < 0) {
         rc = cli_fail("cannot remove workspace '%s': %s", name, err.msg);
         goto out;

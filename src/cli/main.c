@@ -134,13 +134,13 @@ int cli_open(struct cli *cli, bool create)
 /* The lock that pull and sync take. */
 #define CLI_LOCK_NAME "sync"
 
-int cli_lock(struct cli *cli)
+int cli_lock(struct cli *cli, const char *command)
 {
     struct store_lock holder;
     struct err err;
 
     if (store_lock_acquire(cli->store, cli->ws.id, CLI_LOCK_NAME,
-                           (int64_t)getpid(), &holder, &err) < 0)
+                           (int64_t)getpid(), command, &holder, &err) < 0)
         return cli_fail_err(&err);
     cli->locked = true;
     return 0;

@@ -127,7 +127,7 @@ static int lock_workspace(struct serve *srv, struct store *s,
     struct store_lock holder;
 
     return store_lock_acquire(s, srv->ws, SERVE_LOCK_NAME, (int64_t)getpid(),
-                              &holder, err);
+                              "sfsync serve", &holder, err);
 }
 
 static void unlock_workspace(struct serve *srv, struct store *s)

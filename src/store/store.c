@@ -167,6 +167,7 @@ void store_close(struct store *s)
     secret_key_wipe(&s->key);
     free(s->key_path);
     free(s->run_worker);
+    store__locks_drop_all(s);
     s->ops->close(s);
 }
 
@@ -1202,63 +1203,6 @@ int store_tombstone_delete(struct store *s, int64_t workspace_id,
                            int64_t contact_id, struct err *err)
 {
     return s->ops->tombstone_delete(s, workspace_id, contact_id, err);
-}
-
-/* Whether process pid exists on this host. */
-static bool process_alive(int64_t pid)
-{
-    if (pid <= 0 || pid > INT_MAX)
-        return false;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-int store_lock_acquire(struct store *s, int64_t workspace_id,
-                       const char *name, int64_t pid,
-                       struct store_lock *holder, struct err *err)
-{
-    struct store_lock lock;
-    char since[DATETIME_LEN];
-    int rc;
-
-    memset(holder, 0, sizeof(*holder));
-    if (!name || !*name || strlen(name) >= sizeof(lock.name))
-        return err_set(err, SYNC_EINVALID, "invalid lock name '%s'",
-                       name ? name : "");
-    if ((rc = store_begin(s, err)) < 0)
-        return rc;
-    rc = s->ops->lock_get(s, workspace_id, name, holder, err);
-    if (rc == 0 && holder->pid != pid && process_alive(holder->pid)) {
-        datetime_format_z(holder->started_ms, since);
-        rc = err_set(err, SYNC_ECONFLICT,
-                     "another sfsync %s of this workspace is running "
-                     "(process %lld, since %s); wait for it to finish or "
-                     "stop that process",
-                     name, (long long)holder->pid, since);
-        goto fail;
-    }
-    if (rc < 0 && rc != SYNC_ENOTFOUND)
-        goto fail;
-    if (rc == 0 && holder->pid != pid)
-        log_warn("store", "stale lock taken over",
-                 "workspace=%lld lock=%s pid=%lld", (long long)workspace_id,
-                 name, (long long)holder->pid);
-    memset(&lock, 0, sizeof(lock));
-    lock.workspace_id = workspace_id;
-    snprintf(lock.name, sizeof(lock.name), "%s", name);
-    lock.pid = pid;
-    lock.started_ms = datetime_now_ms();
-    if ((rc = s->ops->lock_put(s, &lock, err)) < 0)
-        goto fail;
-    return store_commit(s, err);
-fail:
-    store_rollback(s, NULL);
-    return rc;
-}
-
-int store_lock_release(struct store *s, int64_t workspace_id,
-                       const char *name, int64_t pid, struct err *err)
-{
-    return s->ops->lock_delete(s, workspace_id, name, pid, err);
 }
 
 int store_outbox_ack(struct store *s, int64_t workspace_id,

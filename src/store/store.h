@@ -168,12 +168,15 @@ struct store_tombstone {
     int64_t created_ms;
 };
 
-/* The process holding a workspace lock, such as "sync". */
+/* The description of the process holding a workspace lock, such as
+ * "sync", as that process recorded it. */
 struct store_lock {
     int64_t workspace_id;
     char name[32];
-    int64_t pid;
+    int64_t pid;        /* in the holder's own PID namespace */
     int64_t started_ms;
+    char host[64];      /* the holder's host name, "" when not recorded */
+    char command[96];   /* such as "sfsync sync", "" when not recorded */
 };
 
 enum store_outbox_op {
@@ -536,12 +539,12 @@ void store_runs_free(struct store_run *runs, size_t count);
 
 /*
  * Mark "abandoned" every run of the workspace still "running" whose
- * recording process has ended: no process has its pid, or the one that
- * has it started at another time. Runs of this process and runs recorded
- * without an owner stay as they are. Set *out_count (may be NULL) to the
- * runs marked. Return 0 or SYNC_EDB.
- * NOTE: the owner is looked up on this machine, so a run recorded by a
- * process on another machine sharing the database looks abandoned.
+ * recording process has ended, judged by the workspace's "sync" lock
+ * (see store_lock_acquire), which every pull and sync round holds. While
+ * another store holds it, no run is marked. While it is free, or this
+ * store holds it, every running run of another process is marked. Runs of
+ * this process and runs recorded without an owner stay as they are. Set
+ * *out_count (may be NULL) to the runs marked. Return 0 or SYNC_EDB.
  */
 int store_run_abandon_dead(struct store *s, int64_t workspace_id,
                            size_t *out_count, struct err *err);
@@ -730,20 +733,27 @@ int store_tombstone_delete(struct store *s, int64_t workspace_id,
                            int64_t contact_id, struct err *err);
 
 /*
- * Take the workspace's lock name (at most 31 bytes) for process pid, in
- * one transaction. A lock held by another process that still exists on
- * this host fails with SYNC_ECONFLICT, *holder filled and err naming it;
- * a lock left by a process that no longer exists is taken over. Taking a
- * lock pid holds already succeeds. Return 0, SYNC_ECONFLICT, SYNC_EINVALID
- * or SYNC_EDB.
- * NOTE: liveness is checked with kill(pid, 0), so a lock taken on another
- * host that shares the database file looks stale.
+ * Take the workspace's lock name (at most 31 bytes of [a-z0-9_-]) for this
+ * store and describe the holder in its row of locks: pid, this host's name,
+ * command (such as "sfsync sync") and the time. On PostgreSQL the lock is a
+ * session-level advisory lock of the store's connection; on SQLite it is an
+ * OFD write lock on a byte of the file DATABASE.NAME.lock beside the
+ * database. The server or the kernel releases it when the connection or
+ * the process ends, so a lock is never taken from a live holder, whatever
+ * host or PID namespace it runs in. A lock held by another store fails
+ * with SYNC_ECONFLICT, *holder filled from its row and err naming its
+ * command, host and pid. Taking a lock this store holds already succeeds.
+ * Return 0, SYNC_ECONFLICT, SYNC_EINVALID, SYNC_EIO or SYNC_EDB.
+ * NOTE: on PostgreSQL a lost connection loses the lock: every later call
+ * of the store then fails until store_lock_release, so the round that held
+ * it stops instead of running on unlocked.
  */
 int store_lock_acquire(struct store *s, int64_t workspace_id,
-                       const char *name, int64_t pid,
+                       const char *name, int64_t pid, const char *command,
                        struct store_lock *holder, struct err *err);
 
-/* Release the lock name if pid holds it. Return 0 or SYNC_EDB. */
+/* Release the lock name if this store holds it, deleting its row. Return 0
+ * or SYNC_EDB. */
 int store_lock_release(struct store *s, int64_t workspace_id,
                        const char *name, int64_t pid, struct err *err);
 

@@ -203,6 +203,17 @@ struct store_ops {
                     struct err *err);
     int (*lock_delete)(struct store *s, int64_t ws, const char *name,
                        int64_t pid, struct err *err);
+    /* Take the lock that store_lock_acquire describes, without waiting:
+     * 0 with *out_fd set (-1 when the backend needs no descriptor), or
+     * SYNC_ECONFLICT while another store or process holds it. */
+    int (*lock_take)(struct store *s, int64_t ws, const char *name,
+                     int *out_fd, struct err *err);
+    /* Let go of a lock that lock_take took. */
+    void (*lock_drop)(struct store *s, int64_t ws, const char *name, int fd);
+    /* Set *out_held to whether a store other than this one holds the
+     * lock, without taking it. */
+    int (*lock_probe)(struct store *s, int64_t ws, const char *name,
+                      bool *out_held, struct err *err);
 
     int (*credential_put)(struct store *s, int64_t ws, const char *kind,
                           const unsigned char *cipher, size_t cipher_len,
@@ -315,13 +326,33 @@ void store__process_identity(int64_t *pid, int64_t *start);
 
 /* The part of every handle that store.c reads; a backend's handle starts
  * with it. */
+/* A workspace lock this store holds. */
+struct store_held_lock {
+    int64_t workspace_id;
+    char name[32];
+    int fd; /* the SQLite backend's lock file, or -1 */
+};
+
+#define STORE_HELD_LOCKS 8
+
 struct store {
     const struct store_ops *ops;
     char *key_path;          /* owned: the key file, or NULL for none */
     struct secret_key key;   /* valid when key_loaded */
     bool key_loaded;
     char *run_worker; /* owned: store_set_run_worker's name, or NULL */
+    struct store_held_lock held[STORE_HELD_LOCKS];
+    size_t held_count;
+    /* Set when a lost database connection took the held locks with it;
+     * every store call fails until they are released. */
+    bool locks_lost;
 };
+
+/* Whether this store holds the lock name of ws. */
+bool store__lock_held(const struct store *s, int64_t ws, const char *name);
+
+/* Let go of every lock the store holds, before it closes. */
+void store__locks_drop_all(struct store *s);
 
 /*
  * Open a SQLite store at path. *out receives the handle with base.ops set;

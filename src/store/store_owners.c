@@ -2,16 +2,14 @@
 /* Copyright (c) 2026 the sfsync authors */
 /*
  * The backend-neutral half of run owners and back links: who recorded a
- * run, whether that process still exists, and the argument checks of the
- * back link operations.
+ * run, whether its process may still run it, and the argument checks of
+ * the back link operations.
  */
 #include "base/common.h"
 
 #include "store.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "store_int.h"
@@ -48,17 +46,17 @@ void store__process_identity(int64_t *pid, int64_t *start)
     *start = process_start(*pid);
 }
 
-/* Whether the process that recorded a run may still run it. */
-static bool owner_alive(const struct store_run_owner *o)
-{
-    int64_t now;
+/* The lock that every pull and sync round holds while its run is
+ * "running" (CLI_LOCK_NAME, WORKER_LOCK_NAME and SERVE_LOCK_NAME). */
+#define RUN_LOCK_NAME "sync"
 
-    if (o->pid <= 0 || o->pid > INT32_MAX)
-        return true; /* recorded without an owner: nothing to check */
-    if (kill((pid_t)o->pid, 0) < 0 && errno == ESRCH)
-        return false;
-    now = process_start(o->pid);
-    return !now || !o->start || now == o->start;
+/* Whether o is this process, which may be running the run itself. */
+static bool owner_is_self(const struct store_run_owner *o)
+{
+    int64_t pid, start;
+
+    store__process_identity(&pid, &start);
+    return o->pid == pid && (!o->start || !start || o->start == start);
 }
 
 int store_run_abandon_dead(struct store *s, int64_t workspace_id,
@@ -66,24 +64,36 @@ int store_run_abandon_dead(struct store *s, int64_t workspace_id,
 {
     struct store_run_owner *owners = NULL;
     size_t n = 0, marked = 0;
-    char message[128];
+    bool held_elsewhere = false;
+    char message[160];
     int rc;
 
     if (out_count)
         *out_count = 0;
-    /* NOTE: a backend without the run owner operations (the PostgreSQL
-     * one until it adds them) leaves every run as it is, and one without
-     * the back link operations makes the sync write no back links. */
+    /* NOTE: a backend without the run owner operations leaves every run
+     * as it is, and one without the back link operations makes the sync
+     * write no back links. */
     if (!s->ops->run_list_running || !s->ops->run_abandon)
+        return 0;
+    /* A run stays "running" only while its process holds the lock, which
+     * the server or the kernel releases when that process ends. So while
+     * another store holds it, the run may still run, on any host or in
+     * any PID namespace. */
+    if (!store__lock_held(s, workspace_id, RUN_LOCK_NAME) &&
+        (rc = s->ops->lock_probe(s, workspace_id, RUN_LOCK_NAME,
+                                 &held_elsewhere, err)) < 0)
+        return rc;
+    if (held_elsewhere)
         return 0;
     if ((rc = s->ops->run_list_running(s, workspace_id, &owners, &n,
                                        err)) < 0)
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (owner_alive(&owners[i]))
+        if (owners[i].pid <= 0 || owner_is_self(&owners[i]))
             continue;
         snprintf(message, sizeof(message),
-                 "process %" PRId64 " that ran it ended before it finished",
+                 "process %" PRId64 " that ran it ended before it finished "
+                 "(the workspace lock is free)",
                  owners[i].pid);
         rc = s->ops->run_abandon(s, workspace_id, owners[i].run_id, message,
                                  err);

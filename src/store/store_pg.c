@@ -222,6 +222,13 @@ static void session_setup(struct store_pg *s)
 static int ensure_connected(struct store_pg *s, const char *op,
                             struct err *err)
 {
+    if (s->base.locks_lost)
+        return err_set(err, SYNC_EDB,
+                       "%s failed: the workspace lock was lost with the "
+                       "connection to PostgreSQL server '%s' and another "
+                       "process may hold it now; this round stops, run it "
+                       "again",
+                       op, s->display);
     if (s->tx_lost)
         return err_set(err, SYNC_EDB,
                        "%s failed: the transaction was lost with the "
@@ -244,6 +251,17 @@ static int ensure_connected(struct store_pg *s, const char *op,
     session_setup(s);
     log_info("store", "reconnected to postgresql", "server='%s'",
              s->display);
+    /* The server released the advisory locks with the old session, and
+     * taking them again here could take them from a process that got
+     * them meanwhile. */
+    if (s->base.held_count > 0) {
+        s->base.locks_lost = true;
+        log_error("store", "workspace lock lost with the connection",
+                  "server='%s' workspace=%lld lock=%s", s->display,
+                  (long long)s->base.held[0].workspace_id,
+                  s->base.held[0].name);
+        return ensure_connected(s, op, err);
+    }
     return 0;
 }
 
@@ -1464,6 +1482,9 @@ static const struct store_ops pg_ops = {
     .lock_get = store_pg__lock_get,
     .lock_put = store_pg__lock_put,
     .lock_delete = store_pg__lock_delete,
+    .lock_take = store_pg__lock_take,
+    .lock_drop = store_pg__lock_drop,
+    .lock_probe = store_pg__lock_probe,
     .credential_put = pg_credential_put,
     .credential_get = pg_credential_get,
     .credential_delete = pg_credential_delete,

@@ -254,6 +254,12 @@ int store_pg__tombstone_delete(struct store *s, int64_t ws,
 /* Inside a transaction, also lock the row until the transaction ends. */
 int store_pg__lock_get(struct store *s, int64_t ws, const char *name,
                        struct store_lock *out, struct err *err);
+int store_pg__lock_take(struct store *s, int64_t ws, const char *name,
+                        int *out_fd, struct err *err);
+void store_pg__lock_drop(struct store *s, int64_t ws, const char *name,
+                         int fd);
+int store_pg__lock_probe(struct store *s, int64_t ws, const char *name,
+                         bool *out_held, struct err *err);
 int store_pg__lock_put(struct store *s, const struct store_lock *lock,
                        struct err *err);
 int store_pg__lock_delete(struct store *s, int64_t ws, const char *name,

@@ -53,14 +53,15 @@ static const char sql_lock_reserve[] =
     "INSERT INTO locks (workspace_id, name, pid, started_ms) "
     "VALUES ($1, $2, 0, 0) ON CONFLICT (workspace_id, name) DO NOTHING";
 #define LOCK_SELECT                                                          \
-    "SELECT workspace_id, name, pid, started_ms FROM locks "                 \
+    "SELECT workspace_id, name, pid, started_ms, host, command FROM locks " \
     "WHERE workspace_id = $1 AND name = $2"
 static const char sql_lock_get[] = LOCK_SELECT;
 static const char sql_lock_get_for_update[] = LOCK_SELECT " FOR UPDATE";
 static const char sql_lock_put[] =
-    "INSERT INTO locks (workspace_id, name, pid, started_ms) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, name) DO UPDATE SET "
-    "pid = excluded.pid, started_ms = excluded.started_ms";
+    "INSERT INTO locks (workspace_id, name, pid, started_ms, host, command) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, name) "
+    "DO UPDATE SET pid = excluded.pid, started_ms = excluded.started_ms, "
+    "host = excluded.host, command = excluded.command";
 static const char sql_lock_delete[] =
     "DELETE FROM locks WHERE workspace_id = $1 AND name = $2 AND pid = $3";
 
@@ -191,6 +192,9 @@ static int read_lock(struct store_pg *s, int64_t ws, const char *name,
         snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 1));
         out->pid = store_pg__int64(res, 0, 2);
         out->started_ms = store_pg__int64(res, 0, 3);
+        snprintf(out->host, sizeof(out->host), "%s", PQgetvalue(res, 0, 4));
+        snprintf(out->command, sizeof(out->command), "%s",
+                 PQgetvalue(res, 0, 5));
     }
     PQclear(res);
     return found;
@@ -242,6 +246,8 @@ int store_pg__lock_put(struct store *base, const struct store_lock *lock,
     store_pg__param_text(&p, lock->name);
     store_pg__param_int64(&p, lock->pid);
     store_pg__param_int64(&p, lock->started_ms);
+    store_pg__param_text(&p, lock->host);
+    store_pg__param_text(&p, lock->command);
     return store_pg__run_command(store_pg__from(base), sql_lock_put, &p,
                                  "take lock", err);
 }

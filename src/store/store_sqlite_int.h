@@ -176,6 +176,12 @@ int store_sqlite__tombstone_delete(struct store *s, int64_t ws,
                                    int64_t contact_id, struct err *err);
 int store_sqlite__lock_get(struct store *s, int64_t ws, const char *name,
                            struct store_lock *out, struct err *err);
+int store_sqlite__lock_take(struct store *s, int64_t ws, const char *name,
+                            int *out_fd, struct err *err);
+void store_sqlite__lock_drop(struct store *s, int64_t ws, const char *name,
+                             int fd);
+int store_sqlite__lock_probe(struct store *s, int64_t ws, const char *name,
+                             bool *out_held, struct err *err);
 int store_sqlite__lock_put(struct store *s, const struct store_lock *lock,
                            struct err *err);
 int store_sqlite__lock_delete(struct store *s, int64_t ws, const char *name,

@@ -298,6 +298,15 @@ static const char migration_8[] =
     "(workspace_id, created_ms);"
     "CREATE INDEX oauth_attempts_by_user ON oauth_attempts (user_id);";
 
+/*
+ * Version 9: the host name and command of a lock's holder, so that a
+ * refusal names them. The lock itself is an advisory lock (PostgreSQL) or
+ * a lock file (SQLite), which the row only describes.
+ */
+static const char migration_9[] =
+    "ALTER TABLE locks ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE locks ADD COLUMN command TEXT NOT NULL DEFAULT '';";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -307,6 +316,7 @@ static const char *const migrations[] = {
     migration_6,
     migration_7,
     migration_8,
+    migration_9,
 };
 
 static const char create_migrations_table[] =

@@ -102,12 +102,13 @@ int store_sqlite__tombstone_delete(struct store *base, int64_t ws,
 }
 
 static const char sql_lock_get[] =
-    "SELECT workspace_id, name, pid, started_ms FROM locks "
+    "SELECT workspace_id, name, pid, started_ms, host, command FROM locks "
     "WHERE workspace_id = ? AND name = ?";
 static const char sql_lock_put[] =
-    "INSERT INTO locks (workspace_id, name, pid, started_ms) "
-    "VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id, name) DO UPDATE SET "
-    "pid = excluded.pid, started_ms = excluded.started_ms";
+    "INSERT INTO locks (workspace_id, name, pid, started_ms, host, command) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name) "
+    "DO UPDATE SET pid = excluded.pid, started_ms = excluded.started_ms, "
+    "host = excluded.host, command = excluded.command";
 static const char sql_lock_delete[] =
     "DELETE FROM locks WHERE workspace_id = ? AND name = ? AND pid = ?";
 
@@ -131,6 +132,10 @@ int store_sqlite__lock_get(struct store *base, int64_t ws, const char *name,
         snprintf(out->name, sizeof(out->name), "%s", n ? n : "");
         out->pid = sqlite3_column_int64(st, 2);
         out->started_ms = sqlite3_column_int64(st, 3);
+        n = (const char *)sqlite3_column_text(st, 4);
+        snprintf(out->host, sizeof(out->host), "%s", n ? n : "");
+        n = (const char *)sqlite3_column_text(st, 5);
+        snprintf(out->command, sizeof(out->command), "%s", n ? n : "");
     }
     store_sqlite__done(st);
     if (rc == 0)
@@ -152,6 +157,8 @@ int store_sqlite__lock_put(struct store *base, const struct store_lock *lock,
     store_sqlite__bind_text(st, 2, lock->name);
     store_sqlite__bind_int64(st, 3, lock->pid);
     store_sqlite__bind_int64(st, 4, lock->started_ms);
+    store_sqlite__bind_text(st, 5, lock->host);
+    store_sqlite__bind_text(st, 6, lock->command);
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
     return rc < 0 ? rc : 0;

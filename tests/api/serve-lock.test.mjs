@@ -34,7 +34,7 @@ async function runs(kind) {
   return res.body.runs;
 }
 
-const LOCKED = /another sfsync sync of this workspace is running/;
+const LOCKED = /' is running on host '[^']+' as process \d+ since .* and holds this workspace's sync lock/;
 
 // Start `sfsync pull contacts` beside serve and wait until it has the
 // lock, which it takes before it records its run. A poll round of serve
@@ -81,7 +81,7 @@ test('CLI pull makes serve answer 409', async () => {
     const res = await stack.admin.req('POST', '/api/pulls', { object: 'contacts' });
     assertError(res, 409, 'conflict');
     assert.match(res.body.error.message, new RegExp(
-      `another sfsync sync of this workspace is running \\(process ${pull.proc.pid}, since `));
+      `'sfsync pull contacts' is running on host '[^']+' as process ${pull.proc.pid} since `));
     // The CLI pull's run is the only one running.
     const running = (await runs('pull')).filter((r) => r.status === 'running');
     assert.equal(running.length, 1, JSON.stringify(running));
@@ -115,7 +115,7 @@ test('CLI pull makes serve skip its round', async () => {
       stack.server.stderr.slice(logBefore)), 10000, 'the skip log line');
     const log = stack.server.stderr.slice(logBefore);
     assert.match(log, new RegExp(
-      `sync round skipped .*another sfsync sync of this workspace is running \\(process ${pull.proc.pid},`));
+      `sync round skipped .*'sfsync pull contacts' is running on host '[^']+' as process ${pull.proc.pid} since `));
     const now = (await runs('sync'))[0];
     assert.equal(now.id, before.id, 'serve ran a round beside the CLI pull');
   } finally {
@@ -137,7 +137,7 @@ test('pull of serve makes a CLI pull fail', async () => {
     assert.equal(res.status, 202, res.text);
     const cli = await stack.server.w.fails(['pull', 'contacts']);
     assert.match(cli.stderr, new RegExp(
-      `another sfsync sync of this workspace is running \\(process ${stack.server.proc.pid}, since `));
+      `'sfsync serve' is running on host '[^']+' as process ${stack.server.proc.pid} since `));
   } finally {
     await setFaults(stack.sim.url, { latency: 0 });
   }

@@ -4,7 +4,8 @@
 // workspace locks left out, and sync
 // then goes on from the copy with nothing duplicated or lost. Runs only
 // with SFSYNC_TEST_PG set (scripts/test.sh sets it).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -211,11 +212,25 @@ test('migrate copies tombstones and leaves locks out', { skip }, async () => {
       `${V}/sobjects/Contact/${kept.salesforce_id}`);
     assert.equal(del.status, 204, del.text);
     await syncOk(w);
-    // A lock held by a live process (this one) on the SQLite store.
+    // A lock held by a live process on the SQLite store: an OFD lock on
+    // the workspace's byte of the lock file, and the row describing it.
+    const ws = execFileSync('sqlite3', [w.db, 'SELECT id FROM workspaces'],
+      { encoding: 'utf8' }).trim();
     execFileSync('sqlite3', [w.db, 'INSERT INTO locks (workspace_id, name, '
-      + `pid, started_ms) SELECT id, 'sync', ${process.pid}, 0 FROM workspaces`]);
+      + `pid, started_ms, host, command) VALUES (${ws}, 'sync', `
+      + `${process.pid}, 0, 'here', 'sfsync sync')`]);
+    const holder = spawn('python3', ['-c', [
+      'import fcntl, os, struct, sys',
+      `fd = os.open(${JSON.stringify(`${w.db}.sync.lock`)}, os.O_RDWR | os.O_CREAT, 0o600)`,
+      `fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack('hhqqi4x', fcntl.F_WRLCK, 0, ${ws}, 1, 0))`,
+      "print('held', flush=True)",
+      'sys.stdin.read()',
+    ].join('\n')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await once(holder.stdout, 'data');
     const busy = await w.fails(['sync']);
-    assert.match(busy.stderr, /another sfsync sync of this workspace is running/);
+    assert.match(busy.stderr, /'sfsync sync' is running on host 'here'/);
+    holder.stdin.end();
+    await once(holder, 'close');
 
     const keyEnv = { SFSYNC_SECRET_KEY_FILE: `${w.db}.key` };
     const pg = { global: ['--db', target.uri], env: keyEnv };

@@ -230,7 +230,7 @@ test('workspaces remove waits for a running pull', async () => {
     assert.ok(running, 'the pull never started');
     const res = await w.fails(['workspaces', 'remove', 'b', '--yes']);
     assert.match(res.stderr, new RegExp(
-      `cannot remove workspace 'b': another sfsync sync of this workspace is running \\(process ${pull.proc.pid}, since `));
+      `cannot remove workspace 'b': 'sfsync pull contacts' is running on host '[^']+' as process ${pull.proc.pid} since `));
   } finally {
     await setFaults(simB.url, { latency: 0 });
   }

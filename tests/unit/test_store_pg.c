@@ -610,44 +610,63 @@ TEST(lock_taken_released_and_taken_over)
     struct err err;
     int64_t self = (int64_t)getpid(), parent = (int64_t)getppid();
     int64_t dead = dead_pid();
+    char *sql;
 
     fixture_open(&fx);
-    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", self, &holder, NULL),
+    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", self, "sfsync sync",
+                                 &holder, NULL),
               0);
     /* Taking a lock one holds already succeeds. */
-    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", self, &holder, NULL),
+    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", self, "sfsync sync",
+                                 &holder, NULL),
               0);
     err_clear(&err);
-    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", parent, &holder,
-                                 &err),
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", parent,
+                                 "sfsync pull contacts", &holder, &err),
               SYNC_ECONFLICT);
     CHECK_INT(holder.pid, self);
-    CHECK(strstr(err.msg, "another sfsync sync of this workspace") != NULL);
+    CHECK_STR(holder.command, "sfsync sync");
+    CHECK(strstr(err.msg, "'sfsync sync' is running on host '") != NULL);
+    CHECK(strstr(err.msg, "holds this workspace's sync lock") != NULL);
     /* Another name, or another workspace, is another lock. */
-    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "pull", parent, &holder,
-                                 NULL),
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "pull", parent, "sfsync",
+                                 &holder, NULL),
               0);
     /* Only the holder releases. */
     CHECK_INT(store_lock_release(fx.b, fx.ws.id, "sync", parent, NULL), 0);
     CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM locks"), 2);
     CHECK_INT(store_lock_release(fx.a, fx.ws.id, "sync", self, NULL), 0);
-    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", parent, &holder,
-                                 NULL),
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", parent, "sfsync",
+                                 &holder, NULL),
               0);
     CHECK_INT(store_lock_release(fx.b, fx.ws.id, "sync", parent, NULL), 0);
 
-    /* A lock left by a process that is gone is taken over. */
-    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", dead, &holder, NULL),
+    /* A row left by a holder that ended, with nothing holding the lock,
+     * is replaced. */
+    sql = xasprintf("INSERT INTO locks (workspace_id, name, pid, "
+                    "started_ms) VALUES (%lld, 'sync', %lld, 1)",
+                    (long long)fx.ws.id, (long long)dead);
+    CHECK_INT(test_db_exec_sql(&fx.db, sql, false), 0);
+    free(sql);
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", self, "sfsync",
+                                 &holder, NULL),
               0);
-    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", self, &holder, NULL),
-              0);
-    CHECK_INT(holder.pid, dead);
     CHECK_INT(test_db_query_int(&fx.db, "SELECT pid FROM locks WHERE "
                                         "name = 'sync'"),
               self);
-    CHECK_INT(test_db_query_int(&fx.db, "SELECT count(*) FROM locks WHERE "
-                                        "pid = 0"),
+    CHECK_INT(store_lock_release(fx.b, fx.ws.id, "sync", self, NULL), 0);
+
+    /* A holder whose pid no process here has still holds the lock: only
+     * its connection or descriptor ending frees it. */
+    CHECK_INT(store_lock_acquire(fx.a, fx.ws.id, "sync", dead,
+                                 "sfsync worker W5:7753ef3e", &holder, NULL),
               0);
+    err_clear(&err);
+    CHECK_INT(store_lock_acquire(fx.b, fx.ws.id, "sync", self, "sfsync sync",
+                                 &holder, &err),
+              SYNC_ECONFLICT);
+    CHECK_INT(holder.pid, dead);
+    CHECK(strstr(err.msg, "'sfsync worker W5:7753ef3e' is running") != NULL);
     fixture_close(&fx);
 }
 
@@ -666,7 +685,7 @@ static void *run_lock(void *arg)
 
     err_clear(&job->err);
     job->rc = store_lock_acquire(job->store, job->ws, "sync", job->pid,
-                                 &job->holder, &job->err);
+                                 "sfsync sync", &job->holder, &job->err);
     return NULL;
 }
 
@@ -713,7 +732,9 @@ TEST(racing_handles_take_the_lock_once)
         lost = won == &one ? &two : &one;
         CHECK_INT(won->rc, 0);
         CHECK_INT(lost->rc, SYNC_ECONFLICT);
-        CHECK_INT(lost->holder.pid, won->pid);
+        /* The loser may read the row before the winner has described
+         * itself in it. */
+        CHECK(lost->holder.pid == 0 || lost->holder.pid == won->pid);
         CHECK_INT(test_db_query_int(&fx.db, "SELECT pid FROM locks"),
                   won->pid);
         CHECK_INT(store_lock_release(won->store, fx.ws.id, "sync", won->pid,

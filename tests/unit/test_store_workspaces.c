@@ -152,7 +152,7 @@ static void fill_workspace(struct fixture *fx, int64_t ws, const char *user)
     snprintf(tomb.sf_id, sizeof(tomb.sf_id), "003000000000002AAA");
     CHECK_INT(store_tombstone_put(fx->store, &tomb, &err), 0);
     CHECK_INT(store_lock_acquire(fx->store, ws, "sync", (int64_t)getpid(),
-                                 &holder, &err),
+                                 "sfsync test", &holder, &err),
               0);
 
     u.workspace_id = ws;
