@@ -23,6 +23,7 @@
     contactsQuery: '',
     contactsOffset: 0,
     contact: null,
+    chartRuns: null,
   };
 
   const $ = (id) => document.getElementById(id);
@@ -35,6 +36,7 @@
       this.status = status;
       this.code = e.code || null;
       this.field = e.field || null;
+      this.contactId = e.contact_id || null;
       this.retryAfter = retryAfter;
     }
   }
@@ -311,7 +313,7 @@
       break;
     default:
       showView('integration');
-      loadIntegration(r.query.get('error'));
+      loadIntegration(r.query.get('error'), r.query.has('connected'));
       break;
     }
     if (moved) {
@@ -348,13 +350,18 @@
       + 'log says why. Press Connect again.',
   };
 
-  async function loadIntegration(callbackError) {
+  // callbackError and connected come from the fragment that the OAuth
+  // callback redirects to.
+  async function loadIntegration(callbackError, connected) {
     const msg = $('conn-message');
     if (callbackError !== null && callbackError !== undefined) {
       const known = Object.prototype.hasOwnProperty.call(CALLBACK_ERRORS,
         callbackError);
       setMessage(msg, known ? CALLBACK_ERRORS[callbackError]
         : 'Connecting to Salesforce failed. Press Connect again.', 'error');
+      history.replaceState(null, '', '#integration');
+    } else if (connected) {
+      setMessage(msg, 'Connected to Salesforce.', 'ok');
       history.replaceState(null, '', '#integration');
     }
     try {
@@ -371,36 +378,64 @@
     renderSettings(data.settings || {}, data.setting_help || {});
   }
 
+  // Whether pulls can run: connected, and Salesforce still takes the
+  // stored sign-in.
+  function canPull() {
+    const c = state.integration && state.integration.connection;
+    return !c || (c.connected && !c.needs_reconnect);
+  }
+
+  // Enable the pull buttons unless a pull runs or pulls cannot run, and
+  // show the reason they are off.
+  function updatePullButtons() {
+    const c = (state.integration && state.integration.connection)
+      || { connected: true };
+    for (const b of document.querySelectorAll('[data-object]')) {
+      b.disabled = state.pullRunId !== null || !canPull();
+    }
+    const hint = $('pull-hint');
+    hint.hidden = canPull();
+    hint.textContent = !c.connected ? 'Connect to Salesforce first.'
+      : 'Pulls are off until an admin reconnects to Salesforce, because '
+        + 'Salesforce no longer accepts the stored sign-in.';
+  }
+
+  // The warning of a broken connection: a plain sentence, the fix, and the
+  // server's technical reason folded away under Details.
+  function renderConnectionWarning(c, admin) {
+    const parts = [c.needs_reconnect
+      ? 'Salesforce no longer accepts the stored sign-in, so sync has '
+        + 'stopped.'
+      : 'The last check of the connection with Salesforce failed.'];
+    if (c.fix) parts.push(sentence(c.fix));
+    else if (!admin) parts.push('Ask an admin to reconnect.');
+    $('conn-warning-text').textContent = parts.join(' ');
+    $('conn-warning-problem').textContent = c.problem || '';
+    $('conn-warning-details').hidden = !c.problem;
+  }
+
   function renderConnection(c) {
     const admin = isAdmin();
     const broken = c.connected && (c.needs_reconnect || c.healthy === false);
     $('conn-none').hidden = c.connected;
     $('conn-details').hidden = !c.connected;
     $('conn-warning').hidden = !broken;
-    if (broken) {
-      const parts = [c.problem, c.fix].filter(Boolean).map(sentence);
-      if (!admin && !c.fix) parts.push('Ask an admin to reconnect.');
-      $('conn-warning-text').textContent = parts.length ? parts.join(' ')
-        : 'Sync is stopped until an admin reconnects.';
-    }
+    if (broken) renderConnectionWarning(c, admin);
     if (c.connected) {
       $('conn-org').textContent = c.org_id || 'unknown';
       $('conn-user').textContent = c.username || 'unknown';
       $('conn-instance').textContent = c.instance_url || 'unknown';
       $('conn-verified').textContent = formatTime(c.last_verified_at);
     }
-    if (state.pullRunId === null) {
-      for (const b of document.querySelectorAll('[data-object]')) {
-        b.disabled = !c.connected;
-      }
-    }
-    $('pull-hint').hidden = Boolean(c.connected);
+    updatePullButtons();
     $('conn-connect').hidden = !admin || c.connected;
     $('conn-reconnect').hidden = !admin || !broken;
     $('conn-disconnect').hidden = !admin || !c.connected;
     $('conn-verify').hidden = !admin || !c.connected;
     if (!admin || (c.connected && !broken)) $('connect-form').hidden = true;
     if (c.login_url) $('connect-login-url').dataset.current = c.login_url;
+    if (c.client_id) $('connect-client-id').dataset.current = c.client_id;
+    if (c.grant) $('connect-flow').dataset.current = c.grant;
   }
 
   function openConnectForm() {
@@ -413,8 +448,14 @@
     }
     const url = $('connect-login-url');
     url.value = url.dataset.current || saved.login_url || url.value;
-    if (saved.client_id && !$('connect-client-id').value) {
-      $('connect-client-id').value = saved.client_id;
+    // The server's values of the last connect come first, so that
+    // Reconnect works from any browser.
+    const clientId = $('connect-client-id');
+    const knownId = clientId.dataset.current || saved.client_id;
+    if (knownId && !clientId.value) clientId.value = knownId;
+    const flow = $('connect-flow');
+    if ([...flow.options].some((o) => o.value === flow.dataset.current)) {
+      flow.value = flow.dataset.current;
     }
     clearFieldErrors(form);
     form.hidden = false;
@@ -562,11 +603,7 @@
     clearTimeout(pullTimer);
     pullTimer = null;
     state.pullRunId = null;
-    const connected = !state.integration || !state.integration.connection
-      || state.integration.connection.connected;
-    for (const b of document.querySelectorAll('[data-object]')) {
-      b.disabled = !connected;
-    }
+    updatePullButtons();
   }
 
   async function onPull(event) {
@@ -683,6 +720,9 @@
     }
   }
 
+  const RUN_COLUMNS = ['Started', 'Kind', 'Status', 'Created', 'Updated',
+    'Errors'];
+
   function renderRuns(runs) {
     const tbody = $('runs-table').querySelector('tbody');
     tbody.replaceChildren();
@@ -695,6 +735,8 @@
       cells.forEach((v, i) => {
         const td = document.createElement('td');
         td.textContent = String(v);
+        // At phone widths each row stacks, and the label names the cell.
+        td.dataset.label = RUN_COLUMNS[i];
         if (i >= 3) td.className = 'num';
         if (i === 2) td.className = run.status === 'ok' ? 'status-ok'
           : run.status === 'failed' ? 'status-failed' : '';
@@ -703,7 +745,21 @@
       if (run.message) tr.title = run.message;
       tbody.append(tr);
     }
-    drawChart(runs.slice().reverse());
+    state.chartRuns = runs.slice().reverse();
+    drawChart(state.chartRuns);
+  }
+
+  // Redraw the chart once per frame while the window is resized, since its
+  // text is drawn at the holder's width.
+  let chartFrame = null;
+  function onResize() {
+    if (chartFrame !== null || !state.chartRuns || $('view-runs').hidden) {
+      return;
+    }
+    chartFrame = requestAnimationFrame(() => {
+      chartFrame = null;
+      drawChart(state.chartRuns);
+    });
   }
 
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -725,7 +781,9 @@
       caption.textContent = 'No runs to chart.';
       return;
     }
-    const width = 960;
+    // The drawing has the holder's width in CSS pixels, so that its 12 px
+    // labels stay 12 px on a phone instead of shrinking with the viewBox.
+    const width = Math.max(280, Math.round(holder.clientWidth) || 960);
     const height = 200;
     const left = 44;
     const bottom = 24;
@@ -735,7 +793,7 @@
     const max = Math.max(1, ...values.map((v) => v.fromSf + v.toSf));
     const slot = (width - left - 8) / runs.length;
     const barW = Math.max(2, Math.min(40, slot * 0.7));
-    const labelled = runs.length <= 16;
+    const labelled = runs.length <= 16 && slot >= 28;
     const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img',
       focusable: 'false' });
     root.append(svg('line', { x1: left, y1: top + plotH, x2: width - 4,
@@ -1005,11 +1063,17 @@
     $('contact-actions').hidden = !visible;
   }
 
+  // Each load of the contact view; a reply to an older one is dropped, so
+  // that a slow read cannot fill the form of the route opened after it.
+  let contactLoad = 0;
+
   async function loadContact(id) {
+    const load = ++contactLoad;
     const form = $('contact-form');
     clearFieldErrors(form);
     setMessage($('contact-message'), '');
     $('contact-conflict').hidden = true;
+    $('contact-duplicate').hidden = true;
     if (id === 'new') {
       showContactForm(true);
       state.contact = null;
@@ -1024,10 +1088,11 @@
     $('contact-save').textContent = 'Save contact';
     try {
       const { body } = await api('GET', `/api/contacts/${encodeURIComponent(id)}`);
+      if (load !== contactLoad) return;
       showContactForm(true);
       showContact(body);
     } catch (e) {
-      if (e.status === 401) return;
+      if (e.status === 401 || load !== contactLoad) return;
       state.contact = null;
       $('contact-title').textContent = 'Contact';
       fillContactForm(null);
@@ -1080,12 +1145,42 @@
     return changes;
   }
 
-  async function onSaveContact(event) {
-    event.preventDefault();
+  // The words for a contact field that a duplicate matched on.
+  const DUPLICATE_FIELD_WORDS = {
+    email: 'this email',
+    phone: 'this phone number',
+    mobile_phone: 'this mobile phone number',
+  };
+
+  // After a 409 duplicate_contact: name the stored contact with a link to
+  // it, and offer to add the new one anyway. The API's message speaks to
+  // API clients, so it is not shown.
+  function showDuplicate(e) {
+    const link = $('contact-duplicate-link');
+    link.textContent = `Contact ${e.contactId}`;
+    link.href = `#contacts/${e.contactId}`;
+    $('contact-duplicate-text').textContent =
+      `has ${DUPLICATE_FIELD_WORDS[e.field] || 'the same details'}.`;
+    $('contact-duplicate').hidden = false;
+    $('contact-add-anyway').focus();
+  }
+
+  async function addContact(changes, allowDuplicate) {
+    const body = { ...changes };
+    for (const f of Object.keys(body)) if (body[f] === '') delete body[f];
+    if (allowDuplicate) body.allow_duplicate = true;
+    const { body: made } = await api('POST', '/api/contacts', body);
+    toast(`Contact ${contactName(made)} added`);
+    location.hash = `#contacts/${made.id}`;
+  }
+
+  async function onSaveContact(event, allowDuplicate = false) {
+    if (event) event.preventDefault();
     const form = $('contact-form');
     const msg = $('contact-message');
     clearFieldErrors(form);
     setMessage(msg, '');
+    $('contact-duplicate').hidden = true;
     const changes = contactChanges();
     const button = $('contact-save');
     if (state.contact && Object.keys(changes).length === 0) {
@@ -1105,13 +1200,12 @@
         showContact(body);
         setMessage(msg, 'Contact saved.', 'ok');
       } else {
-        for (const f of Object.keys(changes)) if (changes[f] === '') delete changes[f];
-        const { body } = await api('POST', '/api/contacts', changes);
-        toast(`Contact ${contactName(body)} added`);
-        location.hash = `#contacts/${body.id}`;
+        await addContact(changes, allowDuplicate);
       }
     } catch (e) {
-      if (e.code === 'version_conflict') {
+      if (e.code === 'duplicate_contact' && e.contactId) {
+        showDuplicate(e);
+      } else if (e.code === 'version_conflict') {
         $('contact-conflict').hidden = false;
         $('contact-reload').focus();
       } else if (!(e.field && showFieldError(form, 'c-', e.field, e.message))) {
@@ -1196,12 +1290,15 @@
       $('c-first_name').focus();
     });
     $('contact-reload-keep').addEventListener('click', onReloadKeep);
+    $('contact-add-anyway').addEventListener('click',
+      () => onSaveContact(null, true));
     // The skip link moves focus without changing the route.
     document.querySelector('.skip').addEventListener('click', (event) => {
       event.preventDefault();
       $('main').focus();
     });
     window.addEventListener('hashchange', route);
+    window.addEventListener('resize', onResize);
   }
 
   async function start() {

@@ -172,6 +172,27 @@ int serve_check_keys(json_t *body, const char *const *allowed,
     return 0;
 }
 
+int serve_check_no_body(struct http_req *req, struct http_resp *resp)
+{
+    json_t *body;
+    const char *key;
+    json_t *value;
+
+    if (req->body_len == 0)
+        return 0;
+    if (!(body = serve_body(req, resp)))
+        return -1;
+    json_object_foreach(body, key, value)
+    {
+        serve_error(resp, 422, "invalid_value", key,
+                    "unknown key '%.40s': this request takes no keys; send "
+                    "no body or {}",
+                    key);
+        return -1;
+    }
+    return 0;
+}
+
 bool serve_require(struct http_req *req, struct http_resp *resp,
                    enum serve_role role)
 {
@@ -391,6 +412,32 @@ static int dispatch_public(struct serve *srv, struct http_req *req,
     return 1;
 }
 
+/* Reply 421 to a request whose Host header does not name the server,
+ * naming only the fixes that apply: --all-workspaces takes no public_url,
+ * since each workspace has its own. */
+static void misdirected(const struct serve *srv, struct http_req *req,
+                        struct http_resp *resp)
+{
+    const char *host = http_req_header(req, "Host");
+    const char *fix = srv->all_workspaces
+                          ? "or start serve with --allow-host NAME"
+                          : "set public_url, or start serve with "
+                            "--allow-host NAME";
+
+    log_warn("serve", "request with an unknown Host rejected",
+             "host=%.100s path=%.100s", host ? host : "(missing)", req->path);
+    if (!host || !*host)
+        serve_error(resp, 421, "misdirected_request", NULL,
+                    "the Host header is missing or empty: send one that "
+                    "names this server, such as %s",
+                    srv->listen_url + strlen("http://"));
+    else
+        serve_error(resp, 421, "misdirected_request", NULL,
+                    "the Host header '%.100s' does not name this server: "
+                    "use %s, %s",
+                    host, srv->listen_url, fix);
+}
+
 static int before(struct http_req *req, struct http_resp *resp,
                   void *payload)
 {
@@ -423,15 +470,7 @@ static int before(struct http_req *req, struct http_resp *resp,
      * name the machine's address, get through. It shows nothing else. */
     if (strcasecmp(req->path, "/healthz") != 0 &&
         !host_allowed(srv, req, ctx->store)) {
-        const char *host = http_req_header(req, "Host");
-
-        log_warn("serve", "request with an unknown Host rejected",
-                 "host=%.100s path=%.100s", host ? host : "", req->path);
-        serve_error(resp, 421, "misdirected_request", NULL,
-                    "the Host header '%.100s' does not name this server: "
-                    "use %s, set public_url, or start serve with "
-                    "--allow-host NAME",
-                    host ? host : "", srv->listen_url);
+        misdirected(srv, req, resp);
         return 1;
     }
     if (req->malformed & HTTP_MALFORMED_QUERY) {
@@ -494,7 +533,10 @@ static int not_found(struct http_req *req, struct http_resp *resp,
     (void)req;
     (void)payload;
     return serve_error(resp, 404, "not_found", NULL,
-                       "no such resource; see docs/api.md for the paths");
+                       "no resource at '%.200s': the API's paths start with "
+                       "/api/contacts, /api/integration, /api/pulls, "
+                       "/api/runs, /api/errors, /api/users or /api/session",
+                       req->path);
 }
 
 static int bad_method(struct http_req *req, struct http_resp *resp,
@@ -647,23 +689,38 @@ static struct serve *view_of(struct serve *root, struct store *s,
     return view_add(root, s, w);
 }
 
-struct serve *serve_view_by_name(struct serve *srv, struct store *s,
-                                 const char *name)
+int serve_view_find(struct serve *srv, struct store *s, const char *name,
+                    struct serve **out, struct err *err)
 {
-    struct serve *root = pool_owner(srv), *view = NULL;
+    struct serve *root = pool_owner(srv);
     struct store_workspace w;
+    int rc;
 
-    if (!root->all_workspaces)
-        return strcmp(name, root->ws_name) == 0 ? root : NULL;
+    *out = NULL;
+    if (!root->all_workspaces) {
+        if (strcmp(name, root->ws_name) != 0)
+            return err_set(err, SYNC_ENOTFOUND, "no workspace '%s'", name);
+        *out = root;
+        return 0;
+    }
     /* The store decides, so that a workspace removed and added again
      * under its name gets a view of its new id. */
     memset(&w, 0, sizeof(w));
-    if (store_workspace_get(s, name, &w, NULL) < 0)
-        return NULL;
+    if ((rc = store_workspace_get(s, name, &w, err)) < 0)
+        return rc;
     pthread_mutex_lock(&root->views_lock);
-    view = view_of(root, s, &w);
+    *out = view_of(root, s, &w);
     pthread_mutex_unlock(&root->views_lock);
     store_workspace_release(&w);
+    return 0;
+}
+
+struct serve *serve_view_by_name(struct serve *srv, struct store *s,
+                                 const char *name)
+{
+    struct serve *view;
+
+    serve_view_find(srv, s, name, &view, NULL);
     return view;
 }
 

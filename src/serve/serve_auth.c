@@ -118,20 +118,24 @@ static const char *role_name(enum serve_role role)
     return role == SERVE_ROLE_ADMIN ? "admin" : "agent";
 }
 
-static struct serve_user *load_user(struct store *s, int64_t ws,
-                                    int64_t id)
+/* Set *out to the user of id; return 0, SYNC_ENOTFOUND or SYNC_EDB. */
+static int load_user(struct store *s, int64_t ws, int64_t id,
+                     struct serve_user **out, struct err *err)
 {
     struct store_user su;
     struct serve_user *u;
+    int rc;
 
-    if (store_user_get_by_id(s, ws, id, &su, NULL) < 0)
-        return NULL;
+    *out = NULL;
+    if ((rc = store_user_get_by_id(s, ws, id, &su, err)) < 0)
+        return rc;
     u = xcalloc(1, sizeof(*u));
     u->id = su.id;
     u->name = xstrdup(su.name);
     u->role = role_parse(su.role);
     store_user_release(&su);
-    return u;
+    *out = u;
+    return 0;
 }
 
 static int unauthenticated(struct http_resp *resp)
@@ -141,55 +145,75 @@ static int unauthenticated(struct http_resp *resp)
                        "'Authorization: Bearer' with an API token");
 }
 
-static struct serve_user *auth_bearer(struct serve *srv, struct store *s,
-                                      const char *token)
+/* Reply 503 for a store failure while checking a sign-in, because the
+ * failure is no evidence against the user's credentials. */
+static int store_unavailable(const struct serve *srv, struct http_resp *resp,
+                             const struct err *err)
+{
+    log_error("serve", "checking a sign-in failed", "workspace=%s error=%s",
+              srv->ws_name, err->msg);
+    return serve_error(resp, 503, "unavailable", NULL,
+                       "the store failed while checking the sign-in: %s; "
+                       "try again once the database is back",
+                       err->msg);
+}
+
+/* Set *out to the user of an API token; return 0, SYNC_ENOTFOUND for a
+ * token that no user has, or SYNC_EDB. */
+static int auth_bearer(struct serve *srv, struct store *s, const char *token,
+                       struct serve_user **out, struct err *err)
 {
     struct store_api_token t;
-    struct serve_user *u;
     char *hash;
     int64_t now = datetime_now_ms();
+    int rc;
 
+    *out = NULL;
     if (strncmp(token, "sfs_", 4) != 0)
-        return NULL;
+        return err_set(err, SYNC_ENOTFOUND, "not an API token");
     hash = serve_sha256_hex(token);
-    if (store_api_token_get(s, srv->ws, hash, &t, NULL) < 0) {
+    if ((rc = store_api_token_get(s, srv->ws, hash, &t, err)) < 0) {
         free(hash);
-        return NULL;
+        return rc;
     }
-    u = load_user(s, srv->ws, t.user_id);
-    if (u && now - t.last_used_ms > TOUCH_EVERY_MS)
+    rc = load_user(s, srv->ws, t.user_id, out, err);
+    if (rc == 0 && now - t.last_used_ms > TOUCH_EVERY_MS)
         store_api_token_touch(s, srv->ws, hash, now, NULL);
     store_api_token_release(&t);
     free(hash);
-    return u;
+    return rc;
 }
 
-static struct serve_user *auth_cookie(struct serve *srv, struct store *s,
-                                      const char *id)
+/* Set *out to the user of a session id; return 0, SYNC_ENOTFOUND for an
+ * unknown or idle session, or SYNC_EDB. */
+static int auth_cookie(struct serve *srv, struct store *s, const char *id,
+                       struct serve_user **out, struct err *err)
 {
     struct store_session sess;
-    struct serve_user *u = NULL;
     char *hash = serve_sha256_hex(id);
     int64_t now = datetime_now_ms();
+    int rc;
 
-    if (store_session_get(s, srv->ws, hash, &sess, NULL) < 0)
+    *out = NULL;
+    if ((rc = store_session_get(s, srv->ws, hash, &sess, err)) < 0)
         goto out;
     if (now - sess.last_seen_ms > SERVE_SESSION_IDLE_MS) {
         store_session_delete(s, srv->ws, hash, NULL);
         store_session_release(&sess);
+        rc = err_set(err, SYNC_ENOTFOUND, "the session expired");
         goto out;
     }
-    u = load_user(s, srv->ws, sess.user_id);
-    if (u) {
-        u->session_hash = xstrdup(hash);
-        u->csrf_token = xstrdup(sess.csrf_token);
+    rc = load_user(s, srv->ws, sess.user_id, out, err);
+    if (rc == 0) {
+        (*out)->session_hash = xstrdup(hash);
+        (*out)->csrf_token = xstrdup(sess.csrf_token);
         if (now - sess.last_seen_ms > TOUCH_EVERY_MS)
             store_session_touch(s, srv->ws, hash, now, NULL);
     }
     store_session_release(&sess);
 out:
     free(hash);
-    return u;
+    return rc;
 }
 
 static bool is_safe_method(const char *method)
@@ -205,39 +229,49 @@ static bool tokens_equal(const char *a, const char *b)
     return len == strlen(b) && sodium_memcmp(a, b, len) == 0;
 }
 
+static int auth_one(struct serve *view, struct store *s, const char *secret,
+                    bool bearer, struct serve_user **out, struct err *err)
+{
+    return bearer ? auth_bearer(view, s, secret, out, err)
+                  : auth_cookie(view, s, secret, out, err);
+}
+
 /*
  * Find the user of an API token (bearer) or session id: in srv's workspace,
  * or with --all-workspaces in the workspace of whichever view has it,
  * which goes to ctx->view. Tokens and sessions are unique random values, so
- * at most one workspace has each.
+ * at most one workspace has each. Return 0, SYNC_ENOTFOUND when no
+ * workspace has it, or SYNC_EDB when the store failed.
  * NOTE: with --all-workspaces this looks in one workspace after another, a
  * query each, so a request costs up to one query per workspace.
  */
-static struct serve_user *authenticate(struct serve *srv,
-                                       struct serve_req *ctx,
-                                       const char *secret, bool bearer)
+static int authenticate(struct serve *srv, struct serve_req *ctx,
+                        const char *secret, bool bearer, struct err *err)
 {
-    struct serve_user *u = NULL;
     struct serve **views;
     size_t n, start = 0;
     bool refreshed = false;
+    int rc = SYNC_ENOTFOUND;
 
     ctx->view = srv;
+    ctx->user = NULL;
     if (!srv->all_workspaces)
-        return bearer ? auth_bearer(srv, ctx->store, secret)
-                      : auth_cookie(srv, ctx->store, secret);
+        return auth_one(srv, ctx->store, secret, bearer, &ctx->user, err);
     for (;;) {
         n = serve_views(srv, &views);
-        for (size_t i = start; i < n && !u; i++) {
-            u = bearer ? auth_bearer(views[i], ctx->store, secret)
-                       : auth_cookie(views[i], ctx->store, secret);
-            if (u)
+        for (size_t i = start; i < n; i++) {
+            rc = auth_one(views[i], ctx->store, secret, bearer, &ctx->user,
+                          err);
+            if (rc == 0)
                 ctx->view = views[i];
+            if (rc != SYNC_ENOTFOUND)
+                break;
         }
         free(views);
         /* A workspace added since the views were made may have it. */
-        if (u || refreshed || serve_views_refresh(srv, ctx->store) == 0)
-            return u;
+        if (rc != SYNC_ENOTFOUND || refreshed ||
+            serve_views_refresh(srv, ctx->store) == 0)
+            return rc;
         refreshed = true;
         start = n;
     }
@@ -249,22 +283,22 @@ int serve_auth_check(struct serve *srv, struct http_req *req,
     const char *auth = http_req_header(req, "Authorization");
     const char *cookie = http_req_cookie(req, COOKIE_NAME);
     const char *csrf;
+    struct err err;
+    int rc = SYNC_ENOTFOUND;
 
-    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-        ctx->user = authenticate(srv, ctx, auth + 7, true);
-        if (!ctx->user) {
-            unauthenticated(resp);
-            return 1;
-        }
-        return 0;
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+        rc = authenticate(srv, ctx, auth + 7, true, &err);
+    else if (cookie && *cookie)
+        rc = authenticate(srv, ctx, cookie, false, &err);
+    if (rc < 0 && rc != SYNC_ENOTFOUND) {
+        store_unavailable(srv, resp, &err);
+        return 1;
     }
-    if (cookie && *cookie)
-        ctx->user = authenticate(srv, ctx, cookie, false);
     if (!ctx->user) {
         unauthenticated(resp);
         return 1;
     }
-    if (is_safe_method(req->method))
+    if (!ctx->user->session_hash || is_safe_method(req->method))
         return 0;
     csrf = http_req_header(req, "X-CSRF-Token");
     if (!csrf || !tokens_equal(csrf, ctx->user->csrf_token)) {
@@ -554,18 +588,16 @@ static int post_session(struct http_req *req, struct http_resp *resp,
         goto out;
     }
     memset(&su, 0, sizeof(su));
-    if (workspace)
-        view = serve_view_by_name(srv, s, workspace);
     /* An unknown workspace fails like an unknown user, so that sign-in
      * does not tell which workspaces exist. */
-    if (!view)
-        rc = err_set(&err, SYNC_ENOTFOUND, "no such workspace");
-    else
+    rc = workspace ? serve_view_find(srv, s, workspace, &view, &err) : 0;
+    if (rc == 0)
         rc = store_user_get(s, view->ws, name, &su, &err);
     if (rc < 0 && rc != SYNC_ENOTFOUND) {
-        /* A store failure gets its own error, not "wrong password". */
+        /* A store failure is no evidence against the password, so it
+         * gets its own error and counts as no attempt. */
         hash_slot_give();
-        serve_error_rc(resp, &err, NULL);
+        store_unavailable(srv, resp, &err);
         goto out;
     }
     if (rc == 0) {
@@ -590,11 +622,13 @@ static int post_session(struct http_req *req, struct http_resp *resp,
         /* An unknown name is not logged: people type their password
          * into the name field. */
         if (rc == 0)
-            log_warn("serve", "sign-in failed", "user=%s address=%s",
+            log_warn("serve", "sign-in failed",
+                     "workspace=%s user=%s address=%s", view->ws_name,
                      su.name, addr);
         else
             log_warn("serve", "sign-in failed for an unknown user",
-                     "address=%s", addr);
+                     "workspace=%.100s address=%s",
+                     workspace ? workspace : srv->ws_name, addr);
         serve_error(resp, 401, "invalid_credentials", NULL,
                     workspace ? "wrong workspace, username or password"
                               : "wrong username or password");
@@ -622,9 +656,15 @@ static int delete_session(struct http_req *req, struct http_resp *resp,
     struct serve *srv = payload;
     struct serve_req *ctx = serve_req_of(req);
 
-    if (ctx->user->session_hash)
-        store_session_delete(ctx->store, srv->ws, ctx->user->session_hash,
-                             NULL);
+    /* Signing out ends a session; an API token stays valid until it is
+     * revoked, so a 204 here would mislead its user. */
+    if (!ctx->user->session_hash)
+        return serve_error(resp, 400, "bad_request", NULL,
+                           "an API token is not a session, so it stays "
+                           "valid: revoke it with 'sfsync --workspace %s "
+                           "users token %s --revoke-all'",
+                           srv->ws_name, ctx->user->name);
+    store_session_delete(ctx->store, srv->ws, ctx->user->session_hash, NULL);
     http_resp_header(resp, "Set-Cookie",
                      COOKIE_NAME "=; HttpOnly; SameSite=Strict; Path=/; "
                                  "Max-Age=0");
@@ -723,8 +763,8 @@ static int post_users(struct http_req *req, struct http_resp *resp,
         return serve_error_rc(resp, &err, "name");
     }
     http_resp_json(resp, 201, user_json(&u));
-    log_info("serve", "user added", "user=%s role=%s by=%s", u.name, u.role,
-             serve_req_of(req)->user->name);
+    log_info("serve", "user added", "workspace=%s user=%s role=%s by=%s",
+             srv->ws_name, u.name, u.role, serve_req_of(req)->user->name);
     store_user_release(&u);
     return 0;
 }
@@ -761,8 +801,8 @@ static int delete_user(struct http_req *req, struct http_resp *resp,
         serve_error_rc(resp, &err, NULL);
     } else {
         resp->status = 204;
-        log_info("serve", "user removed", "user=%s by=%s", name,
-                 serve_req_of(req)->user->name);
+        log_info("serve", "user removed", "workspace=%s user=%s by=%s",
+                 srv->ws_name, name, serve_req_of(req)->user->name);
     }
     store_users_free(users, n);
     return 0;

@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "base/sfid.h"
 #include "serve_int.h"
 #include "sync/changes.h"
 #include "sync/pull.h"
+#include "sync/settings.h"
 
 /* Largest page of GET /api/contacts. */
 #define PAGE_MAX STORE_LIST_MAX
@@ -231,6 +233,39 @@ static int change_error(struct http_resp *resp, const struct err *err)
                                                    sizeof(field)));
 }
 
+/* Reply 422 unless the owner, when given, is a well-formed Salesforce id,
+ * since a push of any other text fails in Salesforce. */
+static int check_owner(const struct contact *c, struct http_resp *resp)
+{
+    const char *owner = contact_text(c, CONTACT_OWNER);
+    char id18[SFID_SIZE];
+
+    if (!owner || sfid_to18(owner, id18) == 0)
+        return 0;
+    serve_error(resp, 422, "invalid_value", "owner",
+                "invalid value '%.64s' for field 'owner': give the "
+                "15- or 18-character Salesforce id of a user or queue, "
+                "such as 005000000000001AAA, or null",
+                owner);
+    return -1;
+}
+
+/* Reply 422 naming last_name for a new contact without one while the
+ * integration pushes, before the store's checks, whose first message for
+ * an empty contact would offer a company, email or phone instead. */
+static int check_last_name(struct serve *srv, struct store *s,
+                           const struct contact *c, struct http_resp *resp)
+{
+    if (contact_text(c, CONTACT_LAST_NAME) || !settings_enabled(s, srv->ws) ||
+        settings_direction(s, srv->ws) == SYNC_DIRECTION_FROM_SALESFORCE)
+        return 0;
+    serve_error(resp, 422, "invalid_value", "last_name",
+                "field 'last_name' is missing: Salesforce needs a last name "
+                "for Leads and Contacts while the integration pushes, so "
+                "give one");
+    return -1;
+}
+
 /* The keys of a contact reply that the server sets. */
 static bool is_read_only_key(const char *key)
 {
@@ -412,6 +447,11 @@ static int post_contact(struct http_req *req, struct http_resp *resp,
     c.workspace_id = srv->ws;
     rc = contact_fields_from_json(&c, fields, NULL, &err);
     json_decref(fields);
+    if (rc == 0 && (check_owner(&c, resp) < 0 ||
+                    check_last_name(srv, s, &c, resp) < 0)) {
+        contact_release(&c);
+        return 0;
+    }
     if (rc == 0)
         rc = changes_add(s, &c,
                          allow_duplicate ? CHANGES_ADD_ALLOW_DUPLICATE : 0,
@@ -424,7 +464,8 @@ static int post_contact(struct http_req *req, struct http_resp *resp,
         snprintf(location, sizeof(location), "/api/contacts/%" PRId64, c.id);
         http_resp_header(resp, "Location", location);
         reply_contact(srv, s, resp, 201, &c);
-        log_info("serve", "contact added", "contact=%" PRId64 " user=%s",
+        log_info("serve", "contact added",
+                 "workspace=%s contact=%" PRId64 " user=%s", srv->ws_name,
                  c.id, serve_req_of(req)->user->name);
         serve_wake(srv);
     }
@@ -460,6 +501,8 @@ static int patch_contact(struct http_req *req, struct http_resp *resp,
     contact_init(&out);
     rc = contact_fields_from_json(&values, fields, &mask, &err);
     json_decref(fields);
+    if (rc == 0 && check_owner(&values, resp) < 0)
+        goto out;
     /* A blind write (no expected version) applies to whatever is stored:
      * when another write lands between its read and its write, it reads
      * again and applies its fields on top, so the last one wins. */
@@ -486,11 +529,14 @@ static int patch_contact(struct http_req *req, struct http_resp *resp,
         reply_contact(srv, s, resp, 200, &out);
         if (changed) {
             log_info("serve", "contact updated",
-                     "contact=%" PRId64 " version=%" PRId64 " user=%s", id,
-                     out.version, serve_req_of(req)->user->name);
+                     "workspace=%s contact=%" PRId64 " version=%" PRId64
+                     " user=%s",
+                     srv->ws_name, id, out.version,
+                     serve_req_of(req)->user->name);
             serve_wake(srv);
         }
     }
+out:
     contact_release(&values);
     contact_release(&out);
     return 0;
@@ -522,8 +568,8 @@ static int delete_contact(struct http_req *req, struct http_resp *resp,
         reply_contact(srv, s, resp, 200, &out);
         if (changed) {
             log_info("serve", "contact archived",
-                     "contact=%" PRId64 " user=%s", id,
-                     serve_req_of(req)->user->name);
+                     "workspace=%s contact=%" PRId64 " user=%s",
+                     srv->ws_name, id, serve_req_of(req)->user->name);
             serve_wake(srv);
         }
     }

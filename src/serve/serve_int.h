@@ -146,6 +146,12 @@ struct serve {
 struct serve *serve_view_by_name(struct serve *srv, struct store *s,
                                  const char *name);
 
+/* Find the view as serve_view_by_name does and fill *out with it. Return
+ * 0, SYNC_ENOTFOUND when there is no such workspace, or SYNC_EDB, so that
+ * callers can distinguish a store failure from an unknown name. */
+int serve_view_find(struct serve *srv, struct store *s, const char *name,
+                    struct serve **out, struct err *err);
+
 /* Fill *out with a copy of the root's list of views, which the caller
  * frees (the views stay until the process ends); return their number. */
 size_t serve_views(struct serve *srv, struct serve ***out);
@@ -178,6 +184,11 @@ json_t *serve_body(struct http_req *req, struct http_resp *resp);
  */
 int serve_check_keys(json_t *body, const char *const *allowed,
                      struct http_resp *resp);
+
+/* Send 422 and return -1 when the request has a body with a key, since it
+ * takes none (or 400 for a body that is not a JSON object); no body and {}
+ * return 0. */
+int serve_check_no_body(struct http_req *req, struct http_resp *resp);
 
 /* Whether the user may make a request needing role; otherwise send 403. */
 bool serve_require(struct http_req *req, struct http_resp *resp,

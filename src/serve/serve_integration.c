@@ -14,6 +14,7 @@
 #include "base/datetime.h"
 #include "serve_int.h"
 #include "sync/connection.h"
+#include "sync/engine.h"
 #include "sync/settings.h"
 
 static json_t *str_or_null(const char *s)
@@ -85,13 +86,14 @@ static json_t *connection_json(struct serve *srv, struct store *s)
               "verify again once Salesforce can be reached";
     obj = json_pack(
         "{s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-        "s:o, s:o}",
+        "s:o, s:o, s:o}",
         "connected", st.connected, "healthy",
         st.connected && !st.needs_reconnect && !srv->verify_problem,
         "needs_reconnect", st.needs_reconnect, "problem",
         st.connected ? str_or_null(problem) : json_null(), "fix",
         st.connected ? str_or_null(fix) : json_null(), "login_url",
         str_or_null(st.login_url), "grant", str_or_null(st.grant),
+        "client_id", str_or_null(st.client_id),
         "instance_url", str_or_null(st.connected ? st.instance_url : NULL),
         "org_id", str_or_null(st.org_id), "user_id", str_or_null(st.user_id),
         "username", str_or_null(st.username), "display_name",
@@ -232,6 +234,38 @@ static int check_backlink(struct serve *srv, struct store *s,
     return rc;
 }
 
+/* Check that an external id field exists and is marked External ID on
+ * each synced object, as `sfsync config set` does. Without a connection,
+ * each sync round checks it.
+ * NOTE: the objects checked are the stored ones, not an `objects` value
+ * sent in the same request. */
+static int check_external_id(struct serve *srv, struct store *s,
+                             const char *name, struct err *err)
+{
+    struct connection conn;
+    int rc;
+
+    if (!*name)
+        return 0;
+    if (connection_open(&conn, s, srv->ws, NULL) < 0)
+        return 0;
+    rc = sync_check_external_id_field(&conn, name, err);
+    connection_close(&conn);
+    return rc;
+}
+
+/* Reply 500 for a store failure while storing settings already checked. */
+static int store_failed(const struct serve *srv, struct http_resp *resp,
+                        const struct err *err)
+{
+    log_error("serve", "storing settings failed", "workspace=%s error=%s",
+              srv->ws_name, err->msg);
+    return serve_error(resp, 500, "internal", NULL,
+                       "storing the settings failed: %s; nothing was "
+                       "changed, try again",
+                       err->msg);
+}
+
 /* PATCH /api/integration/settings */
 static int patch_settings(struct http_req *req, struct http_resp *resp,
                           void *payload)
@@ -240,6 +274,7 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
     struct store *s = serve_req_of(req)->store;
     json_t *body, *v;
     const char *key;
+    int64_t phones_changed = 0;
     struct err err;
     int rc = 0;
 
@@ -274,6 +309,8 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
         rc = settings_normalize(key, text, &norm, &err);
         if (rc == 0 && strcmp(key, "backlink_field") == 0)
             rc = check_backlink(srv, s, norm, &err);
+        if (rc == 0 && strcmp(key, "external_id_field") == 0)
+            rc = check_external_id(srv, s, norm, &err);
         free(text);
         free(norm);
         if (rc < 0)
@@ -282,23 +319,29 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
                                      err.msg)
                        : serve_error_rc(resp, &err, key);
     }
+    /* The values are valid, so a failure from here on is the store's. */
     if ((rc = store_begin(s, &err)) < 0)
-        return serve_error_rc(resp, &err, NULL);
+        return store_failed(srv, resp, &err);
     json_object_foreach(body, key, v)
     {
         char *text = value_text(v);
+        int64_t changed;
 
-        rc = settings_set(s, srv->ws, key, text, &err);
+        rc = settings_set_in_tx(s, srv->ws, key, text, &changed, &err);
         free(text);
         if (rc < 0)
             break;
+        phones_changed += changed;
     }
     if (rc < 0 || (rc = store_commit(s, &err)) < 0) {
         store_rollback(s, NULL);
-        return serve_error_rc(resp, &err, NULL);
+        return store_failed(srv, resp, &err);
     }
-    log_info("serve", "settings changed", "count=%zu user=%s",
-             json_object_size(body), serve_req_of(req)->user->name);
+    log_info("serve", "settings changed",
+             "workspace=%s count=%zu contacts_renormalized=%" PRId64
+             " user=%s",
+             srv->ws_name, json_object_size(body), phones_changed,
+             serve_req_of(req)->user->name);
     serve_wake(srv);
     return reply_integration(srv, s, resp);
 }
@@ -374,12 +417,13 @@ static int start_authorization(struct serve *srv, struct http_req *req,
     a.created_ms = datetime_now_ms();
     a.expires_ms = a.created_ms + SERVE_OAUTH_TTL_MS;
     if (store_oauth_attempt_add(s, &a, SERVE_OAUTH_MAX, &err) < 0) {
-        log_error("serve", "storing the OAuth attempt failed", "error=%s",
-                  err.msg);
+        log_error("serve", "storing the OAuth attempt failed",
+                  "workspace=%s error=%s", srv->ws_name, err.msg);
         rc = serve_error_rc(resp, &err, NULL);
         goto out;
     }
-    log_info("serve", "authorization started", "login_url=%s user=%s", login,
+    log_info("serve", "authorization started",
+             "workspace=%s login_url=%s user=%s", srv->ws_name, login,
              serve_req_of(req)->user->name);
     http_resp_json(resp, 200, json_pack("{s:s}", "authorize_url", url));
 out:
@@ -435,7 +479,8 @@ static int post_connect(struct http_req *req, struct http_resp *resp,
     if (connection_connect(s, srv->ws, &p, &err) < 0) {
         char why[ERR_MSG_MAX];
 
-        log_warn("serve", "connect failed", "login_url=%s error=%s", login,
+        log_warn("serve", "connect failed",
+                 "workspace=%s login_url=%s error=%s", srv->ws_name, login,
                  err.msg);
         serve_strip_cli_advice(err.msg, why, sizeof(why));
         if (err.code == SYNC_EINVALID)
@@ -466,7 +511,7 @@ static int redirect(struct http_resp *resp, const char *code)
     char *location;
 
     if (!code)
-        location = xstrdup("/#integration");
+        location = xstrdup("/#integration?connected=1");
     else
         location = xasprintf("/#integration?error=%s", code);
     http_resp_header(resp, "Location", location);
@@ -494,12 +539,13 @@ static const char *take_attempt(struct serve *srv, struct store *s,
     store_oauth_attempt_delete_expired(s, srv->ws, datetime_now_ms(), NULL,
                                        NULL);
     if (rc == SYNC_ENOTFOUND) {
-        log_warn("serve", "OAuth callback with an unknown state", NULL);
+        log_warn("serve", "OAuth callback with an unknown state",
+                 "workspace=%s", srv->ws_name);
         return "unknown_state";
     }
     if (rc < 0) {
-        log_error("serve", "reading the OAuth attempt failed", "error=%s",
-                  err.msg);
+        log_error("serve", "reading the OAuth attempt failed",
+                  "workspace=%s error=%s", srv->ws_name, err.msg);
         return "store_failed";
     }
     return NULL;
@@ -528,19 +574,22 @@ static int oauth_callback(struct http_req *req, struct http_resp *resp,
     if ((failure = take_attempt(srv, s, state, &a)) != NULL)
         return redirect(resp, failure);
     if (a.expires_ms < datetime_now_ms()) {
-        log_warn("serve", "OAuth callback after the attempt expired", NULL);
+        log_warn("serve", "OAuth callback after the attempt expired",
+                 "workspace=%s", srv->ws_name);
         redirect(resp, "expired");
         goto out;
     }
     if (error) {
         log_warn("serve", "authorization refused",
-                 "error=%.60s description=%.160s", error, desc ? desc : "");
+                 "workspace=%s error=%.60s description=%.160s",
+                 srv->ws_name, error, desc ? desc : "");
         redirect(resp, strcmp(error, "access_denied") == 0 ? "access_denied"
                                                             : "refused");
         goto out;
     }
     if (!code || !*code) {
-        log_warn("serve", "OAuth callback without a code", NULL);
+        log_warn("serve", "OAuth callback without a code", "workspace=%s",
+                 srv->ws_name);
         redirect(resp, "no_code");
         goto out;
     }
@@ -550,15 +599,15 @@ static int oauth_callback(struct http_req *req, struct http_resp *resp,
     p.client_secret = a.client_secret;
     if (connection_connect_code(s, srv->ws, &p, a.redirect_uri, code,
                                 a.verifier, &err) < 0) {
-        log_warn("serve", "authorization code exchange failed", "error=%s",
-                 err.msg);
+        log_warn("serve", "authorization code exchange failed",
+                 "workspace=%s error=%s", srv->ws_name, err.msg);
         redirect(resp, "exchange_failed");
         goto out;
     }
     log_info("serve", "connected to Salesforce",
-             "grant=authorization_code "
+             "workspace=%s grant=authorization_code "
              "login_url=%s user_id=%" PRId64,
-             a.login_url, a.user_id);
+             srv->ws_name, a.login_url, a.user_id);
     serve_verify_now(srv, s);
     serve_wake(srv);
     redirect(resp, NULL);
@@ -575,7 +624,8 @@ static int post_disconnect(struct http_req *req, struct http_resp *resp,
     struct store *s = serve_req_of(req)->store;
     struct err err;
 
-    if (!serve_require(req, resp, SERVE_ROLE_ADMIN))
+    if (!serve_require(req, resp, SERVE_ROLE_ADMIN) ||
+        serve_check_no_body(req, resp) < 0)
         return 0;
     if (connection_disconnect(s, srv->ws, &err) < 0)
         return serve_error_rc(resp, &err, NULL);
@@ -583,8 +633,8 @@ static int post_disconnect(struct http_req *req, struct http_resp *resp,
     free(srv->verify_problem);
     srv->verify_problem = NULL;
     pthread_mutex_unlock(&srv->lock);
-    log_info("serve", "disconnected from Salesforce", "user=%s",
-             serve_req_of(req)->user->name);
+    log_info("serve", "disconnected from Salesforce", "workspace=%s user=%s",
+             srv->ws_name, serve_req_of(req)->user->name);
     return reply_integration(srv, s, resp);
 }
 
@@ -597,7 +647,8 @@ static int post_verify(struct http_req *req, struct http_resp *resp,
     struct connection_status st;
     bool connected;
 
-    if (!serve_require(req, resp, SERVE_ROLE_ADMIN))
+    if (!serve_require(req, resp, SERVE_ROLE_ADMIN) ||
+        serve_check_no_body(req, resp) < 0)
         return 0;
     connection_status_get(s, srv->ws, &st, NULL);
     connected = st.connected;

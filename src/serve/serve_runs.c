@@ -193,7 +193,8 @@ static int post_pull(struct http_req *req, struct http_resp *resp,
         return serve_error(resp, 409, "not_connected", NULL, "%s", err.msg);
     if (rc < 0)
         return serve_error_rc(resp, &err, NULL);
-    log_info("serve", "pull requested", "object=%s run=%" PRId64 " user=%s",
+    log_info("serve", "pull requested",
+             "workspace=%s object=%s run=%" PRId64 " user=%s", srv->ws_name,
              name, run_id, serve_req_of(req)->user->name);
     http_resp_json(resp, 202, json_pack("{s:I}", "run_id",
                                         (json_int_t)run_id));
@@ -247,12 +248,14 @@ static int retry_errors(struct http_req *req, struct http_resp *resp,
     int64_t marked = 0, skipped = 0;
     struct err err;
 
+    if (serve_check_no_body(req, resp) < 0)
+        return 0;
     if (sync_retry_errors(serve_req_of(req)->store, srv->ws, &marked,
                           &skipped, &err) < 0)
         return serve_error_rc(resp, &err, NULL);
     log_info("serve", "sync errors marked for retry",
-             "count=%" PRId64 " skipped=%" PRId64 " user=%s", marked, skipped,
-             serve_req_of(req)->user->name);
+             "workspace=%s count=%" PRId64 " skipped=%" PRId64 " user=%s",
+             srv->ws_name, marked, skipped, serve_req_of(req)->user->name);
     serve_wake(srv);
     http_resp_json(resp, 200, json_pack("{s:I, s:I}", "marked",
                                         (json_int_t)marked, "skipped",
@@ -272,6 +275,8 @@ static int retry_error(struct http_req *req, struct http_resp *resp,
     char *end;
     long long id;
 
+    if (serve_check_no_body(req, resp) < 0)
+        return 0;
     errno = 0;
     id = strtoll(v, &end, 10);
     if (!*v || *end || errno || id <= 0)
@@ -290,8 +295,8 @@ static int retry_error(struct http_req *req, struct http_resp *resp,
                                  id)
                    : serve_error_rc(resp, &err, NULL);
     log_info("serve", "sync error marked for retry",
-             "error=%lld contact=%" PRId64 " user=%s", id, e.contact_id,
-             serve_req_of(req)->user->name);
+             "workspace=%s error=%lld contact=%" PRId64 " user=%s",
+             srv->ws_name, id, e.contact_id, serve_req_of(req)->user->name);
     serve_wake(srv);
     reply = error_json(&e);
     free(e.code);

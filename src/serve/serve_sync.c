@@ -72,9 +72,10 @@ static void set_problem(struct serve *srv, const char *problem)
     pthread_mutex_unlock(&srv->lock);
     if (changed && problem)
         log_warn("serve", "Salesforce authentication check failed",
-                 "error=%s", problem);
+                 "workspace=%s error=%s", srv->ws_name, problem);
     else if (changed)
-        log_info("serve", "Salesforce authentication verified", NULL);
+        log_info("serve", "Salesforce authentication verified",
+                 "workspace=%s", srv->ws_name);
 }
 
 /* Check the token with userinfo and keep the outcome. */
@@ -177,11 +178,12 @@ static void run_round(struct serve *srv, struct store *s)
     rc = sync_run(&conn, &opts, &res, &err);
     if (rc < 0)
         log_warn("serve", "sync round failed",
-                 "run=%" PRId64 " error=%s", res.run_id, err.msg);
+                 "workspace=%s run=%" PRId64 " error=%s", srv->ws_name,
+                 res.run_id, err.msg);
     else if (res.counts.errors)
         log_warn("serve", "sync round recorded errors",
-                 "run=%" PRId64 " errors=%" PRId64, res.run_id,
-                 res.counts.errors);
+                 "workspace=%s run=%" PRId64 " errors=%" PRId64,
+                 srv->ws_name, res.run_id, res.counts.errors);
     add_totals(srv, &res.counts, false);
     note_usage(srv, &conn);
     connection_close(&conn);
@@ -368,7 +370,8 @@ static void *pull_main(void *arg)
     pthread_mutex_unlock(&srv->lock);
     if ((rc = lock_workspace(srv, s, &err)) < 0) {
         pthread_mutex_unlock(&srv->work_lock);
-        log_info("serve", "pull not started", "object=%s reason=%s",
+        log_info("serve", "pull not started",
+                 "workspace=%s object=%s reason=%s", srv->ws_name,
                  mapping_object_name(job->object), err.msg);
         goto done;
     }
@@ -385,9 +388,13 @@ static void *pull_main(void *arg)
         rc = pull_run(&conn, &opts, &job->result, &err);
         if (rc < 0)
             log_warn("serve", "pull failed",
-                     "object=%s run=%" PRId64 " error=%s",
-                     mapping_object_name(job->object), job->result.run_id,
-                     err.msg);
+                     "workspace=%s object=%s run=%" PRId64 " error=%s",
+                     srv->ws_name, mapping_object_name(job->object),
+                     job->result.run_id, err.msg);
+        else
+            log_info("serve", "pull finished",
+                     "workspace=%s object=%s run=%" PRId64, srv->ws_name,
+                     mapping_object_name(job->object), job->result.run_id);
         add_totals(srv, &job->result.counts, true);
         note_usage(srv, &conn);
         connection_close(&conn);
@@ -557,8 +564,9 @@ static void record_parked(struct serve *srv)
                          "pull goes on where it stopped",
                          NULL);
         log_info("serve", "pull stopped between pages",
-                 "object=%s run=%" PRId64 " done=%lld",
-                 mapping_object_name(job->object), job->run_id, job->done);
+                 "workspace=%s object=%s run=%" PRId64 " done=%lld",
+                 srv->ws_name, mapping_object_name(job->object), job->run_id,
+                 job->done);
     }
     store_close(s);
 }

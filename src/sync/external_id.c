@@ -55,14 +55,16 @@ static int check_object(struct connection *conn, enum sf_object object,
         rc = err_set(err, SYNC_EINVALID,
                      "external_id_field '%s' is not a field of %s in this "
                      "org: create it as a custom text field marked External "
-                     "ID on %s, or clear the setting with 'sfsync config set "
-                     "external_id_field \"\"'",
+                     "ID on %s, or clear the setting 'external_id_field' "
+                     "(on the Integration page, or with 'sfsync config set "
+                     "external_id_field \"\"')",
                      field, name, name);
     else if (!json_is_true(json_object_get(f, "externalId")))
         rc = err_set(err, SYNC_EINVALID,
                      "external_id_field '%s' of %s is not marked External "
                      "ID: mark it so in Salesforce, or clear the setting "
-                     "with 'sfsync config set external_id_field \"\"'",
+                     "'external_id_field' (on the Integration page, or with "
+                     "'sfsync config set external_id_field \"\"')",
                      field, name);
 out:
     json_decref(doc);

@@ -379,6 +379,31 @@ int settings_get(struct store *s, int64_t workspace_id, const char *key,
     return rc;
 }
 
+/* Write the region and re-normalise the phones inside the caller's
+ * transaction; norm is already validated. */
+static int store_region(struct store *s, int64_t workspace_id,
+                        const char *norm, int64_t *out_changed,
+                        int64_t *out_invalidated, struct err *err)
+{
+    int rc;
+
+    if ((rc = store_workspace_set_region(s, workspace_id, norm, err)) < 0 ||
+        (rc = store_contact_renormalize_phones(s, workspace_id, norm,
+                                               out_changed, out_invalidated,
+                                               err)) < 0)
+        return rc;
+    return store_setting_set(s, workspace_id, "default_region", norm, err);
+}
+
+static void log_region_changed(int64_t workspace_id, const char *norm,
+                               int64_t changed, int64_t invalidated)
+{
+    log_info("sync", "default_region changed",
+             "workspace=%" PRId64 " region=%s contacts_changed=%" PRId64
+             " phones_invalidated=%" PRId64,
+             workspace_id, norm, changed, invalidated);
+}
+
 int settings_set_region(struct store *s, int64_t workspace_id,
                         const char *value, int64_t *out_changed,
                         int64_t *out_invalidated, struct err *err)
@@ -394,12 +419,8 @@ int settings_set_region(struct store *s, int64_t workspace_id,
         return rc;
     if ((rc = store_begin(s, err)) < 0)
         goto out;
-    if ((rc = store_workspace_set_region(s, workspace_id, norm, err)) < 0 ||
-        (rc = store_contact_renormalize_phones(s, workspace_id, norm,
-                                               out_changed, &invalidated,
-                                               err)) < 0 ||
-        (rc = store_setting_set(s, workspace_id, "default_region", norm,
-                                err)) < 0) {
+    if ((rc = store_region(s, workspace_id, norm, out_changed, &invalidated,
+                           err)) < 0) {
         store_rollback(s, NULL);
         *out_changed = 0;
         goto out;
@@ -410,11 +431,27 @@ int settings_set_region(struct store *s, int64_t workspace_id,
     }
     if (out_invalidated)
         *out_invalidated = invalidated;
-    log_info("sync", "default_region changed",
-             "workspace=%" PRId64 " region=%s contacts_changed=%" PRId64
-             " phones_invalidated=%" PRId64,
-             workspace_id, norm, *out_changed, invalidated);
+    log_region_changed(workspace_id, norm, *out_changed, invalidated);
 out:
+    free(norm);
+    return rc;
+}
+
+int settings_set_in_tx(struct store *s, int64_t workspace_id,
+                       const char *key, const char *value,
+                       int64_t *out_changed, struct err *err)
+{
+    char *norm = NULL;
+    int rc;
+
+    *out_changed = 0;
+    if ((rc = settings_normalize(key, value, &norm, err)) < 0)
+        return rc;
+    /* The caller logs the change once its transaction commits. */
+    if (strcmp(key, "default_region") == 0)
+        rc = store_region(s, workspace_id, norm, out_changed, NULL, err);
+    else
+        rc = store_setting_set(s, workspace_id, key, norm, err);
     free(norm);
     return rc;
 }

@@ -72,6 +72,18 @@ int settings_set_region(struct store *s, int64_t workspace_id,
                         const char *value, int64_t *out_changed,
                         int64_t *out_invalidated, struct err *err);
 
+/*
+ * Validate and store key inside the transaction the caller has open, so
+ * that several settings are stored together or not at all. default_region
+ * also sets the workspace's region and re-normalises the stored phones, as
+ * settings_set_region does; *out_changed receives the number of contacts
+ * whose forms changed (0 for other keys). Return 0, SYNC_EINVALID for an
+ * invalid value, or SYNC_EDB; the caller rolls back on failure.
+ */
+int settings_set_in_tx(struct store *s, int64_t workspace_id,
+                       const char *key, const char *value,
+                       int64_t *out_changed, struct err *err);
+
 /* Store the connect value of every setting the admin has not set. */
 int settings_apply_connect_defaults(struct store *s, int64_t workspace_id,
                                     struct err *err);

@@ -37,6 +37,6 @@ test('healthz answers 503 when the store fails', async () => {
     body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
   });
   // A store failure is not answered as a wrong password.
-  assert.equal(api.status, 500, await api.text());
+  assert.equal(api.status, 503, await api.text());
   assert.equal(server.proc.exitCode, null);
 });

@@ -97,8 +97,13 @@ test('other hosts get 421', async () => {
 });
 
 test('missing Host is rejected', async () => {
-  const res = await send('GET', '/api/contacts', null);
-  assert.ok(res.status === 400 || res.status === 421, res.text);
+  for (const host of [null, '']) {
+    const res = await send('GET', '/api/contacts', host);
+    assert.equal(res.status, 421, res.text);
+    assert.equal(res.body.error.message,
+      `the Host header is missing or empty: send one that names this server, such as 127.0.0.1:${port}`);
+  }
+  assert.match(server.stderr, /unknown Host rejected host=\(missing\)/);
 });
 
 test('healthz answers any host', async () => {
@@ -135,4 +140,12 @@ test('allow-host rejects a port', async () => {
   const res = await server.w.fails(['serve', '--allow-host', 'sfsync.lan:8080']);
   assert.match(res.stderr,
     /invalid --allow-host 'sfsync\.lan:8080': give a host name such as sfsync\.example\.com, without a port/);
+});
+
+test('all-workspaces 421 names only allow-host', async () => {
+  await startServer(['--all-workspaces']);
+  const res = await send('GET', '/api/contacts', `evil.example:${port}`);
+  assert.equal(res.status, 421, res.text);
+  assert.equal(res.body.error.message,
+    `the Host header 'evil.example:${port}' does not name this server: use http://127.0.0.1:${port}, or start serve with --allow-host NAME`);
 });

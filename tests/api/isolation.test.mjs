@@ -147,6 +147,9 @@ test('pulls fill each workspace from its org', async () => {
   const sfEast = new Set(inEast.map((c) => c.salesforce.id));
   assert.ok(inWest.some((c) => sfEast.has(c.salesforce.id)),
     'the orgs issued no common ids, so the test proves less');
+  assert.match(server.stderr, /pull requested workspace=east object=contacts/);
+  assert.match(server.stderr, /pull requested workspace=west object=contacts/);
+  assert.match(server.stderr, /pull finished workspace=west object=Contact/);
 });
 
 test('reads show only own rows', async () => {
@@ -231,6 +234,9 @@ test('settings and users stay apart', async () => {
   assertError(await c.req('POST', '/api/session',
     { workspace: 'west', username: 'wes', password: 'east wes passphrase' }),
   401, 'invalid_credentials');
+  assert.match(server.stderr, /settings changed workspace=east count=2/);
+  assert.match(server.stderr, /user added workspace=east user=wes/);
+  assert.match(server.stderr, /sign-in failed workspace=west user=wes/);
 });
 
 test('tokens work in their workspace only', async () => {
@@ -294,7 +300,7 @@ test('disconnect and OAuth stay apart', async () => {
   assert.equal(auth.status, 302, await auth.text());
   const cb = await fetch(auth.headers.get('location'), { redirect: 'manual' });
   assert.equal(cb.status, 302);
-  assert.match(cb.headers.get('location'), /#integration$/);
+  assert.match(cb.headers.get('location'), /#integration\?connected=1$/);
   const w = (await west.req('GET', '/api/integration')).body.connection;
   assert.equal(w.connected, true);
   assert.equal(w.username, REP.name);

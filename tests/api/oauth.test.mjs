@@ -103,12 +103,14 @@ test('code flow connects, and the state is used once', async () => {
   const to = new URL(location);
   assert.equal(`${to.origin}${to.pathname}`, `${server.url}/oauth/callback`);
   assert.equal(to.searchParams.get('state'), url.searchParams.get('state'));
-  assert.equal(await callback(location), '/#integration');
+  assert.equal(await callback(location), '/#integration?connected=1');
   const now = await admin.req('GET', '/api/integration');
   const c = now.body.connection;
   assert.equal(c.connected, true, now.text);
   assert.equal(c.healthy, true);
   assert.equal(c.grant, 'authorization_code');
+  assert.equal(c.client_id, CLIENT_ID, now.text);
+  assert.doesNotMatch(now.text, new RegExp(CLIENT_SECRET));
   assert.equal(c.username, REP.name);
   assert.equal(c.instance_url, sim.url);
   // The stored connection works for the API: a pull runs.
@@ -163,7 +165,7 @@ test('callback finishes on a second serve process', async () => {
     const url = await startFlow();
     const location = await submitForm(url, REP);
     assert.equal(await callback(callbackAt(location, other.url)),
-      '/#integration');
+      '/#integration?connected=1');
     const now = await admin.req('GET', '/api/integration');
     assert.equal(now.body.connection.connected, true, now.text);
     assert.equal(now.body.connection.grant, 'authorization_code');
@@ -190,7 +192,7 @@ test('restart mid-flow still connects', async () => {
   admin.url = server.url;
   // The browser comes back to the restarted server with a valid code.
   assert.equal(await callback(callbackAt(location, server.url)),
-    '/#integration');
+    '/#integration?connected=1');
   const now = await admin.req('GET', '/api/integration');
   assert.equal(now.body.connection.connected, true, now.text);
   assert.equal(now.body.connection.username, REP.name);

@@ -29,12 +29,15 @@ after(async () => {
   await sim.stop();
 });
 
-// Start `sfsync pull contacts` and wait until its run is recorded.
-async function startPull() {
+// Start `sfsync pull contacts` and wait until its run, newer than run
+// after, is recorded. A killed pull's run stays "running" until the next
+// run begins, so it is told apart by its id.
+async function startPull(after = 0) {
   const pull = server.w.spawn(['pull', 'contacts']);
   const { value: run } = await waitFor(async () => {
     const runs = await server.w.json(['runs', '--json']);
-    return runs.find((r) => r.kind === 'pull' && r.status === 'running');
+    return runs.find((r) => r.kind === 'pull' && r.status === 'running'
+      && r.id > after);
   }, 30000, 'the pull run');
   return { pull, run };
 }
@@ -58,7 +61,7 @@ test('sfsync runs marks a killed pull abandoned', async () => {
 test('serve marks runs of ended processes abandoned', async () => {
   const first = await startPull();
   await kill(first.pull);
-  const second = await startPull();
+  const second = await startPull(first.run.id);
   await server.start();
   const admin = new Client(server.url);
   await admin.signIn(ADMIN);

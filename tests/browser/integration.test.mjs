@@ -44,7 +44,7 @@ async function authorizeAtSfsim(page, { fillForm = true } = {}) {
   await page.locator('#password').fill(SALES_PASSWORD);
   await screenshot(page, 'sfsim-authorize');
   await page.getByRole('button', { name: 'Allow' }).click();
-  await page.waitForURL(`${stack.server.url}/#integration`);
+  await page.waitForURL(`${stack.server.url}/#integration**`);
 }
 
 test('connect through the authorize page', async () => {
@@ -54,6 +54,10 @@ test('connect through the authorize page', async () => {
   await page.getByRole('button', { name: 'Connect to Salesforce' }).click();
   await authorizeAtSfsim(page);
   await page.locator('#conn-user').filter({ hasText: SALES_USER }).waitFor();
+  assert.equal(await page.locator('#conn-message').textContent(),
+    'Connected to Salesforce.');
+  // The page drops the callback's fragment, so a reload shows no message.
+  assert.equal(new URL(page.url()).hash, '#integration');
   assert.match(await page.locator('#conn-org').textContent(), /^00D/);
   assert.equal(await page.locator('#conn-instance').textContent(),
     stack.sim.url);
@@ -175,11 +179,32 @@ test('broken token shows the warning and Reconnect', async () => {
   assert.match(warning, /Authentication with Salesforce failed/);
   assert.match(warning, /an admin reconnects on the Integration page/i);
   assert.doesNotMatch(warning, /sfsync connect|log in again/i);
+  // The visible text is a plain sentence; the HTTP detail is folded away.
+  const shown = await page.locator('#conn-warning').innerText();
+  assert.match(shown, /Salesforce no longer accepts the stored sign-in/);
+  assert.doesNotMatch(shown, /invalid_grant|http 400|oauth2/);
+  const details = page.locator('#conn-warning-details');
+  assert.equal(await details.isVisible(), true);
+  await details.locator('summary').click();
+  assert.match(await page.locator('#conn-warning-problem').innerText(),
+    /invalid_grant/);
+  // Pulls cannot run until the reconnect, and the page shows the reason.
+  for (const name of ['Pull Contacts', 'Pull Leads']) {
+    const button = page.getByRole('button', { name });
+    assert.equal(await button.isDisabled(), true, name);
+    assert.match(await button.getAttribute('aria-describedby'), /pull-hint/);
+  }
+  assert.match(await page.locator('#pull-hint').innerText(),
+    /until an admin reconnects/);
   const reconnect = page.getByRole('button', { name: 'Reconnect' });
   assert.equal(await reconnect.isVisible(), true);
   await screenshot(page, 'integration-broken');
 
   await setFaults(stack.sim.url, { 'expire-after': 0, 'refresh-revoked': 0 });
+  // The server, not this browser's storage, gives the client id.
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.locator('#conn-warning').waitFor();
   await reconnect.click();
   assert.equal(await page.getByLabel('Login URL').inputValue(), stack.sim.url);
   assert.equal(await page.getByLabel('Client id (consumer key)').inputValue(),
@@ -189,6 +214,8 @@ test('broken token shows the warning and Reconnect', async () => {
   await page.locator('#conn-verified').waitFor();
   assert.equal(await page.locator('#conn-warning').isVisible(), false);
   assert.equal(await reconnect.isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Pull Leads' })
+    .isDisabled(), false);
 });
 
 test('disconnect asks first', async () => {
