@@ -415,36 +415,7 @@ goal_table() {
     done
 }
 
-machine() {
-    local cpu cores mem
-    cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-    cores=$(grep -c '^processor' /proc/cpuinfo)
-    mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-    echo "$cores cores ($cpu), $mem of memory"
-}
-
-build_type() {
-    sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null
-}
-
-# Replace the part of docs/benchmarks.md between the markers with the
-# section in $1; the other sections stay as they are.
-write_docs() {
-    local doc=$here/docs/benchmarks.md begin end
-    begin='<!-- bench/run.sh writes from here -->'
-    end='<!-- bench/run.sh writes up to here -->'
-    if ! grep -qF "$begin" "$doc" || ! grep -qF "$end" "$doc"; then
-        echo "run.sh: '$doc' lacks the markers '$begin' and '$end';" \
-             "put them back around the section this script writes" >&2
-        return 1
-    fi
-    awk -v begin="$begin" -v end="$end" -v section="$1" '
-        $0 == begin { print; while ((getline line < section) > 0) print line
-                      print ""; skip = 1; next }
-        $0 == end { skip = 0 }
-        !skip { print }' "$doc" >"$work/doc.md" &&
-        cat "$work/doc.md" >"$doc"
-}
+. "$here/bench/lib.sh"
 
 install_peer || { echo "run.sh: npm ci in bench/peer failed" >&2; exit 1; }
 
@@ -489,7 +460,7 @@ done
 cat "$work/section"
 
 if [ "$write_docs" = 1 ]; then
-    write_docs "$work/section" &&
+    write_docs bench/run.sh "$work/section" &&
         echo "run.sh: wrote the tables into docs/benchmarks.md" >&2 ||
         failures=$((failures + 1))
 fi
