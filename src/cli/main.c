@@ -25,6 +25,7 @@ static const struct command {
     {"sync", cmd_sync, "run one two-way sync round now"},
     {"runs", cmd_runs, "list past pulls and sync rounds"},
     {"errors", cmd_errors, "list sync errors, or retry them"},
+    {"conflicts", cmd_conflicts, "list fields changed on both sides"},
     {"migrate", cmd_migrate, "copy the store into a PostgreSQL database"},
     {"serve", cmd_serve, "serve the API and the admin page, and sync"},
     {"users", cmd_users, "manage the users of serve and their API tokens"},

@@ -17,6 +17,8 @@
 #define RUNS_MAX 200
 #define ERRORS_DEFAULT 100
 #define ERRORS_MAX 1000
+#define CONFLICTS_DEFAULT 50
+#define CONFLICTS_MAX 1000
 
 static json_t *object_json(int object)
 {
@@ -404,6 +406,57 @@ void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
                healthy ? 1 : 0);
 }
 
+static json_t *conflict_json(const struct store_conflict *c)
+{
+    return json_pack(
+        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s*, s:s*, s:s, s:s, s:o}", "id",
+        (json_int_t)c->id, "run_id",
+        c->run_id ? json_integer(c->run_id) : json_null(), "contact_id",
+        (json_int_t)c->contact_id, "object",
+        mapping_object_name((enum sf_object)c->object), "sf_id", c->sf_id,
+        "field", c->field, "local_value", c->local_value, "salesforce_value",
+        c->remote_value, "winner", c->winner, "policy", c->policy,
+        "created_at", serve_time_json(c->created_ms));
+}
+
+/* GET /api/conflicts?limit=&run= */
+static int list_conflicts(struct http_req *req, struct http_resp *resp,
+                          void *payload)
+{
+    struct serve *srv = payload;
+    struct store_conflict *conflicts = NULL;
+    const char *run_text = http_req_query(req, "run");
+    size_t n = 0, limit;
+    long long run = 0;
+    struct err err;
+    json_t *arr;
+    char *end;
+
+    if (query_limit(req, resp, CONFLICTS_DEFAULT, CONFLICTS_MAX, &limit) < 0)
+        return 0;
+    if (run_text) {
+        errno = 0;
+        run = strtoll(run_text, &end, 10);
+        if (!*run_text || *end || errno || run < 1)
+            return serve_error(resp, 422, "invalid_value", "run",
+                               "invalid run '%.40s': give a run id from "
+                               "GET /api/runs",
+                               run_text);
+    }
+    if (store_conflict_list(serve_req_of(req)->store, srv->ws, (int64_t)run,
+                            limit, &conflicts, &n, &err) < 0)
+        return serve_error_rc(resp, &err, NULL);
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = conflict_json(&conflicts[i]);
+
+        json_array_append_new(arr, c ? c : json_null());
+    }
+    store_conflicts_free(conflicts, n);
+    http_resp_json(resp, 200, json_pack("{s:o}", "conflicts", arr));
+    return 0;
+}
+
 void serve_runs_routes(struct serve *srv)
 {
     struct http_router *r = &srv->router;
@@ -414,4 +467,5 @@ void serve_runs_routes(struct serve *srv)
     http_router_add(r, "GET", "/api/errors", list_errors, srv);
     http_router_add(r, "POST", "/api/errors/retry", retry_errors, srv);
     http_router_add(r, "POST", "/api/errors/{id}/retry", retry_error, srv);
+    http_router_add(r, "GET", "/api/conflicts", list_conflicts, srv);
 }
