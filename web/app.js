@@ -625,6 +625,9 @@
       $('pull-label').textContent = `Pull of ${label} did not start`;
       $('pull-bar').hidden = true;
       setMessage($('pull-result'), e.message, 'error');
+      // The connection changed since the page loaded it, so reload it to
+      // show its warning, Reconnect and the disabled pull buttons now.
+      if (e.code === 'not_connected') await loadIntegration(null, false);
     }
   }
 
@@ -720,8 +723,9 @@
     }
   }
 
-  const RUN_COLUMNS = ['Started', 'Kind', 'Status', 'Created', 'Updated',
-    'Errors'];
+  const RUN_COLUMNS = ['Started', 'Kind', 'Status', 'Pulled', 'Pushed',
+    'Created', 'Updated', 'Errors', 'Message'];
+  const RUN_MESSAGE_COLUMN = RUN_COLUMNS.length - 1;
 
   function renderRuns(runs) {
     const tbody = $('runs-table').querySelector('tbody');
@@ -731,18 +735,19 @@
       const c = run.counts || {};
       const tr = document.createElement('tr');
       const cells = [formatTime(run.started_at), runKind(run), run.status,
-        c.created || 0, c.updated || 0, c.errors || 0];
+        c.pulled || 0, c.pushed || 0, c.created || 0, c.updated || 0,
+        c.errors || 0, run.message ? sentence(run.message) : ''];
       cells.forEach((v, i) => {
         const td = document.createElement('td');
         td.textContent = String(v);
         // At phone widths each row stacks, and the label names the cell.
         td.dataset.label = RUN_COLUMNS[i];
-        if (i >= 3) td.className = 'num';
+        if (i >= 3 && i < RUN_MESSAGE_COLUMN) td.className = 'num';
+        if (i === RUN_MESSAGE_COLUMN) td.className = 'run-message';
         if (i === 2) td.className = run.status === 'ok' ? 'status-ok'
           : run.status === 'failed' ? 'status-failed' : '';
         tr.append(td);
       });
-      if (run.message) tr.title = run.message;
       tbody.append(tr);
     }
     state.chartRuns = runs.slice().reverse();
@@ -1153,14 +1158,19 @@
   };
 
   // After a 409 duplicate_contact: name the stored contact with a link to
-  // it, and offer to add the new one anyway. The API's message speaks to
-  // API clients, so it is not shown.
+  // it, and offer to add the new contact, or save the edit, anyway. The
+  // API's message speaks to API clients, so it is not shown.
   function showDuplicate(e) {
     const link = $('contact-duplicate-link');
     link.textContent = `Contact ${e.contactId}`;
     link.href = `#contacts/${e.contactId}`;
     $('contact-duplicate-text').textContent =
       `has ${DUPLICATE_FIELD_WORDS[e.field] || 'the same details'}.`;
+    const editing = Boolean(state.contact);
+    $('contact-duplicate-result').textContent = editing
+      ? 'The change was not saved.' : 'The new contact was not added.';
+    $('contact-add-anyway').textContent = editing ? 'Save anyway'
+      : 'Add anyway';
     $('contact-duplicate').hidden = false;
     $('contact-add-anyway').focus();
   }
@@ -1195,8 +1205,10 @@
     button.disabled = true;
     try {
       if (state.contact) {
+        const patch = allowDuplicate ? { ...changes, allow_duplicate: true }
+          : changes;
         const { body } = await api('PATCH', `/api/contacts/${state.contact.id}`,
-          changes, { 'If-Match': `"${state.contact.version}"` });
+          patch, { 'If-Match': `"${state.contact.version}"` });
         showContact(body);
         setMessage(msg, 'Contact saved.', 'ok');
       } else {

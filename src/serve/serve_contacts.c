@@ -233,19 +233,25 @@ static int change_error(struct http_resp *resp, const struct err *err)
                                                    sizeof(field)));
 }
 
-/* Reply 422 unless the owner, when given, is a well-formed Salesforce id,
- * since a push of any other text fails in Salesforce. */
+/* Reply 422 unless the owner, when given, is the id of a User (key prefix
+ * 005) or a Queue (key prefix 00G, the Group object), since Salesforce
+ * rejects a push with any other OwnerId. The prefix is checked on the
+ * 18-character form, whose case the suffix restores. */
 static int check_owner(const struct contact *c, struct http_resp *resp)
 {
     const char *owner = contact_text(c, CONTACT_OWNER);
     char id18[SFID_SIZE];
 
-    if (!owner || sfid_to18(owner, id18) == 0)
+    if (!owner)
+        return 0;
+    if (sfid_to18(owner, id18) == 0 &&
+        (strncmp(id18, "005", 3) == 0 || strncmp(id18, "00G", 3) == 0))
         return 0;
     serve_error(resp, 422, "invalid_value", "owner",
                 "invalid value '%.64s' for field 'owner': give the "
-                "15- or 18-character Salesforce id of a user or queue, "
-                "such as 005000000000001AAA, or null",
+                "15- or 18-character Salesforce id of a user (starting "
+                "with 005) or a queue (starting with 00G), such as "
+                "005000000000001AAA, or null",
                 owner);
     return -1;
 }

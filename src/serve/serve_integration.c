@@ -236,9 +236,8 @@ static int check_backlink(struct serve *srv, struct store *s,
 
 /* Check that an external id field exists and is marked External ID on
  * each synced object, as `sfsync config set` does. Without a connection,
- * each sync round checks it.
- * NOTE: the objects checked are the stored ones, not an `objects` value
- * sent in the same request. */
+ * each sync round checks it. A request that also sets `objects` checks the
+ * field against those objects in check_external_id_objects instead. */
 static int check_external_id(struct serve *srv, struct store *s,
                              const char *name, struct err *err)
 {
@@ -251,6 +250,53 @@ static int check_external_id(struct serve *srv, struct store *s,
         return 0;
     rc = sync_check_external_id_field(&conn, name, err);
     connection_close(&conn);
+    return rc;
+}
+
+/* When body sets `objects` and an external id field is set, in body or
+ * stored, check that field against the new objects, because a field that
+ * one of them lacks fails every sync round. Without a connection each
+ * round checks it. Reply 422 naming external_id_field, or the request's
+ * error, and return -1 when the check fails. */
+static int check_external_id_objects(struct serve *srv, struct store *s,
+                                     json_t *body, struct http_resp *resp)
+{
+    json_t *field_value = json_object_get(body, "external_id_field");
+    char *text = value_text(json_object_get(body, "objects"));
+    char *objects = NULL, *field = NULL;
+    struct connection conn;
+    struct err err;
+    int rc = 0;
+
+    /* Both values passed settings_normalize in patch_settings already. */
+    if (!text || settings_normalize("objects", text, &objects, &err) < 0)
+        goto out;
+    free(text);
+    text = NULL;
+    if (field_value) {
+        text = value_text(field_value);
+        if (!text ||
+            settings_normalize("external_id_field", text, &field, &err) < 0)
+            goto out;
+    } else {
+        field = settings_get_normalized(s, srv->ws, "external_id_field");
+    }
+    if (!field || !*field || connection_open(&conn, s, srv->ws, NULL) < 0)
+        goto out;
+    rc = sync_check_external_id_objects(&conn, field, objects, &err);
+    connection_close(&conn);
+    if (rc < 0) {
+        if (err.code == SYNC_EINVALID)
+            serve_error(resp, 422, "invalid_value", "external_id_field",
+                        "%s", err.msg);
+        else
+            serve_error_rc(resp, &err, "external_id_field");
+        rc = -1;
+    }
+out:
+    free(text);
+    free(objects);
+    free(field);
     return rc;
 }
 
@@ -309,7 +355,8 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
         rc = settings_normalize(key, text, &norm, &err);
         if (rc == 0 && strcmp(key, "backlink_field") == 0)
             rc = check_backlink(srv, s, norm, &err);
-        if (rc == 0 && strcmp(key, "external_id_field") == 0)
+        if (rc == 0 && strcmp(key, "external_id_field") == 0 &&
+            !json_object_get(body, "objects"))
             rc = check_external_id(srv, s, norm, &err);
         free(text);
         free(norm);
@@ -319,6 +366,9 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
                                      err.msg)
                        : serve_error_rc(resp, &err, key);
     }
+    if (json_object_get(body, "objects") &&
+        check_external_id_objects(srv, s, body, resp) < 0)
+        return 0;
     /* The values are valid, so a failure from here on is the store's. */
     if ((rc = store_begin(s, &err)) < 0)
         return store_failed(srv, resp, &err);

@@ -88,4 +88,16 @@ int sync_retry_errors(struct store *s, int64_t workspace_id,
 int sync_check_external_id_field(struct connection *conn, const char *field,
                                  struct err *err);
 
+/*
+ * Check field against the describe of each object in objects, a
+ * normalized value of the setting 'objects' such as "contacts,leads",
+ * before that value is stored. It always sends the describe requests and
+ * leaves sync.external_id_checked as it is. Return 0, SYNC_EINVALID with
+ * err naming the field, the object and the fix, or the code of a failed
+ * request.
+ */
+int sync_check_external_id_objects(struct connection *conn,
+                                   const char *field, const char *objects,
+                                   struct err *err);
+
 #endif

@@ -56,15 +56,15 @@ static int check_object(struct connection *conn, enum sf_object object,
                      "external_id_field '%s' is not a field of %s in this "
                      "org: create it as a custom text field marked External "
                      "ID on %s, or clear the setting 'external_id_field' "
-                     "(on the Integration page, or with 'sfsync config set "
-                     "external_id_field \"\"')",
+                     "(with PATCH /api/integration/settings or 'sfsync "
+                     "config set external_id_field \"\"')",
                      field, name, name);
     else if (!json_is_true(json_object_get(f, "externalId")))
         rc = err_set(err, SYNC_EINVALID,
                      "external_id_field '%s' of %s is not marked External "
                      "ID: mark it so in Salesforce, or clear the setting "
-                     "'external_id_field' (on the Integration page, or with "
-                     "'sfsync config set external_id_field \"\"')",
+                     "'external_id_field' (with PATCH /api/integration/settings "
+                     "or 'sfsync config set external_id_field \"\"')",
                      field, name);
 out:
     json_decref(doc);
@@ -113,5 +113,22 @@ int sync_check_external_id_field(struct connection *conn, const char *field,
 out:
     free(marker);
     free(checked);
+    return rc;
+}
+
+int sync_check_external_id_objects(struct connection *conn,
+                                   const char *field, const char *objects,
+                                   struct err *err)
+{
+    int rc = 0;
+
+    if (!field || !*field)
+        return 0;
+    /* objects is a normalized value of the setting, such as
+     * "contacts,leads", which settings_object_enabled reads the same way. */
+    if (strstr(objects, "contacts"))
+        rc = check_object(conn, SF_OBJECT_CONTACT, field, err);
+    if (rc == 0 && strstr(objects, "leads"))
+        rc = check_object(conn, SF_OBJECT_LEAD, field, err);
     return rc;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A new contact with the email of a stored one, in Chromium: the page
 // names the stored contact with a link to it instead of the API's text,
-// and "Add anyway" adds the new contact with allow_duplicate.
+// and "Add anyway" adds the new contact with allow_duplicate. An edit to
+// another contact's email offers "Save anyway", which saves the edit.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -61,6 +62,43 @@ test('duplicate email links the stored contact', async () => {
     .waitFor();
   assert.equal(await page.locator('#c-email').inputValue(),
     'MOSS@example.com');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('duplicate email on edit saves anyway', async () => {
+  const { context, page, problems } = await signIn(stack.browser,
+    stack.server.url, 'ada', ADMIN_PASSWORD);
+  await addThroughForm(page, 'Turing', 'turing@example.com');
+  await page.waitForURL(/#contacts\/\d+$/);
+  const firstId = /#contacts\/(\d+)$/.exec(page.url())[1];
+  await addThroughForm(page, 'Hopper', 'hopper@example.com');
+  await page.waitForURL(/#contacts\/\d+$/);
+  const secondId = /#contacts\/(\d+)$/.exec(page.url())[1];
+  await page.locator('#contact-title').filter({ hasText: 'Hopper' })
+    .waitFor();
+
+  await page.getByLabel('Email', { exact: true }).fill('turing@example.com');
+  await page.getByRole('button', { name: 'Save contact' }).click();
+  const alert = page.locator('#contact-duplicate');
+  await alert.waitFor();
+  const text = await alert.textContent();
+  assert.match(text, new RegExp(`Contact ${firstId}\\s+has this email\\.`));
+  assert.match(text, /The change was not saved\./);
+  assert.doesNotMatch(text, /new contact/);
+  assert.equal(await page.evaluate(() => document.activeElement.id),
+    'contact-add-anyway');
+
+  await page.getByRole('button', { name: 'Save anyway' }).click();
+  await page.locator('#contact-message').filter({ hasText: 'Contact saved.' })
+    .waitFor();
+  assert.equal(await alert.isHidden(), true);
+  assert.equal(page.url().endsWith(`#contacts/${secondId}`), true);
+  await page.reload();
+  await page.locator('#contact-title').filter({ hasText: 'Hopper' })
+    .waitFor();
+  assert.equal(await page.locator('#c-email').inputValue(),
+    'turing@example.com');
   assert.deepEqual(problems, []);
   await context.close();
 });

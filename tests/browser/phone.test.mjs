@@ -40,14 +40,20 @@ test('runs fit a phone width', async () => {
   assert.ok(box.scrollWidth <= box.clientWidth,
     `the runs table scrolls: ${JSON.stringify(box)}`);
   assert.equal(await horizontalOverflow(page), 0);
-  // Every cell of a run is on screen, with its column's name.
+  // Every figure of a run is on screen, with its column's name. The
+  // message cell shows only when the run has a message.
   const cells = rows.first().locator('td');
-  assert.equal(await cells.count(), 6);
-  for (let i = 0; i < 6; i++) {
+  assert.equal(await cells.count(), 9);
+  for (let i = 0; i < 8; i++) {
     assert.equal(await cells.nth(i).isVisible(), true, `cell ${i}`);
   }
   assert.equal(await cells.nth(3).evaluate(
+    (el) => getComputedStyle(el, '::before').content), '"Pulled"');
+  assert.equal(await cells.nth(5).evaluate(
     (el) => getComputedStyle(el, '::before').content), '"Created"');
+  const message = cells.nth(8);
+  assert.equal(await message.isVisible(),
+    (await message.textContent()) !== '');
 
   assert.equal(await scroll.getAttribute('tabindex'), '0');
   assert.equal(await scroll.getAttribute('aria-label'), 'Runs table');
