@@ -27,7 +27,8 @@ static void usage(FILE *out)
           "contact changes again.\n'errors retry' marks every permanent "
           "error retryable, so that the next round\ntries them all again; "
           "it skips the notices of contacts archived because a\nmerge or "
-          "lead conversion in Salesforce made them one with another.\n\n"
+          "lead conversion in Salesforce made them one with another.\n"
+          "A notice is listed as such and counts as no error.\n\n"
           "  --limit N  errors to list, 1 to 1000 (default 100)\n"
           "  --json     print a JSON array instead of text\n",
           out);
@@ -51,6 +52,14 @@ static json_t *error_json(const struct store_sync_error *e)
         (json_int_t)e->version, "created_at", created);
 }
 
+/* The label of e in the listing: notice, retryable or permanent. */
+static const char *error_kind(const struct store_sync_error *e)
+{
+    if (sync_error_is_notice(e->code))
+        return "notice";
+    return e->retryable ? "retryable" : "permanent";
+}
+
 static void print_error(const struct store_sync_error *e)
 {
     char created[DATETIME_LEN];
@@ -64,8 +73,7 @@ static void print_error(const struct store_sync_error *e)
                e->object >= 0 ? mapping_object_name((enum sf_object)e->object)
                               : "record",
                e->sf_id);
-    printf("%s (%s): %s\n", e->code, e->retryable ? "retryable" : "permanent",
-           e->message);
+    printf("%s (%s): %s\n", e->code, error_kind(e), e->message);
 }
 
 /* Set *out to the number of retryable errors among the newest

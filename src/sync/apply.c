@@ -119,12 +119,12 @@ static const char *record_id(const json_t *rec, const char *field,
     return out;
 }
 
-/* Record reason a record or contact was not applied as it came. The
- * record's earlier errors go first, so each has one current error. The
- * caller logs it. */
-static void record_error(struct apply_ctx *ctx, enum sf_object object,
-                         const char *sf_id, int64_t contact_id,
-                         const char *code, const char *message)
+/* Store the reason a record or contact was not applied as it came, without
+ * counting it as an error. The record's earlier errors go first, so each
+ * has one current error. The caller logs it. */
+static void store_error_row(struct apply_ctx *ctx, enum sf_object object,
+                            const char *sf_id, int64_t contact_id,
+                            const char *code, const char *message)
 {
     struct store_sync_error e;
 
@@ -138,6 +138,14 @@ static void record_error(struct apply_ctx *ctx, enum sf_object object,
     if (sf_id[0] && !contact_id)
         store_sync_error_clear_record(ctx->store, ctx->ws, sf_id, NULL);
     store_sync_error_add(ctx->store, &e, NULL);
+}
+
+/* As store_error_row, counting the row in the round's errors. */
+static void record_error(struct apply_ctx *ctx, enum sf_object object,
+                         const char *sf_id, int64_t contact_id,
+                         const char *code, const char *message)
+{
+    store_error_row(ctx, object, sf_id, contact_id, code, message);
     ctx->counts->errors++;
 }
 
@@ -166,13 +174,46 @@ int apply_parse(struct apply_ctx *ctx, enum sf_object object,
     return 0;
 }
 
-/* The one unlinked local contact with the same phone or email, or 0. */
+/* The max unlinked contacts sharing a phone that the pull compares by
+ * email. A phone that this many or more share (a switchboard) matches
+ * nobody. */
+#define PHONE_MATCH_MAX 16
+
+/* Whether contact id has an email that differs from email in more than
+ * ASCII letter case. A contact that cannot be read counts as differing, so
+ * that no link is made on a guess. */
+static bool email_differs(struct apply_ctx *ctx, int64_t id,
+                          const char *email)
+{
+    struct contact c;
+    const char *other;
+    bool differs;
+
+    if (!email)
+        return false;
+    contact_init(&c);
+    if (store_contact_get(ctx->store, ctx->ws, id, &c, NULL) < 0) {
+        contact_release(&c);
+        return true;
+    }
+    other = contact_text(&c, CONTACT_EMAIL);
+    differs = other && strcasecmp(other, email) != 0;
+    contact_release(&c);
+    return differs;
+}
+
+/*
+ * The one unlinked local contact that matches in, or 0. The email matches
+ * in any ASCII letter case. A phone (E.164, phone or mobile) matches only
+ * when the emails do not differ, because a shared phone (a switchboard)
+ * does not make two people with different emails one.
+ */
 static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
 {
     static const enum contact_field phones[] = {CONTACT_PHONE,
                                                 CONTACT_MOBILE_PHONE};
     const char *email = contact_text(in, CONTACT_EMAIL);
-    int64_t found = 0, ids[2];
+    int64_t found = 0, ids[PHONE_MATCH_MAX];
     size_t n;
 
     if (ctx->skip_match)
@@ -181,9 +222,16 @@ static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
         const char *e164 = in->values[phones[i]].e164;
 
         if (!e164 || store_contact_find_unlinked_by_phone(
-                         ctx->store, ctx->ws, e164, ids, 2, &n, NULL) < 0)
+                         ctx->store, ctx->ws, e164, ids, PHONE_MATCH_MAX, &n,
+                         NULL) < 0)
+            continue;
+        /* The contacts past the first PHONE_MATCH_MAX are not read, and
+         * one of them could be a second match. */
+        if (n == PHONE_MATCH_MAX)
             continue;
         for (size_t j = 0; j < n; j++) {
+            if (email_differs(ctx, ids[j], email))
+                continue;
             if (found && found != ids[j])
                 return 0;
             found = ids[j];
@@ -698,7 +746,10 @@ static int archive_duplicate(struct apply_ctx *ctx,
                    : "");
     /* Its earlier push errors went with its pending changes. */
     store_sync_error_clear(ctx->store, ctx->ws, loser->contact_id, NULL);
-    record_error(ctx, object, loser->sf_id, loser->contact_id, code, message);
+    /* An expected outcome: a notice in the error list that leaves the
+     * round ok. */
+    store_error_row(ctx, object, loser->sf_id, loser->contact_id, code,
+                    message);
     log_warn("sync", "contact archived", "object=%s id=%s contact=%" PRId64
              " survivor=%" PRId64 " code=%s reason=\"%s\"",
              mapping_object_name(object), loser->sf_id, loser->contact_id,

@@ -360,18 +360,27 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
                   out->run_id, out->message);
 }
 
+/* The codes apply.c records, without counting an error, when it archives
+ * a folded contact. */
+static const char *const notice_codes[] = {
+    "MERGED_INTO_LINKED_RECORD",
+    "CONVERTED_CONTACT_LINKED",
+};
+
+bool sync_error_is_notice(const char *code)
+{
+    for (size_t i = 0; code && i < ARRAY_SIZE(notice_codes); i++)
+        if (strcmp(code, notice_codes[i]) == 0)
+            return true;
+    return false;
+}
+
 int sync_retry_errors(struct store *s, int64_t workspace_id,
                       int64_t *out_retried, int64_t *out_skipped,
                       struct err *err)
 {
-    /* The codes apply.c records when it archives a folded contact. */
-    static const char *const notices[] = {
-        "MERGED_INTO_LINKED_RECORD",
-        "CONVERTED_CONTACT_LINKED",
-    };
-
-    return store_sync_error_retry_except(s, workspace_id, notices,
-                                         ARRAY_SIZE(notices), out_retried,
+    return store_sync_error_retry_except(s, workspace_id, notice_codes,
+                                         ARRAY_SIZE(notice_codes), out_retried,
                                          out_skipped, err);
 }
 

@@ -64,6 +64,11 @@ struct sync_result {
 int sync_run(struct connection *conn, const struct sync_options *opts,
              struct sync_result *out, struct err *err);
 
+/* Whether code is one of the notices MERGED_INTO_LINKED_RECORD and
+ * CONVERTED_CONTACT_LINKED: an expected outcome kept in the error list,
+ * which no round counts as an error. */
+bool sync_error_is_notice(const char *code);
+
 /*
  * Mark the workspace's permanent sync errors retryable, so that the next
  * round tries them again. The notices MERGED_INTO_LINKED_RECORD and

@@ -5,6 +5,8 @@
 
 #include "merge.h"
 
+#include <strings.h>
+
 static const char *const policy_names[] = {
     [MERGE_POLICY_NEWEST] = "newest",
     [MERGE_POLICY_SALESFORCE] = "salesforce",
@@ -64,11 +66,25 @@ static enum merge_outcome decide(uint32_t bit, bool in_base,
     return MERGE_CONFLICT;
 }
 
+/* The email bit when both sides have emails that differ in ASCII letter
+ * case only, as addresses are matched everywhere else, or 0. */
+static uint32_t email_case_only(const struct contact *a,
+                                const struct contact *b)
+{
+    const char *x = contact_text(a, CONTACT_EMAIL);
+    const char *y = contact_text(b, CONTACT_EMAIL);
+
+    if (x && y && strcmp(x, y) != 0 && strcasecmp(x, y) == 0)
+        return CONTACT_FIELD_BIT(CONTACT_EMAIL);
+    return 0;
+}
+
 void merge_fields(const struct merge_input *in, struct merge_result *out)
 {
     uint32_t remote_vs_base = contact_diff(in->remote, in->base);
     uint32_t local_vs_base = contact_diff(in->local, in->base);
     uint32_t local_vs_remote = contact_diff(in->local, in->remote);
+    uint32_t case_only = email_case_only(in->local, in->remote);
     bool local_wins = merge_local_wins(in->policy, in->local_modified_ms,
                                        in->remote_modified_ms);
 
@@ -85,6 +101,10 @@ void merge_fields(const struct merge_input *in, struct merge_result *out)
                          local_vs_remote);
         keep_local = outcome == MERGE_KEEP_LOCAL ||
                      (outcome == MERGE_CONFLICT && local_wins);
+        /* The policy still picks the text, but one address in two letter
+         * cases is no conflict to record. */
+        if (outcome == MERGE_CONFLICT && (case_only & bit))
+            outcome = MERGE_AGREE;
         if (outcome == MERGE_CONFLICT)
             out->conflicts |= bit;
         /* With a trustworthy base, a one-sided change of a restrictive

@@ -215,6 +215,56 @@ TEST(conflict_newest_tie_goes_to_salesforce)
     sides_release(&s);
 }
 
+/* Set the email on the three sides; NULL for empty. */
+static void emails(struct sides *s, const char *local, const char *base,
+                   const char *remote)
+{
+    contact_set_text(&s->local, CONTACT_EMAIL, local);
+    contact_set_text(&s->base, CONTACT_EMAIL, base);
+    contact_set_text(&s->remote, CONTACT_EMAIL, remote);
+}
+
+TEST(email_case_salesforce_policy)
+{
+    struct sides s;
+
+    /* Both sides changed the address to one in two letter cases. */
+    sides_init(&s, MERGE_POLICY_SALESFORCE);
+    emails(&s, "CASEY2@X.COM", "casey1@x.com", "casey2@x.com");
+    run(&s);
+    CHECK_INT(s.out.conflicts, 0);
+    CHECK_INT(s.out.take, BIT(CONTACT_EMAIL));
+    CHECK_INT(s.out.local_won, 0);
+    sides_release(&s);
+}
+
+TEST(email_case_local_policy)
+{
+    struct sides s;
+
+    sides_init(&s, MERGE_POLICY_LOCAL);
+    emails(&s, "CASEY2@X.COM", "casey1@x.com", "casey2@x.com");
+    run(&s);
+    CHECK_INT(s.out.conflicts, 0);
+    CHECK_INT(s.out.take, 0);
+    CHECK_INT(s.out.local_won, 0);
+    CHECK_INT(s.out.keep_base, BIT(CONTACT_EMAIL));
+    sides_release(&s);
+}
+
+TEST(email_other_address_conflicts)
+{
+    struct sides s;
+
+    sides_init(&s, MERGE_POLICY_NEWEST);
+    emails(&s, "casey3@x.com", "casey1@x.com", "casey2@x.com");
+    run(&s);
+    CHECK_INT(s.out.outcome[CONTACT_EMAIL], MERGE_CONFLICT);
+    CHECK_INT(s.out.conflicts, BIT(CONTACT_EMAIL));
+    CHECK_INT(s.out.take, BIT(CONTACT_EMAIL));
+    sides_release(&s);
+}
+
 TEST(missing_base_takes_remote)
 {
     struct sides s;
@@ -485,6 +535,9 @@ TEST(local_win_is_pushed)
 
 TEST_MAIN(TEST_ENTRY(unchanged_remote_keeps_local),
           TEST_ENTRY(echo_of_push_changes_nothing),
+          TEST_ENTRY(email_case_salesforce_policy),
+          TEST_ENTRY(email_case_local_policy),
+          TEST_ENTRY(email_other_address_conflicts),
           TEST_ENTRY(remote_change_taken), TEST_ENTRY(remote_clear_taken),
           TEST_ENTRY(same_change_agrees),
           TEST_ENTRY(conflict_salesforce_policy),

@@ -287,9 +287,9 @@ TEST(phone_match_links_contact)
         fixture_close(&fx);
         return;
     }
-    /* Another format of R1's number, with a different email. */
-    local = add_local(&fx, "Byphone-local", "other@local.example.com",
-                      "+1 415-555-0101", "Local title");
+    /* Another format of R1's number, and no email. */
+    local = add_local(&fx, "Byphone-local", NULL, "+1 415-555-0101",
+                      "Local title");
     CHECK_INT(pull_contacts(&fx, &res), 0);
     CHECK_INT(res.counts.created, ORG_CONTACTS - 1);
     CHECK_INT(res.counts.updated, 1);
@@ -297,14 +297,43 @@ TEST(phone_match_links_contact)
     CHECK_STR(linked_id(&fx, local, linked), sf_id(&fx, "Byphone"));
     CHECK_INT(contact_of(&fx, "Byphone"), local);
     CHECK_INT(local_count(&fx), ORG_CONTACTS);
-    /* A first link merges against an empty base. The names, the email and
-     * the phone's text, set on both sides, are conflicts that the later
-     * local add wins under the default policy, newest. */
-    CHECK_INT(res.counts.conflicts, 4);
+    /* A first link merges against an empty base. The names and the
+     * phone's text, set on both sides, are conflicts that the later local
+     * add wins under the default policy, newest. The email, only on the
+     * record, is taken. */
+    CHECK_INT(res.counts.conflicts, 3);
     CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), "Byphone-local");
     CHECK_STR(field_of(&fx, local, CONTACT_FIRST_NAME), "Local");
-    CHECK_STR(field_of(&fx, local, CONTACT_EMAIL), "other@local.example.com");
+    CHECK_STR(field_of(&fx, local, CONTACT_EMAIL), "byphone@sf.example.com");
     CHECK_STR(field_of(&fx, local, CONTACT_TITLE), "Local title");
+    fixture_close(&fx);
+}
+
+TEST(phone_with_other_email_not_linked)
+{
+    struct fixture fx;
+    struct pull_result res;
+    char linked[SFID_SIZE];
+    int64_t local;
+
+    if (!fixture_open(&fx)) {
+        CHECK(fx.ready);
+        fixture_close(&fx);
+        return;
+    }
+    /* R1's number, but another person's email: a shared phone. */
+    local = add_local(&fx, "Byphone-local", "other@local.example.com",
+                      "+1 415-555-0101", "Local title");
+    CHECK_INT(pull_contacts(&fx, &res), 0);
+    CHECK_INT(res.counts.created, ORG_CONTACTS);
+    CHECK_INT(res.counts.updated, 0);
+    CHECK_INT(res.counts.conflicts, 0);
+    CHECK_STR(linked_id(&fx, local, linked), "");
+    CHECK(contact_of(&fx, "Byphone") != local);
+    CHECK_INT(local_count(&fx), ORG_CONTACTS + 1);
+    CHECK_STR(field_of(&fx, local, CONTACT_EMAIL), "other@local.example.com");
+    CHECK_STR(field_of(&fx, contact_of(&fx, "Byphone"), CONTACT_EMAIL),
+              "byphone@sf.example.com");
     fixture_close(&fx);
 }
 
@@ -500,6 +529,7 @@ TEST(contact_added_mid_pull_matched)
 }
 
 TEST_MAIN(TEST_ENTRY(phone_match_links_contact),
+          TEST_ENTRY(phone_with_other_email_not_linked),
           TEST_ENTRY(email_match_links_contact),
           TEST_ENTRY(mobile_match_links_contact),
           TEST_ENTRY(two_matches_create_new_contact),

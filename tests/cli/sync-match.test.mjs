@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// How the pull matches a record to an unlinked local contact, against a
+// real sfsim. The email matches in any letter case. A phone matches only
+// when the emails do not differ, and an email that differs only in letter
+// case is no conflict.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  startSim, Workdir, connectArgs, api, passwordGrantFor, V, CLIENT_SECRET,
+} from './lib.mjs';
+
+const REP = 'rep@sfsim.local';
+const REP_PASSWORD = 'Rep-pass-1';
+const PHONE = '+1 312 555 3839';
+
+// An empty org with a rep, a connected work directory under policy and
+// the rep's token.
+async function withOrg(policy, fn) {
+  const sim = await startSim(['--user', `${REP}:${REP_PASSWORD}`]);
+  const w = new Workdir('sfsync-match-');
+  try {
+    await w.ok(['init']);
+    await w.ok(connectArgs(w, sim.url));
+    await w.ok(['config', 'set', 'conflict_policy', policy]);
+    const rep = await passwordGrantFor(sim.url, REP, REP_PASSWORD,
+      CLIENT_SECRET);
+    await fn({ sim, w, token: rep.access_token });
+  } finally {
+    w.remove();
+    await sim.stop();
+  }
+}
+
+async function sfCreate(sim, token, object, body) {
+  const res = await api(sim.url, token, 'POST', `${V}/sobjects/${object}`,
+    body);
+  assert.equal(res.status, 201, res.text);
+  return res.body.id;
+}
+
+async function sfGet(sim, token, object, id, fields) {
+  const res = await api(sim.url, token, 'GET',
+    `${V}/sobjects/${object}/${id}?fields=${fields}`);
+  assert.equal(res.status, 200, res.text);
+  return res.body;
+}
+
+async function addContact(w, fields) {
+  const args = ['contacts', 'add', '--json'];
+  for (const [k, v] of Object.entries(fields)) args.push(`--${k}`, v);
+  return (await w.json(args)).id;
+}
+
+async function sync(w) {
+  const res = await w.run(['sync', '--json']);
+  assert.equal(res.code, 0, res.stderr + res.stdout);
+  return JSON.parse(res.stdout);
+}
+
+for (const policy of ['newest', 'local', 'salesforce']) {
+  test(`shared phone, other emails, ${policy}`, async () => {
+    await withOrg(policy, async ({ sim, w, token }) => {
+      const alice = await addContact(w, { 'last-name': 'Alice',
+        email: 'alice1@x.com', phone: PHONE, title: 'LocA' });
+      const bobId = await sfCreate(sim, token, 'Contact',
+        { LastName: 'Bob', Email: 'bob1@x.com', Phone: PHONE });
+      await sync(w);
+
+      const contacts = await w.contacts();
+      assert.equal(contacts.length, 2);
+      const local = contacts.find((c) => c.id === alice);
+      assert.equal(local.last_name, 'Alice');
+      assert.equal(local.email, 'alice1@x.com');
+      assert.notEqual(local.salesforce_id, bobId);
+      const bob = contacts.find((c) => c.salesforce_id === bobId);
+      assert.ok(bob, 'a local contact linked to the record of Bob');
+      assert.notEqual(bob.id, alice);
+      assert.equal(bob.last_name, 'Bob');
+
+      const rec = await sfGet(sim, token, 'Contact', bobId,
+        'LastName,Email,Title');
+      assert.equal(rec.LastName, 'Bob');
+      assert.equal(rec.Email, 'bob1@x.com');
+      assert.equal(rec.Title, null);
+    });
+  });
+}
+
+const ONE_EMAIL = [
+  { name: 'local side', local: {}, remote: { Email: 'dana1@x.com' } },
+  { name: 'Salesforce side', local: { email: 'dana1@x.com' }, remote: {} },
+];
+
+for (const c of ONE_EMAIL) {
+  test(`phone links with email on ${c.name} only`, async () => {
+    await withOrg('newest', async ({ sim, w, token }) => {
+      const id = await addContact(w, { 'last-name': 'Dana', phone: PHONE,
+        ...c.local });
+      const recId = await sfCreate(sim, token, 'Contact',
+        { LastName: 'Dana', Phone: PHONE, ...c.remote });
+      await sync(w);
+
+      const contacts = await w.contacts();
+      assert.equal(contacts.length, 1);
+      assert.equal(contacts[0].id, id);
+      assert.equal(contacts[0].salesforce_id, recId);
+      assert.equal(contacts[0].email, 'dana1@x.com');
+    });
+  });
+}
+
+test('email case alone is no conflict', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const id = await addContact(w, { 'last-name': 'Casey',
+      email: 'CASEY1@X.COM', phone: PHONE });
+    const recId = await sfCreate(sim, token, 'Contact',
+      { LastName: 'Casey', Email: 'casey1@x.com', Phone: PHONE });
+    const first = await sync(w);
+    assert.equal(first.conflicts, 0);
+    const contacts = await w.contacts();
+    assert.equal(contacts.length, 1);
+    assert.equal(contacts[0].id, id);
+    assert.equal(contacts[0].salesforce_id, recId);
+    assert.equal(contacts[0].email.toLowerCase(), 'casey1@x.com');
+
+    // Both sides change the address to one in two letter cases.
+    await w.ok(['contacts', 'update', String(id), '--email', 'CASEY2@X.COM']);
+    const res = await api(sim.url, token, 'PATCH',
+      `${V}/sobjects/Contact/${recId}`, { Email: 'casey2@x.com' });
+    assert.equal(res.status, 204, res.text);
+    const second = await sync(w);
+    assert.equal(second.conflicts, 0);
+    const after = await w.json(['contacts', 'show', String(id), '--json']);
+    assert.equal(after.email.toLowerCase(), 'casey2@x.com');
+  });
+});
+
+test('other title is still a conflict', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const id = await addContact(w, { 'last-name': 'Erin',
+      email: 'erin1@x.com', phone: PHONE, title: 'Local' });
+    const recId = await sfCreate(sim, token, 'Contact',
+      { LastName: 'Erin', Email: 'erin1@x.com', Phone: PHONE,
+        Title: 'Remote' });
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 1);
+    const contacts = await w.contacts();
+    assert.equal(contacts.length, 1);
+    assert.equal(contacts[0].id, id);
+    assert.equal(contacts[0].salesforce_id, recId);
+  });
+});
