@@ -85,7 +85,8 @@ static void usage(FILE *out)
 {
     fputs("usage: sfsync worker [--once] [--poll SECONDS] "
           "[--lease-seconds N]\n"
-          "                     [--worker-id NAME] [--batch-size N]\n"
+          "                     [--worker-id NAME] [--batch-size N] "
+          "[--log-level LEVEL]\n"
           "Sync every workspace of a PostgreSQL store whose integration is "
           "enabled and\nconnected, together with the other workers of the "
           "same database: each\nround holds the workspace's lease, so no "
@@ -95,12 +96,17 @@ static void usage(FILE *out)
           "  --once             one pass over the workspaces, then exit\n"
           "  --poll SECONDS     time between rounds of a workspace "
           "(default 30)\n"
-          "  --lease-seconds N  lease length; a killed worker's workspaces "
-          "pass to\n"
-          "                     the others this long after (default 30)\n"
+          "  --lease-seconds N  lease length in seconds (default 30); a "
+          "killed worker's\n"
+          "                     workspaces pass to the others up to this "
+          "plus --poll\n"
+          "                     seconds after\n"
           "  --worker-id NAME   the name in leases and runs (default "
           "host:pid)\n"
-          "  --batch-size N     records per query page, 200 to 2000\n\n"
+          "  --batch-size N     records per query page, 200 to 2000\n"
+          "  --log-level LEVEL  debug, info, warn, error or off (default "
+          "warn, or the\n"
+          "                     global --log-level)\n\n"
           "SIGTERM or SIGINT ends the worker after its current round, with "
           "status 0.\nWith --once the status is 1 when a round failed, "
           "recorded errors or could not\nstart (credentials that cannot be "
@@ -561,6 +567,7 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
         {"lease-seconds", required_argument, NULL, 'l'},
         {"worker-id", required_argument, NULL, 'i'},
         {"batch-size", required_argument, NULL, 'b'},
+        {"log-level", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -571,7 +578,7 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
     int64_t start;
     struct err err;
     char *end;
-    int c, rc = 0;
+    int c, level, rc = 0;
 
     memset(&w, 0, sizeof(w));
     hmap_init(&w.problems, false);
@@ -600,6 +607,14 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
                 return cli_fail("invalid --batch-size '%s': give 200 to "
                                 "2000",
                                 optarg);
+            break;
+        case 'v':
+            level = log_level_parse(optarg);
+            if (level < 0)
+                return cli_fail("invalid --log-level '%s': use debug, info, "
+                                "warn, error or off",
+                                optarg);
+            log_set_level((enum log_level)level);
             break;
         case 'h':
             usage(stdout);

@@ -24,6 +24,9 @@
 /* How long POST /api/pulls waits for a running round to let the pull in. */
 #define PULL_START_WAIT_MS 30000
 #define PULL_POLL_MS 20
+/* The pause between attempts to record the end of a run while the store
+ * fails. */
+#define RECORD_RETRY_MS 1000
 
 /* Wait on srv->cond until ms (wall clock); under srv->lock. */
 static void wait_until(struct serve *srv, int64_t ms)
@@ -141,6 +144,79 @@ static void unlock_workspace(struct serve *srv, struct store *s)
                  "workspace=%s error=%s", srv->ws_name, err.msg);
 }
 
+/* Sleep RECORD_RETRY_MS unless serve stops; return whether it stops. */
+static bool pause_unless_stopping(struct serve *srv)
+{
+    int64_t until = datetime_now_ms() + RECORD_RETRY_MS;
+    bool stopping;
+
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->stopping && datetime_now_ms() < until)
+        wait_until(srv, until);
+    stopping = srv->stopping;
+    pthread_mutex_unlock(&srv->lock);
+    return stopping;
+}
+
+/*
+ * Record run_id as failed with counts when the store still shows it
+ * running after its round or pull returned. That happens when the store
+ * failed as the run ended, as when a PostgreSQL restart drops the
+ * connection and the workspace lock with it. The attempt is repeated every
+ * RECORD_RETRY_MS until a store call succeeds or serve stops. what is
+ * "round" or "pull", and outcome ends the run's message.
+ */
+static void record_unfinished(struct serve *srv, struct store *s,
+                              int64_t run_id,
+                              const struct store_run_counts *counts,
+                              const char *what, const char *outcome)
+{
+    char message[ERR_MSG_MAX];
+    struct store_run run;
+    bool retried = false;
+    struct err err;
+    int rc;
+
+    if (!run_id)
+        return;
+    snprintf(message, sizeof(message),
+             "the store failed as the %s ended, so its end was recorded "
+             "later: %.400s",
+             what, outcome);
+    for (;;) {
+        memset(&run, 0, sizeof(run));
+        rc = store_run_get(s, srv->ws, run_id, &run, &err);
+        if (rc == 0 && strcmp(run.status, "running") != 0) {
+            store_run_release(&run);
+            break;
+        }
+        if (rc == 0) {
+            store_run_release(&run);
+            rc = store_run_finish(s, srv->ws, run_id, "failed", counts,
+                                  message, &err);
+        }
+        if (rc == 0) {
+            log_info("serve", "run end recorded",
+                     "workspace=%s run=%" PRId64 " status=failed",
+                     srv->ws_name, run_id);
+            break;
+        }
+        /* The workspace and its runs were deleted meanwhile. */
+        if (rc == SYNC_ENOTFOUND)
+            break;
+        if (!retried)
+            log_warn("serve", "run end not recorded, retrying",
+                     "workspace=%s run=%" PRId64 " error=%s", srv->ws_name,
+                     run_id, err.msg);
+        retried = true;
+        if (pause_unless_stopping(srv)) {
+            log_warn("serve", "run end not recorded: serve is stopping",
+                     "workspace=%s run=%" PRId64, srv->ws_name, run_id);
+            break;
+        }
+    }
+}
+
 /* Run one sync round when the integration is enabled and connected. */
 static void run_round(struct serve *srv, struct store *s)
 {
@@ -187,7 +263,12 @@ static void run_round(struct serve *srv, struct store *s)
     add_totals(srv, &res.counts, false);
     note_usage(srv, &conn);
     connection_close(&conn);
+    /* A store that lost the lock with its connection fails every call
+     * until the lock is released, so the end is recorded after that. */
     unlock_workspace(srv, s);
+    record_unfinished(srv, s, res.run_id, &res.counts, "round",
+                      rc < 0 ? (res.message[0] ? res.message : err.msg)
+                             : res.status);
     pthread_mutex_lock(&srv->lock);
     srv->round_running = false;
     srv->last_round_ms = datetime_now_ms();
@@ -400,6 +481,8 @@ static void *pull_main(void *arg)
         connection_close(&conn);
     }
     unlock_workspace(srv, s);
+    record_unfinished(srv, s, job->result.run_id, &job->result.counts,
+                      "pull", rc < 0 ? err.msg : "ok");
     pthread_mutex_unlock(&srv->work_lock);
 done:
     store_close(s);

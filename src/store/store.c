@@ -1260,6 +1260,38 @@ int store__ensure_key(struct store *s, struct err *err)
     return ensure_key(s, err);
 }
 
+/*
+ * Check that the loaded key decrypts the oldest stored credential of any
+ * workspace. Credentials stored under another key would fail in every
+ * process that has the deployment's key.
+ */
+static int check_key_matches(struct store *s, struct err *err)
+{
+    unsigned char nonce[SECRET_NONCE_SIZE];
+    unsigned char *cipher = NULL;
+    size_t cipher_len = 0, plain_len = 0;
+    char *plain = NULL;
+    int rc;
+
+    rc = s->ops->credential_oldest(s, &cipher, &cipher_len, nonce, err);
+    if (rc == SYNC_ENOTFOUND) {
+        rc = 0;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    if (secret_decrypt(&s->key, cipher, cipher_len, nonce, &plain,
+                       &plain_len, NULL) < 0)
+        rc = err_set(err, SYNC_EINVALID,
+                     "the store's credentials were stored with another "
+                     "key: set %s or %s to that key",
+                     SECRET_KEY_ENV, SECRET_KEY_FILE_ENV);
+out:
+    secret_free(plain, plain_len);
+    free(cipher);
+    return rc;
+}
+
 int store_credential_put(struct store *s, int64_t workspace_id,
                          const char *kind, const char *secret,
                          struct err *err)
@@ -1275,6 +1307,8 @@ int store_credential_put(struct store *s, int64_t workspace_id,
         return err_set(err, SYNC_EINVALID, "credential '%s' has no value",
                        kind);
     if ((rc = ensure_key(s, err)) < 0)
+        return rc;
+    if ((rc = check_key_matches(s, err)) < 0)
         return rc;
     rc = secret_encrypt(&s->key, secret, strlen(secret), nonce, &cipher,
                         &cipher_len, err);

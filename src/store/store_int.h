@@ -228,6 +228,13 @@ struct store_ops {
                              struct err *err);
     /* Whether any workspace has a credential. */
     int (*credential_any)(struct store *s, bool *out, struct err *err);
+    /* Read the least recently stored credential of any workspace, or
+     * return SYNC_ENOTFOUND. *out_cipher is heap memory the caller
+     * frees. */
+    int (*credential_oldest)(struct store *s, unsigned char **out_cipher,
+                             size_t *out_len,
+                             unsigned char nonce[SECRET_NONCE_SIZE],
+                             struct err *err);
 
     /* cipher contains the verifier, a NUL byte and the client secret;
      * a->verifier and a->client_secret are not read. Then delete the

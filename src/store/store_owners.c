@@ -92,8 +92,9 @@ int store_run_abandon_dead(struct store *s, int64_t workspace_id,
         if (owners[i].pid <= 0 || owner_is_self(&owners[i]))
             continue;
         snprintf(message, sizeof(message),
-                 "process %" PRId64 " that ran it ended before it finished "
-                 "(the workspace lock is free)",
+                 "no process holds the workspace lock for it any more "
+                 "(its process %" PRId64 " ended or lost its database "
+                 "connection)",
                  owners[i].pid);
         rc = s->ops->run_abandon(s, workspace_id, owners[i].run_id, message,
                                  err);

@@ -1405,6 +1405,43 @@ out:
     return rc;
 }
 
+static const char sql_credential_oldest[] =
+    "SELECT ciphertext, nonce FROM credentials "
+    "ORDER BY updated_ms, workspace_id, kind LIMIT 1";
+
+static int pg_credential_oldest(struct store *base,
+                                unsigned char **out_cipher, size_t *out_len,
+                                unsigned char nonce[SECRET_NONCE_SIZE],
+                                struct err *err)
+{
+    PGresult *res;
+    size_t len;
+    int rc = 0;
+
+    if (!(res = store_pg__run(store_pg__from(base), sql_credential_oldest,
+                              NULL, true, "get the oldest credential", err)))
+        return SYNC_EDB;
+    if (PQntuples(res) == 0) {
+        rc = err_set(err, SYNC_ENOTFOUND, "the store holds no credential");
+        goto out;
+    }
+    if (PQgetlength(res, 0, 1) != SECRET_NONCE_SIZE) {
+        rc = err_set(err, SYNC_EINVALID,
+                     "the oldest stored credential has a malformed nonce; "
+                     "store it again");
+        goto out;
+    }
+    memcpy(nonce, PQgetvalue(res, 0, 1), SECRET_NONCE_SIZE);
+    len = (size_t)PQgetlength(res, 0, 0);
+    *out_cipher = xmalloc(len ? len : 1);
+    if (len)
+        memcpy(*out_cipher, PQgetvalue(res, 0, 0), len);
+    *out_len = len;
+out:
+    PQclear(res);
+    return rc;
+}
+
 static int pg_credential_delete(struct store *base, int64_t ws,
                                 const char *kind, struct err *err)
 {
@@ -1489,6 +1526,7 @@ static const struct store_ops pg_ops = {
     .credential_get = pg_credential_get,
     .credential_delete = pg_credential_delete,
     .credential_any = pg_credential_any,
+    .credential_oldest = pg_credential_oldest,
     .oauth_attempt_add = store_pg__oauth_attempt_add,
     .oauth_attempt_take = store_pg__oauth_attempt_take,
     .oauth_attempt_delete_expired = store_pg__oauth_attempt_delete_expired,

@@ -1247,6 +1247,32 @@ static int sqlite_credential_any(struct store *base, bool *out,
     return rc;
 }
 
+static const char sql_credential_oldest[] =
+    "SELECT ciphertext, nonce FROM credentials "
+    "ORDER BY updated_ms, workspace_id, kind LIMIT 1";
+
+static int sqlite_credential_oldest(struct store *base,
+                                    unsigned char **out_cipher,
+                                    size_t *out_len,
+                                    unsigned char nonce[SECRET_NONCE_SIZE],
+                                    struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    const char *op = "get the oldest credential";
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql_credential_oldest, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    rc = store_sqlite__step(s, st, op, err);
+    if (rc == 1)
+        rc = read_credential(st, "oldest", out_cipher, out_len, nonce, err);
+    else if (rc == 0)
+        rc = err_set(err, SYNC_ENOTFOUND, "the store holds no credential");
+    store_sqlite__done(st);
+    return rc;
+}
+
 static int sqlite_credential_delete(struct store *base, int64_t ws,
                                     const char *kind, struct err *err)
 {
@@ -1331,6 +1357,7 @@ static const struct store_ops sqlite_ops = {
     .credential_get = sqlite_credential_get,
     .credential_delete = sqlite_credential_delete,
     .credential_any = sqlite_credential_any,
+    .credential_oldest = sqlite_credential_oldest,
     .oauth_attempt_add = store_sqlite__oauth_attempt_add,
     .oauth_attempt_take = store_sqlite__oauth_attempt_take,
     .oauth_attempt_delete_expired = store_sqlite__oauth_attempt_delete_expired,

@@ -69,7 +69,7 @@ test('serve marks runs of ended processes abandoned', async () => {
   assert.equal(res.status, 200, res.text);
   const byId = (id) => res.body.runs.find((r) => r.id === id);
   assert.equal(byId(first.run.id).status, 'abandoned', res.text);
-  assert.match(byId(first.run.id).message, /ended before it finished/);
+  assert.match(byId(first.run.id).message, /no process holds the workspace lock/);
   assert.ok(byId(first.run.id).finished_at, res.text);
   assert.equal(byId(second.run.id).status, 'running', res.text);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What an operator sees when the credentials key is missing or wrong, when
 // a workspace's region differs from the default, and the wording of the
-// global options. The worker tests run only with SFSYNC_TEST_PG set.
+// global options and the worker's. The worker tests run only with
+// SFSYNC_TEST_PG set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -86,6 +87,31 @@ test('worker with wrong key fails', { skip: skipPg }, async () => {
   }
 });
 
+test('worker takes --log-level', { skip: skipPg }, async () => {
+  const sim = await startSim();
+  const w = await connectedPg(sim);
+  try {
+    const quiet = await w.ok(['worker', '--once']);
+    assert.doesNotMatch(quiet.stderr, /worker started/);
+    const info = await w.ok(['worker', '--once', '--log-level', 'info']);
+    assert.match(info.stderr, /INFO worker: worker started owner=/);
+    assert.match(info.stderr, /worker stopped .*reason=once/);
+  } finally {
+    w.remove();
+    await sim.stop();
+  }
+});
+
+test('worker rejects bad --log-level', async () => {
+  const w = new Workdir('sfsync-ops-', { sqlite: true });
+  try {
+    const res = await w.exits(1, ['worker', '--log-level', 'loud']);
+    assert.match(res.stderr, /invalid --log-level 'loud': use debug, info, warn, error or off/);
+  } finally {
+    w.remove();
+  }
+});
+
 test('mistyped key file makes no key', { skip: skipPg }, async () => {
   const sim = await startSim();
   const w = await connectedPg(sim);
@@ -105,6 +131,50 @@ test('mistyped key file makes no key', { skip: skipPg }, async () => {
     const connect = await w.fails(connectArgs(w, sim.url), { env, global });
     assert.match(connect.stderr, /does not exist, but the store holds credentials/);
     assert.equal(fs.existsSync(typo), false, 'connect created a key file');
+  } finally {
+    w.remove();
+    await sim.stop();
+  }
+});
+
+// Connect workspace ws1 of w with OTHER_KEY while ws0 has credentials
+// under w's key. The connect is rejected and stores nothing, and the same
+// connect with w's key succeeds.
+async function checkConnectOtherKey(w, sim, storedCount) {
+  const global = [...w.globalArgs, '--workspace', 'ws1'];
+  await w.ok(['init'], { global });
+  const env = { SFSYNC_SECRET_KEY: OTHER_KEY };
+  const connect = await w.fails(connectArgs(w, sim.url), { env, global });
+  assert.match(connect.stderr, /the store's credentials were stored with another key: set SFSYNC_SECRET_KEY or SFSYNC_SECRET_KEY_FILE to that key/);
+  assert.equal(storedCount(), 1, 'ws1 got credentials under another key');
+  await w.ok(connectArgs(w, sim.url), { global });
+  assert.equal(storedCount(), 2);
+  const status = await w.ok(['status'], { global });
+  assert.doesNotMatch(status.stdout, /^problem:/m);
+}
+
+test('connect with another key is rejected', { skip: skipPg }, async () => {
+  const sim = await startSim();
+  const w = await connectedPg(sim);
+  try {
+    await checkConnectOtherKey(w, sim, () => Number(pgExec(w.db,
+      'SELECT count(DISTINCT workspace_id) FROM credentials')));
+  } finally {
+    w.remove();
+    await sim.stop();
+  }
+});
+
+test('connect with another key on SQLite', async () => {
+  const sim = await startSim();
+  const w = new Workdir('sfsync-ops-', { sqlite: true });
+  try {
+    const global = [...w.globalArgs, '--workspace', 'ws0'];
+    await w.ok(['init'], { global });
+    await w.ok(connectArgs(w, sim.url), { global });
+    await checkConnectOtherKey(w, sim, () => Number(execFileSync('sqlite3',
+      [w.db, 'SELECT count(DISTINCT workspace_id) FROM credentials'],
+      { encoding: 'utf8' }).trim()));
   } finally {
     w.remove();
     await sim.stop();

@@ -101,7 +101,7 @@ TEST(runs_of_ended_processes_abandoned)
     CHECK_STR(run.status, "abandoned");
     CHECK(run.finished_ms > 0);
     CHECK(run.message != NULL);
-    CHECK(run.message && strstr(run.message, "ended before it finished"));
+    CHECK(run.message && strstr(run.message, "no process holds the workspace lock"));
     CHECK_INT(run.counts.created, 7);
     store_run_release(&run);
 
