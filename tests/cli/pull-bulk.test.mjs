@@ -18,11 +18,6 @@ let token;
 let restContacts;
 const workdirs = [];
 
-before(async () => {
-  sim = await startSim(['--generate', `contacts=${CONTACTS},leads=0,accounts=60`]);
-  ({ access_token: token } = await clientCredentials(sim.url));
-});
-
 after(async () => {
   for (const w of workdirs) w.remove();
   await sim.stop();
@@ -68,7 +63,10 @@ function jobsCreated(offset) {
     .map((m) => m[1]);
 }
 
+// One hook, so that the REST pull surely runs after sfsim has started.
 before(async () => {
+  sim = await startSim(['--generate', `contacts=${CONTACTS},leads=0,accounts=60`]);
+  ({ access_token: token } = await clientCredentials(sim.url));
   const w = await workdir('off');
   const sum = await w.json(['pull', 'contacts', '--json']);
   assert.equal(sum.created, CONTACTS);
