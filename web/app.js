@@ -11,6 +11,9 @@
   const SEARCH_DEBOUNCE_MS = 300;
   const CONTACTS_PAGE_SIZE = 25;
   const RUNS_LIMIT = 30;
+  // How often the integration view reloads the connection while it is on
+  // screen, so that a broken connection shows without a reload.
+  const CONNECTION_POLL_MS = 15000;
   // The connect form's last login URL and client id, kept between visits
   // so that Reconnect needs no typing. The client secret is never kept.
   const CONNECT_STORAGE_KEY = 'sfsync.connect';
@@ -370,6 +373,25 @@
     } catch (e) {
       if (e.status !== 401) setMessage(msg, `Cannot load the integration: ${e.message}`, 'error');
     }
+  }
+
+  // Redraw the connection card from the server, but not the settings form,
+  // which may hold an admin's unsaved edits. A timer and the tab coming
+  // back into view call it. A failed request is left to the next action.
+  async function refreshConnection() {
+    if (!state.user || document.hidden || $('view-integration').hidden) return;
+    let body;
+    try {
+      ({ body } = await api('GET', '/api/integration'));
+    } catch (e) {
+      return;
+    }
+    if (!state.integration) {
+      renderIntegration(body);
+      return;
+    }
+    state.integration.connection = body.connection;
+    renderConnection(body.connection || { connected: false });
   }
 
   function renderIntegration(data) {
@@ -1311,6 +1333,8 @@
     });
     window.addEventListener('hashchange', route);
     window.addEventListener('resize', onResize);
+    document.addEventListener('visibilitychange', refreshConnection);
+    setInterval(refreshConnection, CONNECTION_POLL_MS);
   }
 
   async function start() {
