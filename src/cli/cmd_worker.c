@@ -71,6 +71,9 @@ struct worker {
     struct store *store;
     char owner[160];
     int64_t lease_ms, poll_ms;
+    /* The store's clock minus this machine's, read at each pass, because
+     * lease times are in the store's clock. */
+    int64_t clock_offset_ms;
     struct sync_options opts;
     struct renewal renewal;
     /* Workspaces notified of outbox entries and not yet synced since. */
@@ -206,7 +209,7 @@ static void *renewal_main(void *arg)
     }
     pthread_mutex_lock(&r->lock);
     while (!r->done) {
-        int64_t ws;
+        int64_t ws, now;
 
         deadline_in(&ts, every);
         pthread_cond_timedwait(&r->cond, &r->lock, &ts);
@@ -214,8 +217,9 @@ static void *renewal_main(void *arg)
             continue;
         ws = r->ws;
         pthread_mutex_unlock(&r->lock);
-        if (store_lease_renew(s, ws, r->owner,
-                              datetime_now_ms() + r->lease_ms, &err) < 0) {
+        if (store_clock_ms(s, &now, &err) < 0 ||
+            store_lease_renew(s, ws, r->owner, now + r->lease_ms,
+                              &err) < 0) {
             pthread_mutex_lock(&r->lock);
             /* The round may have ended and released the lease while the
              * renewal ran; only a lease of the running round is lost. */
@@ -478,6 +482,24 @@ static void pending_add(struct worker *w, int64_t ws)
         w->pending[w->pending_count++] = ws;
 }
 
+/* Measure how far the store's clock is from this machine's. */
+static int worker_read_clock(struct worker *w, struct err *err)
+{
+    int64_t store_now;
+    int rc;
+
+    if ((rc = store_clock_ms(w->store, &store_now, err)) < 0)
+        return rc;
+    w->clock_offset_ms = store_now - datetime_now_ms();
+    return 0;
+}
+
+/* The store's clock, from this machine's and the last measured offset. */
+static int64_t worker_now_ms(const struct worker *w)
+{
+    return datetime_now_ms() + w->clock_offset_ms;
+}
+
 /*
  * Take and sync, one after another, each workspace that is due: with
  * --once (synced_before set), each one that no worker finished syncing
@@ -491,8 +513,11 @@ static int run_pass(struct worker *w, int64_t synced_before)
     struct err err;
     int rc = 0;
 
-    if (store_workspace_list(w->store, &list, &count, &err) < 0)
+    if (store_workspace_list(w->store, &list, &count, &err) < 0 ||
+        worker_read_clock(w, &err) < 0) {
+        store_workspaces_free(list, count);
         return cli_fail_err(&err);
+    }
     for (size_t i = 0; i < count && !worker_stopping; i++) {
         int64_t before = synced_before, got, started;
 
@@ -503,8 +528,8 @@ static int run_pass(struct worker *w, int64_t synced_before)
         if (!before)
             before = pending_has(w, list[i].id)
                          ? INT64_MAX
-                         : datetime_now_ms() - w->poll_ms;
-        started = datetime_now_ms();
+                         : worker_now_ms(w) - w->poll_ms;
+        started = worker_now_ms(w);
         if (store_lease_take(w->store, list[i].id, w->owner, before,
                              started + w->lease_ms, &got, &err) < 0) {
             rc = cli_fail_err(&err);
@@ -516,14 +541,14 @@ static int run_pass(struct worker *w, int64_t synced_before)
         renewal_set(&w->renewal, got);
         sync_workspace(w, &list[i]);
         renewal_set(&w->renewal, 0);
-        if (store_lease_release(w->store, got, w->owner, datetime_now_ms(),
+        if (store_lease_release(w->store, got, w->owner, worker_now_ms(w),
                                 &err) < 0)
             log_error("worker", "lease lost during the round",
                       "workspace='%s' error=%s", list[i].name, err.msg);
         else if (renewal_lost(&w->renewal))
-            /* NOTE: a round whose renewals fail is not stopped, so when
-             * they fail for longer than the lease, another worker may
-             * sync the workspace at the same time. */
+            /* A round whose renewals fail runs on: the workspace lock
+             * that sync_workspace holds keeps another worker that took
+             * the expired lease from syncing at the same time. */
             log_error("worker", "lease renewal failed during the round",
                       "workspace='%s'", list[i].name);
     }
@@ -652,7 +677,11 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
         goto out;
     }
     log_info("worker", "worker started", "owner='%s'", w.owner);
-    start = datetime_now_ms();
+    if (worker_read_clock(&w, &err) < 0) {
+        rc = cli_fail_err(&err);
+        goto stop;
+    }
+    start = worker_now_ms(&w);
     while (!worker_stopping) {
         rc = run_pass(&w, once ? start : 0);
         if (once)
@@ -672,6 +701,7 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
             rc = 0;
         }
     }
+stop:
     pthread_mutex_lock(&w.renewal.lock);
     w.renewal.done = true;
     pthread_cond_signal(&w.renewal.cond);

@@ -1009,7 +1009,9 @@ int store_workspace_delete(struct store *s, int64_t workspace_id,
  * a worker syncs a workspace only while it holds the workspace's lease,
  * and a lease that is not renewed expires, so that a killed worker's
  * workspaces pass to the others. SQLite has no leases: these calls return
- * SYNC_EINVALID there.
+ * SYNC_EINVALID there. Lease times are milliseconds of the store's clock
+ * (store_clock_ms), so that workers whose machine clocks differ agree on
+ * when a lease expires.
  *
  * Take the lease of workspace_id (0 for any workspace) for owner until
  * until_ms, when no owner has it (or its owner let it expire) and its
@@ -1021,6 +1023,11 @@ int store_workspace_delete(struct store *s, int64_t workspace_id,
 int store_lease_take(struct store *s, int64_t workspace_id,
                      const char *owner, int64_t synced_before_ms,
                      int64_t until_ms, int64_t *out_ws, struct err *err);
+
+/* Set *out_ms to the store's clock in milliseconds since the epoch: the
+ * database server's clock on PostgreSQL, this machine's on SQLite. Return
+ * 0 or SYNC_EDB. */
+int store_clock_ms(struct store *s, int64_t *out_ms, struct err *err);
 
 /* Extend owner's lease of workspace_id to until_ms. Return 0,
  * SYNC_ENOTFOUND when owner no longer has it, or SYNC_EDB. */

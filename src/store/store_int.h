@@ -301,6 +301,7 @@ struct store_ops {
                             struct store_table_count *counts,
                             struct err *err);
     /* The worker's calls (store_leases.c); NULL on SQLite. */
+    int (*clock_ms)(struct store *s, int64_t *out_ms, struct err *err);
     int (*lease_take)(struct store *s, int64_t ws, const char *owner,
                       int64_t synced_before_ms, int64_t until_ms,
                       int64_t *out_ws, struct err *err);

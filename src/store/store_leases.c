@@ -8,6 +8,7 @@
  */
 #include "base/common.h"
 
+#include "base/datetime.h"
 #include "store_int.h"
 
 static int unsupported(struct store *s, const char *what, struct err *err)
@@ -41,6 +42,15 @@ void store_workspaces_free(struct store_workspace *list, size_t count)
     for (size_t i = 0; i < count; i++)
         store_workspace_release(&list[i]);
     free(list);
+}
+
+int store_clock_ms(struct store *s, int64_t *out_ms, struct err *err)
+{
+    if (!s->ops->clock_ms) {
+        *out_ms = datetime_now_ms();
+        return 0;
+    }
+    return s->ops->clock_ms(s, out_ms, err);
 }
 
 int store_lease_take(struct store *s, int64_t workspace_id,

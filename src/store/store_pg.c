@@ -1488,6 +1488,7 @@ static const struct store_ops pg_ops = {
     .run_abandon = store_pg__run_abandon,
     .workspace_list = store_pg__workspace_list,
     .workspace_delete = store_pg__workspace_delete,
+    .clock_ms = store_pg__clock_ms,
     .lease_take = store_pg__lease_take,
     .lease_renew = store_pg__lease_renew,
     .lease_release = store_pg__lease_release,

@@ -268,6 +268,7 @@ int store_pg__lock_delete(struct store *s, int64_t ws, const char *name,
 /* The worker's calls (store_pg_leases.c). */
 int store_pg__workspace_list(struct store *s, struct store_workspace **out,
                              size_t *out_count, struct err *err);
+int store_pg__clock_ms(struct store *s, int64_t *out_ms, struct err *err);
 int store_pg__lease_take(struct store *s, int64_t ws, const char *owner,
                          int64_t synced_before_ms, int64_t until_ms,
                          int64_t *out_ws, struct err *err);

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <poll.h>
 
-#include "base/datetime.h"
 #include "store_pg_int.h"
 
 static const char sql_workspace_list[] =
@@ -23,12 +22,16 @@ static const char sql_lease_rows[] =
 /* The standard queue pattern: the subquery locks one free row and skips
  * rows that another taker has locked, and READ COMMITTED rechecks its
  * condition against a row that a concurrent taker updated first. */
+/* The server's clock in milliseconds, which judges every lease. */
+#define SQL_CLOCK_MS "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+static const char sql_clock[] = "SELECT " SQL_CLOCK_MS;
 static const char sql_lease_take[] =
     "UPDATE leases SET owner = $2, expires_ms = $3 "
     "WHERE workspace_id = ("
     "  SELECT workspace_id FROM leases "
-    "  WHERE ($1::bigint = 0 OR workspace_id = $1) AND expires_ms < $4 "
-    "  AND synced_ms < $5 ORDER BY synced_ms, workspace_id LIMIT 1 "
+    "  WHERE ($1::bigint = 0 OR workspace_id = $1) "
+    "  AND expires_ms < " SQL_CLOCK_MS " "
+    "  AND synced_ms < $4 ORDER BY synced_ms, workspace_id LIMIT 1 "
     "  FOR UPDATE SKIP LOCKED) "
     "RETURNING workspace_id";
 static const char sql_lease_renew[] =
@@ -65,6 +68,18 @@ int store_pg__workspace_list(struct store *base, struct store_workspace **out,
     return 0;
 }
 
+int store_pg__clock_ms(struct store *base, int64_t *out_ms, struct err *err)
+{
+    PGresult *res;
+
+    if (!(res = store_pg__run(store_pg__from(base), sql_clock, NULL, false,
+                              "read the database clock", err)))
+        return SYNC_EDB;
+    *out_ms = store_pg__int64(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
 int store_pg__lease_take(struct store *base, int64_t ws, const char *owner,
                          int64_t synced_before_ms, int64_t until_ms,
                          int64_t *out_ws, struct err *err)
@@ -83,7 +98,6 @@ int store_pg__lease_take(struct store *base, int64_t ws, const char *owner,
     store_pg__param_int64(&p, ws);
     store_pg__param_text(&p, owner);
     store_pg__param_int64(&p, until_ms);
-    store_pg__param_int64(&p, datetime_now_ms());
     store_pg__param_int64(&p, synced_before_ms);
     if (!(res = store_pg__run(s, sql_lease_take, &p, false,
                               "take a workspace lease", err)))

@@ -746,6 +746,22 @@ TEST(racing_handles_take_the_lock_once)
     fixture_close(&fx);
 }
 
+/* Lease times come from the server's clock, which here is this machine's
+ * clock read over a connection. */
+TEST(clock_is_the_servers)
+{
+    struct fixture fx;
+    int64_t before, server = 0, after;
+
+    fixture_open(&fx);
+    before = datetime_now_ms();
+    CHECK_INT(store_clock_ms(fx.a, &server, NULL), 0);
+    after = datetime_now_ms();
+    CHECK(server >= before - 1000);
+    CHECK(server <= after + 1000);
+    fixture_close(&fx);
+}
+
 TEST(lease_held_until_it_expires)
 {
     struct fixture fx;
@@ -932,6 +948,7 @@ int main(int argc, char **argv)
         TEST_ENTRY(tombstone_put_get_delete),
         TEST_ENTRY(lock_taken_released_and_taken_over),
         TEST_ENTRY(racing_handles_take_the_lock_once),
+        TEST_ENTRY(clock_is_the_servers),
         TEST_ENTRY(lease_held_until_it_expires),
         TEST_ENTRY(concurrent_takers_never_share_a_lease),
         TEST_ENTRY(notify_wait_wakes_on_outbox_entry),
