@@ -10,6 +10,10 @@ import {
   ADMIN, Client, Server, connectArgs, setFaults, startSim, waitFor,
 } from './lib.mjs';
 
+// A killed process's lock is freed when its PostgreSQL backend notices the
+// closed connection and exits, which can take a moment after the kill.
+const LOCK_FREED_MS = 10000;
+
 let sim;
 let server;
 
@@ -53,8 +57,11 @@ test('sfsync runs marks a killed pull abandoned', async () => {
   let runs = await server.w.json(['runs', '--json']);
   assert.equal(runs.find((r) => r.id === run.id).status, 'running');
   await kill(pull);
-  runs = await server.w.json(['runs', '--json']);
-  const row = runs.find((r) => r.id === run.id);
+  const { value: row } = await waitFor(async () => {
+    const list = await server.w.json(['runs', '--json']);
+    const found = list.find((r) => r.id === run.id);
+    return found.status !== 'running' && found;
+  }, LOCK_FREED_MS, 'the killed pull\'s run to end');
   assert.equal(row.status, 'abandoned', JSON.stringify(row));
 });
 
@@ -74,7 +81,10 @@ test('serve marks runs of ended processes abandoned', async () => {
   assert.equal(byId(second.run.id).status, 'running', res.text);
 
   await kill(second.pull);
-  res = await admin.req('GET', '/api/runs');
+  await waitFor(async () => {
+    res = await admin.req('GET', '/api/runs');
+    return byId(second.run.id).status !== 'running';
+  }, LOCK_FREED_MS, 'the killed pull\'s run to end');
   assert.equal(byId(second.run.id).status, 'abandoned', res.text);
   const one = await admin.req('GET', `/api/runs/${second.run.id}`);
   assert.equal(one.body.status, 'abandoned', one.text);
