@@ -11,8 +11,8 @@
   const SEARCH_DEBOUNCE_MS = 300;
   const CONTACTS_PAGE_SIZE = 25;
   const RUNS_LIMIT = 30;
-  // How often the integration view reloads the connection while it is on
-  // screen, so that a broken connection shows without a reload.
+  // How often the page reloads the connection while the tab is visible, so
+  // that a broken connection shows on every view without a reload.
   const CONNECTION_POLL_MS = 15000;
   // The connect form's last login URL and client id, kept between visits
   // so that Reconnect needs no typing. The client secret is never kept.
@@ -172,12 +172,16 @@
     $('nav').hidden = false;
     document.body.classList.toggle('is-admin', isAdmin());
     route();
+    // The integration view loads the connection itself.
+    if ($('view-integration').hidden) refreshConnection();
   }
 
   function signedOut(message) {
     state.user = null;
     state.csrf = null;
     stopPullPolling();
+    state.integration = null;
+    renderConnectionBanner();
     $('who').hidden = true;
     $('nav').hidden = true;
     showView('signin');
@@ -264,6 +268,7 @@
       if (a.dataset.route === section) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     }
+    renderConnectionBanner();
   }
 
   // Parse the fragment: "#contacts/42" is {name: "contacts", id: "42"},
@@ -375,11 +380,12 @@
     }
   }
 
-  // Redraw the connection card from the server, but not the settings form,
-  // which may hold an admin's unsaved edits. A timer and the tab coming
-  // back into view call it. A failed request is left to the next action.
+  // Redraw the connection card and banner from the server, but not the
+  // settings form, which may hold an admin's unsaved edits. A timer, the
+  // tab coming back into view and a sign-in call it. A failed request is
+  // left to the next call.
   async function refreshConnection() {
-    if (!state.user || document.hidden || $('view-integration').hidden) return;
+    if (!state.user || document.hidden) return;
     let body;
     try {
       ({ body } = await api('GET', '/api/integration'));
@@ -398,6 +404,52 @@
     state.integration = data;
     renderConnection(data.connection || { connected: false });
     renderSettings(data.settings || {}, data.setting_help || {});
+  }
+
+  // Whether the stored connection is broken: Salesforce rejected its
+  // sign-in, or the last check of it failed.
+  function connectionBroken(c) {
+    return Boolean(c && c.connected && (c.needs_reconnect
+      || c.healthy === false));
+  }
+
+  // Build the sentence that states how the connection is broken and since
+  // when.
+  function connectionProblemText(c) {
+    if (c.needs_reconnect) {
+      const since = c.problem_at ? ` since ${formatTime(c.problem_at)}` : '';
+      return `Salesforce has rejected the stored sign-in${since}, so no `
+        + 'changes reach Salesforce.';
+    }
+    const when = c.problem_at ? ` at ${formatTime(c.problem_at)}` : '';
+    return `The last check of the connection with Salesforce failed${when}, `
+      + 'so changes may not reach Salesforce.';
+  }
+
+  // Show the banner under the header and the mark on the Integration link
+  // while the connection is broken. The Integration view shows the
+  // problem in its connection card, so the banner stays off there. Text
+  // is set only when it changes, so that screen readers announce the
+  // status once and not at every poll.
+  function renderConnectionBanner() {
+    const c = state.user && state.integration
+      && state.integration.connection;
+    const broken = connectionBroken(c);
+    $('nav-conn-marker').hidden = !broken;
+    const banner = $('conn-banner');
+    banner.hidden = !broken || !$('view-integration').hidden
+      || !$('view-signin').hidden;
+    if (!broken) return;
+    const text = isAdmin() ? connectionProblemText(c)
+      : `${connectionProblemText(c)} Ask an admin to reconnect.`;
+    if ($('conn-banner-text').textContent !== text) {
+      $('conn-banner-text').textContent = text;
+    }
+    const link = isAdmin() ? 'Reconnect on the Integration view'
+      : 'See the connection on the Integration view';
+    if ($('conn-banner-link').textContent !== link) {
+      $('conn-banner-link').textContent = link;
+    }
   }
 
   // Whether pulls can run: connected, and Salesforce still takes the
@@ -438,7 +490,8 @@
 
   function renderConnection(c) {
     const admin = isAdmin();
-    const broken = c.connected && (c.needs_reconnect || c.healthy === false);
+    const broken = connectionBroken(c);
+    renderConnectionBanner();
     $('conn-none').hidden = c.connected;
     $('conn-details').hidden = !c.connected;
     $('conn-warning').hidden = !broken;
@@ -1197,12 +1250,26 @@
     $('contact-add-anyway').focus();
   }
 
+  // Build the message after a save. It states when the change cannot
+  // reach Salesforce because the connection is broken.
+  function contactSavedText() {
+    const c = state.integration && state.integration.connection;
+    if (!connectionBroken(c)) return 'Contact saved.';
+    return 'Contact saved here, but it is not sent to Salesforce while the '
+      + `connection is broken. ${isAdmin() ? 'Reconnect on the Integration '
+        + 'view.' : 'Ask an admin to reconnect.'}`;
+  }
+
   async function addContact(changes, allowDuplicate) {
     const body = { ...changes };
     for (const f of Object.keys(body)) if (body[f] === '') delete body[f];
     if (allowDuplicate) body.allow_duplicate = true;
     const { body: made } = await api('POST', '/api/contacts', body);
-    toast(`Contact ${contactName(made)} added`);
+    const broken = connectionBroken(state.integration
+      && state.integration.connection);
+    toast(broken ? `Contact ${contactName(made)} added here, but not sent to `
+      + 'Salesforce while the connection is broken'
+      : `Contact ${contactName(made)} added`);
     location.hash = `#contacts/${made.id}`;
   }
 
@@ -1232,7 +1299,9 @@
         const { body } = await api('PATCH', `/api/contacts/${state.contact.id}`,
           patch, { 'If-Match': `"${state.contact.version}"` });
         showContact(body);
-        setMessage(msg, 'Contact saved.', 'ok');
+        const broken = connectionBroken(state.integration
+          && state.integration.connection);
+        setMessage(msg, contactSavedText(), broken ? undefined : 'ok');
       } else {
         await addContact(changes, allowDuplicate);
       }

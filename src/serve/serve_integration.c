@@ -65,6 +65,7 @@ static json_t *connection_json(struct serve *srv, struct store *s)
     struct connection_status st;
     char problem_text[ERR_MSG_MAX];
     const char *problem, *fix = NULL;
+    int64_t problem_ms;
     json_t *obj;
 
     connection_status_get(s, srv->ws, &st, NULL);
@@ -74,6 +75,9 @@ static json_t *connection_json(struct serve *srv, struct store *s)
                                          : "Salesforce rejected the saved "
                                            "credentials")
                   : srv->verify_problem;
+    /* A rejection is stored with its time, so every process reads it. The
+     * time of a failed check is kept only in this process's memory. */
+    problem_ms = st.needs_reconnect ? st.reconnect_ms : srv->verify_problem_ms;
     if (problem) {
         serve_strip_cli_advice(problem, problem_text, sizeof(problem_text));
         problem = problem_text;
@@ -86,11 +90,12 @@ static json_t *connection_json(struct serve *srv, struct store *s)
               "verify again once Salesforce can be reached";
     obj = json_pack(
         "{s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-        "s:o, s:o, s:o}",
+        "s:o, s:o, s:o, s:o}",
         "connected", st.connected, "healthy",
         st.connected && !st.needs_reconnect && !srv->verify_problem,
         "needs_reconnect", st.needs_reconnect, "problem",
-        st.connected ? str_or_null(problem) : json_null(), "fix",
+        st.connected ? str_or_null(problem) : json_null(), "problem_at",
+        serve_time_json(st.connected && problem ? problem_ms : 0), "fix",
         st.connected ? str_or_null(fix) : json_null(), "login_url",
         str_or_null(st.login_url), "grant", str_or_null(st.grant),
         "client_id", str_or_null(st.client_id),
@@ -682,6 +687,7 @@ static int post_disconnect(struct http_req *req, struct http_resp *resp,
     pthread_mutex_lock(&srv->lock);
     free(srv->verify_problem);
     srv->verify_problem = NULL;
+    srv->verify_problem_ms = 0;
     pthread_mutex_unlock(&srv->lock);
     log_info("serve", "disconnected from Salesforce", "workspace=%s user=%s",
              srv->ws_name, serve_req_of(req)->user->name);

@@ -62,7 +62,8 @@ static void note_usage(struct serve *srv, struct connection *conn)
     pthread_mutex_unlock(&srv->lock);
 }
 
-/* Replace the verification problem; NULL when healthy. */
+/* Replace the verification problem and note when the check failed; NULL
+ * when healthy. */
 static void set_problem(struct serve *srv, const char *problem)
 {
     bool changed;
@@ -72,6 +73,7 @@ static void set_problem(struct serve *srv, const char *problem)
               (problem && strcmp(problem, srv->verify_problem) != 0);
     free(srv->verify_problem);
     srv->verify_problem = problem ? xstrdup(problem) : NULL;
+    srv->verify_problem_ms = problem ? datetime_now_ms() : 0;
     pthread_mutex_unlock(&srv->lock);
     if (changed && problem)
         log_warn("serve", "Salesforce authentication check failed",

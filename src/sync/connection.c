@@ -31,6 +31,7 @@ static const char *const conn_keys[] = {
     KEY("sf_username"),    KEY("display_name"),    KEY("connected_ms"),
     KEY("last_refreshed_ms"), KEY("last_verified_ms"),
     KEY("needs_reconnect"), KEY("reconnect_reason"), KEY("redirect_uri"),
+    KEY("reconnect_ms"),
 };
 static const char *const secret_kinds[] = {"client_secret", "password",
                                            "refresh_token", "access_token"};
@@ -193,6 +194,7 @@ static int store_connection(struct store *s, int64_t ws,
                       err)) ||
         (rc = set_key(s, ws, KEY("needs_reconnect"), NULL, err)) ||
         (rc = set_key(s, ws, KEY("reconnect_reason"), NULL, err)) ||
+        (rc = set_key(s, ws, KEY("reconnect_ms"), NULL, err)) ||
         (rc = set_ms(s, ws, KEY("connected_ms"), datetime_now_ms(), err)) ||
         (rc = set_ms(s, ws, KEY("last_verified_ms"), datetime_now_ms(),
                      err)) ||
@@ -445,6 +447,8 @@ void connection_mark_failed(struct connection *conn, const struct err *why)
             NULL);
     set_key(conn->store, conn->workspace_id, KEY("reconnect_reason"),
             why->msg, NULL);
+    set_ms(conn->store, conn->workspace_id, KEY("reconnect_ms"),
+           datetime_now_ms(), NULL);
     log_warn("sync", "Salesforce connection needs reconnecting",
              "workspace=%" PRId64 " error=%s", conn->workspace_id, why->msg);
 }
@@ -494,6 +498,7 @@ int connection_status_get(struct store *s, int64_t ws,
     out->connected_ms = get_ms(s, ws, KEY("connected_ms"));
     out->last_refreshed_ms = get_ms(s, ws, KEY("last_refreshed_ms"));
     out->last_verified_ms = get_ms(s, ws, KEY("last_verified_ms"));
+    out->reconnect_ms = get_ms(s, ws, KEY("reconnect_ms"));
     return 0;
 }
 

@@ -39,6 +39,7 @@ struct connection_status {
     int64_t connected_ms;
     int64_t last_refreshed_ms; /* last token obtained */
     int64_t last_verified_ms;  /* last successful userinfo call */
+    int64_t reconnect_ms;      /* when needs_reconnect was set, or 0 */
 };
 
 struct connection {

@@ -49,6 +49,7 @@ test('integration starts disconnected', async () => {
   assert.equal(res.status, 200);
   assert.equal(res.body.connection.connected, false);
   assert.equal(res.body.connection.healthy, false);
+  assert.equal(res.body.connection.problem_at, null);
   assert.equal(res.body.enabled, false);
   assert.deepEqual(res.body.objects, ['contacts', 'leads']);
   assert.equal(res.body.settings.poll_interval, '30');

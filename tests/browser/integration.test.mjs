@@ -198,6 +198,14 @@ test('broken token shows the warning and Reconnect', async () => {
     /until an admin reconnects/);
   const reconnect = page.getByRole('button', { name: 'Reconnect' });
   assert.equal(await reconnect.isVisible(), true);
+  // The Integration link carries the mark; the card, not the banner,
+  // shows the problem on this view.
+  assert.equal(await page.locator('#nav-conn-marker').isVisible(), true);
+  assert.equal(await page.locator('#conn-banner').isVisible(), false);
+  const connection = await page.evaluate(
+    async () => (await (await fetch('/api/integration')).json()).connection);
+  assert.equal(connection.needs_reconnect, true);
+  assert.ok(connection.problem_at, JSON.stringify(connection));
   await screenshot(page, 'integration-broken');
 
   await setFaults(stack.sim.url, { 'expire-after': 0, 'refresh-revoked': 0 });
@@ -213,6 +221,7 @@ test('broken token shows the warning and Reconnect', async () => {
   await page.locator('#conn-user').filter({ hasText: SALES_USER }).waitFor();
   await page.locator('#conn-verified').waitFor();
   assert.equal(await page.locator('#conn-warning').isVisible(), false);
+  assert.equal(await page.locator('#nav-conn-marker').isVisible(), false);
   assert.equal(await reconnect.isVisible(), false);
   assert.equal(await page.getByRole('button', { name: 'Pull Leads' })
     .isDisabled(), false);
