@@ -168,6 +168,10 @@
     state.csrf = body.csrf_token;
     $('who-name').textContent = body.user.name;
     $('who-role').textContent = body.user.role;
+    // One user name may exist in several workspaces of a server of every
+    // workspace, so the header names the one signed in to.
+    $('who-workspace-name').textContent = body.workspace || '';
+    $('who-workspace').hidden = !state.allWorkspaces || !body.workspace;
     $('who').hidden = false;
     $('nav').hidden = false;
     document.body.classList.toggle('is-admin', isAdmin());

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  Server, launchBrowser, openContext, screenshot, watchPage, ADMIN_PASSWORD,
+  Server, launchBrowser, openContext, screenshot, watchPage, horizontalOverflow,
+  ADMIN_PASSWORD, PHONE,
 } from './lib.mjs';
 
 const WEST_PASSWORD = 'west passphrase 2';
@@ -63,6 +64,12 @@ test('workspace field signs in to west', async () => {
   await page.getByLabel('Password').fill(WEST_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#who-name').filter({ hasText: 'ada' }).waitFor();
+  // The header names the workspace, since "ada" exists in east and west.
+  assert.equal(await page.locator('#who-workspace').isVisible(), true);
+  assert.equal(await page.locator('#who-workspace-name').textContent(),
+    'west');
+  assert.match(await page.locator('#who').innerText(), /Workspace\s+west/);
+  await screenshot(page, 'header-workspace');
   await page.goto(`${server.url}/#contacts`);
   await page.locator('#contacts-status').filter({ hasText: /^1 contact/ }).waitFor();
   assert.match(await page.locator('#contacts-table').textContent(), /Westerly/);
@@ -82,6 +89,24 @@ test('one workspace hides the field', async () => {
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#who-name').filter({ hasText: 'ada' }).waitFor();
+  assert.equal(await page.locator('#who-workspace').isVisible(), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('workspace shows on a phone', async () => {
+  const context = await openContext(browser, PHONE);
+  const page = await context.newPage();
+  const problems = watchPage(page);
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('Workspace').fill('west');
+  await page.getByLabel('Username').fill('ada');
+  await page.getByLabel('Password').fill(WEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#who-workspace-name').filter({ hasText: 'west' })
+    .waitFor();
+  assert.equal(await horizontalOverflow(page), 0);
+  await screenshot(page, 'header-workspace-phone');
   assert.deepEqual(problems, []);
   await context.close();
 });
