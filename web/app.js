@@ -770,8 +770,11 @@
       setMessage($('pull-result'), counts, c.errors ? 'error' : 'ok');
     } else {
       $('pull-label').textContent = `Pull of ${label} ${run.status}`;
+      const { text, auth } = runMessage(run.message);
+      const fix = !auth ? '' : isAdmin() ? ' Press Reconnect above.'
+        : ' Ask an admin to reconnect.';
       setMessage($('pull-result'),
-        `${run.message || 'the pull did not finish'} (${counts})`, 'error');
+        `${text || 'The pull did not finish.'}${fix} (${counts})`, 'error');
     }
   }
 
@@ -806,6 +809,71 @@
     'Created', 'Updated', 'Errors', 'Message'];
   const RUN_MESSAGE_COLUMN = RUN_COLUMNS.length - 1;
 
+  // The command-line advice that ends the message of a run that failed on
+  // authentication (from the Salesforce client and the stored connection).
+  // The page's fix is Reconnect on the Integration view instead.
+  const AUTH_ADVICE = [
+    /: check the credentials or log in again\.?$/,
+    /: log in again\.?$/,
+    /: run 'sfsync connect' again(?= \(last error: )/,
+    /: run 'sfsync connect' again\.?$/,
+  ];
+
+  // Split a run's message into the text to show and whether the run
+  // failed on authentication, with the command-line advice removed.
+  function runMessage(message) {
+    let text = String(message || '');
+    let auth = false;
+    for (const advice of AUTH_ADVICE) {
+      if (advice.test(text)) {
+        text = text.replace(advice, '');
+        auth = true;
+        break;
+      }
+    }
+    return { text: text ? sentence(text) : '', auth };
+  }
+
+  // Fill a run's message cell: the text cut to two lines with Show all
+  // when it is longer, and the Integration view's Reconnect for a run that
+  // failed on authentication.
+  function fillRunMessage(td, run) {
+    const { text, auth } = runMessage(run.message);
+    if (!text) return;
+    const body = document.createElement('div');
+    body.className = 'run-message-text';
+    body.textContent = text;
+    body.title = text;
+    td.append(body);
+    if (auth) {
+      const fix = document.createElement('a');
+      fix.href = '#integration';
+      fix.className = 'run-fix';
+      fix.textContent = isAdmin() ? 'Reconnect on the Integration view'
+        : 'An admin reconnects on the Integration view';
+      td.append(fix);
+    }
+  }
+
+  // Offer Show all on each message that its two lines cut. It runs once
+  // the rows are in the document, since only then do they have a size.
+  function addShowAll(tbody) {
+    for (const body of tbody.querySelectorAll('.run-message-text')) {
+      if (body.scrollHeight <= body.clientHeight + 1) continue;
+      const more = document.createElement('button');
+      more.type = 'button';
+      more.className = 'link-button';
+      more.textContent = 'Show all';
+      more.setAttribute('aria-expanded', 'false');
+      more.addEventListener('click', () => {
+        const open = body.classList.toggle('expanded');
+        more.setAttribute('aria-expanded', String(open));
+        more.textContent = open ? 'Show less' : 'Show all';
+      });
+      body.after(more);
+    }
+  }
+
   function renderRuns(runs) {
     const tbody = $('runs-table').querySelector('tbody');
     tbody.replaceChildren();
@@ -815,20 +883,25 @@
       const tr = document.createElement('tr');
       const cells = [formatTime(run.started_at), runKind(run), run.status,
         c.pulled || 0, c.pushed || 0, c.created || 0, c.updated || 0,
-        c.errors || 0, run.message ? sentence(run.message) : ''];
+        c.errors || 0, ''];
       cells.forEach((v, i) => {
         const td = document.createElement('td');
         td.textContent = String(v);
         // At phone widths each row stacks, and the label names the cell.
         td.dataset.label = RUN_COLUMNS[i];
+        if (i === 0) td.className = 'run-started';
         if (i >= 3 && i < RUN_MESSAGE_COLUMN) td.className = 'num';
-        if (i === RUN_MESSAGE_COLUMN) td.className = 'run-message';
+        if (i === RUN_MESSAGE_COLUMN) {
+          td.className = 'run-message';
+          fillRunMessage(td, run);
+        }
         if (i === 2) td.className = run.status === 'ok' ? 'status-ok'
           : run.status === 'failed' ? 'status-failed' : '';
         tr.append(td);
       });
       tbody.append(tr);
     }
+    addShowAll(tbody);
     state.chartRuns = runs.slice().reverse();
     drawChart(state.chartRuns);
   }

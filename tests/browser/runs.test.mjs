@@ -69,7 +69,8 @@ test('runs show counts and messages', async () => {
   await failedRow.waitFor();
   const messageCell = failedRow.locator('td').nth(8);
   assert.equal(await messageCell.isVisible(), true);
-  const shownMessage = await messageCell.innerText();
+  const shownMessage = await messageCell.locator('.run-message-text')
+    .textContent();
   assert.ok(shownMessage.length > 0);
   assert.equal(shownMessage.toLowerCase().replace(/\.$/, ''),
     failed.message.toLowerCase().replace(/\.$/, ''));
