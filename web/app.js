@@ -507,14 +507,65 @@
       $('conn-verified').textContent = formatTime(c.last_verified_at);
     }
     updatePullButtons();
-    $('conn-connect').hidden = !admin || c.connected;
-    $('conn-reconnect').hidden = !admin || !broken;
+    if (!admin || (c.connected && !broken)) $('connect-form').hidden = true;
+    const formOpen = !$('connect-form').hidden;
+    $('conn-connect').hidden = !admin || c.connected || formOpen;
+    $('conn-reconnect').hidden = !admin || !broken || formOpen;
     $('conn-disconnect').hidden = !admin || !c.connected;
     $('conn-verify').hidden = !admin || !c.connected;
-    if (!admin || (c.connected && !broken)) $('connect-form').hidden = true;
     if (c.login_url) $('connect-login-url').dataset.current = c.login_url;
     if (c.client_id) $('connect-client-id').dataset.current = c.client_id;
     if (c.grant) $('connect-flow').dataset.current = c.grant;
+  }
+
+  // The hint under Client secret for each sign-in method.
+  const SECRET_HINTS = {
+    client_credentials: 'Required for client credentials. It is stored '
+      + 'encrypted and never shown again.',
+    authorization_code: 'Optional when signing in at Salesforce, unless the '
+      + 'connected app requires it. It is stored encrypted and never shown '
+      + 'again.',
+  };
+
+  function updateSecretHint() {
+    const flow = $('connect-flow').value;
+    $('connect-client-secret-hint').textContent = SECRET_HINTS[flow] || '';
+  }
+
+  // Hide Connect and Reconnect while the form is open, so that Continue is
+  // the only way on. Cancel shows them again.
+  function showConnectForm(open) {
+    $('connect-form').hidden = !open;
+    if (open) {
+      $('conn-connect').hidden = true;
+      $('conn-reconnect').hidden = true;
+    } else if (state.integration) {
+      renderConnection(state.integration.connection || { connected: false });
+    }
+  }
+
+  // The page's words for an empty field of the connect form.
+  const CONNECT_EMPTY = {
+    login_url: 'Enter the login URL.',
+    client_id: 'Enter the client id.',
+    client_secret: 'Enter the client secret.',
+  };
+
+  // Check the fields that the request needs and show each problem at its
+  // field. Return whether all are present.
+  function checkConnectFields(form, request, secret) {
+    const missing = [];
+    for (const field of ['login_url', 'client_id']) {
+      if (!request[field]) missing.push([field, CONNECT_EMPTY[field]]);
+    }
+    if (request.flow === 'client_credentials' && !secret) {
+      missing.push(['client_secret', CONNECT_EMPTY.client_secret]);
+    }
+    // Focus goes to the first field with a problem.
+    for (const [field, message] of missing.reverse()) {
+      showFieldError(form, 'connect-', field, message);
+    }
+    return missing.length === 0;
   }
 
   function openConnectForm() {
@@ -536,8 +587,9 @@
     if ([...flow.options].some((o) => o.value === flow.dataset.current)) {
       flow.value = flow.dataset.current;
     }
+    updateSecretHint();
     clearFieldErrors(form);
-    form.hidden = false;
+    showConnectForm(true);
     (url.value ? $('connect-client-id') : url).focus();
   }
 
@@ -553,6 +605,10 @@
     };
     const secret = $('connect-client-secret').value;
     if (secret) request.client_secret = secret;
+    if (!checkConnectFields(form, request, secret)) {
+      setMessage(msg, '');
+      return;
+    }
     const button = $('connect-submit');
     button.disabled = true;
     setMessage(msg, 'Connecting…');
@@ -572,7 +628,11 @@
       renderIntegration(body);
     } catch (e) {
       setMessage(msg, '');
-      if (!(e.field && showFieldError(form, 'connect-', e.field, e.message))) {
+      // The API words an empty field for API clients ("'client_secret' is
+      // missing or empty; give it as a string").
+      const text = /missing or empty/.test(e.message) && CONNECT_EMPTY[e.field]
+        ? CONNECT_EMPTY[e.field] : e.message;
+      if (!(e.field && showFieldError(form, 'connect-', e.field, text))) {
         setMessage(msg, sentence(e.message), 'error');
       }
     } finally {
@@ -1451,7 +1511,14 @@
     $('conn-verify').addEventListener('click', onVerify);
     $('connect-form').addEventListener('submit', onConnect);
     $('connect-cancel').addEventListener('click', () => {
-      $('connect-form').hidden = true;
+      showConnectForm(false);
+      const open = [$('conn-reconnect'), $('conn-connect')]
+        .find((b) => !b.hidden);
+      if (open) open.focus();
+    });
+    $('connect-flow').addEventListener('change', () => {
+      updateSecretHint();
+      clearFieldErrors($('connect-form'));
     });
     $('settings-form').addEventListener('submit', onSaveSettings);
 
