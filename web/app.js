@@ -463,19 +463,49 @@
     return !c || (c.connected && !c.needs_reconnect);
   }
 
+  // The objects of the pull buttons, with their names on the page.
+  const PULL_OBJECTS = { contacts: 'Contacts', leads: 'Leads' };
+
+  // Return why the saved settings keep pulls of object off, or null. The
+  // server rejects a pull while the integration or the object is off.
+  function pullOffReason(object) {
+    const s = state.integration && state.integration.settings;
+    if (!s) return null;
+    const fix = isAdmin() ? 'Turn it on in the settings below.'
+      : 'An admin can turn it on in the settings.';
+    if (s.enabled !== 'true') {
+      return `Pulls are off while Sync automatically is off. ${fix}`;
+    }
+    if (!(s.objects || '').split(',').includes(object)) {
+      const name = PULL_OBJECTS[object];
+      return `Pull ${name} is off because ${name} is not among the objects `
+        + `that sync. ${isAdmin()
+          ? 'Tick it in the settings below and save.'
+          : 'An admin can add it in the settings.'}`;
+    }
+    return null;
+  }
+
   // Enable the pull buttons unless a pull runs or pulls cannot run, and
   // show the reason they are off.
   function updatePullButtons() {
     const c = (state.integration && state.integration.connection)
       || { connected: true };
+    const reasons = [];
     for (const b of document.querySelectorAll('[data-object]')) {
-      b.disabled = state.pullRunId !== null || !canPull();
+      const off = canPull() ? pullOffReason(b.dataset.object) : null;
+      b.disabled = state.pullRunId !== null || !canPull() || off !== null;
+      if (off && !reasons.includes(off)) reasons.push(off);
     }
     const hint = $('pull-hint');
-    hint.hidden = canPull();
-    hint.textContent = !c.connected ? 'Connect to Salesforce first.'
-      : 'Pulls are off until an admin reconnects to Salesforce, because '
-        + 'Salesforce no longer accepts the stored sign-in.';
+    if (!canPull()) {
+      hint.textContent = !c.connected ? 'Connect to Salesforce first.'
+        : 'Pulls are off until an admin reconnects to Salesforce, because '
+          + 'Salesforce no longer accepts the stored sign-in.';
+    } else {
+      hint.textContent = reasons.join(' ');
+    }
+    hint.hidden = !hint.textContent;
   }
 
   // The warning of a broken connection: a plain sentence, the fix, and the
@@ -693,6 +723,46 @@
     if (poll && poll.valid) $('set-poll-hint').textContent = poll.valid;
   }
 
+  // The labels of the settings on the page, for the server's messages,
+  // which name a setting by its key.
+  const SETTING_LABELS = {
+    enabled: 'Sync automatically',
+    objects: 'Objects that sync',
+    direction: 'Direction',
+    new_contacts_as: 'New contacts are created in Salesforce as',
+    conflict_policy: 'When both sides changed a field',
+    poll_interval: 'Check Salesforce every (seconds)',
+  };
+
+  // Rewrite "... for setting 'poll_interval' ..." with the field's label.
+  function settingMessage(field, message) {
+    const label = SETTING_LABELS[field];
+    const text = label
+      ? message.replace(`setting '${field}'`, `“${label}”`) : message;
+    return sentence(text);
+  }
+
+  // Check the fields that the page can check and return [field, message]
+  // for each problem, so that all show at once. The range of
+  // poll_interval comes from the server's help ("a whole number from 1 to
+  // 86400").
+  function settingsProblems(objects, poll) {
+    const problems = [];
+    if (objects.length === 0) {
+      problems.push(['objects', 'Choose at least one object.']);
+    }
+    const help = state.integration && state.integration.setting_help
+      && state.integration.setting_help.poll_interval;
+    const range = /from (\d+) to (\d+)/.exec((help && help.valid) || '');
+    const min = range ? Number(range[1]) : 1;
+    const max = range ? Number(range[2]) : 86400;
+    if (!/^\d+$/.test(poll) || Number(poll) < min || Number(poll) > max) {
+      problems.push(['poll_interval', 'Enter a whole number of seconds '
+        + `from ${min} to ${max}.`]);
+    }
+    return problems;
+  }
+
   async function onSaveSettings(event) {
     event.preventDefault();
     const form = $('settings-form');
@@ -703,8 +773,14 @@
     const objects = [];
     if ($('set-obj-contacts').checked) objects.push('contacts');
     if ($('set-obj-leads').checked) objects.push('leads');
-    if (objects.length === 0) {
-      showFieldError(form, 'set-', 'objects', 'Choose at least one object.');
+    const problems = settingsProblems(objects, $('set-poll').value.trim());
+    if (problems.length) {
+      // Reversed, so that focus ends on the first field with a problem.
+      for (const [field, message] of problems.reverse()) {
+        showFieldError(form, 'set-', field, message);
+      }
+      setMessage(msg, problems.length === 1 ? 'One setting needs a fix.'
+        : `${problems.length} settings need a fix.`, 'error');
       return;
     }
 
@@ -724,8 +800,9 @@
       renderIntegration(body);
       setMessage(msg, 'Settings saved.', 'ok');
     } catch (e) {
-      if (!(e.field && showFieldError(form, 'set-', e.field, e.message))) {
-        setMessage(msg, `Saving failed: ${e.message}`, 'error');
+      const text = e.field ? settingMessage(e.field, e.message) : e.message;
+      if (!(e.field && showFieldError(form, 'set-', e.field, text))) {
+        setMessage(msg, `Saving failed: ${text}`, 'error');
       }
     } finally {
       button.disabled = false;
@@ -764,9 +841,15 @@
       $('pull-label').textContent = `Pull of ${label} did not start`;
       $('pull-bar').hidden = true;
       setMessage($('pull-result'), e.message, 'error');
-      // The connection changed since the page loaded it, so reload it to
-      // show its warning, Reconnect and the disabled pull buttons now.
+      // The connection or the settings changed since the page loaded them,
+      // so reload them to show the warning or the disabled pull buttons,
+      // and the reason in the page's words.
       if (e.code === 'not_connected') await loadIntegration(null, false);
+      if (e.code === 'invalid_value') {
+        await loadIntegration(null, false);
+        const reason = pullOffReason(object);
+        if (reason) setMessage($('pull-result'), reason, 'error');
+      }
     }
   }
 
@@ -1473,12 +1556,38 @@
     $('c-first_name').focus();
   }
 
+  // Describe what a delete does in Salesforce under the value of the
+  // on_local_delete setting, read from the server so that it is current.
+  async function deleteEffect(c) {
+    if (!c.salesforce) {
+      return 'The contact is archived here. It is not linked to a '
+        + 'Salesforce record, so nothing changes in Salesforce.';
+    }
+    let value = null;
+    try {
+      const { body } = await api('GET', '/api/integration');
+      value = body.settings && body.settings.on_local_delete;
+    } catch (e) {
+      value = null;
+    }
+    const record = `Salesforce ${c.salesforce.object} ${c.salesforce.id}`;
+    if (value === 'delete') {
+      return `The contact is archived here, and the ${record} is deleted `
+        + 'too at the next sync.';
+    }
+    if (value === 'keep') {
+      return `The contact is archived here. The ${record} stays in `
+        + 'Salesforce.';
+    }
+    return 'The contact is archived here. Whether its Salesforce record is '
+      + 'deleted too could not be read. Check the integration settings.';
+  }
+
   async function onDeleteContact() {
     const c = state.contact;
     if (!c) return;
     const ok = await confirmDialog(`Delete ${contactName(c)}?`,
-      'The contact is archived here; what happens in Salesforce follows the '
-      + 'on_local_delete setting.', 'Delete');
+      await deleteEffect(c), 'Delete');
     if (!ok) {
       $('contact-delete').focus();
       return;

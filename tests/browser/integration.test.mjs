@@ -72,7 +72,8 @@ test('settings change is saved and survives a reload', async () => {
   await page.getByRole('button', { name: 'Save settings' }).click();
   const pollError = page.locator('#set-poll_interval-error');
   await pollError.filter({ hasText: /./ }).waitFor();
-  assert.match(await pollError.textContent(), /poll_interval/);
+  assert.equal(await pollError.textContent(),
+    'Enter a whole number of seconds from 1 to 86400.');
   assert.equal(await page.locator('#set-poll').getAttribute('aria-invalid'),
     'true');
   await screenshot(page, 'settings-invalid');
