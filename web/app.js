@@ -948,8 +948,10 @@
     }
   }
 
+  // Unchanged counts the records a pull read that matched their contacts,
+  // so that a pull of only unchanged records does not read as all zeros.
   const RUN_COLUMNS = ['Started', 'Kind', 'Status', 'Pulled', 'Pushed',
-    'Created', 'Updated', 'Errors', 'Message'];
+    'Created', 'Updated', 'Unchanged', 'Errors', 'Message'];
   const RUN_MESSAGE_COLUMN = RUN_COLUMNS.length - 1;
 
   // The command-line advice that ends the message of a run that failed on
@@ -1026,10 +1028,10 @@
       const tr = document.createElement('tr');
       const cells = [formatTime(run.started_at), runKind(run), run.status,
         c.pulled || 0, c.pushed || 0, c.created || 0, c.updated || 0,
-        c.errors || 0, ''];
+        c.unchanged || 0, c.errors || 0, ''];
       cells.forEach((v, i) => {
         const td = document.createElement('td');
-        td.textContent = String(v);
+        td.textContent = typeof v === 'number' ? v.toLocaleString() : v;
         // At phone widths each row stacks, and the label names the cell.
         td.dataset.label = RUN_COLUMNS[i];
         if (i === 0) td.className = 'run-started';

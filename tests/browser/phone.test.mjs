@@ -43,15 +43,17 @@ test('runs fit a phone width', async () => {
   // Every figure of a run is on screen, with its column's name. The
   // message cell shows only when the run has a message.
   const cells = rows.first().locator('td');
-  assert.equal(await cells.count(), 9);
-  for (let i = 0; i < 8; i++) {
+  assert.equal(await cells.count(), 10);
+  for (let i = 0; i < 9; i++) {
     assert.equal(await cells.nth(i).isVisible(), true, `cell ${i}`);
   }
   assert.equal(await cells.nth(3).evaluate(
     (el) => getComputedStyle(el, '::before').content), '"Pulled"');
   assert.equal(await cells.nth(5).evaluate(
     (el) => getComputedStyle(el, '::before').content), '"Created"');
-  const message = cells.nth(8);
+  assert.equal(await cells.nth(7).evaluate(
+    (el) => getComputedStyle(el, '::before').content), '"Unchanged"');
+  const message = cells.nth(9);
   assert.equal(await message.isVisible(),
     (await message.textContent()) !== '');
 

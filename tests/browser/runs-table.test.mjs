@@ -26,7 +26,8 @@ let stack;
 before(async () => {
   stack = await startStack({
     simArgs: ['--generate', 'contacts=5,leads=0'],
-    pulls: ['contacts'],
+    // The second pull finds every record unchanged.
+    pulls: ['contacts', 'contacts'],
   });
 });
 
@@ -105,6 +106,30 @@ test('long message keeps rows readable', async () => {
   await fix.focus();
   await page.keyboard.press('Enter');
   await page.waitForURL('**/#integration');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('unchanged records are counted', async () => {
+  const { context, page, problems } = await signIn(stack.browser,
+    stack.server.url, 'ada', ADMIN_PASSWORD);
+  await page.goto(`${stack.server.url}/#runs`);
+  const headers = await page.locator('#runs-table thead th')
+    .allTextContents();
+  const column = headers.indexOf('Unchanged');
+  assert.ok(column > 0, JSON.stringify(headers));
+  const pulls = page.locator('#runs-table tbody tr')
+    .filter({ hasText: 'Pull Contacts' });
+  await pulls.nth(1).waitFor();
+  // Newest first: the re-pull found all 5 records unchanged.
+  const repull = pulls.nth(0).locator('td');
+  assert.equal(await repull.nth(column).innerText(), '5');
+  assert.equal(await repull.nth(headers.indexOf('Created')).innerText(), '0');
+  assert.equal(await repull.nth(headers.indexOf('Updated')).innerText(), '0');
+  const first = pulls.nth(1).locator('td');
+  assert.equal(await first.nth(column).innerText(), '0');
+  assert.equal(await first.nth(headers.indexOf('Created')).innerText(), '5');
+  await screenshot(page, 'runs-unchanged');
   assert.deepEqual(problems, []);
   await context.close();
 });

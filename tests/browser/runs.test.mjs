@@ -62,12 +62,12 @@ test('runs show counts and messages', async () => {
   const headers = await page.locator('#runs-table thead th')
     .allTextContents();
   assert.deepEqual(headers, ['Started', 'Kind', 'Status', 'Pulled', 'Pushed',
-    'Created', 'Updated', 'Errors', 'Message']);
+    'Created', 'Updated', 'Unchanged', 'Errors', 'Message']);
 
   const failedRow = page.locator('#runs-table tbody tr')
     .filter({ hasText: 'failed' }).first();
   await failedRow.waitFor();
-  const messageCell = failedRow.locator('td').nth(8);
+  const messageCell = failedRow.locator('td').nth(9);
   assert.equal(await messageCell.isVisible(), true);
   const shownMessage = await messageCell.locator('.run-message-text')
     .textContent();
