@@ -1041,6 +1041,19 @@ int store_lease_release(struct store *s, int64_t workspace_id,
                         const char *owner, int64_t synced_ms,
                         struct err *err);
 
+/* The state of a workspace's lease as store_lease_get reads it. */
+struct store_lease {
+    bool held;          /* an owner holds it and it has not expired */
+    int64_t synced_ms;  /* end of the last round of a worker, 0 for none */
+    int64_t now_ms;     /* the store's clock when it was read */
+};
+
+/* Fill out with the lease of workspace_id; a workspace that no worker has
+ * looked at yet has a lease that is free and never synced. Return 0,
+ * SYNC_EINVALID on SQLite, or SYNC_EDB. */
+int store_lease_get(struct store *s, int64_t workspace_id,
+                    struct store_lease *out, struct err *err);
+
 /*
  * Wait up to timeout_ms for a notification that a workspace's outbox has a
  * new entry (LISTEN sfsync_outbox; the first call starts listening, and

@@ -1492,6 +1492,7 @@ static const struct store_ops pg_ops = {
     .lease_take = store_pg__lease_take,
     .lease_renew = store_pg__lease_renew,
     .lease_release = store_pg__lease_release,
+    .lease_get = store_pg__lease_get,
     .notify_wait = store_pg__notify_wait,
     .run_set_worker = store_pg__run_set_worker,
     .link_backlinks_set = store_pg__link_backlinks_set,
