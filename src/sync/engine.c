@@ -44,6 +44,24 @@ int sync__check_budget(struct sync_engine *e, struct err *err)
                    st.api_used, st.api_max, e->budget_percent);
 }
 
+int sync__save_progress(struct sync_engine *e, struct err *err)
+{
+    struct store_run_counts counts = *e->counts;
+
+    /* The push step adds the errors and conflicts of its re-reads to the
+     * round's counts only as it ends. */
+    if (e->reread_counts) {
+        counts.errors += e->reread_counts->errors;
+        counts.conflicts += e->reread_counts->conflicts;
+    }
+    /* NOTE: under on_salesforce_delete keep, a running round counts its
+     * unlinked records as deleted, but its finished run row does not. */
+    counts.api_calls =
+        (int64_t)(connection_api_calls(e->conn) - e->calls_before);
+    return store_run_progress(e->store, e->ws, e->run_id, NULL, -1, &counts,
+                              err);
+}
+
 void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
                       enum sf_object object)
 {
@@ -399,6 +417,7 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     e.store = conn->store;
     e.ws = conn->workspace_id;
     e.counts = &out->counts;
+    e.calls_before = calls_before;
     e.batch_size = opts ? opts->batch_size : 0;
     if (!settings_enabled(e.store, e.ws))
         return err_set(err, SYNC_EINVALID,

@@ -703,6 +703,8 @@ static int record_results(struct sync_engine *e, struct push_item **group,
         if (rc == 0 && group[i]->action != PUSH_REREAD)
             group[i]->action = PUSH_SKIP;
     }
+    if (rc == 0)
+        rc = sync__save_progress(e, err);
     if (rc < 0) {
         store_rollback(e->store, NULL);
         return rc;
@@ -724,6 +726,7 @@ static void record_request_failure(struct sync_engine *e,
     for (size_t i = 0; i < n; i++)
         record_error(e, group[i], code, why->msg,
                      why->retryable || retryable_code(code), NULL);
+    sync__save_progress(e, NULL);
     store_commit(e->store, NULL);
 }
 
