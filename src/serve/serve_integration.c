@@ -374,9 +374,10 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
 
         if (!settings_find(key) || strncmp(key, "connection.", 11) == 0) {
             free(text);
-            settings_normalize(key, "", &norm, &err);
-            return serve_error(resp, 422, "invalid_value", key, "%s",
-                               err.msg);
+            return serve_error(resp, 422, "invalid_value", key,
+                               "unknown setting '%.64s': GET "
+                               "/api/integration lists every setting",
+                               key);
         }
         if (!text) {
             /* null, a fraction, an array or an object: the setting's own

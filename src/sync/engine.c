@@ -365,16 +365,17 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     store_run_finish(e->store, e->ws, out->run_id, status, &out->counts,
                      out->message[0] ? out->message : NULL, NULL);
     log_info("sync", "sync finished",
-             "run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
+             "workspace=%" PRId64 " run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
              " created=%" PRId64 " updated=%" PRId64 " deleted=%" PRId64
              " unlinked=%" PRId64 " conflicts=%" PRId64 " errors=%" PRId64
              " api_calls=%" PRId64 " recovered=%" PRId64,
-             out->run_id, status, out->counts.pushed, out->counts.pulled,
+             e->ws, out->run_id, status, out->counts.pushed, out->counts.pulled,
              out->counts.created, out->counts.updated, out->counts.deleted,
              out->unlinked, out->counts.conflicts, out->counts.errors,
              out->counts.api_calls, out->recovered);
     if (rc < 0 && rc != SYNC_ESTOP)
-        log_error("sync", "sync failed", "run=%" PRId64 " error=%s",
+        log_error("sync", "sync failed",
+                  "workspace=%" PRId64 " run=%" PRId64 " error=%s", e->ws,
                   out->run_id, out->message);
 }
 
@@ -429,7 +430,8 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
                               &local)) < 0)
         goto out;
     e.run_id = out->run_id;
-    log_info("sync", "sync started", "run=%" PRId64 " direction=%s",
+    log_info("sync", "sync started",
+             "workspace=%" PRId64 " run=%" PRId64 " direction=%s", e.ws,
              out->run_id, direction_name(e.direction));
     /* A wrong field would fail every pull query with a SOQL error. */
     rc = sync_check_external_id_field(conn, e.ext_id_field, &local);
@@ -440,7 +442,8 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     finish(&e, out, rc, &local, calls_before);
     if (rc == SYNC_ESTOP) {
         log_warn("sync", "sync stopped at the API budget",
-                 "run=%" PRId64 " reason=\"%s\"", out->run_id, local.msg);
+                 "workspace=%" PRId64 " run=%" PRId64 " reason=\"%s\"", e.ws,
+                 out->run_id, local.msg);
         rc = 0;
     }
 out:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The counts and texts of the sync commands, against a real sfsim. The
-// cases: a converted Lead pushed once, a Salesforce delete under keep, a
+// cases: a converted Lead pushed once, the workspace in the sync and pull
+// log lines, a Salesforce delete under keep, a
 // killed round in status and runs, the counts a killed round committed,
 // errors retry and held-back changes. Then
 // a failed round, settings warnings, import plurals and contacts list.
@@ -73,6 +74,17 @@ test('converted lead pushed counts once', async () => {
     assert.equal(text.stdout.split('\n')[2], '  pushed to Salesforce:   1 record '
       + '(0 created, 1 updated, 0 deleted in Salesforce)');
     assert.match(text.stderr, /sync finished .* pushed=1 pulled=0 /);
+  });
+});
+
+test('sync and pull logs name workspace', async () => {
+  await withOrg(async ({ w }) => {
+    const sync = await w.ok(['--log-level', 'info', 'sync']);
+    assert.match(sync.stderr, /sync started workspace=1 run=\d+ /);
+    assert.match(sync.stderr, /sync finished workspace=1 run=\d+ /);
+    const pull = await w.ok(['--log-level', 'info', 'pull', 'contacts']);
+    assert.match(pull.stderr, /pull started workspace=1 object=Contact run=\d+/);
+    assert.match(pull.stderr, /pull finished workspace=1 object=Contact run=\d+ /);
   });
 });
 
