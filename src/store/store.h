@@ -577,7 +577,9 @@ int store_link_backlinks_stale(struct store *s, int64_t workspace_id,
                                struct store_backlink **out,
                                size_t *out_count, struct err *err);
 
-/* Record a sync error; e->id and e->created_ms are ignored. */
+/* Record a sync error, stamped with the current time. e->id is 0 for a
+ * new id, or the id of an error deleted before in the same transaction,
+ * to keep it; e->created_ms is ignored. */
 int store_sync_error_add(struct store *s, const struct store_sync_error *e,
                          struct err *err);
 
