@@ -19,8 +19,8 @@
 #   --workspaces N   workspaces, one org each (1000)
 #   --workers LIST   worker counts to measure (1,2,4)
 #   --window SECONDS length of the idle-round window (60)
-#   --poll SECONDS   the workers' --poll, time between rounds of a
-#                    workspace (1)
+#   --poll SECONDS   the workers' --poll and each workspace's
+#                    poll_interval, time between rounds of a workspace (1)
 #   --quick          50 workspaces and a 15-second window, and
 #                    docs/benchmarks.md is left as it is
 #   --no-docs        print the table only
@@ -205,13 +205,15 @@ connect_one() {
     "$sfsync" --db "$pg_base/base" --workspace "ws$k" init >/dev/null &&
         SFSYNC_CLIENT_SECRET=$secret "$sfsync" --db "$pg_base/base" \
             --workspace "ws$k" connect --login-url "$url" --client-id "$id" \
-            >/dev/null
+            >/dev/null &&
+        "$sfsync" --db "$pg_base/base" --workspace "ws$k" config set \
+            poll_interval "$poll" >/dev/null
 }
 
 # Connect every workspace; the first alone, so that it creates the schema.
 connect_all() {
     export -f connect_one
-    export sfsync pg_base url CLIENT_ID CLIENT_SECRET
+    export sfsync pg_base url poll CLIENT_ID CLIENT_SECRET
     connect_one 1 || return 1
     seq 2 "$workspaces" |
         xargs -r -P "$SETUP_JOBS" -I{} bash -c 'connect_one "$1"' _ {}

@@ -93,12 +93,16 @@ static void usage(FILE *out)
           "Sync every workspace of a PostgreSQL store whose integration is "
           "enabled and\nconnected, together with the other workers of the "
           "same database: each\nround holds the workspace's lease, so no "
-          "two workers sync one workspace at\nonce. A workspace syncs "
-          "again after --poll seconds, or as soon as a local\nchange "
-          "enters its outbox.\n\n"
+          "two workers sync one workspace at\nonce. A workspace is due "
+          "when its last round ended at least its poll_interval\n"
+          "setting ago ('sfsync config set poll_interval SECONDS', 30 by "
+          "default),\nor as soon as a local change enters its outbox.\n\n"
           "  --once             one pass over the workspaces, then exit\n"
-          "  --poll SECONDS     time between rounds of a workspace "
-          "(default 30)\n"
+          "  --poll SECONDS     time between two looks for due workspaces "
+          "(default 5);\n"
+          "                     a poll_interval shorter than this syncs "
+          "every --poll\n"
+          "                     seconds\n"
           "  --lease-seconds N  lease length in seconds (default 30); a "
           "killed worker's\n"
           "                     workspaces pass to the others up to this "
@@ -500,11 +504,21 @@ static int64_t worker_now_ms(const struct worker *w)
     return datetime_now_ms() + w->clock_offset_ms;
 }
 
+/* The workspace's poll_interval setting in milliseconds: how long after
+ * its last round ended, by any worker, the workspace is due again. */
+static int64_t poll_interval_ms(const struct worker *w,
+                                const struct store_workspace *ws)
+{
+    return (int64_t)settings_get_long(w->store, ws->id, "poll_interval") *
+           1000;
+}
+
 /*
  * Take and sync, one after another, each workspace that is due: with
  * --once (synced_before set), each one that no worker finished syncing
- * since this worker started; otherwise each one notified, or not synced
- * for --poll seconds. Return 0 or 1 when the store failed.
+ * since this worker started; otherwise each one notified, or whose last
+ * round ended at least its poll_interval setting ago. Return 0 or 1 when
+ * the store failed.
  */
 static int run_pass(struct worker *w, int64_t synced_before)
 {
@@ -528,7 +542,7 @@ static int run_pass(struct worker *w, int64_t synced_before)
         if (!before)
             before = pending_has(w, list[i].id)
                          ? INT64_MAX
-                         : worker_now_ms(w) - w->poll_ms;
+                         : worker_now_ms(w) - poll_interval_ms(w, &list[i]);
         started = worker_now_ms(w);
         if (store_lease_take(w->store, list[i].id, w->owner, before,
                              started + w->lease_ms, &got, &err) < 0) {
@@ -558,8 +572,8 @@ static int run_pass(struct worker *w, int64_t synced_before)
     return rc;
 }
 
-/* Sleep until --poll seconds passed, an outbox entry was notified or a
- * signal asked to stop. The notifications that arrived meanwhile are all
+/* Sleep until --poll seconds passed (the time between two looks at the
+ * workspaces), an outbox entry was notified or a signal asked to stop. The notifications that arrived meanwhile are all
  * collected. */
 static int wait_for_work(struct worker *w)
 {
@@ -607,7 +621,7 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
 
     memset(&w, 0, sizeof(w));
     hmap_init(&w.problems, false);
-    w.poll_ms = 30000;
+    w.poll_ms = 5000;
     w.lease_ms = 30000;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {

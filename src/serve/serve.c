@@ -535,7 +535,8 @@ static int not_found(struct http_req *req, struct http_resp *resp,
     return serve_error(resp, 404, "not_found", NULL,
                        "no resource at '%.200s': the API's paths start with "
                        "/api/contacts, /api/integration, /api/pulls, "
-                       "/api/runs, /api/errors, /api/users or /api/session",
+                       "/api/runs, /api/errors, /api/conflicts, /api/users, "
+                       "/api/session or /api/server",
                        req->path);
 }
 

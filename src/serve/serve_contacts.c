@@ -341,45 +341,71 @@ static json_t *fields_only(json_t *body)
 }
 
 /*
- * The expected version of a change: If-Match ("3" or 3), else the body's
- * version key, else 0 for any. -1 after sending 422.
+ * Parse If-Match into *out: a version ("3", W/"3" or 3), or 0 for "*",
+ * which matches any stored version (RFC 9110). Return -1
+ * after sending 422.
+ */
+static int if_match_version(const char *match, struct http_resp *resp,
+                            int64_t *out)
+{
+    const char *p = match;
+    long long n;
+    char *end;
+
+    p += strspn(p, " \t");
+    if (strcmp(p, "*") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (strncmp(p, "W/", 2) == 0)
+        p += 2;
+    if (*p == '"')
+        p++;
+    errno = 0;
+    n = strtoll(p, &end, 10);
+    if (end == p || errno || n <= 0 || (*end && strcmp(end, "\"") != 0)) {
+        serve_error(resp, 422, "invalid_value", "If-Match",
+                    "invalid If-Match '%.40s': give the contact's version, "
+                    "such as \"3\", or * for any version",
+                    match);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+/*
+ * The expected version of a change: If-Match ("3", 3, or "*" for any),
+ * and the body's version key, which must agree when both give one; 0 for
+ * any version. -1 after sending 422.
  */
 static int64_t expected_version(struct http_req *req, struct http_resp *resp,
                                 json_t *body)
 {
     const char *match = http_req_header(req, "If-Match");
     json_t *v = body ? json_object_get(body, "version") : NULL;
-    long long n;
-    char *end;
+    int64_t from_header = 0, from_body = 0;
 
-    if (match) {
-        const char *p = match;
-
-        if (strncmp(p, "W/", 2) == 0)
-            p += 2;
-        if (*p == '"')
-            p++;
-        errno = 0;
-        n = strtoll(p, &end, 10);
-        if (end == p || errno || n <= 0 ||
-            (*end && strcmp(end, "\"") != 0)) {
-            serve_error(resp, 422, "invalid_value", "If-Match",
-                        "invalid If-Match '%.40s': give the contact's "
-                        "version, such as \"3\"",
-                        match);
+    if (match && if_match_version(match, resp, &from_header) < 0)
+        return -1;
+    if (v && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            serve_error(resp, 422, "invalid_value", "version",
+                        "'version' must be the contact's version, a "
+                        "positive whole number");
             return -1;
         }
-        return n;
+        from_body = json_integer_value(v);
     }
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+    if (from_header && from_body && from_header != from_body) {
         serve_error(resp, 422, "invalid_value", "version",
-                    "'version' must be the contact's version, a positive "
-                    "whole number");
+                    "If-Match gives version %" PRId64 " and the body's "
+                    "'version' gives %" PRId64 ": send one of them, or the "
+                    "same version in both",
+                    from_header, from_body);
         return -1;
     }
-    return json_integer_value(v);
+    return from_header ? from_header : from_body;
 }
 
 /* Send 409 duplicate_contact naming the stored contact that dup found

@@ -111,6 +111,40 @@ static json_t *connection_json(struct serve *srv, struct store *s)
     return obj;
 }
 
+/* The sync state of a workspace served with --all-workspaces, whose
+ * rounds run in workers: what the newest sync run and, on PostgreSQL,
+ * the workspace's lease show. The time of a stored state stays 0 when
+ * the store has none or cannot be read. */
+static void worker_sync_state(struct serve *srv, struct store *s,
+                              bool *running, int64_t *last, int64_t *next)
+{
+    struct store_run *runs = NULL;
+    struct store_lease lease;
+    size_t count = 0;
+    struct err err;
+
+    if (store_run_list_page(s, srv->ws, "sync", 0, 1, &runs, &count,
+                            &err) == 0 &&
+        count) {
+        if (runs[0].finished_ms)
+            *last = runs[0].finished_ms;
+        else
+            *running = true;
+    }
+    store_runs_free(runs, count);
+    if (store_lease_get(s, srv->ws, &lease, &err) < 0)
+        return;
+    /* The lease decides while workers run the rounds, because a round
+     * recorded as running may belong to a killed worker. */
+    *running = lease.held;
+    if (lease.synced_ms > *last)
+        *last = lease.synced_ms;
+    if (lease.synced_ms && !lease.held)
+        *next = lease.synced_ms +
+                (int64_t)settings_get_long(s, srv->ws, "poll_interval") *
+                    1000;
+}
+
 json_t *serve_integration_json(struct serve *srv, struct store *s)
 {
     json_t *settings = json_object(), *help = json_object(), *objects;
@@ -143,6 +177,12 @@ json_t *serve_integration_json(struct serve *srv, struct store *s)
     for (int o = 0; o < SF_OBJECT_COUNT; o++)
         running |= srv->pulls[o].running;
     pthread_mutex_unlock(&srv->lock);
+    if (srv->root) {
+        bool worker_running = false;
+
+        worker_sync_state(srv, s, &worker_running, &last, &next);
+        running |= worker_running;
+    }
     return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:{s:b, s:o, s:o}}",
                      "enabled", settings_enabled(s, srv->ws), "objects",
                      objects, "direction", direction, "settings",
@@ -339,9 +379,10 @@ static int patch_settings(struct http_req *req, struct http_resp *resp,
 
         if (!settings_find(key) || strncmp(key, "connection.", 11) == 0) {
             free(text);
-            settings_normalize(key, "", &norm, &err);
-            return serve_error(resp, 422, "invalid_value", key, "%s",
-                               err.msg);
+            return serve_error(resp, 422, "invalid_value", key,
+                               "unknown setting '%.64s': GET "
+                               "/api/integration lists every setting",
+                               key);
         }
         if (!text) {
             /* null, a fraction, an array or an object: the setting's own

@@ -577,7 +577,9 @@ int store_link_backlinks_stale(struct store *s, int64_t workspace_id,
                                struct store_backlink **out,
                                size_t *out_count, struct err *err);
 
-/* Record a sync error; e->id and e->created_ms are ignored. */
+/* Record a sync error, stamped with the current time. e->id is 0 for a
+ * new id, or the id of an error deleted before in the same transaction,
+ * to keep it; e->created_ms is ignored. */
 int store_sync_error_add(struct store *s, const struct store_sync_error *e,
                          struct err *err);
 
@@ -1040,6 +1042,19 @@ int store_lease_renew(struct store *s, int64_t workspace_id,
 int store_lease_release(struct store *s, int64_t workspace_id,
                         const char *owner, int64_t synced_ms,
                         struct err *err);
+
+/* The state of a workspace's lease as store_lease_get reads it. */
+struct store_lease {
+    bool held;          /* an owner holds it and it has not expired */
+    int64_t synced_ms;  /* end of the last round of a worker, 0 for none */
+    int64_t now_ms;     /* the store's clock when it was read */
+};
+
+/* Fill out with the lease of workspace_id; a workspace that no worker has
+ * looked at yet has a lease that is free and never synced. Return 0,
+ * SYNC_EINVALID on SQLite, or SYNC_EDB. */
+int store_lease_get(struct store *s, int64_t workspace_id,
+                    struct store_lease *out, struct err *err);
 
 /*
  * Wait up to timeout_ms for a notification that a workspace's outbox has a

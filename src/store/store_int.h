@@ -309,6 +309,8 @@ struct store_ops {
                        int64_t until_ms, struct err *err);
     int (*lease_release)(struct store *s, int64_t ws, const char *owner,
                          int64_t synced_ms, struct err *err);
+    int (*lease_get)(struct store *s, int64_t ws, struct store_lease *out,
+                     struct err *err);
     int (*notify_wait)(struct store *s, int timeout_ms, int64_t *out_ws,
                        struct err *err);
     int (*run_set_worker)(struct store *s, int64_t ws, int64_t run_id,

@@ -93,6 +93,15 @@ int store_lease_release(struct store *s, int64_t workspace_id,
     return s->ops->lease_release(s, workspace_id, owner, synced_ms, err);
 }
 
+int store_lease_get(struct store *s, int64_t workspace_id,
+                    struct store_lease *out, struct err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!s->ops->lease_get)
+        return unsupported(s, "a workspace lease", err);
+    return s->ops->lease_get(s, workspace_id, out, err);
+}
+
 int store_notify_wait(struct store *s, int timeout_ms, int64_t *out_ws,
                       struct err *err)
 {

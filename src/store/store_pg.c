@@ -1035,8 +1035,9 @@ static int pg_run_delete(struct store *base, int64_t ws, int64_t run_id,
 
 static const char sql_sync_error_add[] =
     "INSERT INTO sync_errors (workspace_id, contact_id, sf_object, sf_id, "
-    "code, message, retryable, created_ms, version) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    "code, message, retryable, created_ms, version, id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10::bigint, "
+    "nextval(pg_get_serial_sequence('sync_errors', 'id'))))";
 #define SYNC_ERROR_COLUMNS                                                   \
     "SELECT id, workspace_id, contact_id, sf_object, sf_id, code, message, " \
     "retryable, created_ms, version FROM sync_errors "
@@ -1082,6 +1083,10 @@ static int pg_sync_error_add(struct store *base,
     store_pg__param_bool(&p, e->retryable);
     store_pg__param_int64(&p, datetime_now_ms());
     store_pg__param_int64(&p, e->version);
+    if (e->id > 0)
+        store_pg__param_int64(&p, e->id);
+    else
+        store_pg__param_text(&p, NULL);
     return store_pg__run_command(store_pg__from(base), sql_sync_error_add,
                                  &p, "add sync error", err);
 }
@@ -1492,6 +1497,7 @@ static const struct store_ops pg_ops = {
     .lease_take = store_pg__lease_take,
     .lease_renew = store_pg__lease_renew,
     .lease_release = store_pg__lease_release,
+    .lease_get = store_pg__lease_get,
     .notify_wait = store_pg__notify_wait,
     .run_set_worker = store_pg__run_set_worker,
     .link_backlinks_set = store_pg__link_backlinks_set,

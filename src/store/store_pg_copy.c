@@ -97,9 +97,10 @@ static int check_empty(struct copy *c, struct err *err)
             return rc;
         if (rows > 0)
             return err_set(err, SYNC_EINVALID,
-                           "target database '%s' already contains %lld rows in "
+                           "target database '%s' already contains %lld %s in "
                            "table '%s'; migrate into an empty database",
-                           c->to->display, (long long)rows, tables[i]);
+                           c->to->display, (long long)rows,
+                           rows == 1 ? "row" : "rows", tables[i]);
     }
     return 0;
 }

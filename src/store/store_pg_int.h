@@ -276,6 +276,8 @@ int store_pg__lease_renew(struct store *s, int64_t ws, const char *owner,
                           int64_t until_ms, struct err *err);
 int store_pg__lease_release(struct store *s, int64_t ws, const char *owner,
                             int64_t synced_ms, struct err *err);
+int store_pg__lease_get(struct store *s, int64_t ws, struct store_lease *out,
+                        struct err *err);
 int store_pg__notify_wait(struct store *s, int timeout_ms, int64_t *out_ws,
                           struct err *err);
 int store_pg__run_set_worker(struct store *s, int64_t ws, int64_t run_id,

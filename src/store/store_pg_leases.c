@@ -40,6 +40,10 @@ static const char sql_lease_renew[] =
 static const char sql_lease_release[] =
     "UPDATE leases SET owner = '', expires_ms = 0, synced_ms = $1 "
     "WHERE workspace_id = $2 AND owner = $3";
+static const char sql_lease_get[] =
+    "SELECT l.owner <> '' AND l.expires_ms >= c.now, l.synced_ms, c.now "
+    "FROM (SELECT " SQL_CLOCK_MS " AS now) c "
+    "LEFT JOIN leases l ON l.workspace_id = $1";
 static const char sql_run_set_worker[] =
     "UPDATE runs SET worker = $1 WHERE id = $2 AND workspace_id = $3";
 
@@ -168,6 +172,25 @@ int store_pg__run_set_worker(struct store *base, int64_t ws, int64_t run_id,
     store_pg__param_int64(&p, ws);
     return store_pg__run_command(store_pg__from(base), sql_run_set_worker,
                                  &p, "record the run's worker", err);
+}
+
+int store_pg__lease_get(struct store *base, int64_t ws,
+                        struct store_lease *out, struct err *err)
+{
+    struct store_pg_params p;
+    PGresult *res;
+
+    store_pg__params_init(&p);
+    store_pg__param_int64(&p, ws);
+    if (!(res = store_pg__run(store_pg__from(base), sql_lease_get, &p, false,
+                              "read a workspace lease", err)))
+        return SYNC_EDB;
+    /* The columns of a missing lease row are NULL: free, never synced. */
+    out->held = store_pg__bool(res, 0, 0);
+    out->synced_ms = store_pg__int64(res, 0, 1);
+    out->now_ms = store_pg__int64(res, 0, 2);
+    PQclear(res);
+    return 0;
 }
 
 /* Take the oldest queued notification of the outbox channel, if any. */

@@ -816,8 +816,8 @@ static int sqlite_run_delete(struct store *base, int64_t ws, int64_t run_id,
 
 static const char sql_sync_error_add[] =
     "INSERT INTO sync_errors (workspace_id, contact_id, sf_object, sf_id, "
-    "code, message, retryable, created_ms, version) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "code, message, retryable, created_ms, version, id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 #define SYNC_ERROR_COLUMNS                                                   \
     "SELECT id, workspace_id, contact_id, sf_object, sf_id, code, message, " \
     "retryable, created_ms, version FROM sync_errors "
@@ -865,6 +865,9 @@ static int sqlite_sync_error_add(struct store *base,
     store_sqlite__bind_int64(st, 7, e->retryable);
     store_sqlite__bind_int64(st, 8, datetime_now_ms());
     store_sqlite__bind_int64(st, 9, e->version);
+    /* An unbound id is NULL, for which SQLite picks a new one. */
+    if (e->id > 0)
+        store_sqlite__bind_int64(st, 10, e->id);
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
     return rc < 0 ? rc : 0;

@@ -44,6 +44,24 @@ int sync__check_budget(struct sync_engine *e, struct err *err)
                    st.api_used, st.api_max, e->budget_percent);
 }
 
+int sync__save_progress(struct sync_engine *e, struct err *err)
+{
+    struct store_run_counts counts = *e->counts;
+
+    /* The push step adds the errors and conflicts of its re-reads to the
+     * round's counts only as it ends. */
+    if (e->reread_counts) {
+        counts.errors += e->reread_counts->errors;
+        counts.conflicts += e->reread_counts->conflicts;
+    }
+    /* NOTE: under on_salesforce_delete keep, a running round counts its
+     * unlinked records as deleted, but its finished run row does not. */
+    counts.api_calls =
+        (int64_t)(connection_api_calls(e->conn) - e->calls_before);
+    return store_run_progress(e->store, e->ws, e->run_id, NULL, -1, &counts,
+                              err);
+}
+
 void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
                       enum sf_object object)
 {
@@ -347,16 +365,17 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     store_run_finish(e->store, e->ws, out->run_id, status, &out->counts,
                      out->message[0] ? out->message : NULL, NULL);
     log_info("sync", "sync finished",
-             "run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
+             "workspace=%" PRId64 " run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
              " created=%" PRId64 " updated=%" PRId64 " deleted=%" PRId64
              " unlinked=%" PRId64 " conflicts=%" PRId64 " errors=%" PRId64
              " api_calls=%" PRId64 " recovered=%" PRId64,
-             out->run_id, status, out->counts.pushed, out->counts.pulled,
+             e->ws, out->run_id, status, out->counts.pushed, out->counts.pulled,
              out->counts.created, out->counts.updated, out->counts.deleted,
              out->unlinked, out->counts.conflicts, out->counts.errors,
              out->counts.api_calls, out->recovered);
     if (rc < 0 && rc != SYNC_ESTOP)
-        log_error("sync", "sync failed", "run=%" PRId64 " error=%s",
+        log_error("sync", "sync failed",
+                  "workspace=%" PRId64 " run=%" PRId64 " error=%s", e->ws,
                   out->run_id, out->message);
 }
 
@@ -399,6 +418,7 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     e.store = conn->store;
     e.ws = conn->workspace_id;
     e.counts = &out->counts;
+    e.calls_before = calls_before;
     e.batch_size = opts ? opts->batch_size : 0;
     if (!settings_enabled(e.store, e.ws))
         return err_set(err, SYNC_EINVALID,
@@ -410,7 +430,8 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
                               &local)) < 0)
         goto out;
     e.run_id = out->run_id;
-    log_info("sync", "sync started", "run=%" PRId64 " direction=%s",
+    log_info("sync", "sync started",
+             "workspace=%" PRId64 " run=%" PRId64 " direction=%s", e.ws,
              out->run_id, direction_name(e.direction));
     /* A wrong field would fail every pull query with a SOQL error. */
     rc = sync_check_external_id_field(conn, e.ext_id_field, &local);
@@ -421,7 +442,8 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     finish(&e, out, rc, &local, calls_before);
     if (rc == SYNC_ESTOP) {
         log_warn("sync", "sync stopped at the API budget",
-                 "run=%" PRId64 " reason=\"%s\"", out->run_id, local.msg);
+                 "workspace=%" PRId64 " run=%" PRId64 " reason=\"%s\"", e.ws,
+                 out->run_id, local.msg);
         rc = 0;
     }
 out:

@@ -19,6 +19,7 @@ struct sync_engine {
     int64_t run_id;
     struct mapping mapping;
     struct store_run_counts *counts; /* the result's counts */
+    uint64_t calls_before; /* the connection's API calls before the round */
     int batch_size;
     enum sync_direction direction;
     bool enabled[SF_OBJECT_COUNT];
@@ -52,6 +53,15 @@ struct sync_engine {
  * usage is unknown and the request goes ahead.
  */
 int sync__check_budget(struct sync_engine *e, struct err *err);
+
+/*
+ * Write the round's counts so far into its run row. Call it inside the
+ * transaction of the writes it counts, so that a round killed after that
+ * commit leaves an abandoned run with the counts of what it committed.
+ * Return 0, SYNC_ENOTFOUND when the run is no longer running, or
+ * SYNC_EDB.
+ */
+int sync__save_progress(struct sync_engine *e, struct err *err);
 
 /* Set up ctx to apply records of object with the round's settings. */
 void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,

@@ -359,6 +359,8 @@ static int apply_records(struct page_state *ps, json_t *records,
         (rc = store_cursor_set(ps->e->store, ps->e->ws, ps->ctx->object,
                                &ps->cur, err)) < 0)
         goto fail;
+    if ((rc = sync__save_progress(ps->e, err)) < 0)
+        goto fail;
     return store_commit(ps->e->store, err);
 fail:
     store_rollback(ps->e->store, NULL);

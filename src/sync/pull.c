@@ -597,7 +597,8 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
                               &out->run_id, err)) < 0)
         goto out;
     ps.apply.run_id = out->run_id;
-    log_info("sync", "pull started", "object=%s run=%" PRId64,
+    log_info("sync", "pull started",
+             "workspace=%" PRId64 " object=%s run=%" PRId64, ps.ws,
              mapping_object_name(opts->object), out->run_id);
     rc = run_query(&ps, err);
     if (rc == SYNC_EAUTH)
@@ -607,10 +608,10 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
     store_run_finish(ps.store, ps.ws, out->run_id, rc < 0 ? "failed" : "ok",
                      &out->counts, rc < 0 && err ? err->msg : NULL, NULL);
     log_info("sync", "pull finished",
-             "object=%s run=%" PRId64 " api=%s status=%s created=%" PRId64
-             " updated=%" PRId64 " unchanged=%" PRId64 " errors=%" PRId64
-             " api_calls=%" PRId64,
-             mapping_object_name(opts->object), out->run_id,
+             "workspace=%" PRId64 " object=%s run=%" PRId64 " api=%s "
+             "status=%s created=%" PRId64 " updated=%" PRId64
+             " unchanged=%" PRId64 " errors=%" PRId64 " api_calls=%" PRId64,
+             ps.ws, mapping_object_name(opts->object), out->run_id,
              ps.bulk ? "bulk" : "rest", rc < 0 ? "failed" : "ok",
              out->counts.created,
              out->counts.updated, out->counts.unchanged, out->counts.errors,

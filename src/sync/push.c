@@ -136,7 +136,8 @@ static int record_error(struct sync_engine *e, const struct push_item *item,
                         const char *code, const char *message,
                         bool retryable, struct err *err)
 {
-    struct store_sync_error se;
+    struct store_sync_error se, *previous = NULL;
+    size_t count = 0;
     int rc;
 
     memset(&se, 0, sizeof(se));
@@ -149,6 +150,13 @@ static int record_error(struct sync_engine *e, const struct push_item *item,
     se.message = (char *)message;
     se.retryable = retryable;
     se.version = item->contact.version;
+    /* A contact whose push failed before keeps the id of its error, so a
+     * client that keeps the id (to retry it, say) still finds it. */
+    if ((rc = store_sync_error_list(e->store, e->ws, item->contact_id, 1,
+                                    &previous, &count, err)) < 0)
+        return rc;
+    se.id = count ? previous[0].id : 0;
+    store_sync_errors_free(previous, count);
     if ((rc = store_sync_error_clear(e->store, e->ws, item->contact_id,
                                      err)) < 0 ||
         (rc = store_sync_error_add(e->store, &se, err)) < 0)
@@ -703,6 +711,8 @@ static int record_results(struct sync_engine *e, struct push_item **group,
         if (rc == 0 && group[i]->action != PUSH_REREAD)
             group[i]->action = PUSH_SKIP;
     }
+    if (rc == 0)
+        rc = sync__save_progress(e, err);
     if (rc < 0) {
         store_rollback(e->store, NULL);
         return rc;
@@ -724,6 +734,7 @@ static void record_request_failure(struct sync_engine *e,
     for (size_t i = 0; i < n; i++)
         record_error(e, group[i], code, why->msg,
                      why->retryable || retryable_code(code), NULL);
+    sync__save_progress(e, NULL);
     store_commit(e->store, NULL);
 }
 

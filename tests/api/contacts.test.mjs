@@ -105,6 +105,46 @@ test('patch checks the version', async () => {
     { headers: { 'if-match': 'soon' } }), 422, 'invalid_value', 'If-Match');
 });
 
+test('if-match star matches any version', async () => {
+  const made = await agent.req('POST', '/api/contacts', { last_name: 'Star' });
+  const id = made.body.id;
+  await agent.req('PATCH', `/api/contacts/${id}`, { title: 'A' });
+  const star = await agent.req('PATCH', `/api/contacts/${id}`,
+    { title: 'B' }, { headers: { 'if-match': '*' } });
+  assert.equal(star.status, 200, star.text);
+  assert.equal(star.body.title, 'B');
+  assert.equal(star.body.version, 3);
+  // With * the body's version still has to match.
+  assertError(await agent.req('PATCH', `/api/contacts/${id}`,
+    { title: 'C', version: 1 }, { headers: { 'if-match': '*' } }),
+  409, 'version_conflict');
+  // A missing contact gets 404, as without If-Match.
+  assertError(await agent.req('PATCH', '/api/contacts/999999',
+    { title: 'C' }, { headers: { 'if-match': '*' } }), 404, 'not_found');
+  assertError(await agent.req('DELETE', '/api/contacts/999999', undefined,
+    { headers: { 'if-match': '*' } }), 404, 'not_found');
+  const del = await agent.req('DELETE', `/api/contacts/${id}`, undefined,
+    { headers: { 'if-match': '*' } });
+  assert.equal(del.status, 200, del.text);
+  assert.equal(del.body.archived, true);
+});
+
+test('if-match and body version must agree', async () => {
+  const made = await agent.req('POST', '/api/contacts', { last_name: 'Both' });
+  const id = made.body.id;
+  const differ = await agent.req('PATCH', `/api/contacts/${id}`,
+    { title: 'X', version: 5 }, { headers: { 'if-match': '"2"' } });
+  assertError(differ, 422, 'invalid_value', 'version');
+  assert.match(differ.body.error.message,
+    /^If-Match gives version 2 and the body's 'version' gives 5: /);
+  const still = await agent.req('GET', `/api/contacts/${id}`);
+  assert.equal(still.body.title, null);
+  const same = await agent.req('PATCH', `/api/contacts/${id}`,
+    { title: 'X', version: 1 }, { headers: { 'if-match': '"1"' } });
+  assert.equal(same.status, 200, same.text);
+  assert.equal(same.body.version, 2);
+});
+
 test('parallel blind patches all apply', async () => {
   const made = await agent.req('POST', '/api/contacts', { last_name: 'Race' });
   const id = made.body.id;

@@ -55,11 +55,17 @@ test('retry one error pushes only its contact', async () => {
   assert.equal(res.body.retryable, true);
 
   // The woken round pushes the first contact again, which fails again
-  // and replaces its error; the second error stays as it was.
-  await waitFor(async () => {
+  // and updates its error in place, so the id a client kept still names
+  // it; the second error, which is newer, stays as it was.
+  const { value: again } = await waitFor(async () => {
     const now = await errorsOf(first.contact_id);
-    return now.length === 1 && now[0].id !== first.id && !now[0].retryable;
-  }, 10000, 'a new error from the retried push');
+    return now.length === 1 && now[0].created_at !== first.created_at
+      && !now[0].retryable ? now[0] : null;
+  }, 10000, 'the error of the retried push');
+  assert.equal(again.id, first.id, JSON.stringify(again));
+  assert.equal(again.code, 'INVALID_CROSS_REFERENCE_KEY');
+  assert.ok(Date.parse(again.created_at) > Date.parse(first.created_at),
+    JSON.stringify(again));
   const untouched = await errorsOf(second.contact_id);
   assert.equal(untouched.length, 1);
   assert.equal(untouched[0].id, second.id);

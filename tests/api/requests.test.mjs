@@ -51,4 +51,10 @@ test('unknown API path names it', async () => {
   assertError(res, 404, 'not_found');
   assert.match(res.body.error.message, /^no resource at '\/api\/contact'/);
   assert.doesNotMatch(res.body.error.message, /docs\/api\.md/);
+  for (const prefix of ['/api/contacts', '/api/integration', '/api/pulls',
+    '/api/runs', '/api/errors', '/api/conflicts', '/api/users',
+    '/api/session', '/api/server']) {
+    assert.ok(res.body.error.message.includes(prefix),
+      `the 404 message leaves out ${prefix}: ${res.body.error.message}`);
+  }
 });

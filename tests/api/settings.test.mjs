@@ -42,6 +42,14 @@ test('default_region renormalises stored phones', async () => {
   assert.equal(back.body.phone_e164, null, back.text);
 });
 
+test('unknown setting names the API list', async () => {
+  const res = await stack.admin.req('PATCH', '/api/integration/settings',
+    { colour: 'blue' });
+  assertError(res, 422, 'invalid_value', 'colour');
+  assert.equal(res.body.error.message,
+    "unknown setting 'colour': GET /api/integration lists every setting");
+});
+
 test('default_region rejects an unknown region', async () => {
   const res = await stack.admin.req('PATCH', '/api/integration/settings',
     { default_region: 'XX' });

@@ -54,7 +54,10 @@ test('worker without key fails once', { skip: skipPg }, async () => {
     assert.match(once.stderr, /SFSYNC_SECRET_KEY_FILE /);
     assert.deepEqual(syncRuns(w), []);
 
-    // A worker that keeps running reports the cause once, not every pass.
+    // A worker that keeps running reports the cause once, not every pass,
+    // here once a second.
+    await w.ok(['config', 'set', 'poll_interval', '1'],
+      { global: [...w.globalArgs, '--workspace', 'ws0'] });
     const worker = w.spawn(['--log-level', 'info', 'worker', '--poll', '1',
       '--worker-id', 'k'], { env, global: w.globalArgs });
     await sleep(3500);

@@ -86,7 +86,7 @@ test('migrate copies a synced store and sync goes on', { skip }, async () => {
     // A second migration into the same database is rejected and changes
     // nothing.
     const again = await w.fails(['migrate', '--to', target.uri]);
-    assert.match(again.stderr, /already contains 1 rows in table 'workspaces'/);
+    assert.match(again.stderr, /already contains 1 row in table 'workspaces'/);
     assert.equal(pgExec(target.uri, 'SELECT count(*) FROM contacts').trim(), '22');
 
     // Sync from PostgreSQL: the queued contact is pushed once (created

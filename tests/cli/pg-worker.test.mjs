@@ -216,6 +216,32 @@ test('an outbox entry wakes a sleeping worker', { skip }, async () => {
   }
 });
 
+test('worker follows each workspace\'s poll_interval', { skip }, async () => {
+  const { w, orgs } = await workspaces(2, 1);
+  await w.ok(['config', 'set', 'poll_interval', '1'],
+    { global: [...w.globalArgs, '--workspace', 'ws0'] });
+  const worker = w.spawn(['worker', '--poll', '1', '--worker-id', 'p']);
+  try {
+    let out = '';
+    worker.proc.stdout.on('data', (d) => { out += d; });
+    const rounds = (name) => (out.match(
+      new RegExp(`^workspace '${name}': sync ok`, 'gm')) || []).length;
+    for (let i = 0; i < 200 && rounds('ws0') < 4; i++) await sleep(50);
+    assert.ok(rounds('ws0') >= 4,
+      `ws0, due 1 s after each round, synced ${rounds('ws0')} times: ${out}`);
+    // ws1 keeps the default poll_interval of 30 s: one round only.
+    assert.equal(rounds('ws1'), 1, out);
+
+    worker.proc.kill('SIGTERM');
+    const res = await worker.done;
+    assert.equal(res.code, 0, res.stderr);
+  } finally {
+    worker.proc.kill('SIGKILL');
+    await worker.done;
+    await cleanUp(w, orgs);
+  }
+});
+
 test('worker refuses a SQLite store', async () => {
   const w = new Workdir('sfsync-pg-worker-', { sqlite: true });
   try {

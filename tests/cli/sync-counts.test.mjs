@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The counts and texts of the sync commands, against a real sfsim. The
-// cases: a converted Lead pushed once, a Salesforce delete under keep, a
-// killed round in status and runs, errors retry and held-back changes. Then
+// cases: a converted Lead pushed once, the workspace in the sync and pull
+// log lines, a Salesforce delete under keep, a
+// killed round in status and runs, the counts a killed round committed,
+// errors retry and held-back changes. Then
 // a failed round, settings warnings, import plurals and contacts list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +77,17 @@ test('converted lead pushed counts once', async () => {
   });
 });
 
+test('sync and pull logs name workspace', async () => {
+  await withOrg(async ({ w }) => {
+    const sync = await w.ok(['--log-level', 'info', 'sync']);
+    assert.match(sync.stderr, /sync started workspace=1 run=\d+ /);
+    assert.match(sync.stderr, /sync finished workspace=1 run=\d+ /);
+    const pull = await w.ok(['--log-level', 'info', 'pull', 'contacts']);
+    assert.match(pull.stderr, /pull started workspace=1 object=Contact run=\d+/);
+    assert.match(pull.stderr, /pull finished workspace=1 object=Contact run=\d+ /);
+  });
+});
+
 test('kept delete counts as unlinked', async () => {
   await withOrg(async ({ sim, w, token }) => {
     const gone = (await w.contacts()).find((c) => c.salesforce_object === 'Contact');
@@ -128,6 +141,48 @@ test('status marks killed run abandoned', async () => {
     assert.match(status.stdout, /^last run: +sync abandoned at /m, describeRun(status));
     const json = JSON.parse((await w.run(['status', '--json'])).stdout);
     assert.equal(json.last_run.status, 'abandoned');
+  });
+});
+
+test('killed round keeps committed counts', async () => {
+  await withOrg(async ({ sim, w, token }) => {
+    // 250 new contacts make two create requests of 200 and 50, so the
+    // round is still running after the first one's results commit.
+    const rows = ['last_name,email'];
+    for (let i = 0; i < 250; i++) rows.push(`Kept${i},kept${i}@example.com`);
+    await w.ok(['contacts', 'import', w.file('kept.csv', `${rows.join('\n')}\n`)]);
+    const c = (await w.contacts()).find((x) => x.salesforce_object === 'Contact');
+    await fetch(`${sim.url}${V}/sobjects/Contact/${c.salesforce_id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ Title: 'Pulled' }),
+    });
+    await setFaults(sim.url, { latency: 1000 });
+    let seen = null;
+    try {
+      const run = w.spawn(['sync']);
+      for (let i = 0; i < 400 && !seen; i++) {
+        const [last] = await w.json(['runs', '--json', '--limit', '1']);
+        if (last.kind === 'sync' && last.status === 'running' && last.pushed > 0) {
+          seen = last;
+        } else {
+          await sleep(50);
+        }
+      }
+      run.proc.kill('SIGKILL');
+      const killed = await run.done;
+      assert.ok(seen, `the running round never showed a pushed count: ${describeRun(killed)}`);
+      assert.equal(killed.signal, 'SIGKILL', describeRun(killed));
+    } finally {
+      await setFaults(sim.url, { latency: 0 });
+    }
+    const [after] = await w.json(['runs', '--json', '--limit', '1']);
+    assert.equal(after.id, seen.id);
+    assert.equal(after.status, 'abandoned');
+    assert.equal(after.pulled, 1);
+    assert.equal(after.pushed, 200);
+    assert.equal(after.created, 200);
+    assert.ok(after.api_calls >= 3, JSON.stringify(after));
   });
 });
 
