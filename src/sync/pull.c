@@ -176,8 +176,8 @@ static bool cursor_after(int64_t stamp, const char *id,
  * resume point. A record that cannot be stored is skipped and recorded;
  * only store failures stop the pull.
  */
-static int apply_one(struct pull_state *ps, const json_t *rec,
-                     struct err *err)
+static int apply_one(struct pull_state *ps, struct apply_prefetch *prefetch,
+                     size_t index, const json_t *rec, struct err *err)
 {
     const char *id = json_string_value(json_object_get(rec, "Id"));
     char sf_id[SFID_SIZE];
@@ -191,7 +191,7 @@ static int apply_one(struct pull_state *ps, const json_t *rec,
             memcpy(ps->last.last_id, sf_id, sizeof(sf_id));
         }
     }
-    return apply_record(&ps->apply, rec, NULL, err);
+    return apply_prefetch_record(prefetch, index, err);
 }
 
 static int save_resume(struct pull_state *ps, struct err *err)
@@ -288,7 +288,7 @@ static int on_page(const struct sf_query_page *page, void *payload,
     apply_prefetch_start(&prefetch, &ps->apply, page->records);
     json_array_foreach(page->records, i, rec)
     {
-        if ((rc = apply_one(ps, rec, err)) < 0)
+        if ((rc = apply_one(ps, &prefetch, i, rec, err)) < 0)
             goto fail;
     }
     apply_prefetch_finish(&prefetch);
