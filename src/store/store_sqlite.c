@@ -1311,6 +1311,9 @@ static const struct store_ops sqlite_ops = {
     .contact_find_unlinked = store_sqlite__contact_find_unlinked,
     .contact_find = store_sqlite__contact_find,
     .contact_unlinked_after = store_sqlite__contact_unlinked_after,
+    .contact_indexes_drop_if_empty =
+        store_sqlite__contact_indexes_drop_if_empty,
+    .contact_indexes_build = store_sqlite__contact_indexes_build,
     .link_get = store_sqlite__link_get,
     .link_find = store_sqlite__link_find,
     .link_upsert = store_sqlite__link_upsert,

@@ -119,6 +119,10 @@ int store_sqlite__contact_list(struct store *s, int64_t ws,
                                const struct store__search *search,
                                struct store_contact_list *out,
                                struct err *err);
+int store_sqlite__contact_indexes_drop_if_empty(struct store *s,
+                                                bool *out_dropped,
+                                                struct err *err);
+int store_sqlite__contact_indexes_build(struct store *s, struct err *err);
 int store_sqlite__contact_unlinked_after(struct store *s, int64_t ws,
                                          int64_t after_id, bool *out_any,
                                          int64_t *out_max_id,
