@@ -78,6 +78,21 @@ int apply_load_intents(struct apply_ctx *ctx, struct err *err)
     return 0;
 }
 
+int apply_check_sync_errors(struct apply_ctx *ctx, struct err *err)
+{
+    struct store_sync_error *errors = NULL;
+    size_t count = 0;
+    int rc;
+
+    ctx->no_sync_errors = false;
+    if ((rc = store_sync_error_list(ctx->store, ctx->ws, 0, 1, &errors,
+                                    &count, err)) < 0)
+        return rc;
+    store_sync_errors_free(errors, count);
+    ctx->no_sync_errors = count == 0;
+    return 0;
+}
+
 int64_t apply_record_stamp(const json_t *rec, const char *field)
 {
     const char *s = json_string_value(json_object_get(rec, field));
@@ -139,6 +154,7 @@ static void store_error_row(struct apply_ctx *ctx, enum sf_object object,
     if (sf_id[0] && !contact_id)
         store_sync_error_clear_record(ctx->store, ctx->ws, sf_id, NULL);
     store_sync_error_add(ctx->store, &e, NULL);
+    ctx->no_sync_errors = false;
 }
 
 /* As store_error_row, counting the row in the round's errors. */
@@ -995,7 +1011,8 @@ static int apply_record_with(struct apply_ctx *ctx, const json_t *rec,
         goto out;
     }
     /* A record stored now has no pull error left. */
-    if ((rc = store_sync_error_clear_record(ctx->store, ctx->ws, sf_id,
+    if (!ctx->no_sync_errors &&
+        (rc = store_sync_error_clear_record(ctx->store, ctx->ws, sf_id,
                                             err)) < 0)
         goto out;
     if (apply_record_flag(rec, "IsDeleted")) {

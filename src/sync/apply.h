@@ -56,6 +56,9 @@ struct apply_ctx {
     /* The workspace has no unlinked contact to match (see
      * store_contact_unlinked_after), so new records skip the lookups. */
     bool skip_match;
+    /* The workspace has no sync error (see apply_check_sync_errors), so no
+     * record's pull error needs removing. */
+    bool no_sync_errors;
 };
 
 /* Set up ctx for records of object with policy SALESFORCE and archive on
@@ -63,6 +66,13 @@ struct apply_ctx {
 void apply_init(struct apply_ctx *ctx, struct store *s, int64_t ws,
                 enum sf_object object, const struct mapping *mapping,
                 struct store_run_counts *counts);
+
+/*
+ * Set ctx->no_sync_errors when the workspace has no sync error, so that
+ * apply_record skips removing the earlier errors of each record. Call it
+ * inside the transaction of the records. Return 0 or SYNC_EDB.
+ */
+int apply_check_sync_errors(struct apply_ctx *ctx, struct err *err);
 
 /* Free what apply_load_intents loaded. */
 void apply_release(struct apply_ctx *ctx);

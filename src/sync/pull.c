@@ -303,7 +303,8 @@ static int on_page(const struct sf_query_page *page, void *payload,
     }
     if ((rc = store_begin(ps->store, err)) < 0)
         return rc;
-    if ((rc = check_unlinked(ps, err)) < 0) {
+    if ((rc = check_unlinked(ps, err)) < 0 ||
+        (rc = apply_check_sync_errors(&ps->apply, err)) < 0) {
         store_rollback(ps->store, NULL);
         return rc;
     }
