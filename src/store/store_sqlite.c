@@ -1437,8 +1437,6 @@ static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t size,
     return rc;
 }
 
-/* The page cache: 16 MiB (a negative size counts KiB). */
-#define STORE_SQLITE_CACHE_PRAGMA "PRAGMA cache_size = -16384"
 /* Pages in the WAL that start an automatic checkpoint. */
 #define STORE_SQLITE_CHECKPOINT_PRAGMA "PRAGMA wal_autocheckpoint = 8192"
 

@@ -15,6 +15,9 @@
 /* Slots of struct store_sqlite.recent, a power of two. */
 #define STORE_SQLITE_RECENT_SLOTS 256
 
+/* The page cache: 16 MiB (a negative size counts KiB). */
+#define STORE_SQLITE_CACHE_PRAGMA "PRAGMA cache_size = -16384"
+
 struct store_sqlite {
     struct store base;   /* first, so a struct store * converts */
     sqlite3 *db;
