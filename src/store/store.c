@@ -575,6 +575,22 @@ int store_contact_unlinked_after(struct store *s, int64_t workspace_id,
                                           out_max_id, err);
 }
 
+int store_contact_indexes_drop_if_empty(struct store *s, bool *out_dropped,
+                                        struct err *err)
+{
+    *out_dropped = false;
+    if (!s->ops->contact_indexes_drop_if_empty)
+        return 0;
+    return s->ops->contact_indexes_drop_if_empty(s, out_dropped, err);
+}
+
+int store_contact_indexes_build(struct store *s, struct err *err)
+{
+    if (!s->ops->contact_indexes_build)
+        return 0;
+    return s->ops->contact_indexes_build(s, err);
+}
+
 int store_contact_find_unlinked_by_email(struct store *s,
                                          int64_t workspace_id,
                                          const char *email, int64_t *ids,

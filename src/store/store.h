@@ -402,6 +402,21 @@ int store_contact_unlinked_after(struct store *s, int64_t workspace_id,
                                  int64_t after_id, bool *out_any,
                                  int64_t *out_max_id, struct err *err);
 
+/*
+ * Drop the indexes of the contacts' phone, mobile phone and email when no
+ * workspace of the store has a contact, so that a first pull writes its
+ * contacts without updating them, and set *out_dropped. Lookups by phone
+ * or email still work meanwhile, by scanning the contacts.
+ * store_contact_indexes_build creates them again. The PostgreSQL backend
+ * keeps its indexes and only clears *out_dropped. Return 0 or SYNC_EDB.
+ */
+int store_contact_indexes_drop_if_empty(struct store *s, bool *out_dropped,
+                                        struct err *err);
+
+/* Create the indexes that store_contact_indexes_drop_if_empty drops, where
+ * they are missing. Return 0 or SYNC_EDB. */
+int store_contact_indexes_build(struct store *s, struct err *err);
+
 /* As store_contact_find_unlinked_by_phone, matching the email address in
  * any ASCII letter case. */
 int store_contact_find_unlinked_by_email(struct store *s,

@@ -81,6 +81,10 @@ struct store_ops {
     int (*contact_unlinked_after)(struct store *s, int64_t ws,
                                   int64_t after_id, bool *out_any,
                                   int64_t *out_max_id, struct err *err);
+    /* NULL in a backend that keeps its contact indexes during loads. */
+    int (*contact_indexes_drop_if_empty)(struct store *s, bool *out_dropped,
+                                         struct err *err);
+    int (*contact_indexes_build)(struct store *s, struct err *err);
 
     int (*link_get)(struct store *s, int64_t ws, int64_t contact_id,
                     struct store_link *out, struct err *err);

@@ -1314,6 +1314,9 @@ static const struct store_ops sqlite_ops = {
     .contact_find_unlinked = store_sqlite__contact_find_unlinked,
     .contact_find = store_sqlite__contact_find,
     .contact_unlinked_after = store_sqlite__contact_unlinked_after,
+    .contact_indexes_drop_if_empty =
+        store_sqlite__contact_indexes_drop_if_empty,
+    .contact_indexes_build = store_sqlite__contact_indexes_build,
     .link_get = store_sqlite__link_get,
     .link_find = store_sqlite__link_find,
     .link_upsert = store_sqlite__link_upsert,
@@ -1437,8 +1440,6 @@ static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t size,
     return rc;
 }
 
-/* The page cache: 16 MiB (a negative size counts KiB). */
-#define STORE_SQLITE_CACHE_PRAGMA "PRAGMA cache_size = -16384"
 /* Pages in the WAL that start an automatic checkpoint. */
 #define STORE_SQLITE_CHECKPOINT_PRAGMA "PRAGMA wal_autocheckpoint = 8192"
 

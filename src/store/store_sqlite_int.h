@@ -15,6 +15,9 @@
 /* Slots of struct store_sqlite.recent, a power of two. */
 #define STORE_SQLITE_RECENT_SLOTS 256
 
+/* The page cache: 16 MiB (a negative size counts KiB). */
+#define STORE_SQLITE_CACHE_PRAGMA "PRAGMA cache_size = -16384"
+
 struct store_sqlite {
     struct store base;   /* first, so a struct store * converts */
     sqlite3 *db;
@@ -119,6 +122,10 @@ int store_sqlite__contact_list(struct store *s, int64_t ws,
                                const struct store__search *search,
                                struct store_contact_list *out,
                                struct err *err);
+int store_sqlite__contact_indexes_drop_if_empty(struct store *s,
+                                                bool *out_dropped,
+                                                struct err *err);
+int store_sqlite__contact_indexes_build(struct store *s, struct err *err);
 int store_sqlite__contact_unlinked_after(struct store *s, int64_t ws,
                                          int64_t after_id, bool *out_any,
                                          int64_t *out_max_id,

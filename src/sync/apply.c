@@ -11,6 +11,7 @@
 #include "apply.h"
 
 #include <inttypes.h>
+#include <sched.h>
 #include <strings.h>
 
 #include "base/datetime.h"
@@ -77,6 +78,21 @@ int apply_load_intents(struct apply_ctx *ctx, struct err *err)
     return 0;
 }
 
+int apply_check_sync_errors(struct apply_ctx *ctx, struct err *err)
+{
+    struct store_sync_error *errors = NULL;
+    size_t count = 0;
+    int rc;
+
+    ctx->no_sync_errors = false;
+    if ((rc = store_sync_error_list(ctx->store, ctx->ws, 0, 1, &errors,
+                                    &count, err)) < 0)
+        return rc;
+    store_sync_errors_free(errors, count);
+    ctx->no_sync_errors = count == 0;
+    return 0;
+}
+
 int64_t apply_record_stamp(const json_t *rec, const char *field)
 {
     const char *s = json_string_value(json_object_get(rec, field));
@@ -138,6 +154,7 @@ static void store_error_row(struct apply_ctx *ctx, enum sf_object object,
     if (sf_id[0] && !contact_id)
         store_sync_error_clear_record(ctx->store, ctx->ws, sf_id, NULL);
     store_sync_error_add(ctx->store, &e, NULL);
+    ctx->no_sync_errors = false;
 }
 
 /* As store_error_row, counting the row in the round's errors. */
@@ -960,8 +977,23 @@ int apply_conversion(struct apply_ctx *ctx, const char *lead_id,
     return rc;
 }
 
-int apply_record(struct apply_ctx *ctx, const json_t *rec,
-                 const json_t *converted, struct err *err)
+/* The contact that apply_parse made of one record of an apply_prefetch
+ * page. */
+struct apply_prepared {
+    atomic_bool done;    /* parsed, reason and contact are written */
+    bool parsed;         /* contact contains the record's values */
+    struct err *reason;  /* why apply_parse failed, or NULL */
+    struct contact contact;
+};
+
+/*
+ * Apply rec as apply_record does. pre, when not NULL, is the contact that
+ * apply_prefetch made of rec: its contact or reason is used, and rec is
+ * parsed here only when the prefetch left it out.
+ */
+static int apply_record_with(struct apply_ctx *ctx, const json_t *rec,
+                             const json_t *converted,
+                             struct apply_prepared *pre, struct err *err)
 {
     struct store_link link;
     struct contact in;
@@ -979,7 +1011,8 @@ int apply_record(struct apply_ctx *ctx, const json_t *rec,
         goto out;
     }
     /* A record stored now has no pull error left. */
-    if ((rc = store_sync_error_clear_record(ctx->store, ctx->ws, sf_id,
+    if (!ctx->no_sync_errors &&
+        (rc = store_sync_error_clear_record(ctx->store, ctx->ws, sf_id,
                                             err)) < 0)
         goto out;
     if (apply_record_flag(rec, "IsDeleted")) {
@@ -991,7 +1024,16 @@ int apply_record(struct apply_ctx *ctx, const json_t *rec,
         rc = apply_converted(ctx, sf_id, rec, converted, err);
         goto out;
     }
-    if (apply_parse(ctx, ctx->object, rec, sf_id, &in, &reason) < 0) {
+    if (pre && pre->parsed) {
+        /* Take the contact over, so that apply_prefetch_finish does not
+         * free it. */
+        in = pre->contact;
+        contact_init(&pre->contact);
+        pre->parsed = false;
+    } else if (pre && pre->reason) {
+        record_invalid(ctx, ctx->object, sf_id, pre->reason);
+        goto out;
+    } else if (apply_parse(ctx, ctx->object, rec, sf_id, &in, &reason) < 0) {
         record_invalid(ctx, ctx->object, sf_id, &reason);
         goto out;
     }
@@ -1008,36 +1050,57 @@ out:
     return rc;
 }
 
-/* Normalise the phones of each record of the page for the cache of
- * phone_normalize. The thread maps only the phone fields and the country,
- * which sets the region of a number without a country code. Those are
- * the cache's keys, and mapping the other fields would be wasted work. */
+int apply_record(struct apply_ctx *ctx, const json_t *rec,
+                 const json_t *converted, struct err *err)
+{
+    return apply_record_with(ctx, rec, converted, NULL, err);
+}
+
+/* Make the contact of record index of p, unless apply_record handles the
+ * record without one (no Id, deleted, a converted Lead). */
+static void prepare_one(struct apply_prefetch *p, size_t index)
+{
+    struct apply_prepared *pre = &p->items[index];
+    const json_t *rec = json_array_get(p->records, index);
+    char sf_id[SFID_SIZE];
+    struct err reason;
+
+    if (!record_id(rec, "Id", sf_id)[0] ||
+        apply_record_flag(rec, "IsDeleted") ||
+        (p->ctx->object == SF_OBJECT_LEAD &&
+         apply_record_flag(rec, "IsConverted"))) {
+        atomic_store_explicit(&pre->done, true, memory_order_release);
+        return;
+    }
+    if (apply_parse(p->ctx, p->ctx->object, rec, sf_id, &pre->contact,
+                    &reason) == 0) {
+        pre->parsed = true;
+    } else {
+        contact_release(&pre->contact);
+        pre->reason = xmalloc(sizeof(reason));
+        *pre->reason = reason;
+    }
+    atomic_store_explicit(&pre->done, true, memory_order_release);
+}
+
+/* Claim the next unclaimed record of p and prepare it. Return false when
+ * every record is claimed. */
+static bool prepare_next(struct apply_prefetch *p)
+{
+    size_t index = atomic_fetch_add(&p->next, 1);
+
+    if (index >= p->count)
+        return false;
+    prepare_one(p, index);
+    return true;
+}
+
 static void *prefetch_main(void *arg)
 {
     struct apply_prefetch *p = arg;
-    uint32_t fields = CONTACT_FIELD_BIT(CONTACT_COUNTRY);
-    size_t i;
-    const json_t *rec;
-    char sf_id[SFID_SIZE];
 
-    for (int f = 0; f < CONTACT_FIELD_COUNT; f++)
-        if (contact_fields[f].type == CONTACT_TYPE_PHONE)
-            fields |= CONTACT_FIELD_BIT(f);
-    json_array_foreach(p->records, i, rec)
-    {
-        struct contact scratch;
-
-        if (atomic_load(&p->stop))
-            break;
-        if (apply_record_flag(rec, "IsDeleted") ||
-            !record_id(rec, "Id", sf_id)[0])
-            continue;
-        contact_init(&scratch);
-        if (mapping_from_record_fields(p->ctx->mapping, p->ctx->object, rec,
-                                       fields, &scratch, NULL, NULL) == 0)
-            contact_normalize_phones(&scratch, p->ctx->region, NULL);
-        contact_release(&scratch);
-    }
+    while (!atomic_load(&p->stop) && prepare_next(p))
+        ;
     return NULL;
 }
 
@@ -1048,17 +1111,45 @@ void apply_prefetch_start(struct apply_prefetch *p, struct apply_ctx *ctx,
     atomic_init(&p->stop, false);
     p->ctx = ctx;
     p->records = records;
+    p->count = json_array_size(records);
+    atomic_init(&p->next, 0);
+    p->items = xcalloc(p->count ? p->count : 1, sizeof(*p->items));
+    for (size_t i = 0; i < p->count; i++) {
+        atomic_init(&p->items[i].done, false);
+        contact_init(&p->items[i].contact);
+    }
     /* A page of one record gains nothing from a second thread. */
-    if (json_array_size(records) < 2)
+    if (p->count < 2)
         return;
     p->started = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
 }
 
+int apply_prefetch_record(struct apply_prefetch *p, size_t index,
+                          struct err *err)
+{
+    struct apply_prepared *pre = &p->items[index];
+
+    /* Until this record is done, prepare the next unclaimed ones, because
+     * the thread is either busy with it or behind. */
+    while (!atomic_load_explicit(&pre->done, memory_order_acquire))
+        if (!prepare_next(p))
+            sched_yield();
+    return apply_record_with(p->ctx, json_array_get(p->records, index),
+                             NULL, pre, err);
+}
+
 void apply_prefetch_finish(struct apply_prefetch *p)
 {
-    if (!p->started)
-        return;
-    atomic_store(&p->stop, true);
-    pthread_join(p->thread, NULL);
-    p->started = false;
+    if (p->started) {
+        atomic_store(&p->stop, true);
+        pthread_join(p->thread, NULL);
+        p->started = false;
+    }
+    for (size_t i = 0; i < p->count; i++) {
+        contact_release(&p->items[i].contact);
+        free(p->items[i].reason);
+    }
+    free(p->items);
+    p->items = NULL;
+    p->count = 0;
 }

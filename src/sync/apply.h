@@ -56,6 +56,9 @@ struct apply_ctx {
     /* The workspace has no unlinked contact to match (see
      * store_contact_unlinked_after), so new records skip the lookups. */
     bool skip_match;
+    /* The workspace has no sync error (see apply_check_sync_errors), so no
+     * record's pull error needs removing. */
+    bool no_sync_errors;
 };
 
 /* Set up ctx for records of object with policy SALESFORCE and archive on
@@ -63,6 +66,13 @@ struct apply_ctx {
 void apply_init(struct apply_ctx *ctx, struct store *s, int64_t ws,
                 enum sf_object object, const struct mapping *mapping,
                 struct store_run_counts *counts);
+
+/*
+ * Set ctx->no_sync_errors when the workspace has no sync error, so that
+ * apply_record skips removing the earlier errors of each record. Call it
+ * inside the transaction of the records. Return 0 or SYNC_EDB.
+ */
+int apply_check_sync_errors(struct apply_ctx *ctx, struct err *err);
 
 /* Free what apply_load_intents loaded. */
 void apply_release(struct apply_ctx *ctx);
@@ -139,30 +149,43 @@ int64_t apply_record_stamp(const json_t *rec, const char *field);
 const char **apply_boolean_fields(const struct mapping *m,
                                   enum sf_object object);
 
-/* A thread that normalises the phones of a page of records ahead of
- * apply_record. */
+struct apply_prepared;
+
+/* The contacts of a page of records, mapped and prepared (phones
+ * normalised, values validated) by a second thread ahead of the pull's
+ * thread, which prepares records itself whenever it catches up. */
 struct apply_prefetch {
     pthread_t thread;
     bool started;
     atomic_bool stop;
     struct apply_ctx *ctx;
     const json_t *records;
+    size_t count;
+    atomic_size_t next;           /* index of the next record to claim */
+    struct apply_prepared *items; /* one per record */
 };
 
 /*
- * Start a thread that maps the phone fields and the country of each
- * record of records (a JSON array) as apply_parse does, normalises the
- * phones and throws the result away. The numbers are thus normalised on
- * a second core, and apply_record finds them in phone_normalize's cache.
- * Only a cost: apply_record gives the same result whether the thread got
- * to a record first or not. ctx and records must stay unchanged until
- * apply_prefetch_finish. When the thread cannot be started nothing
- * happens.
+ * Start a thread that runs apply_parse on each record of records (a JSON
+ * array) that apply_record would parse, and keeps the contacts for
+ * apply_prefetch_record. The phones are thus normalised on a second core
+ * while the pull's thread writes earlier records. ctx and records must stay
+ * unchanged until apply_prefetch_finish. When the thread cannot be started,
+ * apply_prefetch_record prepares every record itself.
  */
 void apply_prefetch_start(struct apply_prefetch *p, struct apply_ctx *ctx,
                           const json_t *records);
 
-/* Stop and join the thread of apply_prefetch_start. */
+/*
+ * Apply record index of the prefetch's records as apply_record does with
+ * converted NULL, using the contact prepared for it. Apply each record
+ * once at most. Return as apply_record.
+ */
+int apply_prefetch_record(struct apply_prefetch *p, size_t index,
+                          struct err *err);
+
+/* Stop and join the thread of apply_prefetch_start, and free the contacts
+ * that were not applied. */
 void apply_prefetch_finish(struct apply_prefetch *p);
 
 /* Whether the boolean field of rec is true. */

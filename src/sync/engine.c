@@ -425,7 +425,10 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
                        "the integration is disabled: run 'sfsync config set "
                        "enabled true' to sync");
     mapping_init(&e.mapping);
+    /* A pull stopped during a first load leaves the store without some
+     * contact indexes, which matching needs. */
     if ((rc = load_settings(&e, &local)) < 0 ||
+        (rc = store_contact_indexes_build(e.store, &local)) < 0 ||
         (rc = store_run_begin(e.store, e.ws, "sync", -1, &out->run_id,
                               &local)) < 0)
         goto out;

@@ -55,6 +55,9 @@ struct pull_state {
      * match_always is set once one was found. */
     int64_t unlinked_seen_id;
     bool match_always;
+    /* The contact indexes that matching uses were dropped for a load into
+     * an empty store (store_contact_indexes_drop_if_empty). */
+    bool indexes_dropped;
 };
 
 static const char *resume_key(enum sf_object object)
@@ -176,8 +179,8 @@ static bool cursor_after(int64_t stamp, const char *id,
  * resume point. A record that cannot be stored is skipped and recorded;
  * only store failures stop the pull.
  */
-static int apply_one(struct pull_state *ps, const json_t *rec,
-                     struct err *err)
+static int apply_one(struct pull_state *ps, struct apply_prefetch *prefetch,
+                     size_t index, const json_t *rec, struct err *err)
 {
     const char *id = json_string_value(json_object_get(rec, "Id"));
     char sf_id[SFID_SIZE];
@@ -191,7 +194,7 @@ static int apply_one(struct pull_state *ps, const json_t *rec,
             memcpy(ps->last.last_id, sf_id, sizeof(sf_id));
         }
     }
-    return apply_record(&ps->apply, rec, NULL, err);
+    return apply_prefetch_record(prefetch, index, err);
 }
 
 static int save_resume(struct pull_state *ps, struct err *err)
@@ -201,6 +204,21 @@ static int save_resume(struct pull_state *ps, struct err *err)
     snprintf(text, sizeof(text), "%" PRId64 ":%s", ps->last.modstamp_ms,
              ps->last.last_id);
     return store_setting_set(ps->store, ps->ws, ps->resume_key, text, err);
+}
+
+/* Create the contact indexes again after a load that dropped them. */
+static int build_indexes(struct pull_state *ps, struct err *err)
+{
+    int rc;
+
+    if (!ps->indexes_dropped)
+        return 0;
+    log_info("sync", "building contact indexes", "contacts=%lld",
+             ps->done);
+    if ((rc = store_contact_indexes_build(ps->store, err)) < 0)
+        return rc;
+    ps->indexes_dropped = false;
+    return 0;
 }
 
 /*
@@ -222,6 +240,10 @@ static int check_unlinked(struct pull_state *ps, struct err *err)
     if ((rc = store_contact_unlinked_after(ps->store, ps->ws,
                                            ps->unlinked_seen_id, &any,
                                            &max_id, err)) < 0)
+        return rc;
+    /* A contact added meanwhile (by sfsync serve, say) turns matching on,
+     * which must not scan the contacts for every record. */
+    if (any && (rc = build_indexes(ps, err)) < 0)
         return rc;
     ps->match_always = any;
     ps->apply.skip_match = !any;
@@ -281,14 +303,15 @@ static int on_page(const struct sf_query_page *page, void *payload,
     }
     if ((rc = store_begin(ps->store, err)) < 0)
         return rc;
-    if ((rc = check_unlinked(ps, err)) < 0) {
+    if ((rc = check_unlinked(ps, err)) < 0 ||
+        (rc = apply_check_sync_errors(&ps->apply, err)) < 0) {
         store_rollback(ps->store, NULL);
         return rc;
     }
     apply_prefetch_start(&prefetch, &ps->apply, page->records);
     json_array_foreach(page->records, i, rec)
     {
-        if ((rc = apply_one(ps, rec, err)) < 0)
+        if ((rc = apply_one(ps, &prefetch, i, rec, err)) < 0)
             goto fail;
     }
     apply_prefetch_finish(&prefetch);
@@ -537,6 +560,19 @@ static int run_query(struct pull_state *ps, struct err *err)
     free(resume);
     if ((rc = follow_conversions(ps, err)) < 0)
         return rc;
+    /* Into a store without contacts, the pull writes faster without the
+     * indexes of phones and email, which are built once at the end.
+     * Otherwise they are created here if a pull stopped before it built
+     * them. */
+    if ((rc = store_contact_indexes_drop_if_empty(ps->store,
+                                                  &ps->indexes_dropped,
+                                                  err)) < 0 ||
+        (!ps->indexes_dropped &&
+         (rc = store_contact_indexes_build(ps->store, err)) < 0))
+        return rc;
+    if (ps->indexes_dropped)
+        log_info("sync", "contact indexes dropped for a first load",
+                 "object=%s", mapping_object_name(ps->opts->object));
     if ((rc = choose_api(ps, ps->out->resumed ? &from : NULL, err)) < 0)
         return rc;
     if (!ps->bulk) {
@@ -601,6 +637,20 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
              "workspace=%" PRId64 " object=%s run=%" PRId64, ps.ws,
              mapping_object_name(opts->object), out->run_id);
     rc = run_query(&ps, err);
+    /* Whether the pull finished or not, the indexes come back now. */
+    if (ps.indexes_dropped) {
+        struct err build_err;
+
+        if (build_indexes(&ps, &build_err) < 0) {
+            log_error("sync", "building contact indexes failed",
+                      "error=\"%s\"", build_err.msg);
+            if (rc == 0) {
+                if (err)
+                    *err = build_err;
+                rc = build_err.code;
+            }
+        }
+    }
     if (rc == SYNC_EAUTH)
         connection_mark_failed(conn, err);
     out->counts.api_calls =

@@ -196,6 +196,14 @@ test('too long title skips one record', async () => {
       assert.match(text.stdout, /pulled 30 Contacts: 0 created, 0 updated, 29 unchanged, 1 error,/);
       assert.match(text.stderr, new RegExp(`id=${victim.Id} .*field 'title'`));
       assert.equal((await w.contacts()).length, 29);
+
+      // Once fixed in Salesforce, the record is stored and its error goes.
+      await patchRecord(sim.url, victim.Id, { Title: 'Fixed' });
+      const fixed = await w.json(['pull', 'contacts', '--json']);
+      assert.equal(fixed.errors, 0);
+      assert.equal(fixed.created, 1);
+      assert.equal(fixed.unchanged, 29);
+      assert.deepEqual(await w.json(['errors', '--json']), []);
     });
   } finally {
     await patchRecord(sim.url, victim.Id, { Title: null });

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // An sfsync pull killed with SIGKILL after its first pages goes on where it
 // stopped: the next pull reports resumed, and every record is stored once.
+// The first pull into an empty SQLite store drops the phone and email
+// indexes of the contacts, and the resumed pull creates them again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 
 import {
-  connectedSim, cleanUp, count, setFaults, describeRun, sleep,
+  connectedSim, cleanUp, count, setFaults, describeRun, sleep, TEST_PG,
 } from './lib.mjs';
 
 const CONTACTS = 2000;
@@ -18,6 +21,17 @@ before(async () => {
 });
 
 after(async () => { await cleanUp(env); });
+
+// The phone and email indexes of the contacts in a SQLite store.
+function contactIndexes(w) {
+  return execFileSync('sqlite3', [w.db,
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN " +
+    "('contacts_by_phone', 'contacts_by_mobile_phone', 'contacts_by_email') " +
+    'ORDER BY name'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+const CONTACT_INDEXES = ['contacts_by_email', 'contacts_by_mobile_phone',
+  'contacts_by_phone'];
 
 // API requests sfsim has counted so far.
 async function apiUsed(url) {
@@ -45,6 +59,10 @@ test('killed pull resumes', async () => {
     `only ${partial.length} contacts stored before the kill`);
   assert.ok(partial.length < CONTACTS, 'the pull finished before the kill');
   assert.equal(partial.length % BATCH, 0, 'a page was stored in part');
+  if (!TEST_PG) {
+    assert.deepEqual(contactIndexes(w), [],
+      'the first load kept the contact indexes');
+  }
 
   await setFaults(sim.url, { latency: 0 });
   const sum = await w.json(['pull', 'contacts', '--json', '--batch-size', String(BATCH)]);
@@ -54,6 +72,7 @@ test('killed pull resumes', async () => {
   assert.equal(sum.errors, 0);
   assert.equal(sum.total, CONTACTS - partial.length,
     'the resumed query counts only the records after the resume point');
+  if (!TEST_PG) assert.deepEqual(contactIndexes(w), CONTACT_INDEXES);
 
   const local = await w.contacts();
   assert.equal(local.length, await count(sim.url, token, 'SELECT COUNT() FROM Contact'));

@@ -496,6 +496,31 @@ static void add_between_pages(long long done, long long total, void *payload)
     }
 }
 
+/* The contact indexes that a first load into an empty store drops. */
+#define CONTACT_INDEXES_SQL                                                  \
+    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "  \
+    "('contacts_by_phone', 'contacts_by_mobile_phone', 'contacts_by_email')"
+
+TEST(first_pull_builds_contact_indexes)
+{
+    struct pull_options opts = {.object = SF_OBJECT_CONTACT};
+    struct fixture fx;
+    struct pull_result res;
+    struct err err;
+
+    if (!fixture_open(&fx)) {
+        CHECK(fx.ready);
+        fixture_close(&fx);
+        return;
+    }
+    err_clear(&err);
+    CHECK_INT(pull_run(&fx.conn, &opts, &res, &err), 0);
+    CHECK_INT(res.counts.created, ORG_CONTACTS);
+    if (!test_db_is_pg())
+        CHECK_INT(test_db_query_int(&fx.db, CONTACT_INDEXES_SQL), 3);
+    fixture_close(&fx);
+}
+
 TEST(contact_added_mid_pull_matched)
 {
     struct pull_options opts = {.object = SF_OBJECT_CONTACT};
@@ -525,6 +550,10 @@ TEST(contact_added_mid_pull_matched)
     CHECK_INT(res.counts.created, ORG_CONTACTS - 1);
     CHECK_INT(res.counts.updated, 1);
     CHECK_INT(local_count(&fx), ORG_CONTACTS);
+    /* Matching built the indexes that the load into the empty store had
+     * dropped. */
+    if (!test_db_is_pg())
+        CHECK_INT(test_db_query_int(&fx.db, CONTACT_INDEXES_SQL), 3);
     fixture_close(&fx);
 }
 
@@ -534,4 +563,5 @@ TEST_MAIN(TEST_ENTRY(phone_match_links_contact),
           TEST_ENTRY(mobile_match_links_contact),
           TEST_ENTRY(two_matches_create_new_contact),
           TEST_ENTRY(repeat_pull_keeps_matched_contact),
+          TEST_ENTRY(first_pull_builds_contact_indexes),
           TEST_ENTRY(contact_added_mid_pull_matched))

@@ -622,6 +622,56 @@ TEST(find_unlinked_matches)
     fixture_close(&fx);
 }
 
+/* The contact indexes that store_contact_indexes_drop_if_empty drops. */
+#define CONTACT_INDEXES_SQL                                                  \
+    "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "  \
+    "('contacts_by_phone', 'contacts_by_mobile_phone', 'contacts_by_email')"
+
+TEST(contact_indexes_dropped_when_empty)
+{
+    struct fixture fx;
+    bool dropped = true;
+    int64_t ids[2];
+    size_t count = 0;
+    int64_t a;
+
+    fixture_open(&fx);
+    CHECK_INT(store_contact_indexes_drop_if_empty(fx.store, &dropped, NULL),
+              0);
+    /* PostgreSQL keeps its indexes. */
+    CHECK(dropped == !test_db_is_pg());
+    if (!test_db_is_pg())
+        CHECK_INT(query_int(&fx, CONTACT_INDEXES_SQL), 0);
+
+    /* Lookups scan the contacts while the indexes are gone. */
+    a = add_contact(&fx, fx.ws.id, "A", "One", "one@example.com",
+                    "(415) 555-2671");
+    CHECK_INT(store_contact_find_unlinked_by_phone(
+                  fx.store, fx.ws.id, "+14155552671", ids, 2, &count, NULL),
+              0);
+    CHECK_INT(count, 1);
+    CHECK_INT(ids[0], a);
+    CHECK_INT(store_contact_find_unlinked_by_email(
+                  fx.store, fx.ws.id, "ONE@example.com", ids, 2, &count,
+                  NULL),
+              0);
+    CHECK_INT(count, 1);
+
+    CHECK_INT(store_contact_indexes_build(fx.store, NULL), 0);
+    if (!test_db_is_pg())
+        CHECK_INT(query_int(&fx, CONTACT_INDEXES_SQL), 3);
+    /* Building again changes nothing. */
+    CHECK_INT(store_contact_indexes_build(fx.store, NULL), 0);
+
+    /* A store with a contact keeps them. */
+    CHECK_INT(store_contact_indexes_drop_if_empty(fx.store, &dropped, NULL),
+              0);
+    CHECK(!dropped);
+    if (!test_db_is_pg())
+        CHECK_INT(query_int(&fx, CONTACT_INDEXES_SQL), 3);
+    fixture_close(&fx);
+}
+
 TEST(link_base_text_is_sorted_compact_json)
 {
     /* Characters that JSON escapes, UTF-8 that it keeps, a slash, a
@@ -1215,6 +1265,7 @@ TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
           TEST_ENTRY(workspaces_are_isolated),
           TEST_ENTRY(contact_search_and_paging),
           TEST_ENTRY(find_unlinked_matches),
+          TEST_ENTRY(contact_indexes_dropped_when_empty),
           TEST_ENTRY(link_upsert_and_base),
           TEST_ENTRY(link_base_text_is_sorted_compact_json),
           TEST_ENTRY(link_ids_are_case_sensitive),
