@@ -478,7 +478,10 @@ static void add_usage(FILE *out)
           "number of a stored\n"
           "contact is rejected, naming that contact; 'sfsync contacts "
           "update ID' changes it.\n"
-          "A stored contact with another email does not match by phone.\n"
+          "By phone, a stored contact with another email does not match, "
+          "nor, without\n"
+          "emails on both sides, one with another last name or first "
+          "name.\n"
           "  --allow-duplicate  add the contact even so\n",
           out);
     print_field_options(out);
@@ -788,11 +791,13 @@ static void import_usage(FILE *out)
             "of one person\n"
             "are merged into one contact); a row matching several contacts "
             "is rejected.\n"
+            "By phone, a row matches no contact with another email, nor, "
+            "without emails on\n"
+            "both sides, one with another last name or first name.\n"
             "A false do_not_call or email_opt_out never clears a true one; "
             "the report lists\nsuch rows with the command that clears it.\n"
-            "The next pull links new contacts to Salesforce records with "
-            "the same phone or\n"
-            "email.\n\n"
+            "The next pull links new contacts to Salesforce records by the "
+            "same rule.\n\n"
             "  --dry-run                 check every row, write nothing\n"
             "  --skip-invalid            import the valid rows, report the "
             "rejected ones\n"

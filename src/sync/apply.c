@@ -175,38 +175,33 @@ int apply_parse(struct apply_ctx *ctx, enum sf_object object,
 }
 
 /* The max unlinked contacts sharing a phone that the pull compares by
- * email. A phone that this many or more share (a switchboard) matches
+ * email and names. A phone that this many or more share (a switchboard) matches
  * nobody. */
 #define PHONE_MATCH_MAX 16
 
-/* Whether contact id has an email that differs from email in more than
- * ASCII letter case. A contact that cannot be read counts as differing, so
- * that no link is made on a guess. */
-static bool email_differs(struct apply_ctx *ctx, int64_t id,
-                          const char *email)
+/* Whether contact id, which shares a phone with in, may be the same
+ * person (contact_phone_match_agrees). A contact that cannot be read does
+ * not agree, so that no link is made on a guess. */
+static bool phone_match_agrees(struct apply_ctx *ctx, int64_t id,
+                               const struct contact *in)
 {
     struct contact c;
-    const char *other;
-    bool differs;
+    bool agrees;
 
-    if (!email)
-        return false;
     contact_init(&c);
-    if (store_contact_get(ctx->store, ctx->ws, id, &c, NULL) < 0) {
-        contact_release(&c);
-        return true;
-    }
-    other = contact_text(&c, CONTACT_EMAIL);
-    differs = other && strcasecmp(other, email) != 0;
+    agrees = store_contact_get(ctx->store, ctx->ws, id, &c, NULL) == 0 &&
+             contact_phone_match_agrees(&c, in);
     contact_release(&c);
-    return differs;
+    return agrees;
 }
 
 /*
  * The one unlinked local contact that matches in, or 0. The email matches
  * in any ASCII letter case. A phone (E.164, phone or mobile) matches only
- * when the emails do not differ, because a shared phone (a switchboard)
- * does not make two people with different emails one.
+ * a contact that contact_phone_match_agrees with: the same email, or,
+ * without an email on both sides, the same last name and no other first
+ * name, because a shared phone (a switchboard) does not make two people
+ * one.
  */
 static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
 {
@@ -230,7 +225,7 @@ static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
         if (n == PHONE_MATCH_MAX)
             continue;
         for (size_t j = 0; j < n; j++) {
-            if (email_differs(ctx, ids[j], email))
+            if (!phone_match_agrees(ctx, ids[j], in))
                 continue;
             if (found && found != ids[j])
                 return 0;
@@ -526,7 +521,7 @@ bool apply_intent_matches(const struct apply_intent *ai, const json_t *rec,
     return !has_key ||
            same_text_nocase(contact_text(c, CONTACT_EMAIL),
                             contact_text(in, CONTACT_EMAIL)) ||
-           same_phone(c, in);
+           (same_phone(c, in) && contact_phone_match_agrees(c, in));
 }
 
 /* The contact whose own push created rec, by external id or create

@@ -209,12 +209,48 @@ static int check_pushable(struct store *s, const struct contact *c,
                    "name for Leads and Contacts, so give one");
 }
 
-/* Set *out to the first id other than self of the contacts matching value
+int changes_find_by_phone(struct store *s, const struct contact *c,
+                          const char *e164, int64_t *ids, size_t max,
+                          size_t *out_count, struct err *err)
+{
+    int64_t candidates[CHANGES_PHONE_CANDIDATES_MAX];
+    size_t count = 0;
+    int rc;
+
+    *out_count = 0;
+    rc = store_contact_find_by_phone(s, c->workspace_id, e164,
+                                     contact_text(c, CONTACT_EMAIL),
+                                     candidates, ARRAY_SIZE(candidates),
+                                     &count, err);
+    if (rc < 0 || count == ARRAY_SIZE(candidates))
+        return rc;
+    for (size_t i = 0; i < count && *out_count < max; i++) {
+        struct contact other;
+        bool agrees;
+
+        if (candidates[i] == c->id)
+            continue;
+        contact_init(&other);
+        rc = store_contact_get(s, c->workspace_id, candidates[i], &other,
+                               err);
+        agrees = rc == 0 && contact_phone_match_agrees(&other, c);
+        contact_release(&other);
+        if (rc == SYNC_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            return rc;
+        if (agrees)
+            ids[(*out_count)++] = candidates[i];
+    }
+    return 0;
+}
+
+/* Set *out to the first id other than c's of the contacts matching value
  * as field f, or to 0. A match is the email in any ASCII letter case, or a
- * phone's E.164 form on a contact with no other email than email. */
-static int find_match(struct store *s, int64_t workspace_id, int64_t self,
-                      enum contact_field f, const char *value,
-                      const char *email, int64_t *out, struct err *err)
+ * phone's E.164 form as changes_find_by_phone matches it. */
+static int find_match(struct store *s, const struct contact *c,
+                      enum contact_field f, const char *value, int64_t *out,
+                      struct err *err)
 {
     int64_t ids[2];
     size_t count = 0;
@@ -222,13 +258,12 @@ static int find_match(struct store *s, int64_t workspace_id, int64_t self,
 
     *out = 0;
     if (f == CONTACT_EMAIL)
-        rc = store_contact_find_by_email(s, workspace_id, value, ids, 2,
+        rc = store_contact_find_by_email(s, c->workspace_id, value, ids, 2,
                                          &count, err);
     else
-        rc = store_contact_find_by_phone(s, workspace_id, value, email, ids,
-                                         2, &count, err);
+        rc = changes_find_by_phone(s, c, value, ids, 2, &count, err);
     for (size_t i = 0; rc == 0 && i < count && !*out; i++)
-        if (ids[i] != self)
+        if (ids[i] != c->id)
             *out = ids[i];
     return rc;
 }
@@ -237,9 +272,10 @@ static int find_match(struct store *s, int64_t workspace_id, int64_t self,
  * Fill out with the first stored, unarchived contact that the prepared
  * contact c matches, as a contacts import matches its rows: the email
  * first, then the E.164 form of the phone and of the mobile phone, of
- * those in fields_mask. A contact with another email is no match by phone,
- * since people who share a switchboard number are not one person. c itself
- * (its id) is no match.
+ * those in fields_mask. By phone, a contact with another email, or without
+ * emails on both sides another last or first name, is no match, since
+ * people who share a switchboard number are not one person. c itself (its
+ * id) is no match.
  */
 static int find_duplicate(struct store *s, const struct contact *c,
                           uint32_t fields_mask, struct changes_duplicate *out,
@@ -258,8 +294,7 @@ static int find_duplicate(struct store *s, const struct contact *c,
 
         if (!value || !(fields_mask & CONTACT_FIELD_BIT(f)))
             continue;
-        rc = find_match(s, c->workspace_id, c->id, f, value, email,
-                        &out->contact_id, err);
+        rc = find_match(s, c, f, value, &out->contact_id, err);
         if (rc < 0)
             return rc;
         if (out->contact_id) {
@@ -388,15 +423,18 @@ static int write_change(struct store *s, struct contact *next,
 }
 
 /* The fields whose change calls for the duplicate check: the email and
- * the phones, and both phones when the email changed, because the phone
- * rule depends on the email. */
+ * the phones, and both phones when the email or a name changed, because
+ * the phone rule depends on them. */
 static uint32_t identity_changes(uint32_t changed)
 {
     const uint32_t phones = CONTACT_FIELD_BIT(CONTACT_PHONE) |
                             CONTACT_FIELD_BIT(CONTACT_MOBILE_PHONE);
+    const uint32_t phone_rule = CONTACT_FIELD_BIT(CONTACT_EMAIL) |
+                                CONTACT_FIELD_BIT(CONTACT_FIRST_NAME) |
+                                CONTACT_FIELD_BIT(CONTACT_LAST_NAME);
     uint32_t mask = changed & (phones | CONTACT_FIELD_BIT(CONTACT_EMAIL));
 
-    if (changed & CONTACT_FIELD_BIT(CONTACT_EMAIL))
+    if (changed & phone_rule)
         mask |= phones;
     return mask;
 }

@@ -38,6 +38,23 @@ int changes_validate(const struct contact *c, struct err *err);
  */
 int changes_clean(struct contact *c, uint32_t mask, struct err *err);
 
+/* Maximum contacts sharing one phone that changes_find_by_phone reads. */
+#define CHANGES_PHONE_CANDIDATES_MAX 64
+
+/*
+ * Find the stored, unarchived contacts other than c (by its id) that have
+ * e164 as either phone's E.164 form and that contact_phone_match_agrees
+ * with c: the same email, or, without an email on both sides, the same
+ * last name and no other first name. Up to max ids go to ids in id order
+ * and *out_count receives their number. A phone that
+ * CHANGES_PHONE_CANDIDATES_MAX or more contacts share matches none,
+ * because the ones past that are not read and could be another match.
+ * Return 0 or SYNC_EDB.
+ */
+int changes_find_by_phone(struct store *s, const struct contact *c,
+                          const char *e164, int64_t *ids, size_t max,
+                          size_t *out_count, struct err *err);
+
 /* Flags of changes_add. */
 enum changes_add_flags {
     /* Add the contact even when it matches a stored one. */
@@ -62,7 +79,7 @@ struct changes_duplicate {
  * CHANGES_ADD_ALLOW_DUPLICATE, a contact that matches a stored, unarchived
  * one is rejected, by the rule a contacts import matches its rows with. A
  * match is the same email in any ASCII letter case, or the E.164 form of
- * either phone on a contact without another email. That check runs in a
+ * either phone on a contact that changes_find_by_phone accepts. That check runs in a
  * transaction of its own, so the caller must not have one open. On success c->id,
  * c->version (1) and the timestamps are set and one outbox create is
  * queued. out_duplicate (NULL allowed) receives the matched contact, or a

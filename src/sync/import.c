@@ -272,9 +272,11 @@ static void add_ids(int64_t *found, size_t *n, const int64_t *ids,
 
 /*
  * Find the contacts that the row c matches by email, or by the E.164 form
- * of either phone without another email: contacts stored before the import and contacts of
- * earlier rows of the file, which the open transaction holds. Set *out_id
- * to the one match, or 0. Several matches reject the row.
+ * of either phone as changes_find_by_phone matches it (the same email, or
+ * the same last name and no other first name): contacts stored before the
+ * import and contacts of earlier rows of the file, which the open
+ * transaction holds. Set *out_id to the one match, or 0. Several matches
+ * reject the row.
  */
 static int find_existing(struct import_state *st, const struct contact *c,
                          int64_t *out_id, struct err *why)
@@ -300,10 +302,9 @@ static int find_existing(struct import_state *st, const struct contact *c,
         if (!e164)
             continue;
         /* A shared phone (a switchboard) does not make two people with
-         * different emails one. */
-        if ((rc = store_contact_find_by_phone(st->store, st->workspace_id,
-                                              e164, email, ids, MATCH_MAX,
-                                              &count, why)) < 0)
+         * different emails or names one. */
+        if ((rc = changes_find_by_phone(st->store, c, e164, ids, MATCH_MAX,
+                                        &count, why)) < 0)
             return rc;
         add_ids(found, &n, ids, count);
     }

@@ -6,8 +6,8 @@
  * first row names the columns (model/contact_csv.h). Every data row is
  * validated as a local change (changes_validate), and the valid ones are
  * written in one store transaction. A row with the email, or an E.164 phone
- * and no other email, of one contact already stored or of an earlier row
- * of the file, updates
+ * and no other email, last name or first name (changes_find_by_phone), of
+ * one contact already stored or of an earlier row of the file, updates
  * that contact (its non-empty cells and true flags) as a local change; a
  * row that matches several contacts is rejected; any other row is inserted
  * as a local contact with its outbox create. Matching imported contacts to

@@ -81,6 +81,38 @@ test('import updates a stored contact', async () => {
   });
 });
 
+test('import row sharing only a phone added', async () => {
+  const w = new Workdir();
+  try {
+    await w.ok(['init']);
+    const bob = (await w.json(['contacts', 'add', '--json', '--first-name',
+      'Bob', '--last-name', 'Jones', '--phone', '+1 415 555 0177'])).id;
+    const file = w.file('people.csv', [
+      'first_name,last_name,phone,title',
+      'Alice,Smith,(415) 555-0177,Buyer',
+      'Carol,Jones,(415) 555-0177,Clerk',
+      'Bob,Jones,415-555-0177,Manager',
+    ].join('\n'));
+    const res = await w.json(['contacts', 'import', file, '--json']);
+    assert.equal(res.imported, 2);
+    assert.equal(res.updated, 1);
+    const all = await w.contacts();
+    assert.equal(all.length, 3);
+    const stored = all.find((c) => c.id === bob);
+    assert.equal(stored.first_name, 'Bob');
+    assert.equal(stored.last_name, 'Jones');
+    assert.equal(stored.title, 'Manager');
+    const alice = all.find((c) => c.first_name === 'Alice');
+    assert.equal(alice.last_name, 'Smith');
+    assert.equal(alice.title, 'Buyer');
+    const carol = all.find((c) => c.first_name === 'Carol');
+    assert.equal(carol.last_name, 'Jones');
+    assert.equal(carol.title, 'Clerk');
+  } finally {
+    w.remove();
+  }
+});
+
 test('import rejects an ambiguous row', async () => {
   const w = new Workdir();
   try {
@@ -90,7 +122,7 @@ test('import rejects an ambiguous row', async () => {
     const b = (await w.json(['contacts', 'add', '--json', '--last-name', 'B',
       '--phone', '+1 415 555 0199'])).id;
     const file = w.file('both.csv',
-      'email,phone,title\na@example.com,+1 415 555 0199,Both\n');
+      'email,last_name,phone,title\na@example.com,B,+1 415 555 0199,Both\n');
     const res = await w.fails(['contacts', 'import', file, '--json']);
     const out = JSON.parse(res.stdout);
     assert.equal(out.rejected_count, 1);

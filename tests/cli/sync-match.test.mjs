@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // How the pull matches a record to an unlinked local contact, against a
 // real sfsim. The email matches in any letter case. A phone matches only
-// when the emails do not differ, and an email that differs only in letter
-// case is no conflict.
+// when the emails do not differ and, without an email on both sides, the
+// last names are equal and the first names do not differ. An email that
+// differs only in letter case is no conflict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -151,3 +152,70 @@ test('other title is still a conflict', async () => {
     assert.equal(contacts[0].salesforce_id, recId);
   });
 });
+
+test('shared phone, other names, no email', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const alice = await addContact(w, { 'first-name': 'Alice',
+      'last-name': 'Smith', phone: '(415) 555-0177' });
+    const bobId = await sfCreate(sim, token, 'Contact',
+      { FirstName: 'Bob', LastName: 'Jones', Phone: '+1 415 555 0177' });
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 0);
+
+    const contacts = await w.contacts();
+    assert.equal(contacts.length, 2);
+    const local = contacts.find((c) => c.id === alice);
+    assert.equal(local.first_name, 'Alice');
+    assert.equal(local.last_name, 'Smith');
+    assert.notEqual(local.salesforce_id, bobId);
+    assert.ok(local.salesforce_id, 'Alice is created in Salesforce');
+    const bob = contacts.find((c) => c.salesforce_id === bobId);
+    assert.ok(bob, 'a local contact linked to the record of Bob');
+    assert.equal(bob.first_name, 'Bob');
+    assert.equal(bob.last_name, 'Jones');
+
+    const rec = await sfGet(sim, token, 'Contact', bobId,
+      'FirstName,LastName');
+    assert.equal(rec.FirstName, 'Bob');
+    assert.equal(rec.LastName, 'Jones');
+  });
+});
+
+test('shared phone, other first names', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const alice = await addContact(w, { 'first-name': 'Alice',
+      'last-name': 'Smith', phone: PHONE });
+    const bobId = await sfCreate(sim, token, 'Contact',
+      { FirstName: 'Bob', LastName: 'Smith', Phone: PHONE });
+    await sync(w);
+
+    const contacts = await w.contacts();
+    assert.equal(contacts.length, 2);
+    assert.notEqual(contacts.find((c) => c.id === alice).salesforce_id,
+      bobId);
+    const rec = await sfGet(sim, token, 'Contact', bobId, 'FirstName');
+    assert.equal(rec.FirstName, 'Bob');
+  });
+});
+
+const SAME_PERSON = [
+  { name: 'names in other case', local: { 'first-name': 'alice',
+    'last-name': 'SMITH' } },
+  { name: 'no local first name', local: { 'last-name': 'Smith' } },
+];
+
+for (const c of SAME_PERSON) {
+  test(`phone links with ${c.name}`, async () => {
+    await withOrg('newest', async ({ sim, w, token }) => {
+      const id = await addContact(w, { phone: PHONE, ...c.local });
+      const recId = await sfCreate(sim, token, 'Contact',
+        { FirstName: 'Alice', LastName: 'Smith', Phone: PHONE });
+      await sync(w);
+
+      const contacts = await w.contacts();
+      assert.equal(contacts.length, 1);
+      assert.equal(contacts[0].id, id);
+      assert.equal(contacts[0].salesforce_id, recId);
+    });
+  });
+}

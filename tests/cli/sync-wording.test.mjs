@@ -94,7 +94,17 @@ test('contacts add rejects duplicate phone', async () => {
       'kari@example.com', '--phone', '+1 415 555 0133']);
     await w.ok(['contacts', 'add', '--last-name', 'Berg', '--email',
       'ola@example.com', '--phone', '+1 415 555 0133']);
-    assert.equal((await w.contacts()).length, 3);
+    // Without emails, other names make them two people too.
+    await w.ok(['contacts', 'add', '--first-name', 'Alice', '--last-name',
+      'Smith', '--phone', '(415) 555-0177']);
+    await w.ok(['contacts', 'add', '--first-name', 'Bob', '--last-name',
+      'Jones', '--phone', '+1 415 555 0177']);
+    await w.ok(['contacts', 'add', '--first-name', 'Bob', '--last-name',
+      'Smith', '--phone', '+1 415 555 0177']);
+    const same = await w.fails(['contacts', 'add', '--last-name', 'SMITH',
+      '--phone', '415-555-0177']);
+    assert.match(same.stderr, /field 'phone' matches contact \d+/);
+    assert.equal((await w.contacts()).length, 6);
   });
 });
 
