@@ -793,7 +793,10 @@ static void import_usage(FILE *out)
             "is rejected.\n"
             "By phone, a row matches no contact with another email, nor, "
             "without emails on\n"
-            "both sides, one with another last name or first name.\n"
+            "both sides, one with another last name or first name. The "
+            "report lists the\n"
+            "line of each row that updated a contact and that contact's "
+            "id.\n"
             "A false do_not_call or email_opt_out never clears a true one; "
             "the report lists\nsuch rows with the command that clears it.\n"
             "The next pull links new contacts to Salesforce records by the "
@@ -806,7 +809,9 @@ static void import_usage(FILE *out)
             "  --json                    print {imported, rejected: [{line, "
             "reason}],\n"
             "                            kept_opt_outs: [{line, field, "
-            "contact_id, message}], ...}\n\n"
+            "contact_id, message}],\n"
+            "                            updated_rows: [{line, contact_id}], "
+            "...}\n\n"
             "Columns, in any letter case, with or without spaces, '_' or "
             "'-', and after an\n"
             "optional 'Contact: ' or 'Lead: ' (aliases in brackets):\n%s",
@@ -863,6 +868,18 @@ static json_t *kept_json(const struct import_result *res)
     return kept;
 }
 
+static json_t *updates_json(const struct import_result *res)
+{
+    json_t *updates = json_array();
+
+    for (size_t i = 0; i < res->update_count; i++)
+        json_array_append_new(
+            updates,
+            json_pack("{s:I, s:I}", "line", (json_int_t)res->updates[i].line,
+                      "contact_id", (json_int_t)res->updates[i].contact_id));
+    return updates;
+}
+
 static void print_import_json(const char *path,
                               const struct import_options *opts,
                               const struct import_result *res)
@@ -875,7 +892,8 @@ static void print_import_json(const char *path,
                                 (json_int_t)res->rejected[i].line, "reason",
                                 res->rejected[i].reason));
     cli_print_json(json_pack(
-        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o}",
+        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o, "
+        "s:I, s:o}",
         "file", path, "dry_run", opts->dry_run, "rows",
         (json_int_t)res->rows, "valid", (json_int_t)res->valid, "imported",
         (json_int_t)res->imported, "updated", (json_int_t)res->updated,
@@ -884,7 +902,8 @@ static void print_import_json(const char *path,
         "unknown_columns",
         string_array(res->unknown_columns, res->unknown_count),
         "kept_opt_out_count", (json_int_t)res->kept_total, "kept_opt_outs",
-        kept_json(res)));
+        kept_json(res), "updated_row_count", (json_int_t)res->update_total,
+        "updated_rows", updates_json(res)));
 }
 
 static void print_import_text(const char *path,
@@ -909,6 +928,14 @@ static void print_import_text(const char *path,
     if (more > 0)
         printf("%lld more kept %s not listed\n", more,
                more == 1 ? "opt-out is" : "opt-outs are");
+    for (size_t i = 0; i < res->update_count; i++)
+        printf("line %lld: %s contact %" PRId64 "\n", res->updates[i].line,
+               opts->dry_run ? "would update" : "updated",
+               res->updates[i].contact_id);
+    more = res->update_total - (long long)res->update_count;
+    if (more > 0)
+        printf("%lld more updated %s not listed\n", more,
+               more == 1 ? "row is" : "rows are");
     if (res->unknown_count > 0) {
         fputs("ignored columns:", stdout);
         for (size_t i = 0; i < res->unknown_count; i++)

@@ -93,9 +93,13 @@ test('import row sharing only a phone added', async () => {
       'Carol,Jones,(415) 555-0177,Clerk',
       'Bob,Jones,415-555-0177,Manager',
     ].join('\n'));
+    const dry = await w.ok(['contacts', 'import', file, '--dry-run']);
+    assert.match(dry.stdout, new RegExp(`^line 4: would update contact ${bob}$`, 'm'));
     const res = await w.json(['contacts', 'import', file, '--json']);
     assert.equal(res.imported, 2);
     assert.equal(res.updated, 1);
+    assert.equal(res.updated_row_count, 1);
+    assert.deepEqual(res.updated_rows, [{ line: 4, contact_id: bob }]);
     const all = await w.contacts();
     assert.equal(all.length, 3);
     const stored = all.find((c) => c.id === bob);
@@ -108,6 +112,13 @@ test('import row sharing only a phone added', async () => {
     const carol = all.find((c) => c.first_name === 'Carol');
     assert.equal(carol.last_name, 'Jones');
     assert.equal(carol.title, 'Clerk');
+
+    // The text report names the line and the contact it updated.
+    const again = w.file('again.csv',
+      'first_name,last_name,phone,title\nBob,Jones,(415) 555-0177,Director\n');
+    const text = await w.ok(['contacts', 'import', again]);
+    assert.match(text.stdout, new RegExp(`^line 2: updated contact ${bob}$`, 'm'));
+    assert.match(text.stdout, /^1 row updated an existing contact, 0 matched/m);
   } finally {
     w.remove();
   }
