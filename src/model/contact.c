@@ -160,6 +160,21 @@ const char *contact_text(const struct contact *c, enum contact_field f)
     return c->values[f].text;
 }
 
+uint32_t contact_same_numbers(const struct contact *a,
+                              const struct contact *b)
+{
+    uint32_t same = 0;
+
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const char *x = a->values[f].e164;
+        const char *y = b->values[f].e164;
+
+        if (is_phone(f) && x && y && strcmp(x, y) == 0)
+            same |= CONTACT_FIELD_BIT(f);
+    }
+    return same & contact_diff(a, b);
+}
+
 /* Whether a and b are equal in ASCII letter case once the spaces around
  * them are trimmed. NULL and an all-space text are empty. */
 static bool same_trimmed_nocase(const char *a, const char *b)

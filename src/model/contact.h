@@ -172,6 +172,15 @@ bool contact_phone_match_agrees(const struct contact *a,
                                 const struct contact *b);
 
 /*
+ * Return the phone fields whose texts differ between a and b but whose
+ * E.164 forms are equal, such as "(415) 555-0177" and "+1 415 555 0177":
+ * one number written two ways. A phone without an E.164 form on either
+ * side is never in the result.
+ */
+uint32_t contact_same_numbers(const struct contact *a,
+                              const struct contact *b);
+
+/*
  * Copy the values of the fields in mask from src to dst, leaving the other
  * fields of dst as they are.
  */

@@ -354,6 +354,8 @@ static int merge_into(struct apply_ctx *ctx, struct contact *cur,
     if (!old_base ||
         contact_fields_from_json(&base, old_base, &base_fields, NULL) < 0)
         base_fields = 0;
+    /* The merge compares phones by their E.164 forms. */
+    contact_normalize_phones(&base, ctx->region, NULL);
     /* A conversion's base is the Lead's, so it is no trustworthy base for
      * the restrictive fields of the Contact. */
     if (fresh)
@@ -642,8 +644,9 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
             goto out;
         /* Values that only the local contact has, and local values that
          * won, differ from the record: queue a push so that Salesforce
-         * gets them. */
-        if ((contact_diff(&cur, in) & ctx->from_sf &
+         * gets them. A phone written another way is no difference. */
+        if ((contact_diff(&cur, in) & ~contact_same_numbers(&cur, in) &
+             ctx->from_sf &
              mapping_fields(ctx->mapping, ctx->object, MAPPING_TO_SF)) &&
             (rc = store_outbox_requeue(ctx->store, ctx->ws, cur.id, err)) <
                 0)

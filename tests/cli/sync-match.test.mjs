@@ -219,3 +219,44 @@ for (const c of SAME_PERSON) {
     });
   });
 }
+
+// Phones whose E.164 forms are equal are one value in the merge: each side
+// keeps its text, nothing is a conflict and nothing is pushed.
+test('phone format alone no conflict', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const id = await addContact(w, { 'first-name': 'Alice',
+      'last-name': 'Smith', phone: '(415) 555-0177',
+      'mobile-phone': '312-555-0199' });
+    const recId = await sfCreate(sim, token, 'Contact',
+      { FirstName: 'Alice', LastName: 'Smith', Phone: '+1 415 555 0177',
+        MobilePhone: '(312) 555-0199' });
+    const first = await sync(w);
+    assert.equal(first.conflicts, 0);
+    const linked = await w.json(['contacts', 'show', String(id), '--json']);
+    assert.equal(linked.salesforce_id, recId);
+    assert.equal(linked.phone, '(415) 555-0177');
+    assert.equal(linked.mobile_phone, '312-555-0199');
+    assert.equal(linked.pending_changes, 0);
+    let rec = await sfGet(sim, token, 'Contact', recId,
+      'Phone,MobilePhone');
+    assert.equal(rec.Phone, '+1 415 555 0177');
+    assert.equal(rec.MobilePhone, '(312) 555-0199');
+
+    // A local reformat sends nothing, and a Salesforce one changes nothing
+    // locally.
+    await w.ok(['contacts', 'update', String(id), '--phone', '415.555.0177']);
+    const res = await api(sim.url, token, 'PATCH',
+      `${V}/sobjects/Contact/${recId}`, { MobilePhone: '+1 312 555 0199' });
+    assert.equal(res.status, 204, res.text);
+    const second = await sync(w);
+    assert.equal(second.conflicts, 0);
+    const after = await w.json(['contacts', 'show', String(id), '--json']);
+    assert.equal(after.phone, '415.555.0177');
+    assert.equal(after.mobile_phone, '312-555-0199');
+    assert.equal(after.pending_changes, 0);
+    rec = await sfGet(sim, token, 'Contact', recId, 'Phone,MobilePhone');
+    assert.equal(rec.Phone, '+1 415 555 0177');
+    assert.equal(rec.MobilePhone, '+1 312 555 0199');
+    assert.deepEqual(await w.json(['conflicts', '--json']), []);
+  });
+});
