@@ -449,9 +449,9 @@ static void print_field_options(FILE *out)
             fprintf(out,
                     "  --%-15s the Salesforce id (15 or 18 characters) of "
                     "the owning User,\n"
-                    "  %-17s such as 005xx000001Sv6tAAC, sent as OwnerId; "
-                    "the push rejects\n"
-                    "  %-17s other values\n",
+                    "  %-17s such as 005xx000001Sv6tAAC, or Queue (00G...), "
+                    "sent as OwnerId;\n"
+                    "  %-17s other values are rejected, and '' clears it\n",
                     name, "", "");
             continue;
         }

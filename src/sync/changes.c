@@ -9,6 +9,7 @@
 
 #include "changes.h"
 
+#include "base/sfid.h"
 #include "model/utf8.h"
 #include "settings.h"
 
@@ -89,6 +90,28 @@ static int check_text(enum contact_field f, const char *text, struct err *err)
                    info->name, quoted, chars, info->max_len);
 }
 
+/* Reject an owner that is not the id of a User (key prefix 005) or a
+ * Queue (00G, the Group object), since Salesforce rejects a push with any
+ * other OwnerId and the contact's other changes would wait behind it. The
+ * prefix is checked on the 18-character form, whose case the suffix
+ * restores. */
+static int check_owner(const char *owner, struct err *err)
+{
+    char id18[SFID_SIZE], quoted[QUOTE_SIZE];
+
+    if (sfid_to18(owner, id18) == 0 &&
+        (strncmp(id18, "005", 3) == 0 || strncmp(id18, "00G", 3) == 0))
+        return 0;
+    quote_value(owner, quoted);
+    return err_set(err, SYNC_EINVALID,
+                   "field 'owner' value '%s' is not the id of a user or a "
+                   "queue: give the 15- or 18-character Salesforce id of a "
+                   "user (starting with 005) or a queue (starting with 00G), "
+                   "such as 005000000000001AAA, or an empty value to clear "
+                   "it",
+                   quoted);
+}
+
 /* Whether c has something to be found by: a last name, a company, an
  * email or a phone. */
 static bool has_identity(const struct contact *c)
@@ -125,6 +148,8 @@ int changes_validate(const struct contact *c, struct err *err)
         const char *text = contact_text(c, f);
 
         if (text && check_text(f, text, &why) < 0) {
+            add_problem(problems, &why);
+        } else if (f == CONTACT_OWNER && text && check_owner(text, &why) < 0) {
             add_problem(problems, &why);
         } else if (contact_validate_field(c, f, &why) < 0) {
             /* The remaining checks (the email's form) are the model's;

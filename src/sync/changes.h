@@ -22,7 +22,8 @@ struct err;
  * Check c as every local change is checked before it is written. Each text
  * value must be valid UTF-8 and within its field's maximum length, and a
  * message about a length names the field, quotes the value and gives the
- * limit. The email must be well formed. A contact needs at least a last
+ * limit. The email must be well formed, and the owner the 15- or
+ * 18-character id of a User (005) or a Queue (00G). A contact needs at least a last
  * name, a company, an email or a phone (either phone field), so that none
  * is empty. Return 0, or SYNC_EINVALID with err listing every problem,
  * separated by "; ", in a message of valid UTF-8.
@@ -44,9 +45,9 @@ int changes_clean(struct contact *c, uint32_t mask, struct err *err);
 /*
  * Find the stored, unarchived contacts other than c (by its id) that have
  * e164 as either phone's E.164 form and that contact_phone_match_agrees
- * with c: the same email, or, without an email on both sides, the same
- * last name and no other first name. Up to max ids go to ids in id order
- * and *out_count receives their number. A phone that
+ * with c. Those have the same email or, without an email on both sides,
+ * the same last name and no other first name. Up to max ids go to ids in
+ * id order, and *out_count receives their number. A phone that
  * CHANGES_PHONE_CANDIDATES_MAX or more contacts share matches none,
  * because the ones past that are not read and could be another match.
  * Return 0 or SYNC_EDB.

@@ -293,9 +293,9 @@ test('region change counts invalidated phones', async () => {
 test('push error names the fields Salesforce gave', async () => {
   await withOrg(async ({ w }) => {
     const contacts = (await w.contacts()).filter((c) => c.salesforce_object === 'Contact');
-    // Another Contact's id is well formed but names no User.
+    // A well-formed User id that names no User of sfsim.
     await w.ok(['contacts', 'update', String(contacts[0].id), '--owner',
-      contacts[1].salesforce_id]);
+      '005000000000991']);
     const run = await w.run(['--log-level', 'info', 'sync']);
     assert.match(run.stderr, /code=INVALID_CROSS_REFERENCE_KEY .*\(fields OwnerId\)/);
     const errors = await w.json(['errors', '--json']);

@@ -197,13 +197,15 @@ test('errors retry skips fold notices', async () => {
   await withOrg(async ({ sim, w }) => {
     const [master, loser, other] = (await w.contacts())
       .filter((c) => c.salesforce_object === 'Contact');
-    // An owner that is no Salesforce id is a permanent push error.
-    await w.ok(['contacts', 'update', String(other.id), '--owner', 'nobody']);
+    // An owner that names no User of sfsim is a permanent push error.
+    await w.ok(['contacts', 'update', String(other.id), '--owner',
+      '005000000000991']);
     await w.run(['sync', '--json']);
     await simMerge(sim, master.salesforce_id, [loser.salesforce_id]);
     await w.run(['sync', '--json']);
     const codes = (await w.json(['errors', '--json'])).map((e) => e.code).sort();
-    assert.deepEqual(codes, ['INVALID_VALUE', 'MERGED_INTO_LINKED_RECORD']);
+    assert.deepEqual(codes,
+      ['INVALID_CROSS_REFERENCE_KEY', 'MERGED_INTO_LINKED_RECORD']);
 
     const res = await w.ok(['errors', 'retry']);
     const lines = res.stdout.split('\n');
@@ -213,8 +215,38 @@ test('errors retry skips fold notices', async () => {
     const errors = await w.json(['errors', '--json']);
     const notice = errors.find((e) => e.code === 'MERGED_INTO_LINKED_RECORD');
     assert.equal(notice.retryable, false);
-    assert.equal(errors.find((e) => e.code === 'INVALID_VALUE').retryable, true);
+    assert.equal(errors.find((e) => e.code === 'INVALID_CROSS_REFERENCE_KEY')
+      .retryable, true);
   });
+});
+
+test('owner checked when typed', async () => {
+  const w = new Workdir();
+  try {
+    await w.ok(['init']);
+    const bad = await w.fails(['contacts', 'add', '--last-name', 'Owned',
+      '--owner', 'Ada Lovelace']);
+    assert.match(bad.stderr, /field 'owner' value 'Ada Lovelace' is not the id of a user or a queue/);
+    assert.match(bad.stderr, /give the 15- or 18-character Salesforce id of a user \(starting with 005\) or a queue \(starting with 00G\)/);
+    assert.equal((await w.contacts()).length, 0);
+
+    const c = await w.json(['contacts', 'add', '--json', '--last-name',
+      'Owned', '--owner', '005000000000001']);
+    assert.equal(c.owner, '005000000000001');
+    for (const owner of ['someone', '003000000000001AAA', '0050000000000']) {
+      const res = await w.fails(['contacts', 'update', String(c.id),
+        '--owner', owner]);
+      assert.match(res.stderr, new RegExp(`field 'owner' value '${owner}' is not the id`));
+    }
+    const queue = await w.json(['contacts', 'update', String(c.id), '--json',
+      '--owner', '00G000000000001']);
+    assert.equal(queue.owner, '00G000000000001');
+    const cleared = await w.json(['contacts', 'update', String(c.id), '--json',
+      '--owner', '']);
+    assert.equal(cleared.owner, null);
+  } finally {
+    w.remove();
+  }
 });
 
 test('owner help names a user id', async () => {

@@ -148,6 +148,37 @@ TEST(validate_rejects_empty_contact)
     contact_release(&c);
 }
 
+TEST(validate_checks_owner)
+{
+    static const struct {
+        const char *owner;
+        bool valid;
+    } cases[] = {
+        {"005000000000001", true},
+        {"005000000000001AAA", true},
+        {"00G000000000001", true},
+        {"Ada Lovelace", false},
+        {"003000000000001AAA", false}, /* a Contact */
+        {"0050000000000", false},      /* 13 characters */
+        {"005000000000001AAB", false}, /* a wrong case suffix */
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct contact c;
+        struct err err;
+
+        contact_init(&c);
+        contact_set_text(&c, CONTACT_LAST_NAME, "Owned");
+        contact_set_text(&c, CONTACT_OWNER, cases[i].owner);
+        err_clear(&err);
+        CHECK_INT(changes_validate(&c, &err),
+                  cases[i].valid ? 0 : SYNC_EINVALID);
+        if (!cases[i].valid)
+            CHECK(strstr(err.msg, cases[i].owner) != NULL);
+        contact_release(&c);
+    }
+}
+
 TEST(add_queues_create)
 {
     struct fixture fx;
@@ -486,6 +517,7 @@ TEST(pending_count_past_one_page)
 
 TEST_MAIN(TEST_ENTRY(validate_names_field_value_limit),
           TEST_ENTRY(validate_rejects_empty_contact),
+          TEST_ENTRY(validate_checks_owner),
           TEST_ENTRY(add_queues_create),
           TEST_ENTRY(add_rejects_duplicate),
           TEST_ENTRY(update_changes_given_fields_only),
