@@ -139,7 +139,7 @@ struct store_conflict {
     char *field;        /* owned: the contact field name */
     char *local_value;  /* owned; NULL for an empty value */
     char *remote_value; /* owned; NULL for an empty value */
-    char *winner;       /* owned: "local" or "salesforce" */
+    char *winner;       /* owned: "local", "salesforce" or "delete" */
     char *policy;       /* owned: "newest", "salesforce", "local", ... */
     int64_t created_ms;
 };

@@ -42,6 +42,7 @@ struct apply_ctx {
     char region[PHONE_REGION_SIZE];
     enum merge_policy policy;
     bool archive_on_delete; /* on_salesforce_delete is archive */
+    bool delete_on_local_delete; /* on_local_delete is delete */
     /* An external id field (Sfsync_Id__c) whose values are
      * "<ext_id_prefix>-<contact id>", or NULL when none is configured. */
     const char *ext_id_field;

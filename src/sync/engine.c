@@ -52,6 +52,7 @@ void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
     ctx->run_id = e->run_id;
     ctx->policy = e->policy;
     ctx->archive_on_delete = e->archive_on_delete;
+    ctx->delete_on_local_delete = e->delete_on_local_delete;
     ctx->ext_id_field = e->ext_id_field;
     ctx->ext_id_prefix = e->ext_id_prefix;
     ctx->default_company = e->default_company;

@@ -449,3 +449,58 @@ test('second sync of a workspace stops at once', async () => {
     await sync(w);
   });
 });
+
+// A delete that wins over an edit of the other side drops that edit, so
+// the edit is listed as a conflict won by the delete.
+test('edit lost to local delete listed', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    await w.ok(['config', 'set', 'on_local_delete', 'delete']);
+    await sync(w);
+    const c = (await w.contacts()).find((x) => x.salesforce_object === 'Contact');
+    await w.ok(['contacts', 'delete', String(c.id)]);
+    await sfPatch(sim, token, 'Contact', c.salesforce_id,
+      { Title: 'Edited after the delete' });
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 1);
+    const gone = await api(sim.url, token, 'GET',
+      `${V}/sobjects/Contact/${c.salesforce_id}`);
+    assert.equal(gone.status, 404);
+
+    const conflicts = await w.json(['conflicts', '--json']);
+    assert.equal(conflicts.length, 1);
+    assert.equal(conflicts[0].contact_id, c.id);
+    assert.equal(conflicts[0].field, 'title');
+    assert.equal(conflicts[0].local_value, c.title);
+    assert.equal(conflicts[0].salesforce_value, 'Edited after the delete');
+    assert.equal(conflicts[0].winner, 'delete');
+    assert.equal(conflicts[0].policy, 'on_local_delete');
+    const text = await w.ok(['conflicts']);
+    assert.match(text.stdout, /field title: delete won \(on_local_delete\)/);
+  });
+});
+
+test('edit lost to Salesforce delete listed', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    await sync(w);
+    const c = (await w.contacts()).find((x) => x.salesforce_object === 'Contact');
+    const res = await api(sim.url, token, 'DELETE',
+      `${V}/sobjects/Contact/${c.salesforce_id}`);
+    assert.equal(res.status, 204, res.text);
+    await w.ok(['contacts', 'update', String(c.id), '--title',
+      'Edited after the delete']);
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 1);
+    const after = await show(w, c.id);
+    assert.equal(after.archived, true);
+    assert.equal(after.pending_changes, 0);
+
+    const conflicts = await w.json(['conflicts', '--json']);
+    assert.equal(conflicts.length, 1);
+    assert.equal(conflicts[0].contact_id, c.id);
+    assert.equal(conflicts[0].field, 'title');
+    assert.equal(conflicts[0].local_value, 'Edited after the delete');
+    assert.equal(conflicts[0].salesforce_value, c.title);
+    assert.equal(conflicts[0].winner, 'delete');
+    assert.equal(conflicts[0].policy, 'on_salesforce_delete');
+  });
+});
