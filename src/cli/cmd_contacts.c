@@ -482,6 +482,8 @@ static void add_usage(FILE *out)
           "nor, without\n"
           "emails on both sides, one with another last name or first "
           "name.\n"
+          "A deleted contact whose Salesforce record was kept matches "
+          "too.\n"
           "  --allow-duplicate  add the contact even so\n",
           out);
     print_field_options(out);

@@ -422,6 +422,21 @@ int store_contact_find_by_email(struct store *s, int64_t workspace_id,
                                 const char *email, int64_t *ids, size_t max,
                                 size_t *out_count, struct err *err);
 
+/* As store_contact_find_by_phone and store_contact_find_by_email, for the
+ * archived contacts that still have a link: a local delete that left the
+ * Salesforce record in place (on_local_delete keep, or a delete not pushed
+ * yet). */
+int store_contact_find_archived_by_phone(struct store *s,
+                                         int64_t workspace_id,
+                                         const char *e164, const char *email,
+                                         int64_t *ids, size_t max,
+                                         size_t *out_count, struct err *err);
+int store_contact_find_archived_by_email(struct store *s,
+                                         int64_t workspace_id,
+                                         const char *email, int64_t *ids,
+                                         size_t max, size_t *out_count,
+                                         struct err *err);
+
 /* Set up an empty link without allocating. */
 void store_link_init(struct store_link *link);
 

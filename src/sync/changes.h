@@ -72,6 +72,11 @@ struct changes_duplicate {
     enum contact_field field; /* the new contact's field that matched */
     char value[CHANGES_DUPLICATE_VALUE_SIZE]; /* the email or E.164 form
                                                  that matched */
+    /* The matched contact is archived but still linked: its record and
+     * the record's object, set only then. */
+    bool archived;
+    enum sf_object object;
+    char sf_id[SFID_SIZE];
 };
 
 /*
@@ -80,7 +85,10 @@ struct changes_duplicate {
  * CHANGES_ADD_ALLOW_DUPLICATE, a contact that matches a stored, unarchived
  * one is rejected, by the rule a contacts import matches its rows with. A
  * match is the same email in any ASCII letter case, or the E.164 form of
- * either phone on a contact that changes_find_by_phone accepts. That check runs in a
+ * either phone on a contact that changes_find_by_phone accepts. Unless
+ * on_local_delete is delete, an archived contact whose Salesforce record
+ * is kept (its link remains) matches too, because the push would create a
+ * second record. That check runs in a
  * transaction of its own, so the caller must not have one open. On success c->id,
  * c->version (1) and the timestamps are set and one outbox create is
  * queued. out_duplicate (NULL allowed) receives the matched contact, or a

@@ -504,3 +504,31 @@ test('edit lost to Salesforce delete listed', async () => {
     assert.equal(conflicts[0].policy, 'on_salesforce_delete');
   });
 });
+
+test('re-add of kept record rejected', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    const id = await addContact(w, { 'first-name': 'Ines', 'last-name': 'Kept',
+      email: 'ines.kept@example.com', phone: '+1 415 555 0144' });
+    await sync(w);
+    const linked = await show(w, id);
+    assert.ok(linked.salesforce_id);
+    await w.ok(['contacts', 'delete', String(id)]);
+    await sync(w);
+    assert.equal((await sfGet(sim, token, 'Lead', linked.salesforce_id,
+      'Id')).Id, linked.salesforce_id, 'on_local_delete keep kept the Lead');
+
+    for (const args of [['--email', 'INES.KEPT@example.com'],
+      ['--first-name', 'Ines', '--phone', '(415) 555-0144']]) {
+      const res = await w.fails(['contacts', 'add', '--last-name', 'Kept',
+        ...args]);
+      assert.match(res.stderr, new RegExp(`matches contact ${id}, which has the same`));
+      assert.match(res.stderr,
+        new RegExp(`deleted here while its Salesforce Lead ${linked.salesforce_id} was kept`));
+      assert.match(res.stderr, /--allow-duplicate/);
+    }
+    await w.ok(['contacts', 'add', '--last-name', 'Kept', '--email',
+      'ines.kept@example.com', '--allow-duplicate']);
+    const live = (await w.contacts()).filter((c) => c.last_name === 'Kept');
+    assert.equal(live.length, 1);
+  });
+});
