@@ -88,8 +88,8 @@ static void print_text(const struct sync_result *res)
     const struct store_run_counts *in = &res->pull_counts;
     const struct store_run_counts *out = &res->push_counts;
     bool failed = !res->status[0] || strcmp(res->status, "failed") == 0;
-    /* The error that failed the round is no listed sync error. */
-    int64_t errors = c->errors + (failed ? 1 : 0);
+    /* The counts of a failed round include the error that failed it. */
+    int64_t errors = c->errors;
 
     printf("sync %s\n", res->status[0] ? res->status : "failed");
     printf("  pulled from Salesforce: %" PRId64 " %s (%" PRId64
@@ -124,7 +124,7 @@ static void print_text(const struct sync_result *res)
            plural(c->api_calls, "call", "calls"));
     if (res->stopped || (failed && res->message[0]))
         printf("%s\n", res->message);
-    if (c->errors)
+    if (c->errors > (failed ? 1 : 0))
         puts("run 'sfsync errors' to see what failed");
 }
 
