@@ -973,20 +973,28 @@ static int fail_import(const struct import_options *opts,
 {
     char *columns;
 
+    if (res->complete && res->rejected_total > 0 && res->valid == 0)
+        return cli_fail("%s; no row is valid, so fix the rows and import "
+                        "the file again",
+                        err->msg);
     if (res->complete && res->rejected_total > 0)
         return cli_fail("%s; fix them, or give --skip-invalid to import "
-                        "the %lld valid rows and skip the rest",
-                        err->msg, res->valid);
+                        "the %lld valid %s and skip the rest",
+                        err->msg, res->valid,
+                        res->valid == 1 ? "row" : "rows");
     cli_fail_err(err);
     if (res->unknown_count == 0 || opts->ignore_unknown_columns)
         return 1;
     columns = contact_csv_accepted_columns(2);
     fprintf(stderr,
             "give --ignore-unknown-columns to ignore the %zu unknown "
-            "columns, or rename them to\n"
-            "accepted ones, in any letter case, with or without spaces "
+            "%s, or rename %s to\n"
+            "%s, in any letter case, with or without spaces "
             "(aliases in brackets):\n%s",
-            res->unknown_count, columns);
+            res->unknown_count, res->unknown_count == 1 ? "column" : "columns",
+            res->unknown_count == 1 ? "it" : "them",
+            res->unknown_count == 1 ? "an accepted one" : "accepted ones",
+            columns);
     free(columns);
     return 1;
 }

@@ -165,6 +165,7 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
         }
     }
     if (optind != argc) {
+        fprintf(stderr, "sfsync: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
         return 2;
     }
@@ -176,8 +177,10 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
         rc = sync_run(&conn, &opts, &res, &err);
         connection_close(&conn);
     }
-    if (rc < 0 && !res.message[0])
+    if (rc < 0) {
+        sync_external_id_advice(&err, CLEAR_EXTERNAL_ID);
         snprintf(res.message, sizeof(res.message), "%s", err.msg);
+    }
     if (json)
         cli_print_json(summary_json(&res));
     else if (rc == 0 || res.run_id)

@@ -205,7 +205,7 @@ static int post_pull(struct http_req *req, struct http_resp *resp,
 
 static json_t *error_json(const struct store_sync_error *e)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:s, s:s, s:b, s:o}", "id",
+    return json_pack("{s:I, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:o}", "id",
                      (json_int_t)e->id, "contact_id",
                      e->contact_id ? json_integer(e->contact_id)
                                    : json_null(),
@@ -213,7 +213,8 @@ static json_t *error_json(const struct store_sync_error *e)
                      e->sf_id[0] ? json_string(e->sf_id) : json_null(),
                      "code", e->code ? e->code : "", "message",
                      e->message ? e->message : "", "retryable", e->retryable,
-                     "created_at", serve_time_json(e->created_ms));
+                     "notice", sync_error_is_notice(e->code), "created_at",
+                     serve_time_json(e->created_ms));
 }
 
 /* GET /api/errors */
@@ -409,7 +410,7 @@ void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
 static json_t *conflict_json(const struct store_conflict *c)
 {
     return json_pack(
-        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s*, s:s*, s:s, s:s, s:o}", "id",
+        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:o}", "id",
         (json_int_t)c->id, "run_id",
         c->run_id ? json_integer(c->run_id) : json_null(), "contact_id",
         (json_int_t)c->contact_id, "object",

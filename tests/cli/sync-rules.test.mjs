@@ -532,3 +532,19 @@ test('re-add of kept record rejected', async () => {
     assert.equal(live.length, 1);
   });
 });
+
+test('conflict with empty side is null', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    await w.ok(['config', 'set', 'conflict_policy', 'local']);
+    await sync(w);
+    const c = await linkedContact(w);
+    await w.ok(['contacts', 'update', String(c.id), '--title', 'Kept title']);
+    await sfPatch(sim, token, 'Contact', c.salesforce_id, { Title: null });
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 1);
+    const [conflict] = await w.json(['conflicts', '--json']);
+    assert.equal(conflict.local_value, 'Kept title');
+    assert.ok('salesforce_value' in conflict, JSON.stringify(conflict));
+    assert.equal(conflict.salesforce_value, null);
+  });
+});

@@ -215,6 +215,9 @@ test('errors retry skips fold notices', async () => {
     const errors = await w.json(['errors', '--json']);
     const notice = errors.find((e) => e.code === 'MERGED_INTO_LINKED_RECORD');
     assert.equal(notice.retryable, false);
+    assert.equal(notice.notice, true);
+    assert.equal(errors.find((e) => e.code === 'INVALID_CROSS_REFERENCE_KEY')
+      .notice, false);
     assert.equal(errors.find((e) => e.code === 'INVALID_CROSS_REFERENCE_KEY')
       .retryable, true);
   });
@@ -335,5 +338,39 @@ test('region change normalises stored phones', async () => {
       + "'sfsync contacts list --json' shows it with phone_valid or "
       + 'mobile_phone_valid false\n');
     assert.equal((await show(w, london.id)).phone_e164, null);
+  });
+});
+
+test('sync names an unexpected argument', async () => {
+  await withWorkdir(async (w) => {
+    const res = await w.exits(2, ['sync', 'extra']);
+    assert.match(res.stderr, /^sfsync: unexpected argument 'extra'$/m);
+    assert.match(res.stderr, /^usage: sfsync sync/m);
+  });
+});
+
+test('import wording counts rows and columns', async () => {
+  await withWorkdir(async (w) => {
+    const none = await w.fails(['contacts', 'import',
+      w.file('none.csv', 'last_name,city\nA,B\u0001\n')]);
+    assert.match(none.stderr, /no row is valid, so fix the rows and import the file again/);
+    assert.doesNotMatch(none.stderr, /--skip-invalid/);
+    const one = await w.fails(['contacts', 'import',
+      w.file('one.csv', 'last_name,city\nA,B\u0001\nC,D\n')]);
+    assert.match(one.stderr, /give --skip-invalid to import the 1 valid row and skip the rest/);
+    const unknown = await w.fails(['contacts', 'import',
+      w.file('unknown.csv', 'last_name,bogus\nA,B\n')]);
+    assert.match(unknown.stderr,
+      /ignore the 1 unknown column, or rename it to\nan accepted one,/);
+  });
+});
+
+test('external id error names the CLI', async () => {
+  await withOrg(async ({ w }) => {
+    const res = await w.fails(['config', 'set', 'external_id_field',
+      'Missing__c']);
+    assert.match(res.stderr,
+      /clear the setting 'external_id_field' with 'sfsync config set external_id_field ""'/);
+    assert.doesNotMatch(res.stderr, /PATCH|\/api\//);
   });
 });
