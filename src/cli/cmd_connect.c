@@ -88,8 +88,7 @@ static void name_secret_source(struct err *err, const char *secret_file)
 {
     size_t len = strlen(err->msg), end = strlen(SF_HTTP_CHECK_CLIENT);
 
-    if (len < end ||
-        strcmp(err->msg + len - end, SF_HTTP_CHECK_CLIENT) != 0)
+    if (len < end || strcmp(err->msg + len - end, SF_HTTP_CHECK_CLIENT) != 0)
         return;
     if (secret_file)
         snprintf(err->msg + len - end, sizeof(err->msg) - (len - end),

@@ -896,10 +896,10 @@ static void print_import_json(const char *path,
     cli_print_json(json_pack(
         "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o, "
         "s:I, s:o}",
-        "file", path, "dry_run", opts->dry_run, "rows",
-        (json_int_t)res->rows, "valid", (json_int_t)res->valid, "imported",
-        (json_int_t)res->imported, "updated", (json_int_t)res->updated,
-        "unchanged", (json_int_t)res->unchanged, "rejected_count",
+        "file", path, "dry_run", opts->dry_run, "rows", (json_int_t)res->rows,
+        "valid", (json_int_t)res->valid, "imported", (json_int_t)res->imported,
+        "updated", (json_int_t)res->updated, "unchanged",
+        (json_int_t)res->unchanged, "rejected_count",
         (json_int_t)res->rejected_total, "rejected", rejected,
         "unknown_columns",
         string_array(res->unknown_columns, res->unknown_count),
@@ -980,8 +980,7 @@ static int fail_import(const struct import_options *opts,
     if (res->complete && res->rejected_total > 0)
         return cli_fail("%s; fix them, or give --skip-invalid to import "
                         "the %lld valid %s and skip the rest",
-                        err->msg, res->valid,
-                        res->valid == 1 ? "row" : "rows");
+                        err->msg, res->valid, res->valid == 1 ? "row" : "rows");
     cli_fail_err(err);
     if (res->unknown_count == 0 || opts->ignore_unknown_columns)
         return 1;

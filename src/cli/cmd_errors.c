@@ -48,9 +48,8 @@ static json_t *error_json(const struct store_sync_error *e)
             ? json_string(mapping_object_name((enum sf_object)e->object))
             : json_null(),
         "salesforce_id", e->sf_id[0] ? json_string(e->sf_id) : json_null(),
-        "code", e->code,
-        "message", e->message, "retryable", e->retryable, "notice",
-        sync_error_is_notice(e->code), "version",
+        "code", e->code, "message", e->message, "retryable", e->retryable,
+        "notice", sync_error_is_notice(e->code), "version",
         (json_int_t)e->version, "created_at", created);
 }
 

@@ -173,8 +173,8 @@ static void print_last_run(struct cli *cli, int width)
     datetime_format_z(run.started_ms, started);
     /* A failed run counts the error that failed it, which 'sfsync runs'
      * shows and 'sfsync errors' does not list. */
-    text = xasprintf("%s %s at %s, %" PRId64 " %s%s", run.kind,
-                     run.status, started, run.counts.errors,
+    text = xasprintf("%s %s at %s, %" PRId64 " %s%s", run.kind, run.status,
+                     started, run.counts.errors,
                      run.counts.errors == 1 ? "error" : "errors",
                      strcmp(run.status, "failed") == 0
                          ? "; 'sfsync runs' shows why it failed"

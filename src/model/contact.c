@@ -160,8 +160,7 @@ const char *contact_text(const struct contact *c, enum contact_field f)
     return c->values[f].text;
 }
 
-uint32_t contact_same_numbers(const struct contact *a,
-                              const struct contact *b)
+uint32_t contact_same_numbers(const struct contact *a, const struct contact *b)
 {
     uint32_t same = 0;
 

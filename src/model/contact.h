@@ -177,8 +177,7 @@ bool contact_phone_match_agrees(const struct contact *a,
  * one number written two ways. A phone without an E.164 form on either
  * side is never in the result.
  */
-uint32_t contact_same_numbers(const struct contact *a,
-                              const struct contact *b);
+uint32_t contact_same_numbers(const struct contact *a, const struct contact *b);
 
 /*
  * Copy the values of the fields in mask from src to dst, leaving the other

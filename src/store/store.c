@@ -617,8 +617,7 @@ int store_contact_find_by_email(struct store *s, int64_t workspace_id,
                                 NULL, ids, max, out_count, err);
 }
 
-int store_contact_find_archived_by_phone(struct store *s,
-                                         int64_t workspace_id,
+int store_contact_find_archived_by_phone(struct store *s, int64_t workspace_id,
                                          const char *e164, const char *email,
                                          int64_t *ids, size_t max,
                                          size_t *out_count, struct err *err)
@@ -632,8 +631,7 @@ int store_contact_find_archived_by_phone(struct store *s,
                                 e164, email, ids, max, out_count, err);
 }
 
-int store_contact_find_archived_by_email(struct store *s,
-                                         int64_t workspace_id,
+int store_contact_find_archived_by_email(struct store *s, int64_t workspace_id,
                                          const char *email, int64_t *ids,
                                          size_t max, size_t *out_count,
                                          struct err *err)

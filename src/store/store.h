@@ -426,13 +426,11 @@ int store_contact_find_by_email(struct store *s, int64_t workspace_id,
  * archived contacts that still have a link: a local delete that left the
  * Salesforce record in place (on_local_delete keep, or a delete not pushed
  * yet). */
-int store_contact_find_archived_by_phone(struct store *s,
-                                         int64_t workspace_id,
+int store_contact_find_archived_by_phone(struct store *s, int64_t workspace_id,
                                          const char *e164, const char *email,
                                          int64_t *ids, size_t max,
                                          size_t *out_count, struct err *err);
-int store_contact_find_archived_by_email(struct store *s,
-                                         int64_t workspace_id,
+int store_contact_find_archived_by_email(struct store *s, int64_t workspace_id,
                                          const char *email, int64_t *ids,
                                          size_t max, size_t *out_count,
                                          struct err *err);

@@ -92,8 +92,8 @@ int store_pg__contact_find(struct store *base, int64_t ws,
         [STORE_MATCH_ARCHIVED_PHONE] = sql_archived_by_phone,
         [STORE_MATCH_ARCHIVED_EMAIL] = sql_archived_by_email,
     };
-    bool phone = match == STORE_MATCH_PHONE ||
-                 match == STORE_MATCH_ARCHIVED_PHONE;
+    bool phone =
+        match == STORE_MATCH_PHONE || match == STORE_MATCH_ARCHIVED_PHONE;
     struct store_pg_params p;
     PGresult *res;
     int rows;

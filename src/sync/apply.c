@@ -175,8 +175,8 @@ int apply_parse(struct apply_ctx *ctx, enum sf_object object,
 }
 
 /* The max unlinked contacts sharing a phone that the pull compares by
- * email and names. A phone that this many or more share (a switchboard) matches
- * nobody. */
+ * email and names. A phone that this many or more share (a switchboard)
+ * matches nobody. */
 #define PHONE_MATCH_MAX 16
 
 /* Whether contact id, which shares a phone with in, may be the same
@@ -683,8 +683,7 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
         if ((contact_diff(&cur, in) & ~contact_same_numbers(&cur, in) &
              ctx->from_sf &
              mapping_fields(ctx->mapping, ctx->object, MAPPING_TO_SF)) &&
-            (rc = store_outbox_requeue(ctx->store, ctx->ws, cur.id, err)) <
-                0)
+            (rc = store_outbox_requeue(ctx->store, ctx->ws, cur.id, err)) < 0)
             goto out;
         log_info("sync", "record matched to a local contact",
                  "object=%s id=%s contact=%" PRId64,
@@ -850,8 +849,7 @@ static int record_lost_edits(struct apply_ctx *ctx,
                              const struct store_link *link, const json_t *rec,
                              const char *sf_id, struct err *err)
 {
-    uint32_t mask = mapping_fields(ctx->mapping, link->object,
-                                   MAPPING_TO_SF);
+    uint32_t mask = mapping_fields(ctx->mapping, link->object, MAPPING_TO_SF);
     uint32_t base_fields = 0, lost;
     struct contact cur, base, in;
     struct err reason;
@@ -879,8 +877,7 @@ static int record_lost_edits(struct apply_ctx *ctx,
             mapping_find(ctx->mapping, link->object, (enum contact_field)f);
 
         if (row && (row->flags & MAPPING_NOT_NILLABLE) &&
-            contact_fields[f].type != CONTACT_TYPE_BOOL &&
-            !cur.values[f].text)
+            contact_fields[f].type != CONTACT_TYPE_BOOL && !cur.values[f].text)
             mask &= ~CONTACT_FIELD_BIT(f);
     }
     lost = merge_push_fields(&cur, &base, base_fields, mask);
@@ -890,12 +887,11 @@ static int record_lost_edits(struct apply_ctx *ctx,
     for (int f = 0; f < CONTACT_FIELD_COUNT && rc == 0; f++) {
         if (!(lost & CONTACT_FIELD_BIT(f)))
             continue;
-        rc = add_conflict(ctx, cur.id, link->object, sf_id,
-                          (enum contact_field)f,
-                          value_text(&cur, (enum contact_field)f),
-                          parsed ? value_text(&in, (enum contact_field)f)
-                                 : NULL,
-                          "delete", "on_salesforce_delete", err);
+        rc = add_conflict(
+            ctx, cur.id, link->object, sf_id, (enum contact_field)f,
+            value_text(&cur, (enum contact_field)f),
+            parsed ? value_text(&in, (enum contact_field)f) : NULL, "delete",
+            "on_salesforce_delete", err);
     }
 out:
     contact_release(&in);

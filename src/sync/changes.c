@@ -248,8 +248,8 @@ static int find_by_phone(struct store *s, const struct contact *c,
     *out_count = 0;
     if (archived)
         rc = store_contact_find_archived_by_phone(
-            s, c->workspace_id, e164, email, candidates,
-            ARRAY_SIZE(candidates), &count, err);
+            s, c->workspace_id, e164, email, candidates, ARRAY_SIZE(candidates),
+            &count, err);
     else
         rc = store_contact_find_by_phone(s, c->workspace_id, e164, email,
                                          candidates, ARRAY_SIZE(candidates),
@@ -263,8 +263,7 @@ static int find_by_phone(struct store *s, const struct contact *c,
         if (candidates[i] == c->id)
             continue;
         contact_init(&other);
-        rc = store_contact_get(s, c->workspace_id, candidates[i], &other,
-                               err);
+        rc = store_contact_get(s, c->workspace_id, candidates[i], &other, err);
         agrees = rc == 0 && contact_phone_match_agrees(&other, c);
         contact_release(&other);
         if (rc == SYNC_ENOTFOUND)
@@ -395,8 +394,7 @@ static int archived_duplicate(struct store *s, const struct contact *c,
                    "and a deleted contact cannot be restored, so delete or "
                    "merge that record in Salesforce first, or give "
                    "--allow-duplicate to add a second contact",
-                   contact_fields[out->field].name,
-                   (long long)out->contact_id,
+                   contact_fields[out->field].name, (long long)out->contact_id,
                    out->field == CONTACT_EMAIL ? "email"
                                                : "phone number (E.164)",
                    quoted, mapping_object_name(out->object), out->sf_id);

@@ -23,8 +23,8 @@ struct err;
  * value must be valid UTF-8 and within its field's maximum length, and a
  * message about a length names the field, quotes the value and gives the
  * limit. The email must be well formed, and the owner the 15- or
- * 18-character id of a User (005) or a Queue (00G). A contact needs at least a last
- * name, a company, an email or a phone (either phone field), so that none
+ * 18-character id of a User (005) or a Queue (00G). A contact needs at least a
+ * last name, a company, an email or a phone (either phone field), so that none
  * is empty. Return 0, or SYNC_EINVALID with err listing every problem,
  * separated by "; ", in a message of valid UTF-8.
  */
@@ -89,8 +89,8 @@ struct changes_duplicate {
  * on_local_delete is delete, an archived contact whose Salesforce record
  * is kept (its link remains) matches too, because the push would create a
  * second record. That check runs in a
- * transaction of its own, so the caller must not have one open. On success c->id,
- * c->version (1) and the timestamps are set and one outbox create is
+ * transaction of its own, so the caller must not have one open. On success
+ * c->id, c->version (1) and the timestamps are set and one outbox create is
  * queued. out_duplicate (NULL allowed) receives the matched contact, or a
  * contact_id of 0. Return 0, SYNC_EINVALID (nothing is written),
  * SYNC_ECONFLICT for a duplicate (nothing is written; err names the

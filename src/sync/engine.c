@@ -139,8 +139,7 @@ static int load_settings(struct sync_engine *e, struct err *err)
                              : SF_OBJECT_LEAD;
     e->default_company = settings_get_normalized(s, e->ws, "default_company");
     v = settings_get_normalized(s, e->ws, "default_region");
-    snprintf(e->region, sizeof(e->region), "%s",
-             *v ? v : PHONE_DEFAULT_REGION);
+    snprintf(e->region, sizeof(e->region), "%s", *v ? v : PHONE_DEFAULT_REGION);
     free(v);
     e->overlap_ms = settings_get_long(s, e->ws, "pull_overlap_seconds") * 1000;
     e->budget_percent = settings_get_long(s, e->ws, "api_budget_percent");

@@ -392,8 +392,8 @@ static void note_update(struct import_state *st, int64_t contact_id)
     out->update_total++;
     if (out->update_count >= IMPORT_REJECTIONS_MAX)
         return;
-    out->updates = xrealloc(out->updates,
-                            (out->update_count + 1) * sizeof(*out->updates));
+    out->updates =
+        xrealloc(out->updates, (out->update_count + 1) * sizeof(*out->updates));
     out->updates[out->update_count++] =
         (struct import_update){.line = st->line, .contact_id = contact_id};
 }

@@ -376,8 +376,7 @@ TEST(phone_with_other_name_not_linked)
         CHECK_INT(local_count(&fx), ORG_CONTACTS + 1);
         CHECK_STR(field_of(&fx, local, CONTACT_FIRST_NAME), names[i][0]);
         CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), names[i][1]);
-        CHECK_STR(field_of(&fx, contact_of(&fx, "Byphone"),
-                           CONTACT_FIRST_NAME),
+        CHECK_STR(field_of(&fx, contact_of(&fx, "Byphone"), CONTACT_FIRST_NAME),
                   "Pat");
         fixture_close(&fx);
     }
@@ -536,8 +535,8 @@ static void add_between_pages(long long done, long long total, void *payload)
         if (contact_of(m->fx, candidates[i][0]))
             continue;
         m->target = candidates[i][0];
-        m->local = add_local(m->fx, candidates[i][0], NULL,
-                             candidates[i][1], NULL);
+        m->local =
+            add_local(m->fx, candidates[i][0], NULL, candidates[i][1], NULL);
         return;
     }
 }
