@@ -176,7 +176,7 @@ int apply_parse(struct apply_ctx *ctx, enum sf_object object,
 
 /* The max unlinked contacts sharing a phone that the pull compares by
  * email and names. A phone that this many or more share (a switchboard)
- * matches nobody. */
+ * matches no contact. */
 #define PHONE_MATCH_MAX 16
 
 /* Whether contact id, which shares a phone with in, may be the same
