@@ -81,4 +81,8 @@ int cmd_users(struct cli *cli, int argc, char **argv);
 int cmd_worker(struct cli *cli, int argc, char **argv);
 int cmd_workspaces(struct cli *cli, int argc, char **argv);
 
+/* The command that clears external_id_field, for the advice of its
+ * errors (sync_external_id_advice). */
+#define CLEAR_EXTERNAL_ID "'sfsync config set external_id_field \"\"'"
+
 #endif

@@ -79,6 +79,8 @@ static int check_external_id(struct cli *cli, const char *key,
         return rc;
     rc = sync_check_external_id_field(&conn, value, err);
     connection_close(&conn);
+    if (rc < 0)
+        sync_external_id_advice(err, CLEAR_EXTERNAL_ID);
     return rc;
 }
 

@@ -36,7 +36,7 @@ static json_t *conflict_json(const struct store_conflict *c)
 
     datetime_format_z(c->created_ms, created);
     return json_pack(
-        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s*, s:s*, s:s, s:s, s:s}", "id",
+        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s}", "id",
         (json_int_t)c->id, "run_id",
         c->run_id ? json_integer(c->run_id) : json_null(), "contact_id",
         (json_int_t)c->contact_id, "object",

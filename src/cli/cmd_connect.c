@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
+#include "salesforce/sf_http.h"
 #include "sync/connection.h"
 #include "sync/settings.h"
 
@@ -80,6 +81,25 @@ static char *read_secret_file(const char *path, const char *what)
     return xstrdup(line);
 }
 
+/* Name where the secret came from in the advice of a refused client id or
+ * secret: the file of --client-secret-file (secret_file), or else the
+ * option or SFSYNC_CLIENT_SECRET. */
+static void name_secret_source(struct err *err, const char *secret_file)
+{
+    size_t len = strlen(err->msg), end = strlen(SF_HTTP_CHECK_CLIENT);
+
+    if (len < end || strcmp(err->msg + len - end, SF_HTTP_CHECK_CLIENT) != 0)
+        return;
+    if (secret_file)
+        snprintf(err->msg + len - end, sizeof(err->msg) - (len - end),
+                 "check --client-id and the secret in the file '%s'",
+                 secret_file);
+    else
+        snprintf(err->msg + len - end, sizeof(err->msg) - (len - end),
+                 "check --client-id and the secret of --client-secret or "
+                 "SFSYNC_CLIENT_SECRET");
+}
+
 int cmd_connect(struct cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -97,6 +117,7 @@ int cmd_connect(struct cli *cli, int argc, char **argv)
     struct connection_params p;
     struct connection_status st;
     char *secret = NULL, *password = NULL;
+    const char *secret_file = NULL;
     struct err err;
     int c, grant, rc = 1;
 
@@ -112,10 +133,12 @@ int cmd_connect(struct cli *cli, int argc, char **argv)
             break;
         case 's':
             free_secret(secret);
+            secret_file = NULL;
             secret = xstrdup(optarg);
             break;
         case 'S':
             free_secret(secret);
+            secret_file = optarg;
             if (!(secret = read_secret_file(optarg, "client secret")))
                 goto out;
             break;
@@ -184,6 +207,7 @@ int cmd_connect(struct cli *cli, int argc, char **argv)
     if (cli_open(cli, true))
         goto out;
     if (connection_connect(cli->store, cli->ws.id, &p, &err) < 0) {
+        name_secret_source(&err, secret_file);
         /* A refused or timed-out connection carries no advice of its own. */
         cli_fail("cannot connect to Salesforce at '%s': %s%s", p.login_url,
                  err.msg,

@@ -449,9 +449,9 @@ static void print_field_options(FILE *out)
             fprintf(out,
                     "  --%-15s the Salesforce id (15 or 18 characters) of "
                     "the owning User,\n"
-                    "  %-17s such as 005xx000001Sv6tAAC, sent as OwnerId; "
-                    "the push rejects\n"
-                    "  %-17s other values\n",
+                    "  %-17s such as 005xx000001Sv6tAAC, or Queue (00G...), "
+                    "sent as OwnerId;\n"
+                    "  %-17s other values are rejected, and '' clears it\n",
                     name, "", "");
             continue;
         }
@@ -478,7 +478,12 @@ static void add_usage(FILE *out)
           "number of a stored\n"
           "contact is rejected, naming that contact; 'sfsync contacts "
           "update ID' changes it.\n"
-          "A stored contact with another email does not match by phone.\n"
+          "By phone, a stored contact with another email does not match, "
+          "nor, without\n"
+          "emails on both sides, one with another last name or first "
+          "name.\n"
+          "A deleted contact whose Salesforce record was kept matches "
+          "too.\n"
           "  --allow-duplicate  add the contact even so\n",
           out);
     print_field_options(out);
@@ -788,11 +793,16 @@ static void import_usage(FILE *out)
             "of one person\n"
             "are merged into one contact); a row matching several contacts "
             "is rejected.\n"
+            "By phone, a row matches no contact with another email, nor, "
+            "without emails on\n"
+            "both sides, one with another last name or first name. The "
+            "report lists the\n"
+            "line of each row that updated a contact and that contact's "
+            "id.\n"
             "A false do_not_call or email_opt_out never clears a true one; "
             "the report lists\nsuch rows with the command that clears it.\n"
-            "The next pull links new contacts to Salesforce records with "
-            "the same phone or\n"
-            "email.\n\n"
+            "The next pull links new contacts to Salesforce records by the "
+            "same rule.\n\n"
             "  --dry-run                 check every row, write nothing\n"
             "  --skip-invalid            import the valid rows, report the "
             "rejected ones\n"
@@ -801,7 +811,9 @@ static void import_usage(FILE *out)
             "  --json                    print {imported, rejected: [{line, "
             "reason}],\n"
             "                            kept_opt_outs: [{line, field, "
-            "contact_id, message}], ...}\n\n"
+            "contact_id, message}],\n"
+            "                            updated_rows: [{line, contact_id}], "
+            "...}\n\n"
             "Columns, in any letter case, with or without spaces, '_' or "
             "'-', and after an\n"
             "optional 'Contact: ' or 'Lead: ' (aliases in brackets):\n%s",
@@ -858,6 +870,18 @@ static json_t *kept_json(const struct import_result *res)
     return kept;
 }
 
+static json_t *updates_json(const struct import_result *res)
+{
+    json_t *updates = json_array();
+
+    for (size_t i = 0; i < res->update_count; i++)
+        json_array_append_new(
+            updates,
+            json_pack("{s:I, s:I}", "line", (json_int_t)res->updates[i].line,
+                      "contact_id", (json_int_t)res->updates[i].contact_id));
+    return updates;
+}
+
 static void print_import_json(const char *path,
                               const struct import_options *opts,
                               const struct import_result *res)
@@ -870,16 +894,18 @@ static void print_import_json(const char *path,
                                 (json_int_t)res->rejected[i].line, "reason",
                                 res->rejected[i].reason));
     cli_print_json(json_pack(
-        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o}",
-        "file", path, "dry_run", opts->dry_run, "rows",
-        (json_int_t)res->rows, "valid", (json_int_t)res->valid, "imported",
-        (json_int_t)res->imported, "updated", (json_int_t)res->updated,
-        "unchanged", (json_int_t)res->unchanged, "rejected_count",
+        "{s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o, "
+        "s:I, s:o}",
+        "file", path, "dry_run", opts->dry_run, "rows", (json_int_t)res->rows,
+        "valid", (json_int_t)res->valid, "imported", (json_int_t)res->imported,
+        "updated", (json_int_t)res->updated, "unchanged",
+        (json_int_t)res->unchanged, "rejected_count",
         (json_int_t)res->rejected_total, "rejected", rejected,
         "unknown_columns",
         string_array(res->unknown_columns, res->unknown_count),
         "kept_opt_out_count", (json_int_t)res->kept_total, "kept_opt_outs",
-        kept_json(res)));
+        kept_json(res), "updated_row_count", (json_int_t)res->update_total,
+        "updated_rows", updates_json(res)));
 }
 
 static void print_import_text(const char *path,
@@ -904,6 +930,14 @@ static void print_import_text(const char *path,
     if (more > 0)
         printf("%lld more kept %s not listed\n", more,
                more == 1 ? "opt-out is" : "opt-outs are");
+    for (size_t i = 0; i < res->update_count; i++)
+        printf("line %lld: %s contact %" PRId64 "\n", res->updates[i].line,
+               opts->dry_run ? "would update" : "updated",
+               res->updates[i].contact_id);
+    more = res->update_total - (long long)res->update_count;
+    if (more > 0)
+        printf("%lld more updated %s not listed\n", more,
+               more == 1 ? "row is" : "rows are");
     if (res->unknown_count > 0) {
         fputs("ignored columns:", stdout);
         for (size_t i = 0; i < res->unknown_count; i++)
@@ -939,20 +973,27 @@ static int fail_import(const struct import_options *opts,
 {
     char *columns;
 
+    if (res->complete && res->rejected_total > 0 && res->valid == 0)
+        return cli_fail("%s; no row is valid, so fix the rows and import "
+                        "the file again",
+                        err->msg);
     if (res->complete && res->rejected_total > 0)
         return cli_fail("%s; fix them, or give --skip-invalid to import "
-                        "the %lld valid rows and skip the rest",
-                        err->msg, res->valid);
+                        "the %lld valid %s and skip the rest",
+                        err->msg, res->valid, res->valid == 1 ? "row" : "rows");
     cli_fail_err(err);
     if (res->unknown_count == 0 || opts->ignore_unknown_columns)
         return 1;
     columns = contact_csv_accepted_columns(2);
     fprintf(stderr,
             "give --ignore-unknown-columns to ignore the %zu unknown "
-            "columns, or rename them to\n"
-            "accepted ones, in any letter case, with or without spaces "
+            "%s, or rename %s to\n"
+            "%s, in any letter case, with or without spaces "
             "(aliases in brackets):\n%s",
-            res->unknown_count, columns);
+            res->unknown_count, res->unknown_count == 1 ? "column" : "columns",
+            res->unknown_count == 1 ? "it" : "them",
+            res->unknown_count == 1 ? "an accepted one" : "accepted ones",
+            columns);
     free(columns);
     return 1;
 }

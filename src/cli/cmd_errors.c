@@ -30,7 +30,8 @@ static void usage(FILE *out)
           "lead conversion in Salesforce made them one with another.\n"
           "A notice is listed as such and counts as no error.\n\n"
           "  --limit N  errors to list, 1 to 1000 (default 100)\n"
-          "  --json     print a JSON array instead of text\n",
+          "  --json     print a JSON array instead of text; \"notice\": true "
+          "marks a notice\n",
           out);
 }
 
@@ -40,15 +41,15 @@ static json_t *error_json(const struct store_sync_error *e)
 
     datetime_format_z(e->created_ms, created);
     return json_pack(
-        "{s:I, s:o, s:o, s:o, s:s, s:s, s:b, s:I, s:s}", "id",
+        "{s:I, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:I, s:s}", "id",
         (json_int_t)e->id, "contact_id",
         e->contact_id ? json_integer(e->contact_id) : json_null(), "object",
         e->object >= 0
             ? json_string(mapping_object_name((enum sf_object)e->object))
             : json_null(),
         "salesforce_id", e->sf_id[0] ? json_string(e->sf_id) : json_null(),
-        "code", e->code,
-        "message", e->message, "retryable", e->retryable, "version",
+        "code", e->code, "message", e->message, "retryable", e->retryable,
+        "notice", sync_error_is_notice(e->code), "version",
         (json_int_t)e->version, "created_at", created);
 }
 

@@ -171,10 +171,15 @@ static void print_last_run(struct cli *cli, int width)
         return;
     }
     datetime_format_z(run.started_ms, started);
-    text = xasprintf("%s %s at %s, %" PRId64 " %s%s", run.kind,
-                     run.status, started, run.counts.errors,
+    /* A failed run counts the error that failed it, which 'sfsync runs'
+     * shows and 'sfsync errors' does not list. */
+    text = xasprintf("%s %s at %s, %" PRId64 " %s%s", run.kind, run.status,
+                     started, run.counts.errors,
                      run.counts.errors == 1 ? "error" : "errors",
-                     run.counts.errors ? "; run 'sfsync errors'" : "");
+                     strcmp(run.status, "failed") == 0
+                         ? "; 'sfsync runs' shows why it failed"
+                     : run.counts.errors ? "; run 'sfsync errors'"
+                                         : "");
     print_line(width, "last run", text);
     free(text);
     store_run_release(&run);

@@ -88,8 +88,8 @@ static void print_text(const struct sync_result *res)
     const struct store_run_counts *in = &res->pull_counts;
     const struct store_run_counts *out = &res->push_counts;
     bool failed = !res->status[0] || strcmp(res->status, "failed") == 0;
-    /* The error that failed the round is no listed sync error. */
-    int64_t errors = c->errors + (failed ? 1 : 0);
+    /* The counts of a failed round include the error that failed it. */
+    int64_t errors = c->errors;
 
     printf("sync %s\n", res->status[0] ? res->status : "failed");
     printf("  pulled from Salesforce: %" PRId64 " %s (%" PRId64
@@ -124,7 +124,7 @@ static void print_text(const struct sync_result *res)
            plural(c->api_calls, "call", "calls"));
     if (res->stopped || (failed && res->message[0]))
         printf("%s\n", res->message);
-    if (c->errors)
+    if (c->errors > (failed ? 1 : 0))
         puts("run 'sfsync errors' to see what failed");
 }
 
@@ -165,6 +165,7 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
         }
     }
     if (optind != argc) {
+        fprintf(stderr, "sfsync: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
         return 2;
     }
@@ -176,8 +177,10 @@ int cmd_sync(struct cli *cli, int argc, char **argv)
         rc = sync_run(&conn, &opts, &res, &err);
         connection_close(&conn);
     }
-    if (rc < 0 && !res.message[0])
+    if (rc < 0) {
+        sync_external_id_advice(&err, CLEAR_EXTERNAL_ID);
         snprintf(res.message, sizeof(res.message), "%s", err.msg);
+    }
     if (json)
         cli_print_json(summary_json(&res));
     else if (rc == 0 || res.run_id)

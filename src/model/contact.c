@@ -160,6 +160,57 @@ const char *contact_text(const struct contact *c, enum contact_field f)
     return c->values[f].text;
 }
 
+uint32_t contact_same_numbers(const struct contact *a, const struct contact *b)
+{
+    uint32_t same = 0;
+
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const char *x = a->values[f].e164;
+        const char *y = b->values[f].e164;
+
+        if (is_phone(f) && x && y && strcmp(x, y) == 0)
+            same |= CONTACT_FIELD_BIT(f);
+    }
+    return same & contact_diff(a, b);
+}
+
+/* Whether a and b are equal in ASCII letter case once the spaces around
+ * them are trimmed. NULL and an all-space text are empty. */
+static bool same_trimmed_nocase(const char *a, const char *b)
+{
+    size_t a_len, b_len;
+
+    a = a ? a : "";
+    b = b ? b : "";
+    a += strspn(a, " \t\r\n");
+    b += strspn(b, " \t\r\n");
+    a_len = strlen(a);
+    b_len = strlen(b);
+    while (a_len > 0 && strchr(" \t\r\n", a[a_len - 1]))
+        a_len--;
+    while (b_len > 0 && strchr(" \t\r\n", b[b_len - 1]))
+        b_len--;
+    return a_len == b_len && strncasecmp(a, b, a_len) == 0;
+}
+
+bool contact_phone_match_agrees(const struct contact *a,
+                                const struct contact *b)
+{
+    const char *a_email = contact_text(a, CONTACT_EMAIL);
+    const char *b_email = contact_text(b, CONTACT_EMAIL);
+    const char *a_first = contact_text(a, CONTACT_FIRST_NAME);
+    const char *b_first = contact_text(b, CONTACT_FIRST_NAME);
+
+    if (a_email && b_email)
+        return same_trimmed_nocase(a_email, b_email);
+    if (!same_trimmed_nocase(contact_text(a, CONTACT_LAST_NAME),
+                             contact_text(b, CONTACT_LAST_NAME)))
+        return false;
+    return same_trimmed_nocase(a_first, "") ||
+           same_trimmed_nocase(b_first, "") ||
+           same_trimmed_nocase(a_first, b_first);
+}
+
 static int parse_bool(const char *input, bool *out)
 {
     static const char *const truths[] = {"true", "yes", "1", "on"};

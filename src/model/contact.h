@@ -161,6 +161,25 @@ int contact_prepare(struct contact *c, const char *region, struct err *err);
 uint32_t contact_diff(const struct contact *a, const struct contact *b);
 
 /*
+ * Whether a and b, which share a phone's E.164 form, may be one person.
+ * With an email on both sides, the emails must be equal in ASCII letter
+ * case. Otherwise the last names must be equal and the first names must
+ * not differ (equal, or empty on one side), compared in ASCII letter case
+ * after trimming spaces, because people at one company often share a
+ * switchboard number.
+ */
+bool contact_phone_match_agrees(const struct contact *a,
+                                const struct contact *b);
+
+/*
+ * Return the phone fields whose texts differ between a and b but whose
+ * E.164 forms are equal, such as "(415) 555-0177" and "+1 415 555 0177":
+ * one number written two ways. A phone without an E.164 form on either
+ * side is never in the result.
+ */
+uint32_t contact_same_numbers(const struct contact *a, const struct contact *b);
+
+/*
  * Copy the values of the fields in mask from src to dst, leaving the other
  * fields of dst as they are.
  */

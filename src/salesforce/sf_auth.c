@@ -83,7 +83,8 @@ static int check_config(const struct sf_auth_config *cfg, struct err *err)
     if (!url_is_http(cfg->login_url))
         return err_set(err, SYNC_EINVALID,
                        "invalid login URL '%.80s': give an https:// URL "
-                       "such as https://login.salesforce.com",
+                       "such as https://login.salesforce.com, or an http:// "
+                       "URL of a test server",
                        cfg->login_url ? cfg->login_url : "");
     if (empty(cfg->client_id))
         return err_set(err, SYNC_EINVALID,

@@ -348,6 +348,10 @@ int sf_http_parse_error(long status, const char *body, size_t len,
     }
     code = code_for(status, sf_code, oauth);
     step = next_step(code);
+    /* invalid_client and invalid_client_id: the connected app's
+     * credentials, not a user's, were refused. */
+    if (oauth && sf_code && strncmp(sf_code, "invalid_client", 14) == 0)
+        step = SF_HTTP_CHECK_CLIENT;
     one_line(message ? message : "", text, sizeof(text));
     /* The server's message may give the same advice already, as sfsim's
      * 503 SERVER_UNAVAILABLE does. */

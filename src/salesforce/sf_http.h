@@ -163,6 +163,9 @@ int sf_http_send(struct sf_http *h, const struct sf_http_request *req,
 int sf_http_parse_json(const struct sf_http_response *resp, const char *method,
                        const char *url, json_t **out, struct err *err);
 
+/* The advice that ends the message of a refused client id or secret. */
+#define SF_HTTP_CHECK_CLIENT "check the client id and the client secret"
+
 /*
  * Map an error reply to err and return its code. body may be a REST error
  * array [{"message","errorCode","fields"}], an OAuth error object

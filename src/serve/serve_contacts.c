@@ -417,18 +417,32 @@ static void duplicate_error(struct http_resp *resp,
     json_t *error;
     char *message;
 
-    message = xasprintf("field '%s' matches contact %" PRId64 ", which has "
-                        "the same %s '%s': change that contact with PATCH "
-                        "/api/contacts/%" PRId64 ", or send "
-                        "\"allow_duplicate\": true to %s",
-                        field, dup->contact_id,
-                        dup->field == CONTACT_EMAIL ? "email"
-                                                    : "phone number (E.164)",
-                        dup->value, dup->contact_id,
-                        adding ? "add a second contact" : "keep the change");
+    if (dup->archived)
+        message = xasprintf(
+            "field '%s' matches contact %" PRId64 ", which has the same %s "
+            "'%s' and was deleted here while its Salesforce %s %s was kept. "
+            "A new contact would get a second Salesforce record and a "
+            "deleted contact cannot be restored, so delete or merge that "
+            "record in Salesforce first, or send \"allow_duplicate\": true "
+            "to add a second contact",
+            field, dup->contact_id,
+            dup->field == CONTACT_EMAIL ? "email" : "phone number (E.164)",
+            dup->value, mapping_object_name(dup->object), dup->sf_id);
+    else
+        message = xasprintf(
+            "field '%s' matches contact %" PRId64 ", which "
+            "has the same %s '%s': change that contact with "
+            "PATCH /api/contacts/%" PRId64 ", or send "
+            "\"allow_duplicate\": true to %s",
+            field, dup->contact_id,
+            dup->field == CONTACT_EMAIL ? "email" : "phone number (E.164)",
+            dup->value, dup->contact_id,
+            adding ? "add a second contact" : "keep the change");
     error = json_pack("{s:s, s:s, s:s, s:I}", "code", "duplicate_contact",
                       "message", message, "field", field, "contact_id",
                       (json_int_t)dup->contact_id);
+    if (dup->archived)
+        json_object_set_new(error, "salesforce_id", json_string(dup->sf_id));
     http_resp_json(resp, 409, json_pack("{s:o}", "error", error));
     free(message);
 }

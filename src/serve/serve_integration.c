@@ -295,6 +295,8 @@ static int check_external_id(struct serve *srv, struct store *s,
         return 0;
     rc = sync_check_external_id_field(&conn, name, err);
     connection_close(&conn);
+    if (rc < 0)
+        sync_external_id_advice(err, "PATCH /api/integration/settings");
     return rc;
 }
 
@@ -330,6 +332,8 @@ static int check_external_id_objects(struct serve *srv, struct store *s,
         goto out;
     rc = sync_check_external_id_objects(&conn, field, objects, &err);
     connection_close(&conn);
+    if (rc < 0)
+        sync_external_id_advice(&err, "PATCH /api/integration/settings");
     if (rc < 0) {
         if (err.code == SYNC_EINVALID)
             serve_error(resp, 422, "invalid_value", "external_id_field",

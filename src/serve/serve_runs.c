@@ -205,15 +205,15 @@ static int post_pull(struct http_req *req, struct http_resp *resp,
 
 static json_t *error_json(const struct store_sync_error *e)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:s, s:s, s:b, s:o}", "id",
+    return json_pack("{s:I, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:o}", "id",
                      (json_int_t)e->id, "contact_id",
-                     e->contact_id ? json_integer(e->contact_id)
-                                   : json_null(),
+                     e->contact_id ? json_integer(e->contact_id) : json_null(),
                      "object", object_json(e->object), "sf_id",
-                     e->sf_id[0] ? json_string(e->sf_id) : json_null(),
-                     "code", e->code ? e->code : "", "message",
+                     e->sf_id[0] ? json_string(e->sf_id) : json_null(), "code",
+                     e->code ? e->code : "", "message",
                      e->message ? e->message : "", "retryable", e->retryable,
-                     "created_at", serve_time_json(e->created_ms));
+                     "notice", sync_error_is_notice(e->code), "created_at",
+                     serve_time_json(e->created_ms));
 }
 
 /* GET /api/errors */
@@ -409,14 +409,14 @@ void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
 static json_t *conflict_json(const struct store_conflict *c)
 {
     return json_pack(
-        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s*, s:s*, s:s, s:s, s:o}", "id",
+        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:o}", "id",
         (json_int_t)c->id, "run_id",
         c->run_id ? json_integer(c->run_id) : json_null(), "contact_id",
         (json_int_t)c->contact_id, "object",
         mapping_object_name((enum sf_object)c->object), "sf_id", c->sf_id,
         "field", c->field, "local_value", c->local_value, "salesforce_value",
-        c->remote_value, "winner", c->winner, "policy", c->policy,
-        "created_at", serve_time_json(c->created_ms));
+        c->remote_value, "winner", c->winner, "policy", c->policy, "created_at",
+        serve_time_json(c->created_ms));
 }
 
 /* GET /api/conflicts?limit=&run= */

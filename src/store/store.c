@@ -633,6 +633,34 @@ int store_contact_find_by_email(struct store *s, int64_t workspace_id,
                                 NULL, ids, max, out_count, err);
 }
 
+int store_contact_find_archived_by_phone(struct store *s, int64_t workspace_id,
+                                         const char *e164, const char *email,
+                                         int64_t *ids, size_t max,
+                                         size_t *out_count, struct err *err)
+{
+    *out_count = 0;
+    if (!e164 || e164[0] != '+')
+        return err_set(err, SYNC_EINVALID,
+                       "phone '%s' is not in E.164 form; normalise it first",
+                       e164 ? e164 : "");
+    return s->ops->contact_find(s, workspace_id, STORE_MATCH_ARCHIVED_PHONE,
+                                e164, email, ids, max, out_count, err);
+}
+
+int store_contact_find_archived_by_email(struct store *s, int64_t workspace_id,
+                                         const char *email, int64_t *ids,
+                                         size_t max, size_t *out_count,
+                                         struct err *err)
+{
+    int rc;
+
+    *out_count = 0;
+    if ((rc = check_name("email", email, err)) < 0)
+        return rc;
+    return s->ops->contact_find(s, workspace_id, STORE_MATCH_ARCHIVED_EMAIL,
+                                email, NULL, ids, max, out_count, err);
+}
+
 void store_link_init(struct store_link *link)
 {
     memset(link, 0, sizeof(*link));

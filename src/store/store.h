@@ -139,7 +139,7 @@ struct store_conflict {
     char *field;        /* owned: the contact field name */
     char *local_value;  /* owned; NULL for an empty value */
     char *remote_value; /* owned; NULL for an empty value */
-    char *winner;       /* owned: "local" or "salesforce" */
+    char *winner;       /* owned: "local", "salesforce" or "delete" */
     char *policy;       /* owned: "newest", "salesforce", "local", ... */
     int64_t created_ms;
 };
@@ -436,6 +436,19 @@ int store_contact_find_by_phone(struct store *s, int64_t workspace_id,
 int store_contact_find_by_email(struct store *s, int64_t workspace_id,
                                 const char *email, int64_t *ids, size_t max,
                                 size_t *out_count, struct err *err);
+
+/* As store_contact_find_by_phone and store_contact_find_by_email, for the
+ * archived contacts that still have a link: a local delete that left the
+ * Salesforce record in place (on_local_delete keep, or a delete not pushed
+ * yet). */
+int store_contact_find_archived_by_phone(struct store *s, int64_t workspace_id,
+                                         const char *e164, const char *email,
+                                         int64_t *ids, size_t max,
+                                         size_t *out_count, struct err *err);
+int store_contact_find_archived_by_email(struct store *s, int64_t workspace_id,
+                                         const char *email, int64_t *ids,
+                                         size_t max, size_t *out_count,
+                                         struct err *err);
 
 /* Set up an empty link without allocating. */
 void store_link_init(struct store_link *link);

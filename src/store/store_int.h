@@ -13,7 +13,15 @@
 
 #include "secret.h"
 
-enum store_match { STORE_MATCH_PHONE, STORE_MATCH_EMAIL };
+/* The kind of a contact lookup: by a phone's E.164 form or by the email,
+ * among unarchived contacts or among archived contacts that still have a
+ * link. */
+enum store_match {
+    STORE_MATCH_PHONE,
+    STORE_MATCH_EMAIL,
+    STORE_MATCH_ARCHIVED_PHONE,
+    STORE_MATCH_ARCHIVED_EMAIL,
+};
 
 /* The search that store_contact_list passes down, already turned into a
  * LIKE pattern and a digit string. */

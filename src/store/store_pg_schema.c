@@ -302,6 +302,17 @@ static const char migration_9[] =
     "ALTER TABLE locks ADD COLUMN host TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE locks ADD COLUMN command TEXT NOT NULL DEFAULT '';";
 
+/*
+ * Version 10: a conflict may be won by a delete. The push deletes the
+ * record of a contact deleted locally (on_local_delete=delete), and a
+ * contact is archived when its record is deleted in Salesforce
+ * (on_salesforce_delete=archive), each over the other side's edits.
+ */
+static const char migration_10[] =
+    "ALTER TABLE conflicts DROP CONSTRAINT conflicts_winner_check;"
+    "ALTER TABLE conflicts ADD CONSTRAINT conflicts_winner_check "
+    "CHECK (winner IN ('local', 'salesforce', 'delete'));";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -312,6 +323,7 @@ static const char *const migrations[] = {
     migration_7,
     migration_8,
     migration_9,
+    migration_10,
 };
 
 /* Run inside the locked transaction, so that two processes opening a new

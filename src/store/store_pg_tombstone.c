@@ -26,6 +26,22 @@ static const char sql_by_phone[] =
 static const char sql_by_email[] =
     "SELECT id FROM contacts WHERE workspace_id = $1 AND NOT archived AND "
     "lower(email) = lower($2) ORDER BY id LIMIT $3";
+/* As sql_by_phone and sql_by_email, for archived contacts with a link. */
+static const char sql_archived_by_phone[] =
+    "SELECT id FROM contacts c WHERE workspace_id = $1 AND archived AND "
+    "phone_e164 = $2 AND ($4::text IS NULL OR email IS NULL OR "
+    "lower(email) = lower($4)) AND "
+    "EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id) "
+    "UNION SELECT id FROM contacts c WHERE workspace_id = $1 AND "
+    "archived AND mobile_phone_e164 = $2 AND ($4::text IS NULL OR "
+    "email IS NULL OR lower(email) = lower($4)) AND "
+    "EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id) "
+    "ORDER BY id LIMIT $3";
+static const char sql_archived_by_email[] =
+    "SELECT id FROM contacts c WHERE workspace_id = $1 AND archived AND "
+    "lower(email) = lower($2) AND "
+    "EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id) "
+    "ORDER BY id LIMIT $3";
 
 static const char sql_tombstone_put[] =
     "INSERT INTO tombstones (contact_id, workspace_id, sf_object, sf_id, "
@@ -70,7 +86,14 @@ int store_pg__contact_find(struct store *base, int64_t ws,
                            const char *email, int64_t *ids, size_t max,
                            size_t *out_count, struct err *err)
 {
-    bool phone = match == STORE_MATCH_PHONE;
+    static const char *const statements[] = {
+        [STORE_MATCH_PHONE] = sql_by_phone,
+        [STORE_MATCH_EMAIL] = sql_by_email,
+        [STORE_MATCH_ARCHIVED_PHONE] = sql_archived_by_phone,
+        [STORE_MATCH_ARCHIVED_EMAIL] = sql_archived_by_email,
+    };
+    bool phone =
+        match == STORE_MATCH_PHONE || match == STORE_MATCH_ARCHIVED_PHONE;
     struct store_pg_params p;
     PGresult *res;
     int rows;
@@ -81,8 +104,7 @@ int store_pg__contact_find(struct store *base, int64_t ws,
     store_pg__param_int64(&p, (int64_t)max);
     if (phone)
         store_pg__param_text(&p, email);
-    res = store_pg__run(store_pg__from(base),
-                        phone ? sql_by_phone : sql_by_email, &p, false,
+    res = store_pg__run(store_pg__from(base), statements[match], &p, false,
                         "find contacts", err);
     if (!res)
         return SYNC_EDB;

@@ -57,6 +57,22 @@ static const char sql_by_phone[] =
 static const char sql_by_email[] =
     "SELECT id FROM contacts WHERE workspace_id = ?1 AND archived = 0 AND "
     "lower(email) = lower(?2) ORDER BY id LIMIT ?3";
+/* As sql_by_phone and sql_by_email, for archived contacts with a link. */
+static const char sql_archived_by_phone[] =
+    "SELECT id FROM contacts c WHERE workspace_id = ?1 AND archived = 1 AND "
+    "phone_e164 = ?2 AND (?4 IS NULL OR email IS NULL OR "
+    "lower(email) = lower(?4)) AND "
+    "EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id) "
+    "UNION SELECT id FROM contacts c WHERE workspace_id = ?1 AND "
+    "archived = 1 AND mobile_phone_e164 = ?2 AND (?4 IS NULL OR email IS "
+    "NULL OR lower(email) = lower(?4)) AND "
+    "EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id) "
+    "ORDER BY id LIMIT ?3";
+static const char sql_archived_by_email[] =
+    "SELECT id FROM contacts c WHERE workspace_id = ?1 AND archived = 1 AND "
+    "lower(email) = lower(?2) AND "
+    "EXISTS (SELECT 1 FROM links l WHERE l.contact_id = c.id) "
+    "ORDER BY id LIMIT ?3";
 /* The same contacts as the unlinked queries above, by id range. */
 static const char sql_unlinked_after[] =
     "SELECT EXISTS (SELECT 1 FROM contacts c WHERE workspace_id = ?1 AND "
@@ -493,7 +509,7 @@ static int find_ids(struct store_sqlite *s, const char *sql, const char *op,
     store_sqlite__bind_int64(st, 1, ws);
     store_sqlite__bind_text(st, 2, value);
     store_sqlite__bind_int64(st, 3, (int64_t)max);
-    if (sql == sql_by_phone)
+    if (sql == sql_by_phone || sql == sql_archived_by_phone)
         store_sqlite__bind_text(st, 4, email);
     while ((rc = store_sqlite__step(s, st, op, err)) == 1)
         ids[count++] = sqlite3_column_int64(st, 0);
@@ -509,8 +525,14 @@ int store_sqlite__contact_find(struct store *base, int64_t ws,
                                const char *email, int64_t *ids, size_t max,
                                size_t *out_count, struct err *err)
 {
-    return find_ids(store_sqlite__from(base),
-                    match == STORE_MATCH_PHONE ? sql_by_phone : sql_by_email,
+    static const char *const statements[] = {
+        [STORE_MATCH_PHONE] = sql_by_phone,
+        [STORE_MATCH_EMAIL] = sql_by_email,
+        [STORE_MATCH_ARCHIVED_PHONE] = sql_archived_by_phone,
+        [STORE_MATCH_ARCHIVED_EMAIL] = sql_archived_by_email,
+    };
+
+    return find_ids(store_sqlite__from(base), statements[match],
                     "find contacts", ws, value, email, ids, max, out_count,
                     err);
 }

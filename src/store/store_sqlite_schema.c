@@ -307,6 +307,40 @@ static const char migration_9[] =
     "ALTER TABLE locks ADD COLUMN host TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE locks ADD COLUMN command TEXT NOT NULL DEFAULT '';";
 
+/*
+ * Version 10: a conflict may be won by a delete. The push deletes the
+ * record of a contact deleted locally (on_local_delete=delete), and a
+ * contact is archived when its record is deleted in Salesforce
+ * (on_salesforce_delete=archive), each over the other side's edits. SQLite
+ * cannot change a CHECK constraint, so the table is built again.
+ */
+static const char migration_10[] =
+    "CREATE TABLE conflicts_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  workspace_id INTEGER NOT NULL REFERENCES workspaces(id),"
+    "  run_id INTEGER REFERENCES runs(id),"
+    "  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+    "  sf_object TEXT CHECK (sf_object IN ('Contact', 'Lead')),"
+    "  sf_id TEXT COLLATE BINARY,"
+    "  field TEXT NOT NULL,"
+    "  local_value TEXT,"
+    "  remote_value TEXT,"
+    "  winner TEXT NOT NULL CHECK (winner IN ('local', 'salesforce', "
+    "'delete')),"
+    "  policy TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "INSERT INTO conflicts_new (id, workspace_id, run_id, contact_id, "
+    "sf_object, sf_id, field, local_value, remote_value, winner, policy, "
+    "created_ms) SELECT id, workspace_id, run_id, contact_id, sf_object, "
+    "sf_id, field, local_value, remote_value, winner, policy, created_ms "
+    "FROM conflicts;"
+    "DROP TABLE conflicts;"
+    "ALTER TABLE conflicts_new RENAME TO conflicts;"
+    "CREATE INDEX conflicts_by_run ON conflicts (workspace_id, run_id);"
+    "CREATE INDEX conflicts_by_contact ON conflicts (workspace_id, "
+    "contact_id);";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -317,6 +351,7 @@ static const char *const migrations[] = {
     migration_7,
     migration_8,
     migration_9,
+    migration_10,
 };
 
 static const char create_migrations_table[] =

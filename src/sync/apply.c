@@ -192,38 +192,33 @@ int apply_parse(struct apply_ctx *ctx, enum sf_object object,
 }
 
 /* The max unlinked contacts sharing a phone that the pull compares by
- * email. A phone that this many or more share (a switchboard) matches
- * nobody. */
+ * email and names. A phone that this many or more share (a switchboard)
+ * matches no contact. */
 #define PHONE_MATCH_MAX 16
 
-/* Whether contact id has an email that differs from email in more than
- * ASCII letter case. A contact that cannot be read counts as differing, so
- * that no link is made on a guess. */
-static bool email_differs(struct apply_ctx *ctx, int64_t id,
-                          const char *email)
+/* Whether contact id, which shares a phone with in, may be the same
+ * person (contact_phone_match_agrees). A contact that cannot be read does
+ * not agree, so that no link is made on a guess. */
+static bool phone_match_agrees(struct apply_ctx *ctx, int64_t id,
+                               const struct contact *in)
 {
     struct contact c;
-    const char *other;
-    bool differs;
+    bool agrees;
 
-    if (!email)
-        return false;
     contact_init(&c);
-    if (store_contact_get(ctx->store, ctx->ws, id, &c, NULL) < 0) {
-        contact_release(&c);
-        return true;
-    }
-    other = contact_text(&c, CONTACT_EMAIL);
-    differs = other && strcasecmp(other, email) != 0;
+    agrees = store_contact_get(ctx->store, ctx->ws, id, &c, NULL) == 0 &&
+             contact_phone_match_agrees(&c, in);
     contact_release(&c);
-    return differs;
+    return agrees;
 }
 
 /*
  * The one unlinked local contact that matches in, or 0. The email matches
  * in any ASCII letter case. A phone (E.164, phone or mobile) matches only
- * when the emails do not differ, because a shared phone (a switchboard)
- * does not make two people with different emails one.
+ * a contact that contact_phone_match_agrees with: the same email, or,
+ * without an email on both sides, the same last name and no other first
+ * name, because a shared phone (a switchboard) does not make two people
+ * one.
  */
 static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
 {
@@ -247,7 +242,7 @@ static int64_t find_match(struct apply_ctx *ctx, const struct contact *in)
         if (n == PHONE_MATCH_MAX)
             continue;
         for (size_t j = 0; j < n; j++) {
-            if (email_differs(ctx, ids[j], email))
+            if (!phone_match_agrees(ctx, ids[j], in))
                 continue;
             if (found && found != ids[j])
                 return 0;
@@ -299,38 +294,73 @@ static const char *value_text(const struct contact *c, enum contact_field f)
     return c->values[f].text;
 }
 
+/* Record one conflict of field f of contact_id, linked to sf_id of
+ * object, in the conflict log and the round's counts. */
+static int add_conflict(struct apply_ctx *ctx, int64_t contact_id,
+                        enum sf_object object, const char *sf_id,
+                        enum contact_field f, const char *local_value,
+                        const char *remote_value, const char *winner,
+                        const char *policy, struct err *err)
+{
+    struct store_conflict c;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    c.workspace_id = ctx->ws;
+    c.run_id = ctx->run_id;
+    c.contact_id = contact_id;
+    c.object = (int)object;
+    snprintf(c.sf_id, sizeof(c.sf_id), "%s", sf_id);
+    c.field = (char *)contact_fields[f].name;
+    c.local_value = (char *)local_value;
+    c.remote_value = (char *)remote_value;
+    c.winner = (char *)winner;
+    c.policy = (char *)policy;
+    if ((rc = store_conflict_add(ctx->store, &c, err)) < 0)
+        return rc;
+    ctx->counts->conflicts++;
+    log_info("sync", "conflict settled",
+             "contact=%" PRId64 " id=%s field=%s winner=%s policy=%s",
+             contact_id, sf_id, c.field, winner, policy);
+    return 0;
+}
+
+/*
+ * Record the conflicts of a merge of in into cur. A contact archived
+ * locally whose record the push is going to delete (on_local_delete
+ * delete) loses every Salesforce change to that delete, so each field
+ * that Salesforce changed and that differs from cur is recorded, won by
+ * the delete.
+ */
 static int record_conflicts(struct apply_ctx *ctx, const struct contact *cur,
                             const struct contact *in,
                             const struct merge_result *mr,
                             enum sf_object object, const char *sf_id,
                             struct err *err)
 {
+    bool deleting = cur->archived && ctx->delete_on_local_delete;
+    uint32_t fields = deleting ? mr->take | mr->conflicts : mr->conflicts;
+
     for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
-        struct store_conflict c;
         bool local = (mr->local_won & CONTACT_FIELD_BIT(f)) != 0;
+        const char *winner = local ? "local" : "salesforce";
+        const char *policy = mr->outcome[f] == MERGE_RESTRICTIVE
+                                 ? "restrictive"
+                                 : merge_policy_name(ctx->policy);
         int rc;
 
-        if (!(mr->conflicts & CONTACT_FIELD_BIT(f)))
+        if (!(fields & CONTACT_FIELD_BIT(f)))
             continue;
-        memset(&c, 0, sizeof(c));
-        c.workspace_id = ctx->ws;
-        c.run_id = ctx->run_id;
-        c.contact_id = cur->id;
-        c.object = (int)object;
-        snprintf(c.sf_id, sizeof(c.sf_id), "%s", sf_id);
-        c.field = (char *)contact_fields[f].name;
-        c.local_value = (char *)value_text(cur, (enum contact_field)f);
-        c.remote_value = (char *)value_text(in, (enum contact_field)f);
-        c.winner = (char *)(local ? "local" : "salesforce");
-        c.policy = (char *)(mr->outcome[f] == MERGE_RESTRICTIVE
-                                ? "restrictive"
-                                : merge_policy_name(ctx->policy));
-        if ((rc = store_conflict_add(ctx->store, &c, err)) < 0)
+        if (deleting) {
+            winner = "delete";
+            policy = "on_local_delete";
+        }
+        if ((rc = add_conflict(ctx, cur->id, object, sf_id,
+                               (enum contact_field)f,
+                               value_text(cur, (enum contact_field)f),
+                               value_text(in, (enum contact_field)f), winner,
+                               policy, err)) < 0)
             return rc;
-        ctx->counts->conflicts++;
-        log_info("sync", "conflict settled",
-                 "contact=%" PRId64 " id=%s field=%s winner=%s policy=%s",
-                 cur->id, sf_id, c.field, c.winner, c.policy);
     }
     return 0;
 }
@@ -376,6 +406,8 @@ static int merge_into(struct apply_ctx *ctx, struct contact *cur,
     if (!old_base ||
         contact_fields_from_json(&base, old_base, &base_fields, NULL) < 0)
         base_fields = 0;
+    /* The merge compares phones by their E.164 forms. */
+    contact_normalize_phones(&base, ctx->region, NULL);
     /* A conversion's base is the Lead's, so it is no trustworthy base for
      * the restrictive fields of the Contact. */
     if (fresh)
@@ -543,7 +575,7 @@ bool apply_intent_matches(const struct apply_intent *ai, const json_t *rec,
     return !has_key ||
            same_text_nocase(contact_text(c, CONTACT_EMAIL),
                             contact_text(in, CONTACT_EMAIL)) ||
-           same_phone(c, in);
+           (same_phone(c, in) && contact_phone_match_agrees(c, in));
 }
 
 /* The contact whose own push created rec, by external id or create
@@ -664,11 +696,11 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
             goto out;
         /* Values that only the local contact has, and local values that
          * won, differ from the record: queue a push so that Salesforce
-         * gets them. */
-        if ((contact_diff(&cur, in) & ctx->from_sf &
+         * gets them. A phone written another way is no difference. */
+        if ((contact_diff(&cur, in) & ~contact_same_numbers(&cur, in) &
+             ctx->from_sf &
              mapping_fields(ctx->mapping, ctx->object, MAPPING_TO_SF)) &&
-            (rc = store_outbox_requeue(ctx->store, ctx->ws, cur.id, err)) <
-                0)
+            (rc = store_outbox_requeue(ctx->store, ctx->ws, cur.id, err)) < 0)
             goto out;
         log_info("sync", "record matched to a local contact",
                  "object=%s id=%s contact=%" PRId64,
@@ -824,6 +856,67 @@ out:
     return rc;
 }
 
+/*
+ * Record as conflicts won by the delete the local changes of the contact
+ * of link that the push has not sent, because archiving the contact for
+ * the deleted record rec drops them. These are the fields a push would
+ * send (merge_push_fields), each with the value the deleted record held.
+ */
+static int record_lost_edits(struct apply_ctx *ctx,
+                             const struct store_link *link, const json_t *rec,
+                             const char *sf_id, struct err *err)
+{
+    uint32_t mask = mapping_fields(ctx->mapping, link->object, MAPPING_TO_SF);
+    uint32_t base_fields = 0, lost;
+    struct contact cur, base, in;
+    struct err reason;
+    bool parsed;
+    int rc;
+
+    contact_init(&cur);
+    contact_init(&base);
+    contact_init(&in);
+    if ((rc = store_contact_get(ctx->store, ctx->ws, link->contact_id, &cur,
+                                err)) < 0 ||
+        cur.archived)
+        goto out;
+    if (!link->base ||
+        contact_fields_from_json(&base, link->base, &base_fields, NULL) < 0)
+        base_fields = 0;
+    contact_normalize_phones(&base, ctx->region, NULL);
+    /* The push sends default_company for a Lead without a company, and
+     * leaves out the empty values that Salesforce does not accept. */
+    if (!contact_text(&cur, CONTACT_COMPANY) &&
+        is_placeholder_company(ctx, link->object, &base))
+        contact_set_text(&base, CONTACT_COMPANY, NULL);
+    for (int f = 0; f < CONTACT_FIELD_COUNT; f++) {
+        const struct mapping_row *row =
+            mapping_find(ctx->mapping, link->object, (enum contact_field)f);
+
+        if (row && (row->flags & MAPPING_NOT_NILLABLE) &&
+            contact_fields[f].type != CONTACT_TYPE_BOOL && !cur.values[f].text)
+            mask &= ~CONTACT_FIELD_BIT(f);
+    }
+    lost = merge_push_fields(&cur, &base, base_fields, mask);
+    /* A deleted record keeps its values, but one that cannot be read
+     * leaves the Salesforce side of the conflicts empty. */
+    parsed = apply_parse(ctx, link->object, rec, sf_id, &in, &reason) == 0;
+    for (int f = 0; f < CONTACT_FIELD_COUNT && rc == 0; f++) {
+        if (!(lost & CONTACT_FIELD_BIT(f)))
+            continue;
+        rc = add_conflict(
+            ctx, cur.id, link->object, sf_id, (enum contact_field)f,
+            value_text(&cur, (enum contact_field)f),
+            parsed ? value_text(&in, (enum contact_field)f) : NULL, "delete",
+            "on_salesforce_delete", err);
+    }
+out:
+    contact_release(&in);
+    contact_release(&base);
+    contact_release(&cur);
+    return rc;
+}
+
 static int apply_deleted(struct apply_ctx *ctx, const char *sf_id,
                          const json_t *rec, struct err *err)
 {
@@ -845,6 +938,9 @@ static int apply_deleted(struct apply_ctx *ctx, const char *sf_id,
         rc = follow_merge(ctx, &link, master, err);
         goto out;
     }
+    if (ctx->archive_on_delete &&
+        (rc = record_lost_edits(ctx, &link, rec, sf_id, err)) < 0)
+        goto out;
     if ((rc = unlink_contact(ctx, link.contact_id, ctx->archive_on_delete,
                              err)) < 0)
         goto out;

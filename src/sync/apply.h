@@ -42,6 +42,7 @@ struct apply_ctx {
     char region[PHONE_REGION_SIZE];
     enum merge_policy policy;
     bool archive_on_delete; /* on_salesforce_delete is archive */
+    bool delete_on_local_delete; /* on_local_delete is delete */
     /* An external id field (Sfsync_Id__c) whose values are
      * "<ext_id_prefix>-<contact id>", or NULL when none is configured. */
     const char *ext_id_field;
@@ -123,7 +124,8 @@ int apply_parse(struct apply_ctx *ctx, enum sf_object object,
  * Whether rec, whose mapped values are in, is the record that the create
  * intent ai sent. Such a record was created by the intent's user no
  * earlier than a minute before the intent. It has the contact's last
- * name, and its email or one of its phones when the contact has either.
+ * name, and its email or one of its phones when the contact has either. A
+ * phone counts only as contact_phone_match_agrees allows.
  */
 bool apply_intent_matches(const struct apply_intent *ai, const json_t *rec,
                           const struct contact *in);

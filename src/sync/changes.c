@@ -9,6 +9,7 @@
 
 #include "changes.h"
 
+#include "base/sfid.h"
 #include "model/utf8.h"
 #include "settings.h"
 
@@ -89,6 +90,28 @@ static int check_text(enum contact_field f, const char *text, struct err *err)
                    info->name, quoted, chars, info->max_len);
 }
 
+/* Reject an owner that is not the id of a User (key prefix 005) or a
+ * Queue (00G, the Group object), since Salesforce rejects a push with any
+ * other OwnerId and the contact's other changes would wait behind it. The
+ * prefix is checked on the 18-character form, whose case the suffix
+ * restores. */
+static int check_owner(const char *owner, struct err *err)
+{
+    char id18[SFID_SIZE], quoted[QUOTE_SIZE];
+
+    if (sfid_to18(owner, id18) == 0 &&
+        (strncmp(id18, "005", 3) == 0 || strncmp(id18, "00G", 3) == 0))
+        return 0;
+    quote_value(owner, quoted);
+    return err_set(err, SYNC_EINVALID,
+                   "field 'owner' value '%s' is not the id of a user or a "
+                   "queue: give the 15- or 18-character Salesforce id of a "
+                   "user (starting with 005) or a queue (starting with 00G), "
+                   "such as 005000000000001AAA, or an empty value to clear "
+                   "it",
+                   quoted);
+}
+
 /* Whether c has something to be found by: a last name, a company, an
  * email or a phone. */
 static bool has_identity(const struct contact *c)
@@ -125,6 +148,8 @@ int changes_validate(const struct contact *c, struct err *err)
         const char *text = contact_text(c, f);
 
         if (text && check_text(f, text, &why) < 0) {
+            add_problem(problems, &why);
+        } else if (f == CONTACT_OWNER && text && check_owner(text, &why) < 0) {
             add_problem(problems, &why);
         } else if (contact_validate_field(c, f, &why) < 0) {
             /* The remaining checks (the email's form) are the model's;
@@ -209,26 +234,77 @@ static int check_pushable(struct store *s, const struct contact *c,
                    "name for Leads and Contacts, so give one");
 }
 
-/* Set *out to the first id other than self of the contacts matching value
+/* As changes_find_by_phone, among the archived contacts that still have
+ * a link when archived is set. */
+static int find_by_phone(struct store *s, const struct contact *c,
+                         const char *e164, bool archived, int64_t *ids,
+                         size_t max, size_t *out_count, struct err *err)
+{
+    int64_t candidates[CHANGES_PHONE_CANDIDATES_MAX];
+    const char *email = contact_text(c, CONTACT_EMAIL);
+    size_t count = 0;
+    int rc;
+
+    *out_count = 0;
+    if (archived)
+        rc = store_contact_find_archived_by_phone(
+            s, c->workspace_id, e164, email, candidates, ARRAY_SIZE(candidates),
+            &count, err);
+    else
+        rc = store_contact_find_by_phone(s, c->workspace_id, e164, email,
+                                         candidates, ARRAY_SIZE(candidates),
+                                         &count, err);
+    if (rc < 0 || count == ARRAY_SIZE(candidates))
+        return rc;
+    for (size_t i = 0; i < count && *out_count < max; i++) {
+        struct contact other;
+        bool agrees;
+
+        if (candidates[i] == c->id)
+            continue;
+        contact_init(&other);
+        rc = store_contact_get(s, c->workspace_id, candidates[i], &other, err);
+        agrees = rc == 0 && contact_phone_match_agrees(&other, c);
+        contact_release(&other);
+        if (rc == SYNC_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            return rc;
+        if (agrees)
+            ids[(*out_count)++] = candidates[i];
+    }
+    return 0;
+}
+
+int changes_find_by_phone(struct store *s, const struct contact *c,
+                          const char *e164, int64_t *ids, size_t max,
+                          size_t *out_count, struct err *err)
+{
+    return find_by_phone(s, c, e164, false, ids, max, out_count, err);
+}
+
+/* Set *out to the first id other than c's of the contacts matching value
  * as field f, or to 0. A match is the email in any ASCII letter case, or a
- * phone's E.164 form on a contact with no other email than email. */
-static int find_match(struct store *s, int64_t workspace_id, int64_t self,
-                      enum contact_field f, const char *value,
-                      const char *email, int64_t *out, struct err *err)
+ * phone's E.164 form as changes_find_by_phone matches it. */
+static int find_match(struct store *s, const struct contact *c,
+                      enum contact_field f, const char *value, bool archived,
+                      int64_t *out, struct err *err)
 {
     int64_t ids[2];
     size_t count = 0;
     int rc;
 
     *out = 0;
-    if (f == CONTACT_EMAIL)
-        rc = store_contact_find_by_email(s, workspace_id, value, ids, 2,
+    if (f == CONTACT_EMAIL && archived)
+        rc = store_contact_find_archived_by_email(s, c->workspace_id, value,
+                                                  ids, 2, &count, err);
+    else if (f == CONTACT_EMAIL)
+        rc = store_contact_find_by_email(s, c->workspace_id, value, ids, 2,
                                          &count, err);
     else
-        rc = store_contact_find_by_phone(s, workspace_id, value, email, ids,
-                                         2, &count, err);
+        rc = find_by_phone(s, c, value, archived, ids, 2, &count, err);
     for (size_t i = 0; rc == 0 && i < count && !*out; i++)
-        if (ids[i] != self)
+        if (ids[i] != c->id)
             *out = ids[i];
     return rc;
 }
@@ -237,13 +313,15 @@ static int find_match(struct store *s, int64_t workspace_id, int64_t self,
  * Fill out with the first stored, unarchived contact that the prepared
  * contact c matches, as a contacts import matches its rows: the email
  * first, then the E.164 form of the phone and of the mobile phone, of
- * those in fields_mask. A contact with another email is no match by phone,
- * since people who share a switchboard number are not one person. c itself
- * (its id) is no match.
+ * those in fields_mask. By phone, a contact with another email, or without
+ * emails on both sides another last or first name, is no match, since
+ * people who share a switchboard number are not one person. c itself (its
+ * id) is no match. With archived set, the archived contacts that still
+ * have a link are searched instead.
  */
 static int find_duplicate(struct store *s, const struct contact *c,
-                          uint32_t fields_mask, struct changes_duplicate *out,
-                          struct err *err)
+                          uint32_t fields_mask, bool archived,
+                          struct changes_duplicate *out, struct err *err)
 {
     static const enum contact_field fields[] = {
         CONTACT_EMAIL, CONTACT_PHONE, CONTACT_MOBILE_PHONE,
@@ -258,12 +336,12 @@ static int find_duplicate(struct store *s, const struct contact *c,
 
         if (!value || !(fields_mask & CONTACT_FIELD_BIT(f)))
             continue;
-        rc = find_match(s, c->workspace_id, c->id, f, value, email,
-                        &out->contact_id, err);
+        rc = find_match(s, c, f, value, archived, &out->contact_id, err);
         if (rc < 0)
             return rc;
         if (out->contact_id) {
             out->field = f;
+            out->archived = archived;
             snprintf(out->value, sizeof(out->value), "%s", value);
             return 0;
         }
@@ -287,6 +365,41 @@ static int prepare_phones(struct store *s, struct contact *c,
     return rc;
 }
 
+/* Reject the new contact c that matches out->contact_id, a contact
+ * archived here whose Salesforce record is kept, naming both, and fill in
+ * out's record. */
+static int archived_duplicate(struct store *s, const struct contact *c,
+                              struct changes_duplicate *out, struct err *err)
+{
+    struct store_link link;
+    char quoted[QUOTE_SIZE];
+    int rc;
+
+    store_link_init(&link);
+    rc = store_link_get(s, c->workspace_id, out->contact_id, &link, err);
+    if (rc == 0) {
+        out->object = link.object;
+        snprintf(out->sf_id, sizeof(out->sf_id), "%s", link.sf_id);
+    }
+    store_link_release(&link);
+    if (rc < 0)
+        return rc;
+    quote_value(out->field == CONTACT_EMAIL ? contact_text(c, out->field)
+                                            : c->values[out->field].e164,
+                quoted);
+    return err_set(err, SYNC_ECONFLICT,
+                   "field '%s' matches contact %lld, which has the same %s "
+                   "'%s' and was deleted here while its Salesforce %s %s was "
+                   "kept. A new contact would get a second Salesforce record "
+                   "and a deleted contact cannot be restored, so delete or "
+                   "merge that record in Salesforce first, or give "
+                   "--allow-duplicate to add a second contact",
+                   contact_fields[out->field].name, (long long)out->contact_id,
+                   out->field == CONTACT_EMAIL ? "email"
+                                               : "phone number (E.164)",
+                   quoted, mapping_object_name(out->object), out->sf_id);
+}
+
 /* Reject c when its fields of fields_mask duplicate another stored
  * contact, naming that contact, the field and what to do instead: add a
  * second contact (adding) or keep the change (an update). */
@@ -299,9 +412,19 @@ static int check_duplicate(struct store *s, struct contact *c,
     int rc;
 
     if ((rc = prepare_phones(s, c, err)) < 0 ||
-        (rc = find_duplicate(s, c, fields_mask, out, err)) < 0 ||
-        !out->contact_id)
+        (rc = find_duplicate(s, c, fields_mask, false, out, err)) < 0)
         return rc;
+    /* A contact deleted here whose Salesforce record is kept would get a
+     * second record. Under on_local_delete delete, the push deletes the
+     * record of an archived contact, so a new contact is no duplicate. */
+    if (!out->contact_id && adding &&
+        !settings_is(s, c->workspace_id, "on_local_delete", "delete") &&
+        (rc = find_duplicate(s, c, fields_mask, true, out, err)) < 0)
+        return rc;
+    if (!out->contact_id)
+        return 0;
+    if (out->archived)
+        return archived_duplicate(s, c, out, err);
     name = contact_fields[out->field].name;
     quote_value(out->field == CONTACT_EMAIL ? contact_text(c, out->field)
                                             : c->values[out->field].e164,
@@ -388,15 +511,18 @@ static int write_change(struct store *s, struct contact *next,
 }
 
 /* The fields whose change calls for the duplicate check: the email and
- * the phones, and both phones when the email changed, because the phone
- * rule depends on the email. */
+ * the phones, and both phones when the email or a name changed, because
+ * the phone rule depends on them. */
 static uint32_t identity_changes(uint32_t changed)
 {
     const uint32_t phones = CONTACT_FIELD_BIT(CONTACT_PHONE) |
                             CONTACT_FIELD_BIT(CONTACT_MOBILE_PHONE);
+    const uint32_t phone_rule = CONTACT_FIELD_BIT(CONTACT_EMAIL) |
+                                CONTACT_FIELD_BIT(CONTACT_FIRST_NAME) |
+                                CONTACT_FIELD_BIT(CONTACT_LAST_NAME);
     uint32_t mask = changed & (phones | CONTACT_FIELD_BIT(CONTACT_EMAIL));
 
-    if (changed & CONTACT_FIELD_BIT(CONTACT_EMAIL))
+    if (changed & phone_rule)
         mask |= phones;
     return mask;
 }

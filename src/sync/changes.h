@@ -22,8 +22,9 @@ struct err;
  * Check c as every local change is checked before it is written. Each text
  * value must be valid UTF-8 and within its field's maximum length, and a
  * message about a length names the field, quotes the value and gives the
- * limit. The email must be well formed. A contact needs at least a last
- * name, a company, an email or a phone (either phone field), so that none
+ * limit. The email must be well formed, and the owner the 15- or
+ * 18-character id of a User (005) or a Queue (00G). A contact needs at least a
+ * last name, a company, an email or a phone (either phone field), so that none
  * is empty. Return 0, or SYNC_EINVALID with err listing every problem,
  * separated by "; ", in a message of valid UTF-8.
  */
@@ -37,6 +38,23 @@ int changes_validate(const struct contact *c, struct err *err);
  * allowed); the message lists every such field.
  */
 int changes_clean(struct contact *c, uint32_t mask, struct err *err);
+
+/* Maximum contacts sharing one phone that changes_find_by_phone reads. */
+#define CHANGES_PHONE_CANDIDATES_MAX 64
+
+/*
+ * Find the stored, unarchived contacts other than c (by its id) that have
+ * e164 as either phone's E.164 form and that contact_phone_match_agrees
+ * with c. Those have the same email or, without an email on both sides,
+ * the same last name and no other first name. Up to max ids go to ids in
+ * id order, and *out_count receives their number. A phone that
+ * CHANGES_PHONE_CANDIDATES_MAX or more contacts share matches none,
+ * because the ones past that are not read and could be another match.
+ * Return 0 or SYNC_EDB.
+ */
+int changes_find_by_phone(struct store *s, const struct contact *c,
+                          const char *e164, int64_t *ids, size_t max,
+                          size_t *out_count, struct err *err);
 
 /* Flags of changes_add. */
 enum changes_add_flags {
@@ -54,6 +72,11 @@ struct changes_duplicate {
     enum contact_field field; /* the new contact's field that matched */
     char value[CHANGES_DUPLICATE_VALUE_SIZE]; /* the email or E.164 form
                                                  that matched */
+    /* The matched contact is archived but still linked: its record and
+     * the record's object, set only then. */
+    bool archived;
+    enum sf_object object;
+    char sf_id[SFID_SIZE];
 };
 
 /*
@@ -62,9 +85,12 @@ struct changes_duplicate {
  * CHANGES_ADD_ALLOW_DUPLICATE, a contact that matches a stored, unarchived
  * one is rejected, by the rule a contacts import matches its rows with. A
  * match is the same email in any ASCII letter case, or the E.164 form of
- * either phone on a contact without another email. That check runs in a
- * transaction of its own, so the caller must not have one open. On success c->id,
- * c->version (1) and the timestamps are set and one outbox create is
+ * either phone on a contact that changes_find_by_phone accepts. Unless
+ * on_local_delete is delete, an archived contact whose Salesforce record
+ * is kept (its link remains) matches too, because the push would create a
+ * second record. That check runs in a
+ * transaction of its own, so the caller must not have one open. On success
+ * c->id, c->version (1) and the timestamps are set and one outbox create is
  * queued. out_duplicate (NULL allowed) receives the matched contact, or a
  * contact_id of 0. Return 0, SYNC_EINVALID (nothing is written),
  * SYNC_ECONFLICT for a duplicate (nothing is written; err names the

@@ -70,6 +70,7 @@ void sync__apply_init(struct sync_engine *e, struct apply_ctx *ctx,
     ctx->run_id = e->run_id;
     ctx->policy = e->policy;
     ctx->archive_on_delete = e->archive_on_delete;
+    ctx->delete_on_local_delete = e->delete_on_local_delete;
     ctx->ext_id_field = e->ext_id_field;
     ctx->ext_id_prefix = e->ext_id_prefix;
     ctx->default_company = e->default_company;
@@ -155,6 +156,9 @@ static int load_settings(struct sync_engine *e, struct err *err)
                              ? SF_OBJECT_CONTACT
                              : SF_OBJECT_LEAD;
     e->default_company = settings_get_normalized(s, e->ws, "default_company");
+    v = settings_get_normalized(s, e->ws, "default_region");
+    snprintf(e->region, sizeof(e->region), "%s", *v ? v : PHONE_DEFAULT_REGION);
+    free(v);
     e->overlap_ms = settings_get_long(s, e->ws, "pull_overlap_seconds") * 1000;
     e->budget_percent = settings_get_long(s, e->ws, "api_budget_percent");
     v = settings_get_normalized(s, e->ws, "external_id_field");
@@ -220,8 +224,11 @@ static void counts_since(struct store_run_counts *out,
 /* Run the push step. A record that an update found converted or deleted
  * is read again inside it, and that re-read only moves or unlinks the
  * contact that the push then sends, so it adds its errors and conflicts
- * to the round but no record. */
-static int run_push(struct sync_engine *e, struct err *err)
+ * to the round but no record. *out_deleted receives the contacts it
+ * unlinked for records deleted in Salesforce, which the caller counts
+ * with the pull's deletes. */
+static int run_push(struct sync_engine *e, int64_t *out_deleted,
+                    struct err *err)
 {
     struct store_run_counts reread = {0};
     int rc;
@@ -233,6 +240,7 @@ static int run_push(struct sync_engine *e, struct err *err)
     e->reread_counts = NULL;
     e->counts->errors += reread.errors;
     e->counts->conflicts += reread.conflicts;
+    *out_deleted = reread.deleted;
     if (reread.pulled)
         log_info("sync", "records read again by the push",
                  "run=%" PRId64 " moved=%" PRId64 " unlinked=%" PRId64,
@@ -288,25 +296,30 @@ static int run_steps(struct sync_engine *e, struct sync_result *out,
                      struct err *err)
 {
     struct store_run_counts start = *e->counts, pulled;
+    int64_t reread_deleted = 0;
     int rc = 0;
 
     if (e->direction != SYNC_DIRECTION_TO_SALESFORCE)
         rc = sync__pull(e, err);
     pulled = *e->counts;
     counts_since(&out->pull_counts, &pulled, &start);
+    if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
+        rc = run_push(e, &reread_deleted, err);
+    else if (rc == 0)
+        rc = count_pending_contacts(e, &out->held_back, err);
+    counts_since(&out->push_counts, e->counts, &pulled);
+    /* A record that the push found deleted in Salesforce deleted its
+     * contact locally, as a pulled delete does. */
+    out->pull_counts.deleted += reread_deleted;
+    e->counts->deleted += reread_deleted;
     /* NOTE: under keep this also counts a contact archived because its
      * record was merged into, or converted to, a record linked to another
      * contact; apply.c counts both as deleted. */
     if (!e->archive_on_delete) {
         out->unlinked = out->pull_counts.deleted;
         out->pull_counts.deleted = 0;
+        e->counts->deleted -= out->unlinked;
     }
-    if (rc == 0 && e->direction != SYNC_DIRECTION_FROM_SALESFORCE)
-        rc = run_push(e, err);
-    else if (rc == 0)
-        rc = count_pending_contacts(e, &out->held_back, err);
-    counts_since(&out->push_counts, e->counts, &pulled);
-    e->counts->deleted -= out->unlinked;
     out->recovered = e->recovered;
     return rc;
 }
@@ -356,6 +369,10 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
 
     out->counts.api_calls =
         (int64_t)(connection_api_calls(e->conn) - calls_before);
+    /* The error that failed the round is no listed sync error, but the
+     * run row counts it, as the summary does. */
+    if (rc < 0 && rc != SYNC_ESTOP)
+        out->counts.errors++;
     out->stopped = rc == SYNC_ESTOP;
     snprintf(out->status, sizeof(out->status), "%s", status);
     snprintf(out->message, sizeof(out->message), "%s",

@@ -93,6 +93,15 @@ int sync_retry_errors(struct store *s, int64_t workspace_id,
 int sync_check_external_id_field(struct connection *conn, const char *field,
                                  struct err *err);
 
+/* The end of the messages of a bad external_id_field, which names no tool,
+ * because rounds run in the command line, serve and workers alike. */
+#define SYNC_EXTERNAL_ID_CLEAR "clear the setting 'external_id_field'"
+
+/* Append " with HOW" to err when its message ends in
+ * SYNC_EXTERNAL_ID_CLEAR, where how is the caller's way to clear it, such
+ * as "'sfsync config set external_id_field \"\"'". */
+void sync_external_id_advice(struct err *err, const char *how);
+
 /*
  * Check field against the describe of each object in objects, a
  * normalized value of the setting 'objects' such as "contacts,leads",

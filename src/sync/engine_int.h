@@ -28,6 +28,7 @@ struct sync_engine {
     bool delete_on_local_delete;  /* on_local_delete=delete */
     enum sf_object new_contacts_as;
     char *default_company;        /* owned */
+    char region[PHONE_REGION_SIZE]; /* default_region */
     char *ext_id_field;           /* owned, NULL when none is configured */
     char *ext_id_prefix;          /* owned, set with ext_id_field */
     /* The record field that gets the contact's page address, and the

@@ -55,16 +55,12 @@ static int check_object(struct connection *conn, enum sf_object object,
         rc = err_set(err, SYNC_EINVALID,
                      "external_id_field '%s' is not a field of %s in this "
                      "org: create it as a custom text field marked External "
-                     "ID on %s, or clear the setting 'external_id_field' "
-                     "(with PATCH /api/integration/settings or 'sfsync "
-                     "config set external_id_field \"\"')",
+                     "ID on %s, or " SYNC_EXTERNAL_ID_CLEAR,
                      field, name, name);
     else if (!json_is_true(json_object_get(f, "externalId")))
         rc = err_set(err, SYNC_EINVALID,
                      "external_id_field '%s' of %s is not marked External "
-                     "ID: mark it so in Salesforce, or clear the setting "
-                     "'external_id_field' (with PATCH /api/integration/settings "
-                     "or 'sfsync config set external_id_field \"\"')",
+                     "ID: mark it so in Salesforce, or " SYNC_EXTERNAL_ID_CLEAR,
                      field, name);
 out:
     json_decref(doc);
@@ -131,4 +127,13 @@ int sync_check_external_id_objects(struct connection *conn,
     if (rc == 0 && strstr(objects, "leads"))
         rc = check_object(conn, SF_OBJECT_LEAD, field, err);
     return rc;
+}
+
+void sync_external_id_advice(struct err *err, const char *how)
+{
+    size_t len = strlen(err->msg), end = strlen(SYNC_EXTERNAL_ID_CLEAR);
+
+    if (len < end || strcmp(err->msg + len - end, SYNC_EXTERNAL_ID_CLEAR) != 0)
+        return;
+    snprintf(err->msg + len, sizeof(err->msg) - len, " with %s", how);
 }

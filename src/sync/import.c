@@ -84,6 +84,7 @@ void import_result_release(struct import_result *r)
         free(r->unknown_columns[i]);
     free(r->unknown_columns);
     free(r->kept);
+    free(r->updates);
     import_result_init(r);
 }
 
@@ -272,9 +273,11 @@ static void add_ids(int64_t *found, size_t *n, const int64_t *ids,
 
 /*
  * Find the contacts that the row c matches by email, or by the E.164 form
- * of either phone without another email: contacts stored before the import and contacts of
- * earlier rows of the file, which the open transaction holds. Set *out_id
- * to the one match, or 0. Several matches reject the row.
+ * of either phone as changes_find_by_phone matches it (the same email, or
+ * the same last name and no other first name): contacts stored before the
+ * import and contacts of earlier rows of the file, which the open
+ * transaction holds. Set *out_id to the one match, or 0. Several matches
+ * reject the row.
  */
 static int find_existing(struct import_state *st, const struct contact *c,
                          int64_t *out_id, struct err *why)
@@ -300,10 +303,9 @@ static int find_existing(struct import_state *st, const struct contact *c,
         if (!e164)
             continue;
         /* A shared phone (a switchboard) does not make two people with
-         * different emails one. */
-        if ((rc = store_contact_find_by_phone(st->store, st->workspace_id,
-                                              e164, email, ids, MATCH_MAX,
-                                              &count, why)) < 0)
+         * different emails or names one. */
+        if ((rc = changes_find_by_phone(st->store, c, e164, ids, MATCH_MAX,
+                                        &count, why)) < 0)
             return rc;
         add_ids(found, &n, ids, count);
     }
@@ -381,6 +383,21 @@ static void note_kept_opt_outs(struct import_state *st,
     }
 }
 
+/* Count the row being read as an update of contact_id, and list it. */
+static void note_update(struct import_state *st, int64_t contact_id)
+{
+    struct import_result *out = st->out;
+
+    out->updated++;
+    out->update_total++;
+    if (out->update_count >= IMPORT_REJECTIONS_MAX)
+        return;
+    out->updates =
+        xrealloc(out->updates, (out->update_count + 1) * sizeof(*out->updates));
+    out->updates[out->update_count++] =
+        (struct import_update){.line = st->line, .contact_id = contact_id};
+}
+
 /* Write a valid row: update the one contact it matches, or add it. */
 static int write_row(struct import_state *st, struct contact *c,
                      uint32_t given_false, struct err *why)
@@ -427,7 +444,7 @@ static int write_row(struct import_state *st, struct contact *c,
 out:
     contact_release(&cur);
     if (rc == 0 && changed)
-        st->out->updated++;
+        note_update(st, match);
     else if (rc == 0)
         st->out->unchanged++;
     return rc;
@@ -601,12 +618,17 @@ static int finish(struct import_state *st, bool began, int rc)
         out->updated = 0;
         out->unchanged = 0;
     }
-    /* Without a write, no opt-out was kept by this import. */
+    /* Without a write, no opt-out was kept and no contact updated by
+     * this import. */
     if (rc < 0) {
         free(out->kept);
         out->kept = NULL;
         out->kept_count = 0;
         out->kept_total = 0;
+        free(out->updates);
+        out->updates = NULL;
+        out->update_count = 0;
+        out->update_total = 0;
     }
     return rc;
 }

@@ -6,8 +6,8 @@
  * first row names the columns (model/contact_csv.h). Every data row is
  * validated as a local change (changes_validate), and the valid ones are
  * written in one store transaction. A row with the email, or an E.164 phone
- * and no other email, of one contact already stored or of an earlier row
- * of the file, updates
+ * and no other email, last name or first name (changes_find_by_phone), of
+ * one contact already stored or of an earlier row of the file, updates
  * that contact (its non-empty cells and true flags) as a local change; a
  * row that matches several contacts is rejected; any other row is inserted
  * as a local contact with its outbox create. Matching imported contacts to
@@ -58,6 +58,12 @@ struct import_kept_opt_out {
     enum contact_field field; /* CONTACT_DO_NOT_CALL or CONTACT_EMAIL_OPT_OUT */
 };
 
+/* A row that changed the stored contact it matched. */
+struct import_update {
+    long long line;     /* where the row starts, from 1 */
+    int64_t contact_id; /* the contact the row matched and changed */
+};
+
 struct import_result {
     long long rows;     /* data rows read, not counting the header row */
     long long valid;    /* rows that passed validation */
@@ -76,6 +82,11 @@ struct import_result {
     struct import_kept_opt_out *kept;
     size_t kept_count;
     long long kept_total; /* kept opt-outs, listed in kept or not */
+    /* owned: the first IMPORT_REJECTIONS_MAX rows that changed the contact
+     * they matched, in order. A dry run lists the rows that would. */
+    struct import_update *updates;
+    size_t update_count;
+    long long update_total; /* such rows, listed in updates or not */
     /* Every row was read and checked: false when the file or its header
      * row stopped the import early. */
     bool complete;

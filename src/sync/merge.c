@@ -79,11 +79,18 @@ static uint32_t email_case_only(const struct contact *a,
     return 0;
 }
 
+/* The fields that differ between a and b, leaving out phones that are
+ * one number written two ways. */
+static uint32_t value_diff(const struct contact *a, const struct contact *b)
+{
+    return contact_diff(a, b) & ~contact_same_numbers(a, b);
+}
+
 void merge_fields(const struct merge_input *in, struct merge_result *out)
 {
-    uint32_t remote_vs_base = contact_diff(in->remote, in->base);
-    uint32_t local_vs_base = contact_diff(in->local, in->base);
-    uint32_t local_vs_remote = contact_diff(in->local, in->remote);
+    uint32_t remote_vs_base = value_diff(in->remote, in->base);
+    uint32_t local_vs_base = value_diff(in->local, in->base);
+    uint32_t local_vs_remote = value_diff(in->local, in->remote);
     uint32_t case_only = email_case_only(in->local, in->remote);
     bool local_wins = merge_local_wins(in->policy, in->local_modified_ms,
                                        in->remote_modified_ms);
@@ -139,5 +146,5 @@ uint32_t merge_push_fields(const struct contact *local,
                            const struct contact *base, uint32_t base_fields,
                            uint32_t mask)
 {
-    return (contact_diff(local, base) | ~base_fields) & mask;
+    return (value_diff(local, base) | ~base_fields) & mask;
 }

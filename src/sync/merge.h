@@ -32,6 +32,9 @@ enum merge_outcome {
                           trustworthy base: true was kept */
 };
 
+/* The contacts of a merge_input carry the E.164 forms of their phones
+ * (contact_normalize_phones), because a phone whose E.164 forms are equal
+ * on two sides is the same value there, whatever its text. */
 struct merge_input {
     const struct contact *local;  /* the stored contact */
     const struct contact *base;   /* the values both sides last agreed on */
@@ -82,7 +85,10 @@ bool merge_is_restrictive(enum contact_field f);
 
 /*
  * Return the fields of mask whose local value differs from the base, or
- * that are missing from it: what a push of a linked contact sends.
+ * that are missing from it: what a push of a linked contact sends. A phone
+ * whose E.164 form equals the base's is no difference, so a number typed
+ * in another format does not rewrite Salesforce's text. Both contacts
+ * need their E.164 forms, as in merge_input.
  */
 uint32_t merge_push_fields(const struct contact *local,
                            const struct contact *base, uint32_t base_fields,

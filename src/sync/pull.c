@@ -626,6 +626,8 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
         policy < 0 ? MERGE_POLICY_NEWEST : (enum merge_policy)policy;
     ps.apply.archive_on_delete = settings_is(ps.store, ps.ws,
                                              "on_salesforce_delete", "archive");
+    ps.apply.delete_on_local_delete =
+        settings_is(ps.store, ps.ws, "on_local_delete", "delete");
     default_company =
         settings_get_normalized(ps.store, ps.ws, "default_company");
     ps.apply.default_company = default_company;

@@ -264,6 +264,8 @@ static int build_payload(struct sync_engine *e, struct push_item *item,
         if (contact_fields_from_json(&base, item->link.base, &base_fields,
                                      NULL) < 0)
             base_fields = 0;
+        /* The push compares phones by their E.164 forms. */
+        contact_normalize_phones(&base, e->region, NULL);
         mask = merge_push_fields(&out, &base, base_fields, mask);
         if (!mask) {
             item->action = PUSH_ACK;

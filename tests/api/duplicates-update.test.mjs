@@ -51,8 +51,9 @@ test('patch email of another rejected', async () => {
 });
 
 test('patch phone of another rejected', async () => {
-  const stored = await add({ last_name: 'Sato', phone: '+1 415 555 0177' });
-  const other = await add({ last_name: 'Satou', phone: '+1 415 555 0178' });
+  const stored = await add({ first_name: 'Ken', last_name: 'Sato',
+    phone: '+1 415 555 0177' });
+  const other = await add({ last_name: 'Sato', phone: '+1 415 555 0178' });
   const res = await agent.req('PATCH', `/api/contacts/${other.id}`,
     { mobile_phone: '(415) 555-0177' });
   assertError(res, 409, 'duplicate_contact', 'mobile_phone');

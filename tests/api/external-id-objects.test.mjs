@@ -41,7 +41,7 @@ test('objects change checks stored field', async () => {
   assertError(res, 422, 'invalid_value', 'external_id_field');
   assert.match(res.body.error.message, /'Ext__c' is not a field of Lead/);
   assert.match(res.body.error.message,
-    /with PATCH \/api\/integration\/settings or 'sfsync config set external_id_field ""'/);
+    /clear the setting 'external_id_field' with PATCH \/api\/integration\/settings$/);
   assert.doesNotMatch(res.body.error.message, /Integration page/);
   let settings = await storedSettings();
   assert.equal(settings.objects, 'contacts');

@@ -414,12 +414,16 @@ test('import then pull links, not duplicates', async () => {
     // in the contact's own country.
     const rows = ['Last Name,Email,Phone,Title,Country'];
     const quote = (s) => `"${(s || '').replace(/"/g, '""')}"`;
-    // Local names differ from Salesforce's, so only the phone or email
-    // can match. Under conflict_policy salesforce the pull takes the
-    // values that Salesforce has and keeps the local title where
-    // Salesforce has none.
+    // The rows matched by email have other last names than Salesforce's,
+    // so only the email can match them. A phone alone links only a contact
+    // of the same last name, so the rows matched by phone keep the
+    // record's. Under conflict_policy salesforce the pull takes the values
+    // that Salesforce has and keeps the local title where Salesforce has
+    // none.
     const country = (r) => quote(r.MailingCountry);
-    for (const r of byPhone) rows.push(`Local,,${quote(r.Phone)},Agent,${country(r)}`);
+    for (const r of byPhone) {
+      rows.push(`${quote(r.LastName)},,${quote(r.Phone)},Agent,${country(r)}`);
+    }
     for (const r of byEmail) {
       rows.push(`Local,${quote(r.Email.toUpperCase())},,Agent,${country(r)}`);
     }

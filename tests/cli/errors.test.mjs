@@ -71,6 +71,7 @@ test('login URL that is not http', async () => {
     for (const url of ['ftp://127.0.0.1/', 'login.salesforce.com', 'file:///etc/passwd']) {
       const res = await w.fails(connectArgs(w, url));
       assert.match(message(res), new RegExp(`invalid login URL '${url}': give an https:// URL`));
+      assert.match(message(res), /or an http:\/\/ URL of a test server/);
     }
     assert.deepEqual(await snapshot(w), before);
   });
@@ -82,7 +83,8 @@ test('wrong client secret', async () => {
     const res = await w.fails(connectArgs(w, sim.url, { secret: 'not-the-secret' }));
     const msg = message(res);
     assert.match(msg, /oauth2\/token failed with http 400 invalid_client/);
-    assert.match(msg, /check the credentials/);
+    assert.match(msg, /check --client-id and the secret in the file '.*client-secret'$/);
+    assert.doesNotMatch(msg, /log in again/);
     assert.ok(!msg.includes('not-the-secret'), 'the secret is printed');
     assert.deepEqual(await snapshot(w), before);
 

@@ -81,6 +81,49 @@ test('import updates a stored contact', async () => {
   });
 });
 
+test('import row sharing only a phone added', async () => {
+  const w = new Workdir();
+  try {
+    await w.ok(['init']);
+    const bob = (await w.json(['contacts', 'add', '--json', '--first-name',
+      'Bob', '--last-name', 'Jones', '--phone', '+1 415 555 0177'])).id;
+    const file = w.file('people.csv', [
+      'first_name,last_name,phone,title',
+      'Alice,Smith,(415) 555-0177,Buyer',
+      'Carol,Jones,(415) 555-0177,Clerk',
+      'Bob,Jones,415-555-0177,Manager',
+    ].join('\n'));
+    const dry = await w.ok(['contacts', 'import', file, '--dry-run']);
+    assert.match(dry.stdout, new RegExp(`^line 4: would update contact ${bob}$`, 'm'));
+    const res = await w.json(['contacts', 'import', file, '--json']);
+    assert.equal(res.imported, 2);
+    assert.equal(res.updated, 1);
+    assert.equal(res.updated_row_count, 1);
+    assert.deepEqual(res.updated_rows, [{ line: 4, contact_id: bob }]);
+    const all = await w.contacts();
+    assert.equal(all.length, 3);
+    const stored = all.find((c) => c.id === bob);
+    assert.equal(stored.first_name, 'Bob');
+    assert.equal(stored.last_name, 'Jones');
+    assert.equal(stored.title, 'Manager');
+    const alice = all.find((c) => c.first_name === 'Alice');
+    assert.equal(alice.last_name, 'Smith');
+    assert.equal(alice.title, 'Buyer');
+    const carol = all.find((c) => c.first_name === 'Carol');
+    assert.equal(carol.last_name, 'Jones');
+    assert.equal(carol.title, 'Clerk');
+
+    // The text report names the line and the contact it updated.
+    const again = w.file('again.csv',
+      'first_name,last_name,phone,title\nBob,Jones,(415) 555-0177,Director\n');
+    const text = await w.ok(['contacts', 'import', again]);
+    assert.match(text.stdout, new RegExp(`^line 2: updated contact ${bob}$`, 'm'));
+    assert.match(text.stdout, /^1 row updated an existing contact, 0 matched/m);
+  } finally {
+    w.remove();
+  }
+});
+
 test('import rejects an ambiguous row', async () => {
   const w = new Workdir();
   try {
@@ -90,7 +133,7 @@ test('import rejects an ambiguous row', async () => {
     const b = (await w.json(['contacts', 'add', '--json', '--last-name', 'B',
       '--phone', '+1 415 555 0199'])).id;
     const file = w.file('both.csv',
-      'email,phone,title\na@example.com,+1 415 555 0199,Both\n');
+      'email,last_name,phone,title\na@example.com,B,+1 415 555 0199,Both\n');
     const res = await w.fails(['contacts', 'import', file, '--json']);
     const out = JSON.parse(res.stdout);
     assert.equal(out.rejected_count, 1);

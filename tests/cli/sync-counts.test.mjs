@@ -348,14 +348,63 @@ test('region change counts invalidated phones', async () => {
 test('push error names the fields Salesforce gave', async () => {
   await withOrg(async ({ w }) => {
     const contacts = (await w.contacts()).filter((c) => c.salesforce_object === 'Contact');
-    // Another Contact's id is well formed but names no User.
+    // A well-formed User id that names no User of sfsim.
     await w.ok(['contacts', 'update', String(contacts[0].id), '--owner',
-      contacts[1].salesforce_id]);
+      '005000000000991']);
     const run = await w.run(['--log-level', 'info', 'sync']);
     assert.match(run.stderr, /code=INVALID_CROSS_REFERENCE_KEY .*\(fields OwnerId\)/);
     const errors = await w.json(['errors', '--json']);
     const mine = errors.find((e) => e.contact_id === contacts[0].id);
     assert.ok(mine, JSON.stringify(errors));
     assert.match(mine.message, / \(fields OwnerId\)$/);
+  });
+});
+
+test('token failure counted in runs', async () => {
+  const user = 'rep@example.com';
+  const password = 'rep-pass';
+  const sim = await startSim(['--generate', 'contacts=3',
+    '--user', `${user}:${password}`, '--token-lifetime', '1']);
+  const w = new Workdir();
+  try {
+    await w.ok(['init']);
+    await w.ok(['connect', '--login-url', sim.url, '--client-id',
+      'sfsim-client-id', '--client-secret-file',
+      w.file('secret', 'sfsim-client-secret\n'), '--grant', 'password',
+      '--username', user, '--password-file', w.file('password', `${password}\n`)]);
+    // The access token expires and its refresh is refused.
+    await setFaults(sim.url, { 'refresh-revoked': 1 });
+    await sleep(1200);
+    const res = await w.run(['sync']);
+    assert.equal(res.code, 1, describeRun(res));
+    assert.match(res.stdout, /^ {2}1 error, /m);
+    const [run] = await w.json(['runs', '--json']);
+    assert.equal(run.status, 'failed');
+    assert.equal(run.errors, 1);
+    const status = await w.run(['status', '--offline']);
+    assert.match(status.stdout,
+      /^last run: +sync failed at .*, 1 error; 'sfsync runs' shows why it failed$/m);
+  } finally {
+    await setFaults(sim.url, { 'refresh-revoked': 0 });
+    w.remove();
+    await sim.stop();
+  }
+});
+
+test('push finding a delete counts it', async () => {
+  await withOrg(async ({ sim, w, token }) => {
+    const c = (await w.contacts()).find((x) => x.salesforce_object === 'Contact');
+    await w.ok(['config', 'set', 'direction', 'to-salesforce']);
+    await simDelete(sim, token, 'Contact', c.salesforce_id);
+    await w.ok(['contacts', 'update', String(c.id), '--title', 'Gone']);
+
+    const res = await w.ok(['sync']);
+    assert.match(res.stdout,
+      /pulled from Salesforce: 0 records \(0 created, 0 updated, 1 deleted locally\)/);
+    assert.match(res.stdout, /\(0 created, 0 updated, 0 deleted in Salesforce\)/);
+    assert.equal((await w.json(['contacts', 'show', String(c.id), '--json']))
+      .archived, true);
+    const [run] = await w.json(['runs', '--json']);
+    assert.equal(run.deleted, 1);
   });
 });

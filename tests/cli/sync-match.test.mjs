@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // How the pull matches a record to an unlinked local contact, against a
 // real sfsim. The email matches in any letter case. A phone matches only
-// when the emails do not differ, and an email that differs only in letter
-// case is no conflict.
+// when the emails do not differ and, without an email on both sides, the
+// last names are equal and the first names do not differ. An email that
+// differs only in letter case is no conflict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -149,5 +150,113 @@ test('other title is still a conflict', async () => {
     assert.equal(contacts.length, 1);
     assert.equal(contacts[0].id, id);
     assert.equal(contacts[0].salesforce_id, recId);
+  });
+});
+
+test('shared phone, other names, no email', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const alice = await addContact(w, { 'first-name': 'Alice',
+      'last-name': 'Smith', phone: '(415) 555-0177' });
+    const bobId = await sfCreate(sim, token, 'Contact',
+      { FirstName: 'Bob', LastName: 'Jones', Phone: '+1 415 555 0177' });
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 0);
+
+    const contacts = await w.contacts();
+    assert.equal(contacts.length, 2);
+    const local = contacts.find((c) => c.id === alice);
+    assert.equal(local.first_name, 'Alice');
+    assert.equal(local.last_name, 'Smith');
+    assert.notEqual(local.salesforce_id, bobId);
+    assert.ok(local.salesforce_id, 'Alice is created in Salesforce');
+    const bob = contacts.find((c) => c.salesforce_id === bobId);
+    assert.ok(bob, 'a local contact linked to the record of Bob');
+    assert.equal(bob.first_name, 'Bob');
+    assert.equal(bob.last_name, 'Jones');
+
+    const rec = await sfGet(sim, token, 'Contact', bobId,
+      'FirstName,LastName');
+    assert.equal(rec.FirstName, 'Bob');
+    assert.equal(rec.LastName, 'Jones');
+  });
+});
+
+test('shared phone, other first names', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const alice = await addContact(w, { 'first-name': 'Alice',
+      'last-name': 'Smith', phone: PHONE });
+    const bobId = await sfCreate(sim, token, 'Contact',
+      { FirstName: 'Bob', LastName: 'Smith', Phone: PHONE });
+    await sync(w);
+
+    const contacts = await w.contacts();
+    assert.equal(contacts.length, 2);
+    assert.notEqual(contacts.find((c) => c.id === alice).salesforce_id,
+      bobId);
+    const rec = await sfGet(sim, token, 'Contact', bobId, 'FirstName');
+    assert.equal(rec.FirstName, 'Bob');
+  });
+});
+
+const SAME_PERSON = [
+  { name: 'names in other case', local: { 'first-name': 'alice',
+    'last-name': 'SMITH' } },
+  { name: 'no local first name', local: { 'last-name': 'Smith' } },
+];
+
+for (const c of SAME_PERSON) {
+  test(`phone links with ${c.name}`, async () => {
+    await withOrg('newest', async ({ sim, w, token }) => {
+      const id = await addContact(w, { phone: PHONE, ...c.local });
+      const recId = await sfCreate(sim, token, 'Contact',
+        { FirstName: 'Alice', LastName: 'Smith', Phone: PHONE });
+      await sync(w);
+
+      const contacts = await w.contacts();
+      assert.equal(contacts.length, 1);
+      assert.equal(contacts[0].id, id);
+      assert.equal(contacts[0].salesforce_id, recId);
+    });
+  });
+}
+
+// Phones whose E.164 forms are equal are one value in the merge: each side
+// keeps its text, nothing is a conflict and nothing is pushed.
+test('phone format alone no conflict', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const id = await addContact(w, { 'first-name': 'Alice',
+      'last-name': 'Smith', phone: '(415) 555-0177',
+      'mobile-phone': '312-555-0199' });
+    const recId = await sfCreate(sim, token, 'Contact',
+      { FirstName: 'Alice', LastName: 'Smith', Phone: '+1 415 555 0177',
+        MobilePhone: '(312) 555-0199' });
+    const first = await sync(w);
+    assert.equal(first.conflicts, 0);
+    const linked = await w.json(['contacts', 'show', String(id), '--json']);
+    assert.equal(linked.salesforce_id, recId);
+    assert.equal(linked.phone, '(415) 555-0177');
+    assert.equal(linked.mobile_phone, '312-555-0199');
+    assert.equal(linked.pending_changes, 0);
+    let rec = await sfGet(sim, token, 'Contact', recId,
+      'Phone,MobilePhone');
+    assert.equal(rec.Phone, '+1 415 555 0177');
+    assert.equal(rec.MobilePhone, '(312) 555-0199');
+
+    // A local reformat sends nothing, and a Salesforce one changes nothing
+    // locally.
+    await w.ok(['contacts', 'update', String(id), '--phone', '415.555.0177']);
+    const res = await api(sim.url, token, 'PATCH',
+      `${V}/sobjects/Contact/${recId}`, { MobilePhone: '+1 312 555 0199' });
+    assert.equal(res.status, 204, res.text);
+    const second = await sync(w);
+    assert.equal(second.conflicts, 0);
+    const after = await w.json(['contacts', 'show', String(id), '--json']);
+    assert.equal(after.phone, '415.555.0177');
+    assert.equal(after.mobile_phone, '312-555-0199');
+    assert.equal(after.pending_changes, 0);
+    rec = await sfGet(sim, token, 'Contact', recId, 'Phone,MobilePhone');
+    assert.equal(rec.Phone, '+1 415 555 0177');
+    assert.equal(rec.MobilePhone, '+1 312 555 0199');
+    assert.deepEqual(await w.json(['conflicts', '--json']), []);
   });
 });

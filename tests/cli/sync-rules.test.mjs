@@ -449,3 +449,102 @@ test('second sync of a workspace stops at once', async () => {
     await sync(w);
   });
 });
+
+// A delete that wins over an edit of the other side drops that edit, so
+// the edit is listed as a conflict won by the delete.
+test('edit lost to local delete listed', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    await w.ok(['config', 'set', 'on_local_delete', 'delete']);
+    await sync(w);
+    const c = (await w.contacts()).find((x) => x.salesforce_object === 'Contact');
+    await w.ok(['contacts', 'delete', String(c.id)]);
+    await sfPatch(sim, token, 'Contact', c.salesforce_id,
+      { Title: 'Edited after the delete' });
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 1);
+    const gone = await api(sim.url, token, 'GET',
+      `${V}/sobjects/Contact/${c.salesforce_id}`);
+    assert.equal(gone.status, 404);
+
+    const conflicts = await w.json(['conflicts', '--json']);
+    assert.equal(conflicts.length, 1);
+    assert.equal(conflicts[0].contact_id, c.id);
+    assert.equal(conflicts[0].field, 'title');
+    assert.equal(conflicts[0].local_value, c.title);
+    assert.equal(conflicts[0].salesforce_value, 'Edited after the delete');
+    assert.equal(conflicts[0].winner, 'delete');
+    assert.equal(conflicts[0].policy, 'on_local_delete');
+    const text = await w.ok(['conflicts']);
+    assert.match(text.stdout, /field title: delete won \(on_local_delete\)/);
+  });
+});
+
+test('edit lost to Salesforce delete listed', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    await sync(w);
+    const c = (await w.contacts()).find((x) => x.salesforce_object === 'Contact');
+    const res = await api(sim.url, token, 'DELETE',
+      `${V}/sobjects/Contact/${c.salesforce_id}`);
+    assert.equal(res.status, 204, res.text);
+    await w.ok(['contacts', 'update', String(c.id), '--title',
+      'Edited after the delete']);
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 1);
+    const after = await show(w, c.id);
+    assert.equal(after.archived, true);
+    assert.equal(after.pending_changes, 0);
+
+    const conflicts = await w.json(['conflicts', '--json']);
+    assert.equal(conflicts.length, 1);
+    assert.equal(conflicts[0].contact_id, c.id);
+    assert.equal(conflicts[0].field, 'title');
+    assert.equal(conflicts[0].local_value, 'Edited after the delete');
+    assert.equal(conflicts[0].salesforce_value, c.title);
+    assert.equal(conflicts[0].winner, 'delete');
+    assert.equal(conflicts[0].policy, 'on_salesforce_delete');
+  });
+});
+
+test('re-add of kept record rejected', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    const id = await addContact(w, { 'first-name': 'Ines', 'last-name': 'Kept',
+      email: 'ines.kept@example.com', phone: '+1 415 555 0144' });
+    await sync(w);
+    const linked = await show(w, id);
+    assert.ok(linked.salesforce_id);
+    await w.ok(['contacts', 'delete', String(id)]);
+    await sync(w);
+    assert.equal((await sfGet(sim, token, 'Lead', linked.salesforce_id,
+      'Id')).Id, linked.salesforce_id, 'on_local_delete keep kept the Lead');
+
+    for (const args of [['--email', 'INES.KEPT@example.com'],
+      ['--first-name', 'Ines', '--phone', '(415) 555-0144']]) {
+      const res = await w.fails(['contacts', 'add', '--last-name', 'Kept',
+        ...args]);
+      assert.match(res.stderr, new RegExp(`matches contact ${id}, which has the same`));
+      assert.match(res.stderr,
+        new RegExp(`deleted here while its Salesforce Lead ${linked.salesforce_id} was kept`));
+      assert.match(res.stderr, /--allow-duplicate/);
+    }
+    await w.ok(['contacts', 'add', '--last-name', 'Kept', '--email',
+      'ines.kept@example.com', '--allow-duplicate']);
+    const live = (await w.contacts()).filter((c) => c.last_name === 'Kept');
+    assert.equal(live.length, 1);
+  });
+});
+
+test('conflict with empty side is null', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    await w.ok(['config', 'set', 'conflict_policy', 'local']);
+    await sync(w);
+    const c = await linkedContact(w);
+    await w.ok(['contacts', 'update', String(c.id), '--title', 'Kept title']);
+    await sfPatch(sim, token, 'Contact', c.salesforce_id, { Title: null });
+    const summary = await sync(w);
+    assert.equal(summary.conflicts, 1);
+    const [conflict] = await w.json(['conflicts', '--json']);
+    assert.equal(conflict.local_value, 'Kept title');
+    assert.ok('salesforce_value' in conflict, JSON.stringify(conflict));
+    assert.equal(conflict.salesforce_value, null);
+  });
+});

@@ -94,7 +94,17 @@ test('contacts add rejects duplicate phone', async () => {
       'kari@example.com', '--phone', '+1 415 555 0133']);
     await w.ok(['contacts', 'add', '--last-name', 'Berg', '--email',
       'ola@example.com', '--phone', '+1 415 555 0133']);
-    assert.equal((await w.contacts()).length, 3);
+    // Without emails, other names make them two people too.
+    await w.ok(['contacts', 'add', '--first-name', 'Alice', '--last-name',
+      'Smith', '--phone', '(415) 555-0177']);
+    await w.ok(['contacts', 'add', '--first-name', 'Bob', '--last-name',
+      'Jones', '--phone', '+1 415 555 0177']);
+    await w.ok(['contacts', 'add', '--first-name', 'Bob', '--last-name',
+      'Smith', '--phone', '+1 415 555 0177']);
+    const same = await w.fails(['contacts', 'add', '--last-name', 'SMITH',
+      '--phone', '415-555-0177']);
+    assert.match(same.stderr, /field 'phone' matches contact \d+/);
+    assert.equal((await w.contacts()).length, 6);
   });
 });
 
@@ -187,13 +197,15 @@ test('errors retry skips fold notices', async () => {
   await withOrg(async ({ sim, w }) => {
     const [master, loser, other] = (await w.contacts())
       .filter((c) => c.salesforce_object === 'Contact');
-    // An owner that is no Salesforce id is a permanent push error.
-    await w.ok(['contacts', 'update', String(other.id), '--owner', 'nobody']);
+    // An owner that names no User of sfsim is a permanent push error.
+    await w.ok(['contacts', 'update', String(other.id), '--owner',
+      '005000000000991']);
     await w.run(['sync', '--json']);
     await simMerge(sim, master.salesforce_id, [loser.salesforce_id]);
     await w.run(['sync', '--json']);
     const codes = (await w.json(['errors', '--json'])).map((e) => e.code).sort();
-    assert.deepEqual(codes, ['INVALID_VALUE', 'MERGED_INTO_LINKED_RECORD']);
+    assert.deepEqual(codes,
+      ['INVALID_CROSS_REFERENCE_KEY', 'MERGED_INTO_LINKED_RECORD']);
 
     const res = await w.ok(['errors', 'retry']);
     const lines = res.stdout.split('\n');
@@ -203,8 +215,41 @@ test('errors retry skips fold notices', async () => {
     const errors = await w.json(['errors', '--json']);
     const notice = errors.find((e) => e.code === 'MERGED_INTO_LINKED_RECORD');
     assert.equal(notice.retryable, false);
-    assert.equal(errors.find((e) => e.code === 'INVALID_VALUE').retryable, true);
+    assert.equal(notice.notice, true);
+    assert.equal(errors.find((e) => e.code === 'INVALID_CROSS_REFERENCE_KEY')
+      .notice, false);
+    assert.equal(errors.find((e) => e.code === 'INVALID_CROSS_REFERENCE_KEY')
+      .retryable, true);
   });
+});
+
+test('owner checked when typed', async () => {
+  const w = new Workdir();
+  try {
+    await w.ok(['init']);
+    const bad = await w.fails(['contacts', 'add', '--last-name', 'Owned',
+      '--owner', 'Ada Lovelace']);
+    assert.match(bad.stderr, /field 'owner' value 'Ada Lovelace' is not the id of a user or a queue/);
+    assert.match(bad.stderr, /give the 15- or 18-character Salesforce id of a user \(starting with 005\) or a queue \(starting with 00G\)/);
+    assert.equal((await w.contacts()).length, 0);
+
+    const c = await w.json(['contacts', 'add', '--json', '--last-name',
+      'Owned', '--owner', '005000000000001']);
+    assert.equal(c.owner, '005000000000001');
+    for (const owner of ['someone', '003000000000001AAA', '0050000000000']) {
+      const res = await w.fails(['contacts', 'update', String(c.id),
+        '--owner', owner]);
+      assert.match(res.stderr, new RegExp(`field 'owner' value '${owner}' is not the id`));
+    }
+    const queue = await w.json(['contacts', 'update', String(c.id), '--json',
+      '--owner', '00G000000000001']);
+    assert.equal(queue.owner, '00G000000000001');
+    const cleared = await w.json(['contacts', 'update', String(c.id), '--json',
+      '--owner', '']);
+    assert.equal(cleared.owner, null);
+  } finally {
+    w.remove();
+  }
 });
 
 test('owner help names a user id', async () => {
@@ -293,5 +338,39 @@ test('region change normalises stored phones', async () => {
       + "'sfsync contacts list --json' shows it with phone_valid or "
       + 'mobile_phone_valid false\n');
     assert.equal((await show(w, london.id)).phone_e164, null);
+  });
+});
+
+test('sync names an unexpected argument', async () => {
+  await withWorkdir(async (w) => {
+    const res = await w.exits(2, ['sync', 'extra']);
+    assert.match(res.stderr, /^sfsync: unexpected argument 'extra'$/m);
+    assert.match(res.stderr, /^usage: sfsync sync/m);
+  });
+});
+
+test('import wording counts rows and columns', async () => {
+  await withWorkdir(async (w) => {
+    const none = await w.fails(['contacts', 'import',
+      w.file('none.csv', 'last_name,city\nA,B\u0001\n')]);
+    assert.match(none.stderr, /no row is valid, so fix the rows and import the file again/);
+    assert.doesNotMatch(none.stderr, /--skip-invalid/);
+    const one = await w.fails(['contacts', 'import',
+      w.file('one.csv', 'last_name,city\nA,B\u0001\nC,D\n')]);
+    assert.match(one.stderr, /give --skip-invalid to import the 1 valid row and skip the rest/);
+    const unknown = await w.fails(['contacts', 'import',
+      w.file('unknown.csv', 'last_name,bogus\nA,B\n')]);
+    assert.match(unknown.stderr,
+      /ignore the 1 unknown column, or rename it to\nan accepted one,/);
+  });
+});
+
+test('external id error names the CLI', async () => {
+  await withOrg(async ({ w }) => {
+    const res = await w.fails(['config', 'set', 'external_id_field',
+      'Missing__c']);
+    assert.match(res.stderr,
+      /clear the setting 'external_id_field' with 'sfsync config set external_id_field ""'/);
+    assert.doesNotMatch(res.stderr, /PATCH|\/api\//);
   });
 });

@@ -148,6 +148,37 @@ TEST(validate_rejects_empty_contact)
     contact_release(&c);
 }
 
+TEST(validate_checks_owner)
+{
+    static const struct {
+        const char *owner;
+        bool valid;
+    } cases[] = {
+        {"005000000000001", true},
+        {"005000000000001AAA", true},
+        {"00G000000000001", true},
+        {"Ada Lovelace", false},
+        {"003000000000001AAA", false}, /* a Contact */
+        {"0050000000000", false},      /* 13 characters */
+        {"005000000000001AAB", false}, /* a wrong case suffix */
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct contact c;
+        struct err err;
+
+        contact_init(&c);
+        contact_set_text(&c, CONTACT_LAST_NAME, "Owned");
+        contact_set_text(&c, CONTACT_OWNER, cases[i].owner);
+        err_clear(&err);
+        CHECK_INT(changes_validate(&c, &err),
+                  cases[i].valid ? 0 : SYNC_EINVALID);
+        if (!cases[i].valid)
+            CHECK(strstr(err.msg, cases[i].owner) != NULL);
+        contact_release(&c);
+    }
+}
+
 TEST(add_queues_create)
 {
     struct fixture fx;
@@ -177,18 +208,18 @@ TEST(add_queues_create)
     fixture_close(&fx);
 }
 
-/* Add a contact with last name Kim and the given email and phone; return
+/* Add a contact with the given last name, email and mobile phone; return
  * changes_add's code and fill dup. */
-static int add_kim(struct fixture *fx, const char *email, const char *phone,
-                   unsigned flags, struct changes_duplicate *dup,
-                   struct err *err)
+static int add_named(struct fixture *fx, const char *last_name,
+                     const char *email, const char *phone, unsigned flags,
+                     struct changes_duplicate *dup, struct err *err)
 {
     struct contact c;
     int rc;
 
     contact_init(&c);
     c.workspace_id = fx->ws.id;
-    contact_set_text(&c, CONTACT_LAST_NAME, "Kim");
+    contact_set_text(&c, CONTACT_LAST_NAME, last_name);
     if (email)
         contact_set_text(&c, CONTACT_EMAIL, email);
     if (phone)
@@ -196,6 +227,14 @@ static int add_kim(struct fixture *fx, const char *email, const char *phone,
     rc = changes_add(fx->store, &c, flags, dup, err);
     contact_release(&c);
     return rc;
+}
+
+/* Add a contact with last name Kim; see add_named. */
+static int add_kim(struct fixture *fx, const char *email, const char *phone,
+                   unsigned flags, struct changes_duplicate *dup,
+                   struct err *err)
+{
+    return add_named(fx, "Kim", email, phone, flags, dup, err);
 }
 
 TEST(add_rejects_duplicate)
@@ -224,19 +263,26 @@ TEST(add_rejects_duplicate)
                        "--allow-duplicate to add a second contact");
 
     /* The mobile phone matches Lee's phone by its E.164 form. */
-    CHECK_INT(add_kim(&fx, NULL, "(415) 555-2671", 0, &dup, &err),
+    CHECK_INT(add_named(&fx, "lee", NULL, "(415) 555-2671", 0, &dup, &err),
               SYNC_ECONFLICT);
     CHECK_INT(dup.contact_id, id);
     CHECK_INT(dup.field, CONTACT_MOBILE_PHONE);
 
     /* Lee has no email, so a contact with an email still matches Lee by
-     * phone. */
-    CHECK_INT(add_kim(&fx, "lee@example.com", "+1 415 555 2671", 0, &dup,
-                      &err),
+     * phone and last name. */
+    CHECK_INT(add_named(&fx, "Lee", "lee@example.com", "+1 415 555 2671", 0,
+                        &dup, &err),
               SYNC_ECONFLICT);
     CHECK_INT(dup.contact_id, id);
     outbox_ops(&fx, ops, sizeof(ops));
     CHECK_STR(ops, "cc");
+
+    /* Kim shares Lee's phone (a switchboard) but not the last name, so
+     * Kim is another person. */
+    CHECK_INT(add_kim(&fx, NULL, "(415) 555-2671", 0, &dup, &err), 0);
+    CHECK_INT(dup.contact_id, 0);
+    outbox_ops(&fx, ops, sizeof(ops));
+    CHECK_STR(ops, "ccc");
     CHECK_INT(add_kim(&fx, "kim@example.com", NULL,
                       CHANGES_ADD_ALLOW_DUPLICATE, &dup, &err),
               0);
@@ -248,9 +294,10 @@ TEST(add_rejects_duplicate)
     CHECK_INT(store_contact_update(fx.store, &stored, STORE_ORIGIN_LOCAL,
                                    NULL),
               0);
-    CHECK_INT(add_kim(&fx, NULL, "415 555 2671", 0, &dup, &err), 0);
+    CHECK_INT(add_named(&fx, "Lee", NULL, "415 555 2671", 0, &dup, &err),
+              0);
     outbox_ops(&fx, ops, sizeof(ops));
-    CHECK_STR(ops, "cccac");
+    CHECK_STR(ops, "ccccac");
     contact_release(&stored);
     fixture_close(&fx);
 }
@@ -470,6 +517,7 @@ TEST(pending_count_past_one_page)
 
 TEST_MAIN(TEST_ENTRY(validate_names_field_value_limit),
           TEST_ENTRY(validate_rejects_empty_contact),
+          TEST_ENTRY(validate_checks_owner),
           TEST_ENTRY(add_queues_create),
           TEST_ENTRY(add_rejects_duplicate),
           TEST_ENTRY(update_changes_given_fields_only),

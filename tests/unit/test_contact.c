@@ -253,6 +253,44 @@ TEST(diff_and_copy_fields)
     contact_release(&b);
 }
 
+TEST(phone_match_needs_names)
+{
+    static const struct {
+        const char *first_a, *last_a, *email_a;
+        const char *first_b, *last_b, *email_b;
+        bool agrees;
+    } cases[] = {
+        {"Alice", "Smith", NULL, "Bob", "Jones", NULL, false},
+        {"Alice", "Smith", NULL, "Bob", "Smith", NULL, false},
+        {"Alice", "Smith", NULL, "alice", " SMITH ", NULL, true},
+        {"Alice", "Smith", NULL, NULL, "Smith", NULL, true},
+        {NULL, "Smith", "a@x.com", "Alice", "smith", NULL, true},
+        {"Alice", "Smith", "a@x.com", "Alice", "Jones", NULL, false},
+        {NULL, NULL, NULL, NULL, "Jones", NULL, false},
+        {NULL, NULL, NULL, NULL, NULL, NULL, true},
+        /* Both emails decide, whatever the names. */
+        {"Alice", "Smith", "a@x.com", "Bob", "Jones", "A@X.COM", true},
+        {"Alice", "Smith", "a@x.com", "Alice", "Smith", "b@x.com", false},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct contact a, b;
+
+        contact_init(&a);
+        contact_init(&b);
+        contact_set_text(&a, CONTACT_FIRST_NAME, cases[i].first_a);
+        contact_set_text(&a, CONTACT_LAST_NAME, cases[i].last_a);
+        contact_set_text(&a, CONTACT_EMAIL, cases[i].email_a);
+        contact_set_text(&b, CONTACT_FIRST_NAME, cases[i].first_b);
+        contact_set_text(&b, CONTACT_LAST_NAME, cases[i].last_b);
+        contact_set_text(&b, CONTACT_EMAIL, cases[i].email_b);
+        CHECK_INT(contact_phone_match_agrees(&a, &b), cases[i].agrees);
+        CHECK_INT(contact_phone_match_agrees(&b, &a), cases[i].agrees);
+        contact_release(&a);
+        contact_release(&b);
+    }
+}
+
 TEST(json_round_trip)
 {
     struct contact a, b;
@@ -561,6 +599,7 @@ TEST_MAIN(TEST_ENTRY(field_table_matches_spec),
           TEST_ENTRY(normalize_keeps_original_text),
           TEST_ENTRY(parse_value_reads_bools),
           TEST_ENTRY(diff_and_copy_fields),
+          TEST_ENTRY(phone_match_needs_names),
           TEST_ENTRY(json_round_trip),
           TEST_ENTRY(json_rejects_bad_input),
           TEST_ENTRY(mapping_soql_fields),

@@ -265,6 +265,77 @@ TEST(email_other_address_conflicts)
     sides_release(&s);
 }
 
+/* Set the phone's text on the three sides (NULL for empty) and its E.164
+ * form as contact_normalize_phones would, with the default region. */
+static void phones(struct sides *s, const char *local, const char *base,
+                   const char *remote)
+{
+    contact_set_text(&s->local, CONTACT_PHONE, local);
+    contact_set_text(&s->base, CONTACT_PHONE, base);
+    contact_set_text(&s->remote, CONTACT_PHONE, remote);
+    CHECK_INT(contact_normalize_phones(&s->local, NULL, NULL), 0);
+    CHECK_INT(contact_normalize_phones(&s->base, NULL, NULL), 0);
+    CHECK_INT(contact_normalize_phones(&s->remote, NULL, NULL), 0);
+}
+
+TEST(phone_format_alone_no_conflict)
+{
+    static const char *const cases[][3] = {
+        /* local, base, remote */
+        {"312-555-0199", "312-555-0100", "(312) 555-0199"},
+        {"(415) 555-0177", NULL, "+1 415 555 0177"},
+        {"415.555.0177", "(415) 555-0177", "(415) 555-0177"},
+        {"(415) 555-0177", "(415) 555-0177", "+1 415 555 0177"},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct sides s;
+
+        sides_init(&s, MERGE_POLICY_NEWEST);
+        phones(&s, cases[i][0], cases[i][1], cases[i][2]);
+        if (!cases[i][1])
+            s.in.base_fields = CONTACT_ALL_FIELDS & ~BIT(CONTACT_PHONE);
+        run(&s);
+        CHECK_INT(s.out.conflicts, 0);
+        CHECK_INT(s.out.take, 0);
+        CHECK_INT(s.out.local_won, 0);
+        CHECK_INT(s.out.keep_base, 0);
+        sides_release(&s);
+    }
+}
+
+TEST(phone_other_number_conflicts)
+{
+    struct sides s;
+
+    sides_init(&s, MERGE_POLICY_SALESFORCE);
+    phones(&s, "312-555-0198", "312-555-0100", "(312) 555-0199");
+    run(&s);
+    CHECK_INT(s.out.outcome[CONTACT_PHONE], MERGE_CONFLICT);
+    CHECK_INT(s.out.conflicts, BIT(CONTACT_PHONE));
+    CHECK_INT(s.out.take, BIT(CONTACT_PHONE));
+    sides_release(&s);
+}
+
+TEST(push_skips_phone_format)
+{
+    struct contact local, base;
+
+    contact_init(&local);
+    contact_init(&base);
+    contact_set_text(&local, CONTACT_PHONE, "(415) 555-0177");
+    contact_set_text(&base, CONTACT_PHONE, "+1 415 555 0177");
+    contact_set_text(&local, CONTACT_MOBILE_PHONE, "(415) 555-0178");
+    contact_set_text(&base, CONTACT_MOBILE_PHONE, "+1 415 555 0177");
+    CHECK_INT(contact_normalize_phones(&local, NULL, NULL), 0);
+    CHECK_INT(contact_normalize_phones(&base, NULL, NULL), 0);
+    CHECK_INT(merge_push_fields(&local, &base, CONTACT_ALL_FIELDS,
+                                CONTACT_ALL_FIELDS),
+              BIT(CONTACT_MOBILE_PHONE));
+    contact_release(&local);
+    contact_release(&base);
+}
+
 TEST(missing_base_takes_remote)
 {
     struct sides s;
@@ -545,6 +616,9 @@ TEST_MAIN(TEST_ENTRY(unchanged_remote_keeps_local),
           TEST_ENTRY(conflict_newest_local_later),
           TEST_ENTRY(conflict_newest_remote_later),
           TEST_ENTRY(conflict_newest_tie_goes_to_salesforce),
+          TEST_ENTRY(phone_format_alone_no_conflict),
+          TEST_ENTRY(phone_other_number_conflicts),
+          TEST_ENTRY(push_skips_phone_format),
           TEST_ENTRY(missing_base_takes_remote),
           TEST_ENTRY(fields_outside_input_untouched),
           TEST_ENTRY(several_fields_at_once),

@@ -159,9 +159,9 @@ static void fixture_close(struct fixture *fx)
 }
 
 /* Insert an unlinked local contact. Any of the texts may be NULL. */
-static int64_t add_local(struct fixture *fx, const char *last,
-                         const char *email, const char *phone,
-                         const char *title)
+static int64_t add_local_named(struct fixture *fx, const char *first,
+                               const char *last, const char *email,
+                               const char *phone, const char *title)
 {
     struct contact c;
     struct err err;
@@ -169,7 +169,7 @@ static int64_t add_local(struct fixture *fx, const char *last,
 
     contact_init(&c);
     c.workspace_id = fx->ws.id;
-    contact_set_text(&c, CONTACT_FIRST_NAME, "Local");
+    contact_set_text(&c, CONTACT_FIRST_NAME, first);
     contact_set_text(&c, CONTACT_LAST_NAME, last);
     contact_set_text(&c, CONTACT_EMAIL, email);
     contact_set_text(&c, CONTACT_PHONE, phone);
@@ -180,6 +180,14 @@ static int64_t add_local(struct fixture *fx, const char *last,
     id = c.id;
     contact_release(&c);
     return id;
+}
+
+/* Insert an unlinked local contact with the first name Local. */
+static int64_t add_local(struct fixture *fx, const char *last,
+                         const char *email, const char *phone,
+                         const char *title)
+{
+    return add_local_named(fx, "Local", last, email, phone, title);
 }
 
 static int pull_contacts(struct fixture *fx, struct pull_result *res)
@@ -287,9 +295,10 @@ TEST(phone_match_links_contact)
         fixture_close(&fx);
         return;
     }
-    /* Another format of R1's number, and no email. */
-    local = add_local(&fx, "Byphone-local", NULL, "+1 415-555-0101",
-                      "Local title");
+    /* Another format of R1's number, no email, the last name in other
+     * letter case and no first name. */
+    local = add_local_named(&fx, NULL, "byphone", NULL, "+1 415-555-0101",
+                            "Local title");
     CHECK_INT(pull_contacts(&fx, &res), 0);
     CHECK_INT(res.counts.created, ORG_CONTACTS - 1);
     CHECK_INT(res.counts.updated, 1);
@@ -297,13 +306,15 @@ TEST(phone_match_links_contact)
     CHECK_STR(linked_id(&fx, local, linked), sf_id(&fx, "Byphone"));
     CHECK_INT(contact_of(&fx, "Byphone"), local);
     CHECK_INT(local_count(&fx), ORG_CONTACTS);
-    /* A first link merges against an empty base. The names and the
-     * phone's text, set on both sides, are conflicts that the later local
-     * add wins under the default policy, newest. The email, only on the
-     * record, is taken. */
-    CHECK_INT(res.counts.conflicts, 3);
-    CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), "Byphone-local");
-    CHECK_STR(field_of(&fx, local, CONTACT_FIRST_NAME), "Local");
+    /* A first link merges against an empty base. The last name's text,
+     * set on both sides, is a conflict that the later local add wins under
+     * the default policy, newest. The phone is one number written two
+     * ways, so no conflict. The first name and the email, only on the
+     * record, are taken. */
+    CHECK_INT(res.counts.conflicts, 1);
+    CHECK_STR(field_of(&fx, local, CONTACT_PHONE), "+1 415-555-0101");
+    CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), "byphone");
+    CHECK_STR(field_of(&fx, local, CONTACT_FIRST_NAME), "Pat");
     CHECK_STR(field_of(&fx, local, CONTACT_EMAIL), "byphone@sf.example.com");
     CHECK_STR(field_of(&fx, local, CONTACT_TITLE), "Local title");
     fixture_close(&fx);
@@ -335,6 +346,40 @@ TEST(phone_with_other_email_not_linked)
     CHECK_STR(field_of(&fx, contact_of(&fx, "Byphone"), CONTACT_EMAIL),
               "byphone@sf.example.com");
     fixture_close(&fx);
+}
+
+TEST(phone_with_other_name_not_linked)
+{
+    static const char *const names[][2] = {
+        {"Local", "Byphone-local"}, /* another person at R1's number */
+        {"Sam", "Byphone"},         /* the same last name, another first */
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        struct fixture fx;
+        struct pull_result res;
+        char linked[SFID_SIZE];
+        int64_t local;
+
+        if (!fixture_open(&fx)) {
+            CHECK(fx.ready);
+            fixture_close(&fx);
+            return;
+        }
+        local = add_local_named(&fx, names[i][0], names[i][1], NULL,
+                                "+1 415-555-0101", NULL);
+        CHECK_INT(pull_contacts(&fx, &res), 0);
+        CHECK_INT(res.counts.created, ORG_CONTACTS);
+        CHECK_INT(res.counts.updated, 0);
+        CHECK_INT(res.counts.conflicts, 0);
+        CHECK_STR(linked_id(&fx, local, linked), "");
+        CHECK_INT(local_count(&fx), ORG_CONTACTS + 1);
+        CHECK_STR(field_of(&fx, local, CONTACT_FIRST_NAME), names[i][0]);
+        CHECK_STR(field_of(&fx, local, CONTACT_LAST_NAME), names[i][1]);
+        CHECK_STR(field_of(&fx, contact_of(&fx, "Byphone"), CONTACT_FIRST_NAME),
+                  "Pat");
+        fixture_close(&fx);
+    }
 }
 
 TEST(email_match_links_contact)
@@ -376,7 +421,7 @@ TEST(mobile_match_links_contact)
         return;
     }
     /* R6 has only a mobile phone, which is the local contact's phone. */
-    local = add_local(&fx, "Bymobile-local", NULL, "(415) 555-0106", NULL);
+    local = add_local(&fx, "Bymobile", NULL, "(415) 555-0106", NULL);
     CHECK_INT(pull_contacts(&fx, &res), 0);
     CHECK_INT(res.counts.created, ORG_CONTACTS - 1);
     CHECK_INT(res.counts.updated, 1);
@@ -398,11 +443,11 @@ TEST(two_matches_create_new_contact)
         fixture_close(&fx);
         return;
     }
-    /* Two contacts share R3's phone. */
-    same_a = add_local(&fx, "Twophones-a", NULL, "4155550103", NULL);
-    same_b = add_local(&fx, "Twophones-b", NULL, "415.555.0103", NULL);
+    /* Two contacts share R3's phone and last name. */
+    same_a = add_local(&fx, "Twophones", NULL, "4155550103", "A");
+    same_b = add_local(&fx, "Twophones", NULL, "415.555.0103", "B");
     /* R4's phone matches one contact and its email another. */
-    by_phone = add_local(&fx, "Disagree-phone", NULL, "4155550104", NULL);
+    by_phone = add_local(&fx, "Disagree", NULL, "4155550104", NULL);
     by_email = add_local(&fx, "Disagree-email", "disagree@sf.example.com",
                          NULL, NULL);
     CHECK_INT(pull_contacts(&fx, &res), 0);
@@ -415,7 +460,7 @@ TEST(two_matches_create_new_contact)
     CHECK_STR(linked_id(&fx, by_email, linked), "");
     CHECK(contact_of(&fx, "Twophones") > by_email);
     CHECK(contact_of(&fx, "Disagree") > by_email);
-    CHECK_STR(field_of(&fx, same_a, CONTACT_LAST_NAME), "Twophones-a");
+    CHECK_STR(field_of(&fx, same_a, CONTACT_TITLE), "A");
     fixture_close(&fx);
 }
 
@@ -431,8 +476,8 @@ TEST(repeat_pull_keeps_matched_contact)
         fixture_close(&fx);
         return;
     }
-    local = add_local(&fx, "Byphone-local", NULL, "+14155550101",
-                      "Local title");
+    local = add_local_named(&fx, "Pat", "Byphone", NULL, "+14155550101",
+                            "Local title");
     CHECK_INT(pull_contacts(&fx, &res), 0);
     CHECK_INT(res.counts.updated, 1);
     contact_init(&before);
@@ -490,8 +535,8 @@ static void add_between_pages(long long done, long long total, void *payload)
         if (contact_of(m->fx, candidates[i][0]))
             continue;
         m->target = candidates[i][0];
-        m->local = add_local(m->fx, "Added-meanwhile", NULL,
-                             candidates[i][1], NULL);
+        m->local =
+            add_local(m->fx, candidates[i][0], NULL, candidates[i][1], NULL);
         return;
     }
 }
@@ -559,6 +604,7 @@ TEST(contact_added_mid_pull_matched)
 
 TEST_MAIN(TEST_ENTRY(phone_match_links_contact),
           TEST_ENTRY(phone_with_other_email_not_linked),
+          TEST_ENTRY(phone_with_other_name_not_linked),
           TEST_ENTRY(email_match_links_contact),
           TEST_ENTRY(mobile_match_links_contact),
           TEST_ENTRY(two_matches_create_new_contact),

@@ -20,7 +20,7 @@ static const char hex_key[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /* The migrations a new store applies. */
-#define SCHEMA_VERSIONS 9
+#define SCHEMA_VERSIONS 10
 
 struct fixture {
     struct test_db db;
