@@ -470,8 +470,10 @@ static void add_usage(FILE *out)
 {
     fputs("usage: sfsync contacts add --FIELD VALUE ... [--allow-duplicate] "
           "[--json]\n"
-          "Add a local contact, with at least a last name, a company, an "
-          "email or a phone.\n"
+          "Add a local contact. While the integration is enabled and "
+          "pushes to Salesforce,\na last name is required, because "
+          "Salesforce needs one; otherwise a last name,\na company, an "
+          "email or a phone is enough.\n"
           "The next push sends it to Salesforce; no connection is needed "
           "now.\n"
           "A contact with the email (in any letter case) or the phone "

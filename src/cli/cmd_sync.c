@@ -27,8 +27,9 @@ static void usage(FILE *out)
           "unlinked. API calls\ncount every call the round sent, failed "
           "ones too, and a failed round counts its\nerror. The exit status "
           "is 0 when the round finished (or stopped at\n"
-          "api_budget_percent) without errors, and 1 otherwise; 'sfsync "
-          "errors' lists what\nfailed.\n",
+          "api_budget_percent) without errors, and 1 otherwise. 'sfsync "
+          "errors' lists the\nrecords and contacts that failed, and "
+          "'sfsync runs' why a whole round failed.\n",
           out);
 }
 

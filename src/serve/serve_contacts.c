@@ -421,13 +421,14 @@ static void duplicate_error(struct http_resp *resp,
         message = xasprintf(
             "field '%s' matches contact %" PRId64 ", which has the same %s "
             "'%s' and was deleted here while its Salesforce %s %s was kept. "
-            "A new contact would get a second Salesforce record and a "
+            "The push would create a second Salesforce record and a "
             "deleted contact cannot be restored, so delete or merge that "
             "record in Salesforce first, or send \"allow_duplicate\": true "
-            "to add a second contact",
+            "to %s",
             field, dup->contact_id,
             dup->field == CONTACT_EMAIL ? "email" : "phone number (E.164)",
-            dup->value, mapping_object_name(dup->object), dup->sf_id);
+            dup->value, mapping_object_name(dup->object), dup->sf_id,
+            adding ? "add a second contact" : "keep the change");
     else
         message = xasprintf(
             "field '%s' matches contact %" PRId64 ", which "

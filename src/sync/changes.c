@@ -365,11 +365,12 @@ static int prepare_phones(struct store *s, struct contact *c,
     return rc;
 }
 
-/* Reject the new contact c that matches out->contact_id, a contact
- * archived here whose Salesforce record is kept, naming both, and fill in
- * out's record. */
+/* Reject c, whose push would create a record, because it matches
+ * out->contact_id, a contact archived here whose Salesforce record is
+ * kept. Name both, end with the advice, and fill in out's record. */
 static int archived_duplicate(struct store *s, const struct contact *c,
-                              struct changes_duplicate *out, struct err *err)
+                              struct changes_duplicate *out,
+                              const char *advice, struct err *err)
 {
     struct store_link link;
     char quoted[QUOTE_SIZE];
@@ -390,14 +391,65 @@ static int archived_duplicate(struct store *s, const struct contact *c,
     return err_set(err, SYNC_ECONFLICT,
                    "field '%s' matches contact %lld, which has the same %s "
                    "'%s' and was deleted here while its Salesforce %s %s was "
-                   "kept. A new contact would get a second Salesforce record "
-                   "and a deleted contact cannot be restored, so delete or "
-                   "merge that record in Salesforce first, or give "
-                   "--allow-duplicate to add a second contact",
+                   "kept. The push would create a second Salesforce record "
+                   "and a deleted contact cannot be restored, so %s",
                    contact_fields[out->field].name, (long long)out->contact_id,
                    out->field == CONTACT_EMAIL ? "email"
                                                : "phone number (E.164)",
-                   quoted, mapping_object_name(out->object), out->sf_id);
+                   quoted, mapping_object_name(out->object), out->sf_id,
+                   advice);
+}
+
+/* Set *out to whether contact id has no Salesforce record yet, so that
+ * its push creates one. A new contact (id 0) has none. */
+static int has_no_record(struct store *s, int64_t workspace_id, int64_t id,
+                         bool *out, struct err *err)
+{
+    struct store_link link;
+    int rc;
+
+    *out = true;
+    if (!id)
+        return 0;
+    store_link_init(&link);
+    rc = store_link_get(s, workspace_id, id, &link, err);
+    store_link_release(&link);
+    if (rc == SYNC_ENOTFOUND)
+        return 0;
+    if (rc == 0)
+        *out = false;
+    return rc;
+}
+
+/* Look for an archived contact with a kept Salesforce record that c's
+ * fields of fields_mask match, when c's push would create a record and
+ * the push does not delete such records (on_local_delete keep). */
+static int find_kept_record(struct store *s, const struct contact *c,
+                            uint32_t fields_mask,
+                            struct changes_duplicate *out, struct err *err)
+{
+    bool creates;
+    int rc;
+
+    if (settings_is(s, c->workspace_id, "on_local_delete", "delete"))
+        return 0;
+    if ((rc = has_no_record(s, c->workspace_id, c->id, &creates, err)) < 0 ||
+        !creates)
+        return rc;
+    return find_duplicate(s, c, fields_mask, true, out, err);
+}
+
+int changes_check_kept_record(struct store *s, const struct contact *c,
+                              const char *advice, struct err *err)
+{
+    struct changes_duplicate dup;
+    int rc;
+
+    memset(&dup, 0, sizeof(dup));
+    if ((rc = find_kept_record(s, c, CONTACT_ALL_FIELDS, &dup, err)) < 0 ||
+        !dup.contact_id)
+        return rc;
+    return archived_duplicate(s, c, &dup, advice, err);
 }
 
 /* Reject c when its fields of fields_mask duplicate another stored
@@ -417,14 +469,19 @@ static int check_duplicate(struct store *s, struct contact *c,
     /* A contact deleted here whose Salesforce record is kept would get a
      * second record. Under on_local_delete delete, the push deletes the
      * record of an archived contact, so a new contact is no duplicate. */
-    if (!out->contact_id && adding &&
-        !settings_is(s, c->workspace_id, "on_local_delete", "delete") &&
-        (rc = find_duplicate(s, c, fields_mask, true, out, err)) < 0)
+    if (!out->contact_id &&
+        (rc = find_kept_record(s, c, fields_mask, out, err)) < 0)
         return rc;
     if (!out->contact_id)
         return 0;
     if (out->archived)
-        return archived_duplicate(s, c, out, err);
+        return archived_duplicate(
+            s, c, out,
+            adding ? "delete or merge that record in Salesforce first, or "
+                     "give --allow-duplicate to add a second contact"
+                   : "delete or merge that record in Salesforce first, or "
+                     "give --allow-duplicate to keep the change",
+            err);
     name = contact_fields[out->field].name;
     quote_value(out->field == CONTACT_EMAIL ? contact_text(c, out->field)
                                             : c->values[out->field].e164,

@@ -131,6 +131,16 @@ int changes_update(struct store *s, int64_t workspace_id, int64_t id,
  * SYNC_ECONFLICT with out_duplicate set for a duplicate (nothing is
  * written; err names the contact, the field and what to do).
  */
+/*
+ * Reject c, whose push would create a Salesforce record, when it matches a
+ * contact archived here whose record is kept (on_local_delete keep), by
+ * the rule of changes_add: SYNC_ECONFLICT, err naming the contact and the
+ * record and ending with advice. c's phones must be prepared. Return 0
+ * when there is no such match, or SYNC_EDB.
+ */
+int changes_check_kept_record(struct store *s, const struct contact *c,
+                              const char *advice, struct err *err);
+
 int changes_update_unique(struct store *s, int64_t workspace_id, int64_t id,
                           const struct contact *values, uint32_t mask,
                           int64_t expected_version, unsigned flags,

@@ -413,6 +413,14 @@ static int write_row(struct import_state *st, struct contact *c,
         (rc = find_existing(st, c, &match, why)) < 0)
         return rc;
     if (!match) {
+        /* A person deleted here whose Salesforce record was kept would
+         * get a second record, as in contacts add. */
+        if ((rc = changes_check_kept_record(
+                 st->store, c,
+                 "remove the row, or delete or merge that record in "
+                 "Salesforce first",
+                 why)) < 0)
+            return rc == SYNC_ECONFLICT ? SYNC_EINVALID : rc;
         /* find_existing matched the row already, earlier rows included. */
         if ((rc = changes_add(st->store, c, CHANGES_ADD_ALLOW_DUPLICATE, NULL,
                               why)) == 0)

@@ -48,7 +48,8 @@ const struct setting_def settings_defs[] = {
     {"pull_overlap_seconds", "300", NULL, "a whole number from 0 to 86400",
      "seconds before the last pulled change that each pull reads again"},
     {"poll_interval", "30", NULL, "a whole number from 1 to 86400",
-     "seconds between the sync rounds of 'sfsync serve'"},
+     "seconds between the sync rounds of 'sfsync serve' and 'sfsync "
+     "worker'"},
     {"verify_interval", "300", NULL, "a whole number from 10 to 86400",
      "seconds between the checks of the Salesforce authentication by "
      "'sfsync serve'"},

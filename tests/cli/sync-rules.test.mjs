@@ -533,6 +533,44 @@ test('re-add of kept record rejected', async () => {
   });
 });
 
+test('kept record blocks import and update', async () => {
+  await withOrg(async ({ w, sim, token }) => {
+    const id = await addContact(w, { 'first-name': 'Hank', 'last-name': 'Kept',
+      email: 'hank.kept@example.com', phone: '+1 415 555 0106' });
+    await sync(w);
+    const linked = await show(w, id);
+    assert.ok(linked.salesforce_id);
+    await w.ok(['contacts', 'delete', String(id)]);
+    await sync(w);
+
+    // An import row of the same person, by phone or by email, is rejected
+    // and nothing is imported.
+    for (const row of ['Hank,Kept,415 555 0106,', 'Hank,Kept,,HANK.KEPT@example.com']) {
+      const csv = w.file('kept.csv', `first_name,last_name,phone,email\n${row}\n`);
+      const res = await w.fails(['contacts', 'import', csv]);
+      const out = res.stdout + res.stderr;
+      assert.match(out, new RegExp(`matches contact ${id}, which has the same`));
+      assert.match(out,
+        new RegExp(`Salesforce Lead ${linked.salesforce_id} was kept`));
+      assert.match(out, /remove the row/);
+    }
+    assert.equal((await w.contacts()).filter((c) => c.last_name === 'Kept')
+      .length, 0);
+
+    // An unlinked contact may not take the kept record's email either.
+    const other = await addContact(w, { 'last-name': 'Other',
+      email: 'other.kept@example.com' });
+    const res = await w.fails(['contacts', 'update', String(other), '--email',
+      'HANK.KEPT@example.com']);
+    assert.match(res.stderr, new RegExp(`matches contact ${id}, which has the same`));
+    assert.match(res.stderr, /--allow-duplicate to keep the change/);
+    await sync(w);
+    const leads = await queryAll(sim.url, token,
+      "SELECT Id FROM Lead WHERE Email = 'hank.kept@example.com'");
+    assert.equal(leads.totalSize, 1);
+  });
+});
+
 test('conflict with empty side is null', async () => {
   await withOrg(async ({ w, sim, token }) => {
     await w.ok(['config', 'set', 'conflict_policy', 'local']);
