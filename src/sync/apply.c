@@ -384,13 +384,15 @@ static bool is_placeholder_company(const struct apply_ctx *ctx,
  * new base (a new reference): old_base updated with the remote values
  * that are now agreed, or only those when fresh is set. *out_changed is
  * set when cur changed. When seen is set, both sides are as an earlier
- * merge found them, which recorded their conflicts already.
+ * merge found them, which recorded their conflicts already. first_link
+ * marks the empty base of a first link (merge_input.first_link).
  */
 static int merge_into(struct apply_ctx *ctx, struct contact *cur,
                       const json_t *old_base, const struct contact *in,
                       const json_t *rec, enum sf_object object,
                       const char *sf_id, bool fresh, bool seen,
-                      json_t **out_base, bool *out_changed, struct err *err)
+                      bool first_link, json_t **out_base, bool *out_changed,
+                      struct err *err)
 {
     uint32_t fields = mapping_fields(ctx->mapping, object, MAPPING_FROM_SF);
     struct merge_input mi;
@@ -433,6 +435,7 @@ static int merge_into(struct apply_ctx *ctx, struct contact *cur,
     mi.policy = ctx->policy;
     mi.local_modified_ms = cur->updated_ms;
     mi.remote_modified_ms = apply_record_stamp(rec, "LastModifiedDate");
+    mi.first_link = first_link;
     merge_fields(&mi, &mr);
     if (!seen &&
         (rc = record_conflicts(ctx, cur, in, &mr, object, sf_id, err)) < 0)
@@ -490,7 +493,7 @@ static int apply_linked(struct apply_ctx *ctx, const struct store_link *old,
                apply_record_stamp(rec, "LastModifiedDate") &&
            cur.updated_ms <= old->updated_ms;
     if ((rc = merge_into(ctx, &cur, old->base, in, rec, old->object,
-                         old->sf_id, false, seen, &base, &changed,
+                         old->sf_id, false, seen, false, &base, &changed,
                          err)) < 0)
         goto out;
     if ((rc = save_link(ctx, cur.id, old->object, old->sf_id, base, rec, old,
@@ -692,7 +695,7 @@ static int apply_unlinked(struct apply_ctx *ctx, const char *sf_id,
             goto out;
         empty = first_link_base(ctx);
         if ((rc = merge_into(ctx, &cur, empty, in, rec, ctx->object, sf_id,
-                             false, false, &base, &changed, err)) < 0)
+                             false, false, true, &base, &changed, err)) < 0)
             goto out;
         /* Values that only the local contact has, and local values that
          * won, differ from the record: queue a push so that Salesforce
@@ -1006,7 +1009,7 @@ static int follow_conversion(struct apply_ctx *ctx,
     if (crec) {
         if ((rc = merge_into(ctx, &cur, lead_link->base, &in, crec,
                              SF_OBJECT_CONTACT, contact_id, true, false,
-                             &base, &changed, err)) < 0)
+                             false, &base, &changed, err)) < 0)
             goto out;
     } else {
         base = json_incref(lead_link->base);

@@ -79,6 +79,25 @@ static uint32_t email_case_only(const struct contact *a,
     return 0;
 }
 
+/* The name and email bits of the fields where a and b both have a text
+ * and the two differ in ASCII letter case only. */
+static uint32_t identity_case_only(const struct contact *a,
+                                   const struct contact *b)
+{
+    static const enum contact_field fields[] = {
+        CONTACT_FIRST_NAME, CONTACT_LAST_NAME, CONTACT_EMAIL};
+    uint32_t mask = 0;
+
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+        const char *x = contact_text(a, fields[i]);
+        const char *y = contact_text(b, fields[i]);
+
+        if (x && y && strcmp(x, y) != 0 && strcasecmp(x, y) == 0)
+            mask |= CONTACT_FIELD_BIT(fields[i]);
+    }
+    return mask;
+}
+
 /* The fields that differ between a and b, leaving out phones that are
  * one number written two ways. */
 static uint32_t value_diff(const struct contact *a, const struct contact *b)
@@ -92,6 +111,8 @@ void merge_fields(const struct merge_input *in, struct merge_result *out)
     uint32_t local_vs_base = value_diff(in->local, in->base);
     uint32_t local_vs_remote = value_diff(in->local, in->remote);
     uint32_t case_only = email_case_only(in->local, in->remote);
+    uint32_t take_case =
+        in->first_link ? identity_case_only(in->local, in->remote) : 0;
     bool local_wins = merge_local_wins(in->policy, in->local_modified_ms,
                                        in->remote_modified_ms);
 
@@ -106,6 +127,8 @@ void merge_fields(const struct merge_input *in, struct merge_result *out)
             continue;
         outcome = decide(bit, in_base, remote_vs_base, local_vs_base,
                          local_vs_remote);
+        if (outcome == MERGE_CONFLICT && (take_case & bit))
+            outcome = MERGE_TAKE_REMOTE;
         keep_local = outcome == MERGE_KEEP_LOCAL ||
                      (outcome == MERGE_CONFLICT && local_wins);
         /* The policy still picks the text, but one address in two letter

@@ -44,6 +44,10 @@ struct merge_input {
     enum merge_policy policy;
     int64_t local_modified_ms;  /* the contact's updated time */
     int64_t remote_modified_ms; /* the record's LastModifiedDate */
+    /* A first link, whose base is empty: names and an email that differ
+     * only in ASCII letter case are one value, and the record's text is
+     * taken without a conflict, so linking never rewrites Salesforce's. */
+    bool first_link;
 };
 
 struct merge_result {

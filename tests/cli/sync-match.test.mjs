@@ -137,6 +137,27 @@ test('email case alone is no conflict', async () => {
   });
 });
 
+test('first link keeps salesforce letter case', async () => {
+  await withOrg('newest', async ({ sim, w, token }) => {
+    const recId = await sfCreate(sim, token, 'Contact', { FirstName: 'Uma',
+      LastName: 'Vance', Email: 'Uma.Vance@Example.com', Phone: PHONE });
+    const id = await addContact(w, { 'first-name': 'uma', 'last-name': 'VANCE',
+      email: 'uma.vance@example.com', phone: PHONE });
+    const first = await sync(w);
+    assert.equal(first.conflicts, 0);
+    const rec = await sfGet(sim, token, 'Contact', recId,
+      'FirstName,LastName,Email');
+    assert.equal(rec.FirstName, 'Uma');
+    assert.equal(rec.LastName, 'Vance');
+    assert.equal(rec.Email, 'Uma.Vance@Example.com');
+    const local = await w.json(['contacts', 'show', String(id), '--json']);
+    assert.equal(local.salesforce_id, recId);
+    assert.equal(local.first_name, 'Uma');
+    assert.equal(local.last_name, 'Vance');
+    assert.equal(local.email, 'Uma.Vance@Example.com');
+  });
+});
+
 test('other title is still a conflict', async () => {
   await withOrg('newest', async ({ sim, w, token }) => {
     const id = await addContact(w, { 'last-name': 'Erin',

@@ -252,6 +252,43 @@ TEST(email_case_local_policy)
     sides_release(&s);
 }
 
+/* A first link's base is empty: names and an email in other letter case
+ * take the record's text with no conflict, whatever the policy. */
+TEST(first_link_case_takes_record)
+{
+    struct sides s;
+
+    sides_init(&s, MERGE_POLICY_LOCAL);
+    s.in.first_link = true;
+    contact_set_text(&s.local, CONTACT_FIRST_NAME, "uma");
+    contact_set_text(&s.remote, CONTACT_FIRST_NAME, "Uma");
+    contact_set_text(&s.local, CONTACT_LAST_NAME, "VANCE");
+    contact_set_text(&s.remote, CONTACT_LAST_NAME, "Vance");
+    emails(&s, "uma.vance@example.com", NULL, "Uma.Vance@Example.com");
+    titles(&s, "Buyer", NULL, "Owner");
+    run(&s);
+    CHECK_INT(s.out.conflicts, BIT(CONTACT_TITLE));
+    CHECK_INT(s.out.local_won, BIT(CONTACT_TITLE));
+    CHECK_INT(s.out.take, BIT(CONTACT_FIRST_NAME) | BIT(CONTACT_LAST_NAME) |
+                              BIT(CONTACT_EMAIL));
+    sides_release(&s);
+}
+
+/* Later, with a base, a change of letter case is an edit like any other. */
+TEST(later_case_change_conflicts)
+{
+    struct sides s;
+
+    sides_init(&s, MERGE_POLICY_LOCAL);
+    contact_set_text(&s.local, CONTACT_LAST_NAME, "VANCE");
+    contact_set_text(&s.base, CONTACT_LAST_NAME, "Vanse");
+    contact_set_text(&s.remote, CONTACT_LAST_NAME, "Vance");
+    run(&s);
+    CHECK_INT(s.out.conflicts, BIT(CONTACT_LAST_NAME));
+    CHECK_INT(s.out.take, 0);
+    sides_release(&s);
+}
+
 TEST(email_other_address_conflicts)
 {
     struct sides s;
@@ -608,6 +645,8 @@ TEST_MAIN(TEST_ENTRY(unchanged_remote_keeps_local),
           TEST_ENTRY(echo_of_push_changes_nothing),
           TEST_ENTRY(email_case_salesforce_policy),
           TEST_ENTRY(email_case_local_policy),
+          TEST_ENTRY(first_link_case_takes_record),
+          TEST_ENTRY(later_case_change_conflicts),
           TEST_ENTRY(email_other_address_conflicts),
           TEST_ENTRY(remote_change_taken), TEST_ENTRY(remote_clear_taken),
           TEST_ENTRY(same_change_agrees),
