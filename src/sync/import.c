@@ -50,6 +50,11 @@ struct row {
     size_t cap;
 };
 
+struct import_added {
+    int64_t contact_id;
+    long long line;
+};
+
 struct import_state {
     struct store *store;
     int64_t workspace_id;
@@ -68,6 +73,10 @@ struct import_state {
     bool after_cr;         /* the last row ended with CR, which LF may follow */
     long long blank_first; /* blank lines not yet known to be trailing */
     long long blank_count;
+    /* The contacts that earlier rows added, with their lines, because the
+     * ids exist only inside the import's transaction. */
+    struct import_added *added;
+    size_t added_count;
 };
 
 void import_result_init(struct import_result *r)
@@ -271,6 +280,22 @@ static void add_ids(int64_t *found, size_t *n, const int64_t *ids,
     }
 }
 
+/* Name the contact id that a row matched: "contact ID" for a stored one,
+ * or "the contact of line N" for one that an earlier row added. */
+static const char *describe_match(const struct import_state *st, int64_t id,
+                                  char *buf, size_t size)
+{
+    for (size_t i = 0; i < st->added_count; i++) {
+        if (st->added[i].contact_id == id) {
+            snprintf(buf, size, "the contact of line %lld",
+                     st->added[i].line);
+            return buf;
+        }
+    }
+    snprintf(buf, size, "contact %lld", (long long)id);
+    return buf;
+}
+
 /*
  * Find the contacts that the row c matches by email, or by the E.164 form
  * of either phone as changes_find_by_phone matches it (the same email, or
@@ -309,14 +334,18 @@ static int find_existing(struct import_state *st, const struct contact *c,
             return rc;
         add_ids(found, &n, ids, count);
     }
-    if (n > 1)
+    if (n > 1) {
+        char first[48], second[48];
+
         return err_set(why, SYNC_EINVALID,
-                       "the row matches %zu contacts by email or phone (%lld "
-                       "and %lld%s), so it cannot tell which to update; "
+                       "the row matches %zu contacts by email or phone (%s "
+                       "and %s%s), so it cannot tell which to update; "
                        "remove the row or make the contacts' emails and "
                        "phones distinct",
-                       n, (long long)found[0], (long long)found[1],
+                       n, describe_match(st, found[0], first, sizeof(first)),
+                       describe_match(st, found[1], second, sizeof(second)),
                        n > 2 ? " and more" : "");
+    }
     *out_id = n ? found[0] : 0;
     return 0;
 }
@@ -423,9 +452,14 @@ static int write_row(struct import_state *st, struct contact *c,
             return rc == SYNC_ECONFLICT ? SYNC_EINVALID : rc;
         /* find_existing matched the row already, earlier rows included. */
         if ((rc = changes_add(st->store, c, CHANGES_ADD_ALLOW_DUPLICATE, NULL,
-                              why)) == 0)
-            st->out->imported++;
-        return rc;
+                              why)) < 0)
+            return rc;
+        st->out->imported++;
+        st->added = xrealloc(st->added,
+                             (st->added_count + 1) * sizeof(*st->added));
+        st->added[st->added_count++] =
+            (struct import_added){.contact_id = c->id, .line = st->line};
+        return 0;
     }
     contact_init(&cur);
     mask = row_fields(c);
@@ -682,5 +716,6 @@ int import_csv(struct store *s, int64_t workspace_id, FILE *in,
 out:
     row_release(&st.row);
     contact_csv_header_release(&st.header);
+    free(st.added);
     return rc;
 }

@@ -138,10 +138,30 @@ test('import rejects an ambiguous row', async () => {
     const out = JSON.parse(res.stdout);
     assert.equal(out.rejected_count, 1);
     assert.match(out.rejected[0].reason,
-      new RegExp(`matches 2 contacts by email or phone \\(${a} and ${b}\\)`));
+      new RegExp(`matches 2 contacts by email or phone \\(contact ${a} and contact ${b}\\)`));
     assert.equal((await w.contacts()).length, 2);
     const help = await w.ok(['contacts', 'import', '--help']);
     assert.match(help.stdout, /rows\s+of one person\s+are merged into one contact/);
+  } finally {
+    w.remove();
+  }
+});
+
+test('ambiguous row names earlier lines', async () => {
+  const w = new Workdir();
+  try {
+    await w.ok(['init']);
+    const file = w.file('nox.csv', 'first_name,last_name,phone,title,email\n'
+      + 'Nia,Nox,2065550301,,\n'
+      + 'Nia,Nox,(206) 555-0301,Boss,\n'
+      + 'Ola,Nox,206 555 0301,Other,\n'
+      + ',Nox,2065550301,,nia@nox.example\n');
+    const res = await w.fails(['contacts', 'import', file, '--json']);
+    const out = JSON.parse(res.stdout);
+    assert.equal(out.rejected_count, 1);
+    assert.equal(out.rejected[0].line, 5);
+    assert.match(out.rejected[0].reason, /matches 2 contacts by email or phone \(the contact of line 2 and the contact of line 4\)/);
+    assert.equal((await w.contacts()).length, 0);
   } finally {
     w.remove();
   }
