@@ -49,7 +49,7 @@ start)
   dir=$(cd "$dir" && pwd)
   [ ${#as_owner[@]} -eq 0 ] || chown postgres "$dir"
   "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U postgres \
-    --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 || {
+    --auth=trust -E UTF8 --locale=C --lc-ctype=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
     cat "$dir/initdb.log" >&2
     exit 1
   }

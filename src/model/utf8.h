@@ -19,6 +19,16 @@ extern "C" {
  */
 int utf8_count(const char *s, size_t *out_chars);
 
+/*
+ * Return a new string holding the Unicode default case folding of the
+ * UTF-8 text s of len bytes (ICU), so that texts differing only in letter
+ * case fold to one string. Return NULL when s is not valid UTF-8.
+ */
+char *utf8_fold_case(const char *s, size_t len);
+
+/* Whether the NUL-terminated string s has a byte outside ASCII. */
+int utf8_has_non_ascii(const char *s);
+
 #ifdef __cplusplus
 }
 #endif

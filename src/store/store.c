@@ -20,6 +20,7 @@
 #include <libpq-fe.h>
 
 #include "base/buf.h"
+#include "model/utf8.h"
 #include "base/datetime.h"
 #include "base/unicode.h"
 #include "store_int.h"
@@ -423,15 +424,23 @@ int store_contact_list(struct store *s, int64_t workspace_id,
                        struct store_contact_list *out, struct err *err)
 {
     struct store__search search = {0};
-    char *like = NULL, *digits = NULL;
+    char *like = NULL, *folded_like = NULL, *digits = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if (q && q->search && *q->search) {
+        char *folded = NULL;
+
+        if (utf8_has_non_ascii(q->search))
+            folded = utf8_fold_case(q->search, strlen(q->search));
+        if (folded)
+            folded_like = like_pattern(folded);
+        free(folded);
         like = like_pattern(q->search);
         digits = phone_search_digits(q->search);
     }
     search.like = like;
+    search.folded_like = folded_like;
     search.digits = digits;
     search.include_archived = q && q->include_archived;
     search.limit = q && q->limit ? q->limit : STORE_LIST_DEFAULT;
@@ -440,6 +449,7 @@ int store_contact_list(struct store *s, int64_t workspace_id,
     search.offset = q ? q->offset : 0;
     rc = s->ops->contact_list(s, workspace_id, &search, out, err);
     free(like);
+    free(folded_like);
     free(digits);
     return rc;
 }

@@ -28,6 +28,10 @@ enum store_match {
 struct store__search {
     const char *like;   /* "%smith%" with % _ \ escaped by '\', or NULL */
     const char *digits; /* "4155" to find in phone digits, or NULL */
+    /* The pattern of the case-folded term (utf8_fold_case) when the term
+     * has letters beyond ASCII, or NULL. A backend whose LIKE ignores the
+     * case of ASCII letters only compares it with folded fields. */
+    const char *folded_like;
     bool include_archived;
     size_t limit;
     size_t offset;

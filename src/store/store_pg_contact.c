@@ -22,9 +22,10 @@
 /*
  * The conditions of a contact list: $1 workspace, $2 include archived, $3
  * LIKE pattern or NULL, $4 phone digits or NULL. ILIKE replaces SQLite's
- * LIKE, which ignores the case of ASCII letters.
- * NOTE: ILIKE also folds non-ASCII letters when the database's LC_CTYPE is
- * not "C", where SQLite's LIKE does not.
+ * LIKE, and compares letters beyond ASCII without regard to case too when
+ * the database's LC_CTYPE is a UTF-8 locale (scripts/pg.sh makes it
+ * C.UTF-8), so the search needs no folded pattern here.
+ * NOTE: under LC_CTYPE "C", ILIKE ignores the case of ASCII letters only.
  */
 #define LIST_WHERE                                                           \
     " WHERE workspace_id = $1 AND ($2::boolean OR NOT archived) AND "        \

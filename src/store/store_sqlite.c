@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/datetime.h"
+#include "model/utf8.h"
 #include "store_sqlite_int.h"
 
 /* How long a statement waits for another connection's write lock. */
@@ -1443,6 +1444,30 @@ static int pragma_text(sqlite3 *db, const char *sql, char *out, size_t size,
 /* Pages in the WAL that start an automatic checkpoint. */
 #define STORE_SQLITE_CHECKPOINT_PRAGMA "PRAGMA wal_autocheckpoint = 8192"
 
+/* sfsync_fold(text): the Unicode case folding of text, which contact
+ * searches with letters beyond ASCII compare. NULL stays NULL, and text
+ * that is not valid UTF-8 is returned as it is. */
+static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *text;
+    char *folded;
+
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    text = sqlite3_value_text(argv[0]);
+    folded = text ? utf8_fold_case((const char *)text,
+                                   (size_t)sqlite3_value_bytes(argv[0]))
+                  : NULL;
+    if (!folded) {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+    sqlite3_result_text(ctx, folded, -1, free);
+}
+
 static int configure(sqlite3 *db, const char *path, struct err *err)
 {
     char mode[16];
@@ -1450,6 +1475,12 @@ static int configure(sqlite3 *db, const char *path, struct err *err)
 
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(db, 1);
+    if (sqlite3_create_function_v2(
+            db, "sfsync_fold", 1,
+            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+            sql_fold, NULL, NULL, NULL) != SQLITE_OK)
+        return err_set(err, SYNC_EDB, "register sfsync_fold failed: %s",
+                       sqlite3_errmsg(db));
     if ((rc = store_sqlite__exec(db, "PRAGMA foreign_keys = ON",
                                  "enable foreign keys", err)) < 0)
         return rc;

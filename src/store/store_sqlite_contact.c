@@ -17,13 +17,23 @@
 #define META_COUNT 6
 
 /* The conditions of a contact list; ?1 workspace, ?2 include archived,
- * ?3 LIKE pattern or NULL, ?4 phone digits or NULL. */
+ * ?3 LIKE pattern or NULL, ?4 phone digits or NULL, ?7 1 when ?3 is
+ * case-folded and the fields must be folded with sfsync_fold to match it
+ * (?5 and ?6 are the list's LIMIT and OFFSET). ASCII searches skip the
+ * folding, which costs a call per field. */
 #define LIST_WHERE                                                           \
     " WHERE workspace_id = ?1 AND (?2 OR archived = 0) AND (?3 IS NULL OR "   \
-    "first_name LIKE ?3 ESCAPE '\\' OR last_name LIKE ?3 ESCAPE '\\' OR "    \
+    "(?7 = 0 AND (first_name LIKE ?3 ESCAPE '\\' OR "                        \
+    "last_name LIKE ?3 ESCAPE '\\' OR "                                      \
     "(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) "          \
     "LIKE ?3 ESCAPE '\\' OR company LIKE ?3 ESCAPE '\\' OR "                 \
-    "email LIKE ?3 ESCAPE '\\' OR "                                          \
+    "email LIKE ?3 ESCAPE '\\')) OR "                                         \
+    "(?7 = 1 AND (sfsync_fold(first_name) LIKE ?3 ESCAPE '\\' OR "           \
+    "sfsync_fold(last_name) LIKE ?3 ESCAPE '\\' OR "                         \
+    "sfsync_fold(coalesce(first_name, '') || ' ' || "                        \
+    "coalesce(last_name, '')) LIKE ?3 ESCAPE '\\' OR "                        \
+    "sfsync_fold(company) LIKE ?3 ESCAPE '\\' OR "                           \
+    "sfsync_fold(email) LIKE ?3 ESCAPE '\\')) OR "                            \
     "(?4 IS NOT NULL AND instr(search_digits, ?4) > 0))"
 
 static const char sql_outbox_requeue[] =
@@ -440,8 +450,11 @@ static void bind_search(sqlite3_stmt *st, int64_t ws,
 {
     store_sqlite__bind_int64(st, 1, ws);
     store_sqlite__bind_int64(st, 2, search->include_archived);
-    store_sqlite__bind_text(st, 3, search->like);
+    /* SQLite's LIKE ignores the case of ASCII letters only. */
+    store_sqlite__bind_text(st, 3, search->folded_like ? search->folded_like
+                                                       : search->like);
     store_sqlite__bind_text(st, 4, search->digits);
+    store_sqlite__bind_int64(st, 7, search->folded_like != NULL);
 }
 
 static int count_matches(struct store_sqlite *s, int64_t ws,

@@ -13,10 +13,9 @@
 #include <inttypes.h>
 #include <strings.h>
 
-#include <unicode/ucasemap.h>
-
 #include "base/buf.h"
 #include "engine_int.h"
+#include "model/utf8.h"
 #include "salesforce/sf_sobject.h"
 #include "salesforce/sf_soql.h"
 
@@ -923,25 +922,9 @@ static bool sends_company(const struct push_item *item)
  * names that differ only in case are one Account. */
 static char *account_key(const char *name)
 {
-    UErrorCode status = U_ZERO_ERROR;
-    UCaseMap *map = ucasemap_open(NULL, U_FOLD_CASE_DEFAULT, &status);
-    size_t len = strlen(name);
-    /* Folding makes at most three characters of one, each at most four
-     * bytes long. */
-    size_t cap = 3 * len + 1;
-    char *out = xmalloc(cap);
-    int32_t n = 0;
+    char *key = utf8_fold_case(name, strlen(name));
 
-    if (U_SUCCESS(status) && len < INT32_MAX / 4)
-        n = ucasemap_utf8FoldCase(map, out, (int32_t)cap, name,
-                                  (int32_t)len, &status);
-    ucasemap_close(map);
-    if (U_FAILURE(status) || n < 0 || (size_t)n >= cap) {
-        free(out);
-        return xstrdup(name);
-    }
-    out[n] = '\0';
-    return out;
+    return key ? key : xstrdup(name);
 }
 
 /* Set the key of name in obj to value, taking its reference. */
