@@ -17,10 +17,11 @@ packages=(
   libpq-dev                          # PostgreSQL client
   postgresql                         # the server of the PostgreSQL tests
   libphonenumber-dev                 # phone numbers to E.164
-  libicu-dev                         # case folding of Account names
+  libicu-dev                         # case folding (Account names, search)
   libcsv-dev                         # RFC 4180 CSV (contact imports)
   curl                               # the benchmarks' raw page fetches
   sqlite3                            # tests that read the store directly
+  python3                            # a test that holds an OFD file lock
   chromium                           # the browser tests of the admin page
 )
 

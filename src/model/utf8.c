@@ -5,6 +5,7 @@
 
 #include "utf8.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <unicode/ucasemap.h>
 
@@ -52,6 +53,15 @@ char *utf8_fold_case(const char *s, size_t len)
 
     if (len >= INT32_MAX / 4)
         return NULL;
+    /* Most names and emails are ASCII, whose folding is plain lower case,
+     * so the ICU case map is opened only for other text. */
+    if (!utf8_has_non_ascii(s)) {
+        out = xmalloc(len + 1);
+        for (size_t i = 0; i < len; i++)
+            out[i] = (char)tolower((unsigned char)s[i]);
+        out[len] = '\0';
+        return out;
+    }
     map = ucasemap_open(NULL, U_FOLD_CASE_DEFAULT, &status);
     out = xmalloc(cap);
     if (U_SUCCESS(status))

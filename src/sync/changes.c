@@ -422,8 +422,8 @@ static int has_no_record(struct store *s, int64_t workspace_id, int64_t id,
 }
 
 /* Look for an archived contact with a kept Salesforce record that c's
- * fields of fields_mask match, when c's push would create a record and
- * the push does not delete such records (on_local_delete keep). */
+ * fields of fields_mask match, when c's push would create a record. The
+ * caller checks that the push does not delete such records. */
 static int find_kept_record(struct store *s, const struct contact *c,
                             uint32_t fields_mask,
                             struct changes_duplicate *out, struct err *err)
@@ -431,12 +431,15 @@ static int find_kept_record(struct store *s, const struct contact *c,
     bool creates;
     int rc;
 
-    if (settings_is(s, c->workspace_id, "on_local_delete", "delete"))
-        return 0;
     if ((rc = has_no_record(s, c->workspace_id, c->id, &creates, err)) < 0 ||
         !creates)
         return rc;
     return find_duplicate(s, c, fields_mask, true, out, err);
+}
+
+bool changes_records_kept(struct store *s, int64_t workspace_id)
+{
+    return !settings_is(s, workspace_id, "on_local_delete", "delete");
 }
 
 int changes_check_kept_record(struct store *s, const struct contact *c,
@@ -469,7 +472,7 @@ static int check_duplicate(struct store *s, struct contact *c,
     /* A contact deleted here whose Salesforce record is kept would get a
      * second record. Under on_local_delete delete, the push deletes the
      * record of an archived contact, so a new contact is no duplicate. */
-    if (!out->contact_id &&
+    if (!out->contact_id && changes_records_kept(s, c->workspace_id) &&
         (rc = find_kept_record(s, c, fields_mask, out, err)) < 0)
         return rc;
     if (!out->contact_id)

@@ -131,12 +131,16 @@ int changes_update(struct store *s, int64_t workspace_id, int64_t id,
  * SYNC_ECONFLICT with out_duplicate set for a duplicate (nothing is
  * written; err names the contact, the field and what to do).
  */
+/* Whether the push keeps the Salesforce record of a contact archived here
+ * (on_local_delete keep), so that the record can be matched again. */
+bool changes_records_kept(struct store *s, int64_t workspace_id);
+
 /*
  * Reject c, whose push would create a Salesforce record, when it matches a
- * contact archived here whose record is kept (on_local_delete keep), by
- * the rule of changes_add: SYNC_ECONFLICT, err naming the contact and the
- * record and ending with advice. c's phones must be prepared. Return 0
- * when there is no such match, or SYNC_EDB.
+ * contact archived here whose record is kept, by the rule of changes_add:
+ * SYNC_ECONFLICT, err naming the contact and the record and ending with
+ * advice. Call it only when changes_records_kept. c's phones must be
+ * prepared. Return 0 when there is no such match, or SYNC_EDB.
  */
 int changes_check_kept_record(struct store *s, const struct contact *c,
                               const char *advice, struct err *err);

@@ -77,6 +77,7 @@ struct import_state {
      * ids exist only inside the import's transaction. */
     struct import_added *added;
     size_t added_count;
+    bool records_kept; /* changes_records_kept, read once per import */
 };
 
 void import_result_init(struct import_result *r)
@@ -444,7 +445,8 @@ static int write_row(struct import_state *st, struct contact *c,
     if (!match) {
         /* A person deleted here whose Salesforce record was kept would
          * get a second record, as in contacts add. */
-        if ((rc = changes_check_kept_record(
+        if (st->records_kept &&
+            (rc = changes_check_kept_record(
                  st->store, c,
                  "remove the row, or delete or merge that record in "
                  "Salesforce first",
@@ -705,6 +707,7 @@ int import_csv(struct store *s, int64_t workspace_id, FILE *in,
     snprintf(st.region, sizeof(st.region), "%s",
              region ? region : PHONE_DEFAULT_REGION);
     free(region);
+    st.records_kept = changes_records_kept(s, workspace_id);
     rc = parse_stream(&st, in);
     out->complete = rc == 0;
     rc = finish(&st, began, rc);

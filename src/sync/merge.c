@@ -66,21 +66,9 @@ static enum merge_outcome decide(uint32_t bit, bool in_base,
     return MERGE_CONFLICT;
 }
 
-/* The email bit when both sides have emails that differ in ASCII letter
- * case only, as addresses are matched everywhere else, or 0. */
-static uint32_t email_case_only(const struct contact *a,
-                                const struct contact *b)
-{
-    const char *x = contact_text(a, CONTACT_EMAIL);
-    const char *y = contact_text(b, CONTACT_EMAIL);
-
-    if (x && y && strcmp(x, y) != 0 && strcasecmp(x, y) == 0)
-        return CONTACT_FIELD_BIT(CONTACT_EMAIL);
-    return 0;
-}
-
 /* The name and email bits of the fields where a and b both have a text
- * and the two differ in ASCII letter case only. */
+ * and the two differ in ASCII letter case only, as names and addresses are
+ * matched everywhere else. */
 static uint32_t identity_case_only(const struct contact *a,
                                    const struct contact *b)
 {
@@ -110,9 +98,10 @@ void merge_fields(const struct merge_input *in, struct merge_result *out)
     uint32_t remote_vs_base = value_diff(in->remote, in->base);
     uint32_t local_vs_base = value_diff(in->local, in->base);
     uint32_t local_vs_remote = value_diff(in->local, in->remote);
-    uint32_t case_only = email_case_only(in->local, in->remote);
-    uint32_t take_case =
-        in->first_link ? identity_case_only(in->local, in->remote) : 0;
+    uint32_t case_only = identity_case_only(in->local, in->remote);
+    /* A first link takes the record's text of every such field. Later,
+     * an email in other case is no conflict, but names are. */
+    uint32_t take_case = in->first_link ? case_only : 0;
     bool local_wins = merge_local_wins(in->policy, in->local_modified_ms,
                                        in->remote_modified_ms);
 
@@ -133,7 +122,8 @@ void merge_fields(const struct merge_input *in, struct merge_result *out)
                      (outcome == MERGE_CONFLICT && local_wins);
         /* The policy still picks the text, but one address in two letter
          * cases is no conflict to record. */
-        if (outcome == MERGE_CONFLICT && (case_only & bit))
+        if (outcome == MERGE_CONFLICT &&
+            (case_only & CONTACT_FIELD_BIT(CONTACT_EMAIL) & bit))
             outcome = MERGE_AGREE;
         if (outcome == MERGE_CONFLICT)
             out->conflicts |= bit;
