@@ -1388,6 +1388,13 @@
       return;
     }
     $('contact-save').textContent = 'Save contact';
+    // Until the contact arrives, the form is hidden: what a user typed
+    // into it would be overwritten by the stored values.
+    showContactForm(false);
+    $('contact-title').textContent = 'Loading the contact';
+    $('contact-info').textContent = '';
+    $('contact-link').hidden = true;
+    $('contact-delete').hidden = true;
     try {
       const { body } = await api('GET', `/api/contacts/${encodeURIComponent(id)}`);
       if (load !== contactLoad) return;

@@ -117,6 +117,40 @@ test('contact edit arrives in sfsim', async () => {
   await context.close();
 });
 
+test('a slow contact load keeps its form closed', async () => {
+  const { context, page, problems } = await signIn(stack.browser,
+    stack.server.url, 'ada', ADMIN_PASSWORD);
+  const rec = await someSimContact(4);
+  await page.goto(`${stack.server.url}/#contacts`);
+  await page.getByLabel('Search').fill(`${rec.FirstName} ${rec.LastName}`);
+  await page.locator('#contacts-status').filter({ hasText: /^1 contact / })
+    .waitFor();
+  let openGate;
+  const gate = new Promise((resolve) => { openGate = resolve; });
+  await page.route(/\/api\/contacts\/\d+$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.locator('#contacts-table tbody a').first().click();
+  await page.locator('#contact-title')
+    .filter({ hasText: 'Loading the contact' }).waitFor();
+  assert.equal(await page.getByLabel('Title').isVisible(), false);
+  assert.equal(await page.locator('#contact-save').isVisible(), false);
+
+  // Typing waits for the stored values instead of being overwritten.
+  openGate();
+  await page.getByLabel('Title').fill('Typed While Loading');
+  assert.equal(await page.getByLabel('First name').inputValue(), rec.FirstName);
+  await page.getByRole('button', { name: 'Save contact' }).click();
+  await page.locator('#contact-message').filter({ hasText: 'Contact saved.' })
+    .waitFor();
+  assert.equal(await page.getByLabel('Title').inputValue(),
+    'Typed While Loading');
+  await page.unroute(/\/api\/contacts\/\d+$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('Open in Salesforce lands on the record page', async () => {
   const { context, page, problems } = await signIn(stack.browser,
     stack.server.url, 'ada', ADMIN_PASSWORD);
