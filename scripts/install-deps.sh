@@ -19,6 +19,7 @@ packages=(
   libphonenumber-dev                 # phone numbers to E.164
   libicu-dev                         # case folding (Account names, search)
   libcsv-dev                         # RFC 4180 CSV (contact imports)
+  libjemalloc-dev                    # sfsync's memory allocator
   curl                               # the benchmarks' raw page fetches
   sqlite3                            # tests that read the store directly
   python3                            # a test that holds an OFD file lock
