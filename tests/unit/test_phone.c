@@ -109,6 +109,28 @@ TEST(phone_validity_reported)
     CHECK_STR(number.e164, "+16455550123");
 }
 
+TEST(phone_validity_across_regions)
+{
+    struct phone_number number;
+
+    /* Toronto's 416 shares +1 with the United States: valid from either
+     * default region. */
+    CHECK_INT(phone_normalize("416 555 0199", "US", &number, NULL), 0);
+    CHECK_STR(number.e164, "+14165550199");
+    CHECK(number.valid);
+    CHECK_INT(phone_normalize("650 253 0000", "CA", &number, NULL), 0);
+    CHECK(number.valid);
+    /* Antigua's 268 belongs to another region of +1. */
+    CHECK_INT(phone_normalize("268 460 1234", "CA", &number, NULL), 0);
+    CHECK(number.valid);
+    /* A London number read with another country's default region. */
+    CHECK_INT(phone_normalize("+44 20 7946 0958", "US", &number, NULL), 0);
+    CHECK(number.valid);
+    /* No British number starts with 4. */
+    CHECK_INT(phone_normalize("+44 4123 456789", "GB", &number, NULL), 0);
+    CHECK(!number.valid);
+}
+
 TEST(phone_region_checked)
 {
     struct phone_number number;
@@ -143,5 +165,6 @@ TEST_MAIN(TEST_ENTRY(phone_examples_normalize),
           TEST_ENTRY(phone_local_only_rejected),
           TEST_ENTRY(phone_bad_lengths_rejected),
           TEST_ENTRY(phone_validity_reported),
+          TEST_ENTRY(phone_validity_across_regions),
           TEST_ENTRY(phone_region_checked),
           TEST_ENTRY(phone_bad_utf8_rejected))
