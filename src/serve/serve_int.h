@@ -19,6 +19,8 @@
 #include "model/mapping.h"
 #include "salesforce/sf_auth.h"
 #include "store/store.h"
+#include "sync/connection.h"
+#include "sync/engine.h"
 #include "sync/pull.h"
 
 /* Largest request body the API reads. */
@@ -74,6 +76,14 @@ struct serve_pull {
     struct pull_result result;
     pthread_t thread;
     bool joinable;
+    /* Owned by the pull's thread: its store handle, the connection of the
+     * pushes between its pages (open when push_open), the records those
+     * pushes sent, and the count of serve_wake calls at the last push. */
+    struct store *store;
+    struct connection push_conn;
+    bool push_open;
+    struct sync_pushed pushed;
+    uint64_t push_wakes;
 };
 
 /* Progress of a finished or running pull, kept for GET /api/runs/{id}. */
@@ -119,6 +129,9 @@ struct serve {
     pthread_cond_t cond;  /* signals the sync thread and waiting handlers */
     bool stopping;
     bool wake;            /* the outbox got an entry, or a setting changed */
+    /* serve_wake calls so far, which a running pull compares to push the
+     * changes made since its last push */
+    uint64_t wakes;
     bool round_running;
     int64_t last_round_ms, next_poll_ms, next_verify_ms;
     char *verify_problem; /* the last verification failure, or NULL */

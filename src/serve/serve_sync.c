@@ -392,15 +392,60 @@ bool serve_pull_progress(struct serve *srv, int64_t run_id, long long *done,
 }
 
 /*
- * Called by the pull after each committed page. When the server is
- * stopping, the pull parks here, between pages with nothing open, until
- * the process exits.
+ * Push the changes of linked contacts made through the API since the last
+ * push of this pull, or since it started, between two of its pages. The
+ * push has a connection of its own, because the pull's thread that reads
+ * the next page ahead uses the pull's connection meanwhile.
+ */
+static void push_between_pages(struct serve_pull *job)
+{
+    struct serve *srv = job->srv;
+    struct sync_result res;
+    bool stopping;
+    uint64_t wakes;
+    struct err err;
+    int rc;
+
+    pthread_mutex_lock(&srv->lock);
+    wakes = srv->wakes;
+    stopping = srv->stopping;
+    pthread_mutex_unlock(&srv->lock);
+    if (stopping || wakes == job->push_wakes)
+        return;
+    job->push_wakes = wakes;
+    if (!job->push_open) {
+        if (connection_open(&job->push_conn, job->store, srv->ws, &err) < 0) {
+            log_warn("serve", "push between pull pages skipped: opening the "
+                     "connection failed",
+                     "workspace=%s error=%s", srv->ws_name, err.msg);
+            return;
+        }
+        job->push_open = true;
+    }
+    rc = sync_push_linked(&job->push_conn, &job->pushed, &res, &err);
+    if (rc < 0)
+        log_warn("serve", "push between pull pages failed",
+                 "workspace=%s run=%" PRId64 " error=%s", srv->ws_name,
+                 res.run_id, err.msg);
+    else if (res.counts.errors)
+        log_warn("serve", "push between pull pages recorded errors",
+                 "workspace=%s run=%" PRId64 " errors=%" PRId64,
+                 srv->ws_name, res.run_id, res.counts.errors);
+    add_totals(srv, &res.counts, false);
+}
+
+/*
+ * Called by the pull after each committed page. It pushes the local
+ * changes of linked contacts made meanwhile. When the server is stopping,
+ * the pull parks here, between pages with nothing open, until the process
+ * exits.
  */
 static void on_progress(long long done, long long total, void *payload)
 {
     struct serve_pull *job = payload;
     struct serve *srv = job->srv;
 
+    push_between_pages(job);
     pthread_mutex_lock(&srv->lock);
     job->done = done;
     job->total = total;
@@ -440,8 +485,14 @@ static void *pull_main(void *arg)
     int rc;
 
     memset(&conn, 0, sizeof(conn));
+    sync_pushed_init(&job->pushed);
+    job->push_open = false;
+    /* Differs from every count, so that the first page pushes what is
+     * pending already. */
+    job->push_wakes = UINT64_MAX;
     if ((rc = store_open(&s, srv->db_path, &err)) < 0)
         goto done;
+    job->store = s;
     pthread_mutex_lock(&srv->work_lock);
     pthread_mutex_lock(&srv->lock);
     if (job->cancelled || srv->stopping) {
@@ -467,6 +518,7 @@ static void *pull_main(void *arg)
     opts.object = job->object;
     opts.progress = on_progress;
     opts.payload = job;
+    opts.pushed = &job->pushed;
     if ((rc = connection_open(&conn, s, srv->ws, &err)) == 0) {
         rc = pull_run(&conn, &opts, &job->result, &err);
         if (rc < 0)
@@ -482,13 +534,20 @@ static void *pull_main(void *arg)
         note_usage(srv, &conn);
         connection_close(&conn);
     }
+    if (job->push_open) {
+        note_usage(srv, &job->push_conn);
+        connection_close(&job->push_conn);
+        job->push_open = false;
+    }
     unlock_workspace(srv, s);
     record_unfinished(srv, s, job->result.run_id, &job->result.counts,
                       "pull", rc < 0 ? err.msg : "ok");
     pthread_mutex_unlock(&srv->work_lock);
 done:
     store_close(s);
+    sync_pushed_release(&job->pushed);
     pthread_mutex_lock(&srv->lock);
+    job->store = NULL;
     job->rc = rc;
     snprintf(job->message, sizeof(job->message), "%s", rc < 0 ? err.msg : "");
     if (!job->run_id)
