@@ -69,9 +69,9 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
 /*
  * The records that pushes between the pages of a running pull updated or
  * deleted. A page read before such a push (the page read ahead, or a Bulk
- * results page, whose rows Salesforce wrote when the job ran) contains
- * the values that the push replaced, so the pull skips those older
- * versions.
+ * results page, whose rows Salesforce may have produced when the job ran)
+ * contains the values that the push replaced, so the pull skips those
+ * older versions.
  */
 struct sync_pushed {
     /* 18-character Id -> the record's SystemModstamp in ms when the push
