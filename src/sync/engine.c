@@ -444,6 +444,11 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     e.counts = &out->counts;
     e.calls_before = calls_before;
     e.batch_size = opts ? opts->batch_size : 0;
+    if (opts) {
+        e.between_pages = opts->between_pages;
+        e.between_payload = opts->payload;
+        e.pushed_between = opts->pushed;
+    }
     if (!settings_enabled(e.store, e.ws))
         return err_set(err, SYNC_EINVALID,
                        "the integration is disabled: run 'sfsync config set "

@@ -21,6 +21,14 @@
 
 struct sync_options {
     int batch_size; /* records per query page; 0 for 2000 */
+    /* Called by the round's pull after each committed page that is not
+     * the last of its object, with nothing open, so that it may push
+     * between pages (sync_push_linked). May be NULL. */
+    void (*between_pages)(void *payload);
+    void *payload;
+    /* The records that between_pages pushed, whose older versions the
+     * pull skips, or NULL. */
+    const struct sync_pushed *pushed;
 };
 
 struct sync_result {

@@ -48,6 +48,11 @@ struct sync_engine {
      * checks the stamps whatever the direction, and adds what it sent to
      * pushed. NULL in a round. */
     struct sync_pushed *pushed;
+    /* A round's sync_options.between_pages, its payload, and the records
+     * whose older versions the round's pull skips; NULL when unset. */
+    void (*between_pages)(void *payload);
+    void *between_payload;
+    const struct sync_pushed *pushed_between;
 };
 
 /*

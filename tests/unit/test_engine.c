@@ -1962,6 +1962,88 @@ TEST(push_between_pull_pages)
     fixture_close(&fx);
 }
 
+/* The state of push_in_round, a round's between_pages callback. */
+struct round_between {
+    struct fixture *fx;
+    struct connection push_conn;
+    struct sync_pushed pushed;
+    int64_t edited;
+    char edited_sf[SFID_SIZE];
+    int calls;
+    int push_rc;
+    struct sync_result push;
+    char *edited_sf_title; /* the title Salesforce had right after */
+};
+
+static void push_in_round(void *payload)
+{
+    struct round_between *rb = payload;
+    struct err err;
+
+    if (rb->calls++ != 0)
+        return;
+    edit_local(rb->fx, rb->edited, "title", "Round A");
+    err_clear(&err);
+    rb->push_rc = sync_push_linked(&rb->push_conn, &rb->pushed, &rb->push,
+                                   &err);
+    if (rb->push_rc < 0)
+        fprintf(stderr, "push between pages failed: %s\n", err.msg);
+    rb->edited_sf_title =
+        xstrdup(sf_value(rb->fx, "Contact", rb->edited_sf, "Title"));
+}
+
+/* A round whose pull reads several pages calls between_pages after each
+ * page but the last, and its push step does not send the edit again. */
+TEST(push_between_round_pages)
+{
+    struct fixture fx;
+    struct round_between rb;
+    struct sync_options opts = {0};
+    struct sync_result res;
+    struct err err;
+
+    if (!fixture_open(&fx)) {
+        CHECK(fx.ready);
+        fixture_close(&fx);
+        return;
+    }
+    memset(&rb, 0, sizeof(rb));
+    rb.fx = &fx;
+    set(&fx, "objects", "contacts");
+    rep_create_many(&fx, 600, "Filler");
+    rep_create(&fx, "Contact", "{\"LastName\": \"Edited\", \"Title\": "
+               "\"Base A\"}", rb.edited_sf);
+    sync_ok(&fx);
+    rb.edited = contact_of(&fx, rb.edited_sf);
+    CHECK(rb.edited != 0);
+
+    err_clear(&err);
+    CHECK_INT(connection_open(&rb.push_conn, fx.store, fx.ws.id, &err), 0);
+    sync_pushed_init(&rb.pushed);
+    /* The overlap reads the 601 records again, in pages of 200. */
+    opts.batch_size = 200;
+    opts.between_pages = push_in_round;
+    opts.payload = &rb;
+    opts.pushed = &rb.pushed;
+    CHECK_INT(sync_run(&fx.conn, &opts, &res, &err), 0);
+    CHECK_STR(res.status, "ok");
+    CHECK_INT(rb.calls, 3);
+    CHECK_INT(rb.push_rc, 0);
+    CHECK(rb.push.run_id != 0);
+    CHECK_INT(rb.push.counts.pushed, 1);
+    CHECK_STR(rb.edited_sf_title ? rb.edited_sf_title : "(none)", "Round A");
+    CHECK_INT(res.push_counts.pushed, 0);
+    CHECK_INT(res.counts.conflicts, 0);
+    CHECK_INT(res.pull_counts.pulled, 0);
+    CHECK_STR(local_value(&fx, rb.edited, "title"), "Round A");
+    CHECK_INT(pending(&fx, rb.edited), 0);
+
+    free(rb.edited_sf_title);
+    sync_pushed_release(&rb.pushed);
+    connection_close(&rb.push_conn);
+    fixture_close(&fx);
+}
+
 /* ---- API budget ---- */
 
 TEST(api_budget_stops_cleanly)
@@ -2196,6 +2278,7 @@ TEST_MAIN(TEST_ENTRY(direction_both_all_objects),
           TEST_ENTRY(late_commit_within_overlap),
           TEST_ENTRY(same_stamp_records_all_pulled),
           TEST_ENTRY(push_between_pull_pages),
+          TEST_ENTRY(push_between_round_pages),
           TEST_ENTRY(api_budget_stops_cleanly),
           TEST_ENTRY(permanent_error_waits_for_change),
           TEST_ENTRY(retryable_error_retried),
