@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `sfsync serve` sends API edits of linked contacts to Salesforce between
 // the pages of a running manual pull, and creates a contact added during
-// the pull only once the pull has ended, once.
+// the pull only once the pull has ended, once. The first round of a big
+// org pushes between the pages of its pull too.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -31,8 +32,8 @@ after(async () => {
   await stack.close();
 });
 
-async function sfTitle(id) {
-  const res = await api(stack.sim.url, token, 'GET',
+async function sfTitle(id, sim = stack.sim, simToken = token) {
+  const res = await api(sim.url, simToken, 'GET',
     `${V}/sobjects/Contact/${id}?fields=Title`);
   assert.equal(res.status, 200, res.text);
   return res.body.Title;
@@ -145,5 +146,58 @@ test('edits reach Salesforce during a pull', async () => {
     const local = await admin.req('GET', `/api/contacts/${c.id}`);
     assert.equal(local.body.title, `Edited during pull ${i}`, local.text);
     assert.equal(await sfTitle(c.salesforce.id), `Edited during pull ${i}`);
+  }
+});
+
+test('edits reach Salesforce during a first round', async () => {
+  const round = await startStack({
+    simArgs: ['--generate', `contacts=${TOTAL}`],
+    config: {
+      enabled: 'false', direction: 'both', objects: 'contacts',
+      bulk_threshold: 'off', poll_interval: 86400,
+    },
+  });
+  try {
+    const { admin } = round;
+    const { access_token: roundToken } = await clientCredentials(round.sim.url);
+    // The same 15 slow pages as above, read by the first round's pull.
+    await setFaults(round.sim.url, { latency: 300, 'max-page-size': 200 });
+    const on = await admin.req('PATCH', '/api/integration/settings',
+      { enabled: 'true' });
+    assert.equal(on.status, 200, on.text);
+    const { value: contact } = await waitFor(async () => {
+      const list = await admin.req('GET', '/api/contacts?limit=1');
+      return list.body.contacts.find((c) => c.salesforce) || null;
+    }, 60000, 'a contact linked by the first page');
+    const [first] = (await admin.req('GET', '/api/runs?kind=sync')).body.runs;
+    assert.equal(first.status, 'running', JSON.stringify(first));
+    const edit = await admin.req('PATCH', `/api/contacts/${contact.id}`,
+      { title: 'Edited during round' });
+    assert.equal(edit.status, 200, edit.text);
+
+    await waitFor(async () => (await sfTitle(contact.salesforce.id,
+      round.sim, roundToken)) === 'Edited during round', 60000,
+    'the edit in sfsim');
+    const during = await admin.req('GET', `/api/runs/${first.id}`);
+    assert.equal(during.body.status, 'running', during.text);
+
+    const { value: done } = await waitFor(async () => {
+      const r = await admin.req('GET', `/api/runs/${first.id}`);
+      return r.body.status !== 'running' ? r.body : null;
+    }, 120000, 'the end of the first round');
+    assert.equal(done.status, 'ok', JSON.stringify(done));
+    assert.equal(done.counts.created, TOTAL, JSON.stringify(done));
+    assert.equal(done.counts.pushed, 0, JSON.stringify(done));
+    assert.equal(done.counts.conflicts, 0, JSON.stringify(done));
+    const pushes = (await admin.req('GET', '/api/runs?kind=push')).body.runs;
+    assert.equal(pushes.length, 1, JSON.stringify(pushes));
+    assert.equal(pushes[0].status, 'ok', JSON.stringify(pushes[0]));
+    assert.equal(pushes[0].counts.pushed, 1, JSON.stringify(pushes[0]));
+    const local = await admin.req('GET', `/api/contacts/${contact.id}`);
+    assert.equal(local.body.title, 'Edited during round', local.text);
+    assert.equal(await sfTitle(contact.salesforce.id, round.sim, roundToken),
+      'Edited during round');
+  } finally {
+    await round.close();
   }
 });
