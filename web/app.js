@@ -935,7 +935,9 @@
 
   function runKind(run) {
     const object = run.object ? ` ${run.object}s` : '';
-    return run.kind === 'pull' ? `Pull${object}` : `Sync${object}`;
+    if (run.kind === 'pull') return `Pull${object}`;
+    if (run.kind === 'push') return 'Push during a pull';
+    return `Sync${object}`;
   }
 
   async function loadRuns() {

@@ -219,6 +219,7 @@ void serve_wake(struct serve *srv)
 {
     pthread_mutex_lock(&srv->lock);
     srv->wake = true;
+    srv->wakes++;
     pthread_cond_broadcast(&srv->cond);
     pthread_mutex_unlock(&srv->lock);
 }

@@ -19,6 +19,8 @@
 #include "model/mapping.h"
 #include "salesforce/sf_auth.h"
 #include "store/store.h"
+#include "sync/connection.h"
+#include "sync/engine.h"
 #include "sync/pull.h"
 
 /* Largest request body the API reads. */
@@ -59,6 +61,16 @@ struct serve_req {
 struct serve;
 
 /* A manual pull running in its own thread. */
+/* The pushes between the pages of one pull or round, in its thread. */
+struct serve_pusher {
+    struct serve *srv;
+    struct store *store;    /* the thread's store handle */
+    struct connection conn; /* the pushes' own, open when open is set */
+    bool open;
+    struct sync_pushed pushed; /* the records the pushes sent */
+    uint64_t wakes; /* serve_wake calls counted at the last push */
+};
+
 struct serve_pull {
     struct serve *srv;
     enum sf_object object;
@@ -74,6 +86,7 @@ struct serve_pull {
     struct pull_result result;
     pthread_t thread;
     bool joinable;
+    struct serve_pusher pusher; /* used by the pull's thread only */
 };
 
 /* Progress of a finished or running pull, kept for GET /api/runs/{id}. */
@@ -119,6 +132,9 @@ struct serve {
     pthread_cond_t cond;  /* signals the sync thread and waiting handlers */
     bool stopping;
     bool wake;            /* the outbox got an entry, or a setting changed */
+    /* serve_wake calls so far, which a running pull or round compares to
+     * push the changes made since its last push */
+    uint64_t wakes;
     bool round_running;
     int64_t last_round_ms, next_poll_ms, next_verify_ms;
     char *verify_problem; /* the last verification failure, or NULL */

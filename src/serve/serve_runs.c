@@ -119,9 +119,11 @@ static int list_runs(struct http_req *req, struct http_resp *resp,
     if (query_limit(req, resp, RUNS_DEFAULT, RUNS_MAX, &limit) < 0 ||
         query_offset(req, resp, &offset) < 0)
         return 0;
-    if (kind && strcmp(kind, "pull") != 0 && strcmp(kind, "sync") != 0)
+    if (kind && strcmp(kind, "pull") != 0 && strcmp(kind, "sync") != 0 &&
+        strcmp(kind, "push") != 0)
         return serve_error(resp, 422, "invalid_value", "kind",
-                           "invalid kind '%.40s': use pull or sync", kind);
+                           "invalid kind '%.40s': use pull, push or sync",
+                           kind);
     /* A CLI pull killed while this server runs is noticed here. */
     store_run_abandon_dead(serve_req_of(req)->store, srv->ws, NULL, NULL);
     if (store_run_list_page(serve_req_of(req)->store, srv->ws, kind, offset,

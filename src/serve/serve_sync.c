@@ -219,10 +219,93 @@ static void record_unfinished(struct serve *srv, struct store *s,
     }
 }
 
+/* Set up p for a pull or round of srv in the thread of store handle s.
+ * wakes is the count of serve_wake calls already handled. */
+static void pusher_init(struct serve_pusher *p, struct serve *srv,
+                        struct store *s, uint64_t wakes)
+{
+    memset(p, 0, sizeof(*p));
+    p->srv = srv;
+    p->store = s;
+    p->wakes = wakes;
+    sync_pushed_init(&p->pushed);
+}
+
+static void pusher_release(struct serve_pusher *p)
+{
+    if (p->open) {
+        note_usage(p->srv, &p->conn);
+        connection_close(&p->conn);
+        p->open = false;
+    }
+    sync_pushed_release(&p->pushed);
+}
+
+/* Return the count of serve_wake calls so far. */
+static uint64_t wakes_now(struct serve *srv)
+{
+    uint64_t wakes;
+
+    pthread_mutex_lock(&srv->lock);
+    wakes = srv->wakes;
+    pthread_mutex_unlock(&srv->lock);
+    return wakes;
+}
+
+/*
+ * Push the changes of linked contacts made through the API since the last
+ * push of this pull or round, between two of its pages. The push has a
+ * connection of its own, because the pull's thread that reads the next
+ * page ahead uses the pull's connection meanwhile.
+ */
+static void push_between_pages(struct serve_pusher *p)
+{
+    struct serve *srv = p->srv;
+    struct sync_result res;
+    bool stopping;
+    uint64_t wakes;
+    struct err err;
+    int rc;
+
+    pthread_mutex_lock(&srv->lock);
+    wakes = srv->wakes;
+    stopping = srv->stopping;
+    pthread_mutex_unlock(&srv->lock);
+    if (stopping || wakes == p->wakes)
+        return;
+    p->wakes = wakes;
+    if (!p->open) {
+        if (connection_open(&p->conn, p->store, srv->ws, &err) < 0) {
+            log_warn("serve", "push between pull pages skipped: opening the "
+                     "connection failed",
+                     "workspace=%s error=%s", srv->ws_name, err.msg);
+            return;
+        }
+        p->open = true;
+    }
+    rc = sync_push_linked(&p->conn, &p->pushed, &res, &err);
+    if (rc < 0)
+        log_warn("serve", "push between pull pages failed",
+                 "workspace=%s run=%" PRId64 " error=%s", srv->ws_name,
+                 res.run_id, err.msg);
+    else if (res.counts.errors)
+        log_warn("serve", "push between pull pages recorded errors",
+                 "workspace=%s run=%" PRId64 " errors=%" PRId64,
+                 srv->ws_name, res.run_id, res.counts.errors);
+    add_totals(srv, &res.counts, false);
+}
+
+/* The between_pages callback of a round's pull. */
+static void push_round_between_pages(void *payload)
+{
+    push_between_pages(payload);
+}
+
 /* Run one sync round when the integration is enabled and connected. */
 static void run_round(struct serve *srv, struct store *s)
 {
     struct sync_options opts = {0};
+    struct serve_pusher pusher;
     struct sync_result res;
     struct connection conn;
     struct err err;
@@ -252,8 +335,15 @@ static void run_round(struct serve *srv, struct store *s)
     pthread_mutex_lock(&srv->lock);
     srv->round_running = true;
     pthread_mutex_unlock(&srv->lock);
+    /* The round's push step sends what is pending now, so only later
+     * changes are pushed between the pages of its pull. */
+    pusher_init(&pusher, srv, s, wakes_now(srv));
+    opts.between_pages = push_round_between_pages;
+    opts.payload = &pusher;
+    opts.pushed = &pusher.pushed;
     memset(&res, 0, sizeof(res));
     rc = sync_run(&conn, &opts, &res, &err);
+    pusher_release(&pusher);
     if (rc < 0)
         log_warn("serve", "sync round failed",
                  "workspace=%s run=%" PRId64 " error=%s", srv->ws_name,
@@ -392,15 +482,17 @@ bool serve_pull_progress(struct serve *srv, int64_t run_id, long long *done,
 }
 
 /*
- * Called by the pull after each committed page. When the server is
- * stopping, the pull parks here, between pages with nothing open, until
- * the process exits.
+ * Called by the pull after each committed page. It pushes the local
+ * changes of linked contacts made meanwhile. When the server is stopping,
+ * the pull parks here, between pages with nothing open, until the process
+ * exits.
  */
 static void on_progress(long long done, long long total, void *payload)
 {
     struct serve_pull *job = payload;
     struct serve *srv = job->srv;
 
+    push_between_pages(&job->pusher);
     pthread_mutex_lock(&srv->lock);
     job->done = done;
     job->total = total;
@@ -440,8 +532,13 @@ static void *pull_main(void *arg)
     int rc;
 
     memset(&conn, 0, sizeof(conn));
+    /* UINT64_MAX differs from every count, so that the first page pushes
+     * what is pending already, since the round it woke waits for the
+     * pull. */
+    pusher_init(&job->pusher, srv, NULL, UINT64_MAX);
     if ((rc = store_open(&s, srv->db_path, &err)) < 0)
         goto done;
+    job->pusher.store = s;
     pthread_mutex_lock(&srv->work_lock);
     pthread_mutex_lock(&srv->lock);
     if (job->cancelled || srv->stopping) {
@@ -467,6 +564,7 @@ static void *pull_main(void *arg)
     opts.object = job->object;
     opts.progress = on_progress;
     opts.payload = job;
+    opts.pushed = &job->pusher.pushed;
     if ((rc = connection_open(&conn, s, srv->ws, &err)) == 0) {
         rc = pull_run(&conn, &opts, &job->result, &err);
         if (rc < 0)
@@ -482,12 +580,15 @@ static void *pull_main(void *arg)
         note_usage(srv, &conn);
         connection_close(&conn);
     }
+    pusher_release(&job->pusher);
     unlock_workspace(srv, s);
     record_unfinished(srv, s, job->result.run_id, &job->result.counts,
                       "pull", rc < 0 ? err.msg : "ok");
     pthread_mutex_unlock(&srv->work_lock);
 done:
     store_close(s);
+    /* Released already unless the thread gave up before its pull. */
+    pusher_release(&job->pusher);
     pthread_mutex_lock(&srv->lock);
     job->rc = rc;
     snprintf(job->message, sizeof(job->message), "%s", rc < 0 ? err.msg : "");

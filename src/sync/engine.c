@@ -336,17 +336,19 @@ static bool round_idle(const struct store_run_counts *c)
 /*
  * Keep the run history short: an idle round replaces the idle round
  * recorded just before it, so that a poll every second leaves one row and
- * not thousands, and runs older than runs_keep_days are deleted.
+ * not thousands, and runs older than runs_keep_days are deleted. An idle
+ * push between the pages of a pull (every contact deferred) replaces
+ * nothing, because its own row is deleted after it finishes.
  */
 static void trim_history(struct sync_engine *e, const struct sync_result *out,
-                         int rc)
+                         const char *kind, int rc)
 {
     int64_t keep_ms = settings_get_long(e->store, e->ws, "runs_keep_days") *
                       24 * 3600 * 1000;
     struct store_run *runs = NULL;
     size_t n = 0, pruned = 0;
 
-    if (rc == 0 && round_idle(&out->counts) &&
+    if (rc == 0 && strcmp(kind, "sync") == 0 && round_idle(&out->counts) &&
         store_run_list(e->store, e->ws, 2, &runs, &n, NULL) == 0 && n == 2 &&
         runs[0].id == out->run_id && strcmp(runs[1].kind, "sync") == 0 &&
         strcmp(runs[1].status, "ok") == 0 && round_idle(&runs[1].counts))
@@ -359,8 +361,11 @@ static void trim_history(struct sync_engine *e, const struct sync_result *out,
         log_info("sync", "old runs deleted", "count=%zu", pruned);
 }
 
-static void finish(struct sync_engine *e, struct sync_result *out, int rc,
-                   const struct err *err, uint64_t calls_before)
+/* Record the end of the run of kind ("sync" or "push") in out and in the
+ * run log. */
+static void finish(struct sync_engine *e, struct sync_result *out,
+                   const char *kind, int rc, const struct err *err,
+                   uint64_t calls_before)
 {
     const char *status = rc == SYNC_ESTOP ? "stopped"
                          : rc < 0         ? "failed"
@@ -378,10 +383,11 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
     snprintf(out->message, sizeof(out->message), "%s",
              rc < 0 && err ? err->msg : "");
     /* Before the finish, so that no reader sees two finished idle rounds. */
-    trim_history(e, out, rc);
+    trim_history(e, out, kind, rc);
     store_run_finish(e->store, e->ws, out->run_id, status, &out->counts,
                      out->message[0] ? out->message : NULL, NULL);
-    log_info("sync", "sync finished",
+    log_info("sync", strcmp(kind, "push") == 0 ? "push finished"
+                                               : "sync finished",
              "workspace=%" PRId64 " run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64
              " created=%" PRId64 " updated=%" PRId64 " deleted=%" PRId64
              " unlinked=%" PRId64 " conflicts=%" PRId64 " errors=%" PRId64
@@ -391,7 +397,8 @@ static void finish(struct sync_engine *e, struct sync_result *out, int rc,
              out->unlinked, out->counts.conflicts, out->counts.errors,
              out->counts.api_calls, out->recovered);
     if (rc < 0 && rc != SYNC_ESTOP)
-        log_error("sync", "sync failed",
+        log_error("sync", strcmp(kind, "push") == 0 ? "push failed"
+                                                    : "sync failed",
                   "workspace=%" PRId64 " run=%" PRId64 " error=%s", e->ws,
                   out->run_id, out->message);
 }
@@ -437,6 +444,11 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     e.counts = &out->counts;
     e.calls_before = calls_before;
     e.batch_size = opts ? opts->batch_size : 0;
+    if (opts) {
+        e.between_pages = opts->between_pages;
+        e.between_payload = opts->payload;
+        e.pushed_between = opts->pushed;
+    }
     if (!settings_enabled(e.store, e.ws))
         return err_set(err, SYNC_EINVALID,
                        "the integration is disabled: run 'sfsync config set "
@@ -459,9 +471,86 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
         rc = run_steps(&e, out, &local);
     if (rc == SYNC_EAUTH)
         connection_mark_failed(conn, &local);
-    finish(&e, out, rc, &local, calls_before);
+    finish(&e, out, "sync", rc, &local, calls_before);
     if (rc == SYNC_ESTOP) {
         log_warn("sync", "sync stopped at the API budget",
+                 "workspace=%" PRId64 " run=%" PRId64 " reason=\"%s\"", e.ws,
+                 out->run_id, local.msg);
+        rc = 0;
+    }
+out:
+    if (rc < 0 && err)
+        *err = local;
+    engine_release(&e);
+    return rc;
+}
+
+void sync_pushed_init(struct sync_pushed *pushed)
+{
+    pushed->stamps = json_object();
+}
+
+void sync_pushed_release(struct sync_pushed *pushed)
+{
+    json_decref(pushed->stamps);
+    pushed->stamps = NULL;
+}
+
+bool sync_pushed_is_stale(const struct sync_pushed *pushed, const json_t *rec)
+{
+    const char *id = json_string_value(json_object_get(rec, "Id"));
+    char sf_id[SFID_SIZE];
+    json_t *stamp;
+
+    if (!pushed || !pushed->stamps || json_object_size(pushed->stamps) == 0 ||
+        !id || sfid_to18(id, sf_id) < 0)
+        return false;
+    stamp = json_object_get(pushed->stamps, sf_id);
+    return stamp && apply_record_stamp(rec, "SystemModstamp") <=
+                        (int64_t)json_integer_value(stamp);
+}
+
+int sync_push_linked(struct connection *conn, struct sync_pushed *pushed,
+                     struct sync_result *out, struct err *err)
+{
+    uint64_t calls_before = connection_api_calls(conn);
+    struct sync_engine e;
+    struct err local;
+    bool pending = false;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&e, 0, sizeof(e));
+    err_clear(&local);
+    snprintf(out->status, sizeof(out->status), "ok");
+    e.conn = conn;
+    e.store = conn->store;
+    e.ws = conn->workspace_id;
+    e.counts = &out->counts;
+    e.calls_before = calls_before;
+    e.pushed = pushed;
+    if (!settings_enabled(e.store, e.ws))
+        return 0;
+    mapping_init(&e.mapping);
+    if ((rc = load_settings(&e, &local)) < 0 ||
+        e.direction == SYNC_DIRECTION_FROM_SALESFORCE ||
+        (rc = sync__linked_pending(&e, &pending, &local)) < 0 || !pending ||
+        (rc = store_run_begin(e.store, e.ws, "push", -1, &out->run_id,
+                              &local)) < 0)
+        goto out;
+    e.run_id = out->run_id;
+    log_info("sync", "push between pull pages started",
+             "workspace=%" PRId64 " run=%" PRId64, e.ws, out->run_id);
+    rc = sync__push(&e, &local);
+    if (rc == SYNC_EAUTH)
+        connection_mark_failed(conn, &local);
+    finish(&e, out, "push", rc, &local, calls_before);
+    /* Every contact was deferred or had nothing to send. */
+    if (rc == 0 && round_idle(&out->counts) &&
+        store_run_delete(e.store, e.ws, out->run_id, NULL) == 0)
+        out->run_id = 0;
+    if (rc == SYNC_ESTOP) {
+        log_warn("sync", "push stopped at the API budget",
                  "workspace=%" PRId64 " run=%" PRId64 " reason=\"%s\"", e.ws,
                  out->run_id, local.msg);
         rc = 0;

@@ -13,12 +13,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 #include "connection.h"
 #include "store/store.h"
 
 struct sync_options {
     int batch_size; /* records per query page; 0 for 2000 */
+    /* Called by the round's pull after each committed page that is not
+     * the last of its object, with nothing open, so that it may push
+     * between pages (sync_push_linked). May be NULL. */
+    void (*between_pages)(void *payload);
+    void *payload;
+    /* The records that between_pages pushed, whose older versions the
+     * pull skips, or NULL. */
+    const struct sync_pushed *pushed;
 };
 
 struct sync_result {
@@ -63,6 +73,50 @@ struct sync_result {
  */
 int sync_run(struct connection *conn, const struct sync_options *opts,
              struct sync_result *out, struct err *err);
+
+/*
+ * The records that pushes between the pages of a running pull updated or
+ * deleted. A page read before such a push (the page read ahead, or a Bulk
+ * results page, whose rows Salesforce may have produced when the job ran)
+ * contains the values that the push replaced, so the pull skips those
+ * older versions.
+ */
+struct sync_pushed {
+    /* 18-character Id -> the record's SystemModstamp in ms when the push
+     * sent it, or INT64_MAX for a record the push deleted */
+    json_t *stamps;
+};
+
+void sync_pushed_init(struct sync_pushed *pushed);
+void sync_pushed_release(struct sync_pushed *pushed);
+
+/* Whether rec, a record as a query returns it, is a version of a record
+ * in pushed from before the push: its SystemModstamp is at or before the
+ * stamp recorded there. */
+bool sync_pushed_is_stale(const struct sync_pushed *pushed, const json_t *rec);
+
+/*
+ * Push the pending changes and deletes of linked contacts while a pull of
+ * the same workspace runs, between its pages: the push step of a round,
+ * without a pull, without creates and without back links. The caller holds
+ * the workspace's sync lock for the pull, and conn must not be the pull's
+ * connection, because the pull reads its next page through that one
+ * meanwhile.
+ *
+ * A record changed in Salesforce since its link's last pull stays pending,
+ * since a later page of the pull brings that change to merge first, and so
+ * does a record found deleted or converted. New contacts stay pending
+ * because the pull may still bring the record they match. They and the
+ * deferred records go out with the next round.
+ *
+ * Every record sent is added to pushed. Does nothing, without a run, when
+ * the integration is disabled, the direction is from-salesforce or no
+ * linked contact has a pending change; out->run_id is then 0. Otherwise
+ * the push is recorded as a run of kind "push". Return 0, or a negative
+ * code with err filled when a request or the store failed as a whole.
+ */
+int sync_push_linked(struct connection *conn, struct sync_pushed *pushed,
+                     struct sync_result *out, struct err *err);
 
 /* Whether code is one of the notices MERGED_INTO_LINKED_RECORD and
  * CONVERTED_CONTACT_LINKED: an expected outcome kept in the error list,

@@ -44,6 +44,15 @@ struct sync_engine {
      * count, so that a record the push sends is counted once; NULL
      * outside the push step. */
     struct store_run_counts *reread_counts;
+    /* Set for sync_push_linked: the push sends only linked contacts,
+     * checks the stamps whatever the direction, and adds what it sent to
+     * pushed. NULL in a round. */
+    struct sync_pushed *pushed;
+    /* A round's sync_options.between_pages, its payload, and the records
+     * whose older versions the round's pull skips; NULL when unset. */
+    void (*between_pages)(void *payload);
+    void *between_payload;
+    const struct sync_pushed *pushed_between;
 };
 
 /*
@@ -92,9 +101,14 @@ int sync__reread(struct sync_engine *e, enum sf_object object,
 int sync__query_records(struct sync_engine *e, const char *soql, bool all,
                         json_t *out, struct err *err);
 
-/* Push the pending outbox. Return 0 or a negative code, SYNC_ESTOP when
- * the budget stopped it. */
+/* Push the pending outbox, or with e->pushed set only the entries of
+ * linked contacts. Return 0 or a negative code, SYNC_ESTOP when the
+ * budget stopped it. */
 int sync__push(struct sync_engine *e, struct err *err);
+
+/* Set *out to whether a linked contact has pending outbox entries. Return
+ * 0 or SYNC_EDB. */
+int sync__linked_pending(struct sync_engine *e, bool *out, struct err *err);
 
 /*
  * Record what Salesforce holds in backlink_field for the records of a

@@ -277,6 +277,12 @@ static int apply_one(struct page_state *ps, json_t *rec, json_t *contacts,
     bool done = false;
     int rc;
 
+    /* A version older than a push between this pull's pages would revert
+     * what the push sent. The next round reads the current one. */
+    if (ps->move_cursor && sync_pushed_is_stale(ps->e->pushed_between, rec)) {
+        ps->ctx->counts->unchanged++;
+        return 0;
+    }
     if (lead) {
         if ((rc = apply_conversion(ps->ctx, lead, rec, &done, err)) < 0)
             return rc;
@@ -397,6 +403,8 @@ static int on_page(const struct sf_query_page *page, void *payload,
         rc = apply_records(ps, page->records, contacts, leads, err);
     json_decref(contacts);
     json_decref(leads);
+    if (rc == 0 && !page->done && ps->move_cursor && ps->e->between_pages)
+        ps->e->between_pages(ps->e->between_payload);
     if (rc == 0 && !page->done)
         rc = sync__check_budget(ps->e, err);
     return rc;

@@ -17,6 +17,7 @@
 #include "base/datetime.h"
 #include "base/sfid.h"
 #include "apply.h"
+#include "engine.h"
 #include "salesforce/sf_bulk.h"
 #include "salesforce/sf_query.h"
 #include "salesforce/sf_soql.h"
@@ -177,7 +178,10 @@ static bool cursor_after(int64_t stamp, const char *id,
 /*
  * Apply one record through the shared module and remember it as the
  * resume point. A record that cannot be stored is skipped and recorded;
- * only store failures stop the pull.
+ * only store failures stop the pull. A version older than a push made
+ * between this pull's pages is counted unchanged and not applied, because
+ * its values would revert what the push sent. The next round reads the
+ * record's current version.
  */
 static int apply_one(struct pull_state *ps, struct apply_prefetch *prefetch,
                      size_t index, const json_t *rec, struct err *err)
@@ -193,6 +197,12 @@ static int apply_one(struct pull_state *ps, struct apply_prefetch *prefetch,
             ps->last.modstamp_ms = stamp;
             memcpy(ps->last.last_id, sf_id, sizeof(sf_id));
         }
+    }
+    if (sync_pushed_is_stale(ps->opts->pushed, rec)) {
+        log_debug("sync", "record skipped: older than a push during the "
+                  "pull", "id=%s", id);
+        ps->out->counts.unchanged++;
+        return 0;
     }
     return apply_prefetch_record(prefetch, index, err);
 }

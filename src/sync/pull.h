@@ -15,6 +15,8 @@
 #include "model/mapping.h"
 #include "store/store.h"
 
+struct sync_pushed;
+
 /* Called after each page with the records done so far and the total. */
 typedef void (*pull_progress_fn)(long long done, long long total,
                                  void *payload);
@@ -22,8 +24,13 @@ typedef void (*pull_progress_fn)(long long done, long long total,
 struct pull_options {
     enum sf_object object;
     int batch_size;            /* 0 for 2000, the REST maximum */
-    pull_progress_fn progress; /* may be NULL */
+    /* Called after each page's commit, with nothing open, so it may push
+     * between pages (sync_push_linked). May be NULL. */
+    pull_progress_fn progress;
     void *payload;
+    /* The records that the progress callback pushed, whose older versions
+     * the pull skips, or NULL. */
+    const struct sync_pushed *pushed;
 };
 
 struct pull_result {

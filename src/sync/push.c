@@ -54,6 +54,8 @@ struct push_item {
     json_t *payload;  /* owned: the record as sent */
     json_t *sent;     /* owned: the values sent, as a base */
     bool reread_done; /* read again once already */
+    /* The record's SystemModstamp read right before an update, or 0 */
+    int64_t remote_stamp;
 };
 
 static int compare_ids(const void *a, const void *b)
@@ -373,6 +375,13 @@ static int plan(struct sync_engine *e, struct push_item *item,
         return rc;
     err_clear(err);
     item->linked = rc == 0;
+    /* Between the pages of a pull, a create could copy a record that a
+     * later page links to this contact. */
+    if (e->pushed && !item->linked) {
+        item->object = e->new_contacts_as;
+        item->action = PUSH_SKIP;
+        return 0;
+    }
     if (blocked(e, item)) {
         item->object = item->linked ? item->link.object : e->new_contacts_as;
         item->action = PUSH_SKIP;
@@ -596,6 +605,20 @@ static int record_intents(struct sync_engine *e, struct push_item **group,
     return store_commit(e->store, err);
 }
 
+/* Add the record of item, about to be updated or deleted, to the records
+ * that the running pull must not take older versions of. */
+static void note_pushed(struct sync_engine *e, const struct push_item *item)
+{
+    int64_t stamp = item->link.system_modstamp_ms;
+
+    if (item->remote_stamp > stamp)
+        stamp = item->remote_stamp;
+    if (item->action == PUSH_DELETE)
+        stamp = INT64_MAX;
+    json_object_set_new(e->pushed->stamps, item->link.sf_id,
+                        json_integer((json_int_t)stamp));
+}
+
 /* Record a success: the link and its base, the outbox and the errors. */
 static int record_success(struct sync_engine *e, struct push_item *item,
                           const struct sf_sobject_result *r, struct err *err)
@@ -603,6 +626,9 @@ static int record_success(struct sync_engine *e, struct push_item *item,
     struct store_link link;
     int rc;
 
+    if (e->pushed && (item->action == PUSH_UPDATE ||
+                      item->action == PUSH_DELETE))
+        note_pushed(e, item);
     if (item->action == PUSH_DELETE) {
         if ((rc = store_link_delete(e->store, e->ws, item->contact_id,
                                     err)) < 0)
@@ -682,6 +708,17 @@ static int record_failure(struct sync_engine *e, struct push_item *item,
     if (item->action == PUSH_UPDATE && !item->reread_done &&
         (strcmp(code, "ENTITY_IS_DELETED") == 0 ||
          strcmp(code, "CANNOT_UPDATE_CONVERTED_LEAD") == 0)) {
+        /* Between the pages of a pull, the pull or the next round reads
+         * the record, which moves or unlinks the contact first. */
+        if (e->pushed) {
+            log_info("sync", "update left for the next round: record "
+                     "deleted or converted",
+                     "object=%s id=%s contact=%" PRId64 " code=%s",
+                     mapping_object_name(item->object), item->link.sf_id,
+                     item->contact_id, code);
+            item->action = PUSH_SKIP;
+            return 0;
+        }
         item->action = PUSH_REREAD;
         return 0;
     }
@@ -794,8 +831,9 @@ static int64_t stamp_of(const json_t *records, const char *sf_id)
  * read it. Those stay pending, and the next round's pull merges the edit
  * three-way, so an edit made between the pull and the push is not
  * overwritten. *n is set to the contacts left. Without a pull in the
- * round (direction to-salesforce), or for a link with no stamp yet, there
- * is nothing to compare and the group is left as it is.
+ * round (direction to-salesforce, unless a pull runs meanwhile), or for a
+ * link with no stamp yet, there is nothing to compare and the group is
+ * left as it is.
  * NOTE: an edit that lands between this read and the update is still
  * overwritten.
  */
@@ -811,7 +849,8 @@ static int defer_moved_records(struct sync_engine *e, enum sf_object object,
     size_t remaining = 0;
     int rc = 0;
 
-    if (e->direction == SYNC_DIRECTION_TO_SALESFORCE || *n == 0)
+    if ((e->direction == SYNC_DIRECTION_TO_SALESFORCE && !e->pushed) ||
+        *n == 0)
         return 0;
     ids = xcalloc(*n, sizeof(*ids));
     for (size_t i = 0; i < *n; i++)
@@ -834,6 +873,7 @@ static int defer_moved_records(struct sync_engine *e, enum sf_object object,
         int64_t seen = item->link.system_modstamp_ms;
         int64_t current = stamp_of(records, item->link.sf_id);
 
+        item->remote_stamp = current;
         if (seen == 0 || current <= seen) {
             group[remaining++] = item;
             continue;
@@ -1140,6 +1180,31 @@ static int push_window(struct sync_engine *e, const int64_t *ids, size_t n,
     for (size_t i = 0; i < n; i++)
         item_release(&items[i]);
     free(items);
+    return rc;
+}
+
+int sync__linked_pending(struct sync_engine *e, bool *out, struct err *err)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc;
+
+    *out = false;
+    if ((rc = pending_contacts(e, &ids, &n, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n && !*out && rc == 0; i++) {
+        struct store_link link;
+
+        store_link_init(&link);
+        rc = store_link_get(e->store, e->ws, ids[i], &link, err);
+        *out = rc == 0;
+        if (rc == SYNC_ENOTFOUND) {
+            err_clear(err);
+            rc = 0;
+        }
+        store_link_release(&link);
+    }
+    free(ids);
     return rc;
 }
 

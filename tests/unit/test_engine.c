@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "sync/connection.h"
 #include "sync/engine.h"
+#include "sync/pull.h"
 #include "sync/settings.h"
 
 #include "simproc.h"
@@ -1759,6 +1760,290 @@ TEST(same_stamp_records_all_pulled)
     fixture_close(&fx);
 }
 
+/* ---- pushes between the pages of a pull ---- */
+
+/* What the progress callback of a pull does after its third page: the
+ * local edits and the push that a user's changes in sfsync serve make. */
+struct between_pages {
+    struct fixture *fx;
+    struct connection push_conn; /* the push's own, as serve uses */
+    struct sync_pushed pushed;
+    int64_t edited;   /* linked, unchanged in Salesforce */
+    int64_t deferred; /* linked, changed in Salesforce before the pull */
+    char edited_sf[SFID_SIZE];
+    char deferred_sf[SFID_SIZE];
+    int64_t added;    /* new, not linked */
+    int calls;
+    long long used_after_first; /* sfsim's API count after page one */
+    struct sync_result first;  /* the push that sends the edit */
+    struct sync_result second; /* a push with only deferred contacts */
+    int first_rc, second_rc;
+    const char *edited_sf_title;   /* the title Salesforce had right after */
+    const char *deferred_sf_title;
+    long long added_in_sf;
+};
+
+static void push_after_third_page(long long done, long long total,
+                                  void *payload)
+{
+    struct between_pages *bp = payload;
+    struct fixture *fx = bp->fx;
+    struct err err;
+    int waited = 0;
+
+    (void)total;
+    if (++bp->calls == 1)
+        bp->used_after_first = api_used(fx);
+    if (bp->calls != 3)
+        return;
+    CHECK_INT(done, 600);
+    /* After page one the pull requests page two, then reads page three
+     * while it applies page two and page four while it applies page three.
+     * sfsim counts a request under the org's lock, which it holds until
+     * the reply is written, so once all three are counted, page four
+     * holds the values from before the push below. */
+    while (api_used(fx) < bp->used_after_first + 3 && waited++ < 500)
+        simproc_sleep_ms(20);
+    CHECK(api_used(fx) >= bp->used_after_first + 3);
+    edit_local(fx, bp->edited, "title", "Local A");
+    edit_local(fx, bp->deferred, "title", "Local B");
+    bp->added = add_local(fx, "NewDuringPull", "new.during@example.com",
+                          NULL);
+    err_clear(&err);
+    bp->first_rc = sync_push_linked(&bp->push_conn, &bp->pushed, &bp->first,
+                                    &err);
+    if (bp->first_rc < 0)
+        fprintf(stderr, "push between pages failed: %s\n", err.msg);
+    bp->edited_sf_title =
+        xstrdup(sf_value(fx, "Contact", bp->edited_sf, "Title"));
+    bp->deferred_sf_title =
+        xstrdup(sf_value(fx, "Contact", bp->deferred_sf, "Title"));
+    bp->added_in_sf = sf_count(
+        fx, "SELECT count() FROM Contact WHERE LastName = 'NewDuringPull'");
+    bp->second_rc = sync_push_linked(&bp->push_conn, &bp->pushed,
+                                     &bp->second, &err);
+}
+
+/*
+ * The page that a REST pull read ahead while the push ran has the edited
+ * record's old values, which the pull must skip. The record changed in
+ * Salesforce is deferred, merged by the pull under conflict_policy, and
+ * the new contact waits for the round after the pull.
+ */
+TEST(push_between_pull_pages)
+{
+    struct fixture fx;
+    struct between_pages bp;
+    struct pull_options popts;
+    struct pull_result pres;
+    struct sync_result res;
+    struct store_run *runs = NULL;
+    size_t nruns = 0;
+    struct err err;
+    int rc;
+
+    if (!fixture_open(&fx)) {
+        CHECK(fx.ready);
+        fixture_close(&fx);
+        return;
+    }
+    memset(&bp, 0, sizeof(bp));
+    bp.fx = &fx;
+    set(&fx, "objects", "contacts");
+    set(&fx, "conflict_policy", "salesforce");
+    set(&fx, "new_contacts_as", "contact");
+    rep_create_many(&fx, 600, "Filler");
+    /* Created last, so both come in the pull's last page, the fourth. */
+    rep_create(&fx, "Contact", "{\"LastName\": \"Edited\", \"Title\": "
+               "\"Base A\"}", bp.edited_sf);
+    rep_create(&fx, "Contact", "{\"LastName\": \"Deferred\", \"Title\": "
+               "\"Base B\"}", bp.deferred_sf);
+    sync_ok(&fx);
+    bp.edited = contact_of(&fx, bp.edited_sf);
+    bp.deferred = contact_of(&fx, bp.deferred_sf);
+    CHECK(bp.edited != 0);
+    CHECK(bp.deferred != 0);
+    /* A later second, so that the record's stamp moves past its link's. */
+    simproc_sleep_ms(1100);
+    CHECK_INT(rep_update(&fx, "Contact", bp.deferred_sf,
+                         "{\"Title\": \"Remote B\"}"),
+              0);
+
+    set(&fx, "bulk_threshold", "off");
+    err_clear(&err);
+    CHECK_INT(connection_open(&bp.push_conn, fx.store, fx.ws.id, &err), 0);
+    sync_pushed_init(&bp.pushed);
+    memset(&popts, 0, sizeof(popts));
+    popts.object = SF_OBJECT_CONTACT;
+    popts.batch_size = 200;
+    popts.progress = push_after_third_page;
+    popts.payload = &bp;
+    popts.pushed = &bp.pushed;
+    rc = pull_run(&fx.conn, &popts, &pres, &err);
+    if (rc < 0)
+        fprintf(stderr, "pull failed: %s\n", err.msg);
+    CHECK_INT(rc, 0);
+    CHECK(bp.calls >= 4);
+
+    /* Between the pages: the edit went out, the record changed in
+     * Salesforce and the new contact did not. */
+    CHECK_INT(bp.first_rc, 0);
+    CHECK_STR(bp.first.status, "ok");
+    CHECK(bp.first.run_id != 0);
+    CHECK_INT(bp.first.counts.pushed, 1);
+    CHECK_INT(bp.first.counts.updated, 1);
+    CHECK_INT(bp.first.counts.created, 0);
+    CHECK_INT(bp.first.counts.errors, 0);
+    CHECK_STR(bp.edited_sf_title, "Local A");
+    CHECK_STR(bp.deferred_sf_title, "Remote B");
+    CHECK_INT(bp.added_in_sf, 0);
+    /* A push with only the deferred contact left sends nothing and
+     * records no run. */
+    CHECK_INT(bp.second_rc, 0);
+    CHECK_INT(bp.second.run_id, 0);
+    CHECK_INT(bp.second.counts.pushed, 0);
+
+    /* The pull kept the pushed value and merged the deferred record. */
+    CHECK_STR(local_value(&fx, bp.edited, "title"), "Local A");
+    CHECK_INT(pending(&fx, bp.edited), 0);
+    CHECK_STR(local_value(&fx, bp.deferred, "title"), "Remote B");
+    CHECK_INT(pres.counts.conflicts, 1);
+    CHECK_INT(pres.counts.created, 0);
+    CHECK_INT(pres.counts.pushed, 0);
+    CHECK(pending(&fx, bp.added) > 0);
+
+    /* The run log has the push as a run of its own, started after the
+     * pull's, and the pull pushed nothing itself. */
+    CHECK_INT(store_run_list(fx.store, fx.ws.id, 3, &runs, &nruns, NULL), 0);
+    CHECK_INT(nruns, 3);
+    if (nruns == 3) {
+        CHECK_INT(runs[0].id, bp.first.run_id);
+        CHECK_STR(runs[0].kind, "push");
+        CHECK_STR(runs[0].status, "ok");
+        CHECK_INT(runs[0].counts.pushed, 1);
+        CHECK_INT(runs[1].id, pres.run_id);
+        CHECK_STR(runs[1].kind, "pull");
+        CHECK_STR(runs[1].status, "ok");
+        CHECK_INT(runs[1].counts.pushed, 0);
+        CHECK_STR(runs[2].kind, "sync");
+    }
+    store_runs_free(runs, nruns);
+
+    /* The round after the pull creates the new contact once, and the
+     * edit's echo changes nothing. */
+    CHECK_INT(sync_round(&fx, &res), 0);
+    CHECK_STR(res.status, "ok");
+    CHECK_INT(res.push_counts.created, 1);
+    CHECK_INT(res.push_counts.pushed, 1);
+    CHECK_INT(res.pull_counts.pulled, 0);
+    CHECK_INT(res.counts.conflicts, 0);
+    CHECK_INT(sf_count(&fx, "SELECT count() FROM Contact WHERE LastName = "
+                            "'NewDuringPull'"),
+              1);
+    CHECK_STR(sf_value(&fx, "Contact", bp.edited_sf, "Title"), "Local A");
+    CHECK_STR(sf_value(&fx, "Contact", bp.deferred_sf, "Title"), "Remote B");
+    CHECK_STR(local_value(&fx, bp.edited, "title"), "Local A");
+    CHECK_STR(local_value(&fx, bp.deferred, "title"), "Remote B");
+    CHECK_INT(pending(&fx, 0), 0);
+    /* The next round may take the defaults Salesforce filled into the
+     * created record, and after that nothing moves in either direction. */
+    CHECK_INT(sync_round(&fx, &res), 0);
+    CHECK_INT(res.counts.pushed, 0);
+    CHECK_INT(res.counts.conflicts, 0);
+    CHECK_INT(sync_round(&fx, &res), 0);
+    CHECK_INT(res.counts.pushed, 0);
+    CHECK_INT(res.counts.pulled, 0);
+    CHECK_INT(res.counts.conflicts, 0);
+
+    free((char *)bp.edited_sf_title);
+    free((char *)bp.deferred_sf_title);
+    sync_pushed_release(&bp.pushed);
+    connection_close(&bp.push_conn);
+    fixture_close(&fx);
+}
+
+/* The state of push_in_round, a round's between_pages callback. */
+struct round_between {
+    struct fixture *fx;
+    struct connection push_conn;
+    struct sync_pushed pushed;
+    int64_t edited;
+    char edited_sf[SFID_SIZE];
+    int calls;
+    int push_rc;
+    struct sync_result push;
+    char *edited_sf_title; /* the title Salesforce had right after */
+};
+
+static void push_in_round(void *payload)
+{
+    struct round_between *rb = payload;
+    struct err err;
+
+    if (rb->calls++ != 0)
+        return;
+    edit_local(rb->fx, rb->edited, "title", "Round A");
+    err_clear(&err);
+    rb->push_rc = sync_push_linked(&rb->push_conn, &rb->pushed, &rb->push,
+                                   &err);
+    if (rb->push_rc < 0)
+        fprintf(stderr, "push between pages failed: %s\n", err.msg);
+    rb->edited_sf_title =
+        xstrdup(sf_value(rb->fx, "Contact", rb->edited_sf, "Title"));
+}
+
+/* A round whose pull reads several pages calls between_pages after each
+ * page but the last, and its push step does not send the edit again. */
+TEST(push_between_round_pages)
+{
+    struct fixture fx;
+    struct round_between rb;
+    struct sync_options opts = {0};
+    struct sync_result res;
+    struct err err;
+
+    if (!fixture_open(&fx)) {
+        CHECK(fx.ready);
+        fixture_close(&fx);
+        return;
+    }
+    memset(&rb, 0, sizeof(rb));
+    rb.fx = &fx;
+    set(&fx, "objects", "contacts");
+    rep_create_many(&fx, 600, "Filler");
+    rep_create(&fx, "Contact", "{\"LastName\": \"Edited\", \"Title\": "
+               "\"Base A\"}", rb.edited_sf);
+    sync_ok(&fx);
+    rb.edited = contact_of(&fx, rb.edited_sf);
+    CHECK(rb.edited != 0);
+
+    err_clear(&err);
+    CHECK_INT(connection_open(&rb.push_conn, fx.store, fx.ws.id, &err), 0);
+    sync_pushed_init(&rb.pushed);
+    /* The overlap reads the 601 records again, in pages of 200. */
+    opts.batch_size = 200;
+    opts.between_pages = push_in_round;
+    opts.payload = &rb;
+    opts.pushed = &rb.pushed;
+    CHECK_INT(sync_run(&fx.conn, &opts, &res, &err), 0);
+    CHECK_STR(res.status, "ok");
+    CHECK_INT(rb.calls, 3);
+    CHECK_INT(rb.push_rc, 0);
+    CHECK(rb.push.run_id != 0);
+    CHECK_INT(rb.push.counts.pushed, 1);
+    CHECK_STR(rb.edited_sf_title ? rb.edited_sf_title : "(none)", "Round A");
+    CHECK_INT(res.push_counts.pushed, 0);
+    CHECK_INT(res.counts.conflicts, 0);
+    CHECK_INT(res.pull_counts.pulled, 0);
+    CHECK_STR(local_value(&fx, rb.edited, "title"), "Round A");
+    CHECK_INT(pending(&fx, rb.edited), 0);
+
+    free(rb.edited_sf_title);
+    sync_pushed_release(&rb.pushed);
+    connection_close(&rb.push_conn);
+    fixture_close(&fx);
+}
+
 /* ---- API budget ---- */
 
 TEST(api_budget_stops_cleanly)
@@ -1992,6 +2277,8 @@ TEST_MAIN(TEST_ENTRY(direction_both_all_objects),
           TEST_ENTRY(local_delete_sent_only_with_delete),
           TEST_ENTRY(late_commit_within_overlap),
           TEST_ENTRY(same_stamp_records_all_pulled),
+          TEST_ENTRY(push_between_pull_pages),
+          TEST_ENTRY(push_between_round_pages),
           TEST_ENTRY(api_budget_stops_cleanly),
           TEST_ENTRY(permanent_error_waits_for_change),
           TEST_ENTRY(retryable_error_retried),
