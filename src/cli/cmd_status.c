@@ -30,7 +30,8 @@ static const char *time_text(int64_t ms, char out[DATETIME_LEN])
     return out;
 }
 
-/* Check the token against Salesforce now; false when it was rejected. */
+/* Check the token against Salesforce now and store the outcome, which
+ * sfsync serve shows too; false when the check failed. */
 static bool verify_now(struct cli *cli, char **problem)
 {
     struct connection conn;
@@ -42,8 +43,12 @@ static bool verify_now(struct cli *cli, char **problem)
         rc = connection_verify(&conn, &err);
         connection_close(&conn);
     }
-    if (rc < 0)
+    if (rc < 0) {
         *problem = xstrdup(err.msg);
+        /* A rejection is stored as needs_reconnect already. */
+        if (rc != SYNC_EAUTH)
+            connection_note_check(cli->store, cli->ws.id, err.msg, NULL);
+    }
     return rc == 0;
 }
 
@@ -93,6 +98,10 @@ static json_t *status_json(struct cli *cli, const struct connection_status *st,
                         : st->reconnect_reason
                             ? json_string(st->reconnect_reason)
                             : json_null());
+    json_object_set_new(conn, "problem_at",
+                        time_or_null(st->needs_reconnect ? st->reconnect_ms
+                                     : problem ? st->check_problem_ms
+                                               : 0));
 #define STR(k, v) json_object_set_new(conn, k, v ? json_string(v) : json_null())
     STR("login_url", st->login_url);
     STR("grant", st->grant);
@@ -219,11 +228,19 @@ static void print_text(struct cli *cli, const struct connection_status *st,
     print_line(w, "grant", st->grant ? st->grant : "");
     print_line(w, "last refreshed", time_text(st->last_refreshed_ms, a));
     print_line(w, "last verified", time_text(st->last_verified_ms, a));
-    if (st->needs_reconnect || problem) {
+    if (problem && !st->needs_reconnect && st->check_problem_ms) {
+        char *text = xasprintf("%s (checked at %s)", problem,
+                               time_text(st->check_problem_ms, a));
+
+        print_line(w, "problem", text);
+        free(text);
+    } else if (st->needs_reconnect || problem) {
         print_line(w, "problem",
                    problem ? problem
                    : st->reconnect_reason ? st->reconnect_reason
                                           : "authentication was rejected");
+    }
+    if (st->needs_reconnect || problem) {
         if (st->needs_reconnect)
             print_line(w, "fix",
                        "run 'sfsync connect' again with the same options; "
@@ -271,6 +288,9 @@ int cmd_status(struct cli *cli, int argc, char **argv)
         verify_now(cli, &problem);
         connection_status_release(&st);
         connection_status_get(cli->store, cli->ws.id, &st, NULL);
+    } else if (st.connected && !st.needs_reconnect && st.check_problem) {
+        /* Offline: the last stored check, by this command or serve. */
+        problem = xstrdup(st.check_problem);
     }
     if (json)
         cli_print_json(status_json(cli, &st, problem));

@@ -831,7 +831,6 @@ static void serve_release(struct serve *srv)
     free(srv->pool);
     http_router_release(&srv->router);
     serve_throttle_release(srv);
-    free(srv->verify_problem);
     free(srv->listen_url);
     free(srv->listen_host);
     for (size_t i = 0; i < srv->nallow_hosts; i++)

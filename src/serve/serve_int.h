@@ -137,8 +137,6 @@ struct serve {
     uint64_t wakes;
     bool round_running;
     int64_t last_round_ms, next_poll_ms, next_verify_ms;
-    char *verify_problem; /* the last verification failure, or NULL */
-    int64_t verify_problem_ms; /* when that check failed, or 0 */
     long long api_used, api_max; /* from the last Sforce-Limit-Info */
     uint64_t api_calls;   /* made by this process */
     int64_t started_ms;   /* when this process started serving */

@@ -69,15 +69,12 @@ static json_t *connection_json(struct serve *srv, struct store *s)
     json_t *obj;
 
     connection_status_get(s, srv->ws, &st, NULL);
-    pthread_mutex_lock(&srv->lock);
     problem = st.needs_reconnect
                   ? (st.reconnect_reason ? st.reconnect_reason
                                          : "Salesforce rejected the saved "
                                            "credentials")
-                  : srv->verify_problem;
-    /* A rejection is stored with its time, so every process reads it. The
-     * time of a failed check is kept only in this process's memory. */
-    problem_ms = st.needs_reconnect ? st.reconnect_ms : srv->verify_problem_ms;
+                  : st.check_problem;
+    problem_ms = st.needs_reconnect ? st.reconnect_ms : st.check_problem_ms;
     if (problem) {
         serve_strip_cli_advice(problem, problem_text, sizeof(problem_text));
         problem = problem_text;
@@ -92,7 +89,7 @@ static json_t *connection_json(struct serve *srv, struct store *s)
         "{s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
         "s:o, s:o, s:o, s:o}",
         "connected", st.connected, "healthy",
-        st.connected && !st.needs_reconnect && !srv->verify_problem,
+        st.connected && !st.needs_reconnect && !st.check_problem,
         "needs_reconnect", st.needs_reconnect, "problem",
         st.connected ? str_or_null(problem) : json_null(), "problem_at",
         serve_time_json(st.connected && problem ? problem_ms : 0), "fix",
@@ -106,7 +103,6 @@ static json_t *connection_json(struct serve *srv, struct store *s)
         serve_time_json(st.connected_ms), "last_refreshed_at",
         serve_time_json(st.last_refreshed_ms), "last_verified_at",
         serve_time_json(st.last_verified_ms));
-    pthread_mutex_unlock(&srv->lock);
     connection_status_release(&st);
     return obj;
 }
@@ -729,11 +725,6 @@ static int post_disconnect(struct http_req *req, struct http_resp *resp,
         return 0;
     if (connection_disconnect(s, srv->ws, &err) < 0)
         return serve_error_rc(resp, &err, NULL);
-    pthread_mutex_lock(&srv->lock);
-    free(srv->verify_problem);
-    srv->verify_problem = NULL;
-    srv->verify_problem_ms = 0;
-    pthread_mutex_unlock(&srv->lock);
     log_info("serve", "disconnected from Salesforce", "workspace=%s user=%s",
              srv->ws_name, serve_req_of(req)->user->name);
     return reply_integration(srv, s, resp);

@@ -349,7 +349,7 @@ void serve_metrics_text(struct serve *srv, struct store *s, struct buf *out)
     started_ms = srv->started_ms;
     used = srv->api_used;
     max = srv->api_max;
-    healthy = st.connected && !st.needs_reconnect && !srv->verify_problem;
+    healthy = st.connected && !st.needs_reconnect && !st.check_problem;
     pthread_mutex_unlock(&srv->lock);
     connection_status_release(&st);
 

@@ -62,19 +62,22 @@ static void note_usage(struct serve *srv, struct connection *conn)
     pthread_mutex_unlock(&srv->lock);
 }
 
-/* Replace the verification problem and note when the check failed; NULL
- * when healthy. */
-static void set_problem(struct serve *srv, const char *problem)
+/* Store the outcome of a check, problem or NULL when healthy, and log a
+ * change. */
+static void set_problem(struct serve *srv, struct store *s,
+                        const char *problem)
 {
+    struct connection_status st;
+    struct err err;
     bool changed;
 
-    pthread_mutex_lock(&srv->lock);
-    changed = (problem == NULL) != (srv->verify_problem == NULL) ||
-              (problem && strcmp(problem, srv->verify_problem) != 0);
-    free(srv->verify_problem);
-    srv->verify_problem = problem ? xstrdup(problem) : NULL;
-    srv->verify_problem_ms = problem ? datetime_now_ms() : 0;
-    pthread_mutex_unlock(&srv->lock);
+    connection_status_get(s, srv->ws, &st, NULL);
+    changed = (problem == NULL) != (st.check_problem == NULL) ||
+              (problem && strcmp(problem, st.check_problem) != 0);
+    connection_status_release(&st);
+    if (connection_note_check(s, srv->ws, problem, &err) < 0)
+        log_warn("serve", "storing the outcome of a connection check failed",
+                 "workspace=%s error=%s", srv->ws_name, err.msg);
     if (changed && problem)
         log_warn("serve", "Salesforce authentication check failed",
                  "workspace=%s error=%s", srv->ws_name, problem);
@@ -94,7 +97,7 @@ static void verify(struct serve *srv, struct store *s)
     connection_status_get(s, srv->ws, &st, NULL);
     if (!st.connected) {
         connection_status_release(&st);
-        set_problem(srv, NULL);
+        set_problem(srv, s, NULL);
         return;
     }
     connection_status_release(&st);
@@ -103,7 +106,7 @@ static void verify(struct serve *srv, struct store *s)
         note_usage(srv, &conn);
         connection_close(&conn);
     }
-    set_problem(srv, rc < 0 ? err.msg : NULL);
+    set_problem(srv, s, rc < 0 ? err.msg : NULL);
 }
 
 void serve_verify_now(struct serve *srv, struct store *s)

@@ -31,7 +31,7 @@ static const char *const conn_keys[] = {
     KEY("sf_username"),    KEY("display_name"),    KEY("connected_ms"),
     KEY("last_refreshed_ms"), KEY("last_verified_ms"),
     KEY("needs_reconnect"), KEY("reconnect_reason"), KEY("redirect_uri"),
-    KEY("reconnect_ms"),
+    KEY("reconnect_ms"),   KEY("check_problem"),   KEY("check_problem_ms"),
 };
 static const char *const secret_kinds[] = {"client_secret", "password",
                                            "refresh_token", "access_token"};
@@ -195,6 +195,8 @@ static int store_connection(struct store *s, int64_t ws,
         (rc = set_key(s, ws, KEY("needs_reconnect"), NULL, err)) ||
         (rc = set_key(s, ws, KEY("reconnect_reason"), NULL, err)) ||
         (rc = set_key(s, ws, KEY("reconnect_ms"), NULL, err)) ||
+        (rc = set_key(s, ws, KEY("check_problem"), NULL, err)) ||
+        (rc = set_key(s, ws, KEY("check_problem_ms"), NULL, err)) ||
         (rc = set_ms(s, ws, KEY("connected_ms"), datetime_now_ms(), err)) ||
         (rc = set_ms(s, ws, KEY("last_verified_ms"), datetime_now_ms(),
                      err)) ||
@@ -471,8 +473,27 @@ int connection_verify(struct connection *conn, struct err *err)
         return rc;
     set_ms(conn->store, conn->workspace_id, KEY("last_verified_ms"),
            datetime_now_ms(), NULL);
+    connection_note_check(conn->store, conn->workspace_id, NULL, NULL);
     sf_auth_userinfo_release(&info);
     return 0;
+}
+
+int connection_note_check(struct store *s, int64_t ws, const char *problem,
+                          struct err *err)
+{
+    int rc;
+
+    /* The time first: a reader between the two writes reads the problem's
+     * old time, never a problem without one. */
+    if (problem)
+        rc = set_ms(s, ws, KEY("check_problem_ms"), datetime_now_ms(), err);
+    else
+        rc = set_key(s, ws, KEY("check_problem"), NULL, err);
+    if (rc < 0)
+        return rc;
+    if (problem)
+        return set_key(s, ws, KEY("check_problem"), problem, err);
+    return set_key(s, ws, KEY("check_problem_ms"), NULL, err);
 }
 
 int connection_status_get(struct store *s, int64_t ws,
@@ -499,6 +520,8 @@ int connection_status_get(struct store *s, int64_t ws,
     out->last_refreshed_ms = get_ms(s, ws, KEY("last_refreshed_ms"));
     out->last_verified_ms = get_ms(s, ws, KEY("last_verified_ms"));
     out->reconnect_ms = get_ms(s, ws, KEY("reconnect_ms"));
+    out->check_problem = get_key(s, ws, KEY("check_problem"));
+    out->check_problem_ms = get_ms(s, ws, KEY("check_problem_ms"));
     return 0;
 }
 
@@ -513,6 +536,7 @@ void connection_status_release(struct connection_status *st)
     free(st->user_id);
     free(st->username);
     free(st->display_name);
+    free(st->check_problem);
     memset(st, 0, sizeof(*st));
 }
 

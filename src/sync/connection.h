@@ -40,6 +40,10 @@ struct connection_status {
     int64_t last_refreshed_ms; /* last token obtained */
     int64_t last_verified_ms;  /* last successful userinfo call */
     int64_t reconnect_ms;      /* when needs_reconnect was set, or 0 */
+    /* The last failed check that Salesforce did not reject (unreachable,
+     * an error page), and when it failed; NULL and 0 after a good one */
+    char *check_problem;
+    int64_t check_problem_ms;
 };
 
 struct connection {
@@ -112,6 +116,15 @@ void connection_mark_failed(struct connection *conn, const struct err *why);
  */
 const char *connection_problem_fix(const char *problem,
                                    const char *otherwise);
+
+/*
+ * Store the outcome of a check of the connection that did not end in a
+ * rejection: problem, the message of a failed check, with the time now,
+ * or NULL after a good check. Every process that reads the status gets
+ * it. Return 0 or a negative code.
+ */
+int connection_note_check(struct store *s, int64_t workspace_id,
+                          const char *problem, struct err *err);
 
 /* Fill out from the store; release with connection_status_release. */
 int connection_status_get(struct store *s, int64_t workspace_id,

@@ -334,6 +334,33 @@ test('metrics count the sync', async () => {
   assert.ok(again >= pushed, later.text);
 });
 
+test('failed check reaches other processes', async () => {
+  // The token is used up and the token endpoint returns a
+  // maintenance page: the check fails without a rejection.
+  let failed;
+  await setFaults(sim.url, { 'expire-after': 1, html: 1 });
+  try {
+    const v = await admin.req('POST', '/api/integration/verify');
+    assert.equal(v.status, 200, v.text);
+    failed = v.body.connection;
+  } finally {
+    await setFaults(sim.url, { 'expire-after': 0, html: 0 });
+  }
+  assert.equal(failed.healthy, false, JSON.stringify(failed));
+  assert.equal(failed.needs_reconnect, false);
+  const res = await server.w.exits(3, ['status', '--json', '--offline']);
+  const stored = JSON.parse(res.stdout).connection;
+  assert.equal(stored.healthy, false);
+  assert.equal(Date.parse(stored.problem_at), Date.parse(failed.problem_at));
+
+  const good = await admin.req('POST', '/api/integration/verify');
+  assert.equal(good.body.connection.healthy, true, good.text);
+  const now = (await server.w.json(['status', '--json', '--offline']))
+    .connection;
+  assert.equal(now.healthy, true);
+  assert.equal(now.problem_at, null);
+});
+
 test('verify and disconnect', async () => {
   const v = await admin.req('POST', '/api/integration/verify');
   assert.equal(v.status, 200, v.text);

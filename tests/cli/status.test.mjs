@@ -201,8 +201,16 @@ test('unreachable server is not a reconnect', async () => {
     assert.equal(st.healthy, false);
     assert.equal(st.needs_reconnect, false);
     assert.match(st.problem, /Couldn't connect to server/);
-    const offline = (await fresh.json(['status', '--json', '--offline'])).connection;
+    // Offline, status shows the stored outcome of the last check.
+    const offline = JSON.parse((await fresh.exits(3,
+      ['status', '--json', '--offline'])).stdout).connection;
     assert.equal(offline.needs_reconnect, false);
+    assert.equal(offline.healthy, false);
+    assert.match(offline.problem, /Couldn't connect to server/);
+    assert.match(offline.problem_at, ISO);
+    const text = await fresh.exits(3, ['status', '--offline']);
+    assert.match(text.stdout,
+      /^problem: .*Couldn't connect to server.* \(checked at \d{4}-/m);
     const pull = await fresh.fails(['pull', 'contacts', '--json']);
     const sum = JSON.parse(pull.stdout);
     assert.match(sum.error, /Couldn't connect to server.*run 'sfsync pull contacts' again later/);
@@ -210,4 +218,30 @@ test('unreachable server is not a reconnect', async () => {
     fresh.remove();
     await other.stop();
   }
+});
+
+test('failed check is kept until a good one', async () => {
+  await w.ok(connect);
+  // The token expires after one API call (the pull's), and the token
+  // endpoint returns a maintenance page in place of a rejection.
+  await setFaults(sim.url, { 'expire-after': 1, html: 1 });
+  try {
+    await w.run(['pull', 'contacts']);
+    const res = await w.exits(3, ['status']);
+    assert.match(res.stdout, /^connection: +NOT VERIFIED$/m);
+  } finally {
+    await setFaults(sim.url, { 'expire-after': 0, html: 0 });
+  }
+  const kept = JSON.parse((await w.exits(3,
+    ['status', '--json', '--offline'])).stdout).connection;
+  assert.equal(kept.healthy, false);
+  assert.equal(kept.needs_reconnect, false);
+  assert.equal(typeof kept.problem, 'string');
+  assert.match(kept.problem_at, ISO);
+
+  await w.ok(['status']);
+  const good = (await w.json(['status', '--json', '--offline'])).connection;
+  assert.equal(good.healthy, true);
+  assert.equal(good.problem, null);
+  assert.equal(good.problem_at, null);
 });
