@@ -384,7 +384,9 @@ const char *sync_run_error_code(int rc, const struct err *err)
     }
     if (rc > 0)
         return NULL;
-    /* A rejected request, a missing record or a conflict. */
+    /* A rejected request, a missing record or a conflict. NOTE: a caller
+     * that sets err again with err_set drops its HTTP status, so such a
+     * Salesforce reply is recorded as "network" or "other". */
     if (replied)
         return "salesforce";
     return "other";
