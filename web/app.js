@@ -913,7 +913,7 @@
       setMessage($('pull-result'), counts, c.errors ? 'error' : 'ok');
     } else {
       $('pull-label').textContent = `Pull of ${label} ${run.status}`;
-      const { text, auth } = runMessage(run.message);
+      const { text, auth } = runMessage(run);
       const fix = !auth ? '' : isAdmin() ? ' Press Reconnect above.'
         : ' Ask an admin to reconnect.';
       setMessage($('pull-result'),
@@ -958,7 +958,8 @@
 
   // The command-line advice that ends the message of a run that failed on
   // authentication (from the Salesforce client and the stored connection).
-  // The page's fix is Reconnect on the Integration view instead.
+  // The page's fix is Reconnect on the Integration view instead. For a run
+  // recorded without an error_code, the advice also marks the failure.
   const AUTH_ADVICE = [
     /: check the credentials or log in again\.?$/,
     /: log in again\.?$/,
@@ -966,18 +967,21 @@
     /: run 'sfsync connect' again\.?$/,
   ];
 
-  // Split a run's message into the text to show and whether the run
-  // failed on authentication, with the command-line advice removed.
-  function runMessage(message) {
-    let text = String(message || '');
-    let auth = false;
+  // Split a run's message into the text to show, with the command-line
+  // advice removed, and whether the run failed on authentication: its
+  // error_code is 'auth', or it has no code and the message has the advice.
+  function runMessage(run) {
+    let text = String(run.message || '');
+    let advised = false;
     for (const advice of AUTH_ADVICE) {
       if (advice.test(text)) {
         text = text.replace(advice, '');
-        auth = true;
+        advised = true;
         break;
       }
     }
+    const coded = run.error_code !== null && run.error_code !== undefined;
+    const auth = coded ? run.error_code === 'auth' : advised;
     return { text: text ? sentence(text) : '', auth };
   }
 
@@ -985,7 +989,7 @@
   // when it is longer, and the Integration view's Reconnect for a run that
   // failed on authentication.
   function fillRunMessage(td, run) {
-    const { text, auth } = runMessage(run.message);
+    const { text, auth } = runMessage(run);
     if (!text) return;
     const body = document.createElement('div');
     body.className = 'run-message-text';

@@ -51,6 +51,9 @@ static json_t *run_json(const struct store_run *r)
         (json_int_t)c->api_calls, "message",
         r->message ? json_string(r->message) : json_null());
 
+    json_object_set_new(obj, "error_code", r->error_code
+                                               ? json_string(r->error_code)
+                                               : json_null());
     json_object_set_new(obj, "api", r->api ? json_string(r->api) : json_null());
     json_object_set_new(obj, "expected", r->expected >= 0
                                              ? json_integer(r->expected)

@@ -390,7 +390,8 @@ static int unfinished_finish(struct worker *w)
     rc = store_run_get(w->store, u->ws, u->run_id, &run, &err);
     if (rc == 0 && strcmp(run.status, "running") == 0)
         rc = store_run_finish(w->store, u->ws, u->run_id, "failed",
-                              &u->counts, u->message, &err);
+                              &u->counts, u->message,
+                              sync_run_error_code(SYNC_EDB, NULL), &err);
     if (rc == 0 || rc == SYNC_ENOTFOUND) {
         log_info("worker", "round end recorded",
                  "workspace='%s' run=%" PRId64 " status=failed", u->name,

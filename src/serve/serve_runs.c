@@ -49,12 +49,13 @@ static json_t *run_json(struct serve *srv, const struct store_run *r)
         total = live_total;
     }
     return json_pack(
-        "{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:o}}", "id",
+        "{s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:I, s:o}}", "id",
         (json_int_t)r->id, "kind", r->kind, "object", object_json(r->object),
         "status", r->status, "started_at", serve_time_json(r->started_ms),
         "finished_at", serve_time_json(r->finished_ms), "message",
-        r->message ? json_string(r->message) : json_null(), "counts", counts,
-        "progress", "done", (json_int_t)done, "expected",
+        r->message ? json_string(r->message) : json_null(), "error_code",
+        r->error_code ? json_string(r->error_code) : json_null(), "counts",
+        counts, "progress", "done", (json_int_t)done, "expected",
         total >= 0 ? json_integer(total) : json_null());
 }
 

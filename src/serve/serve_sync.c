@@ -198,7 +198,8 @@ static void record_unfinished(struct serve *srv, struct store *s,
         if (rc == 0) {
             store_run_release(&run);
             rc = store_run_finish(s, srv->ws, run_id, "failed", counts,
-                                  message, &err);
+                                  message, sync_run_error_code(SYNC_EDB, NULL),
+                                  &err);
         }
         if (rc == 0) {
             log_info("serve", "run end recorded",
@@ -751,7 +752,7 @@ static void record_parked(struct serve *srv)
                          &job->result.counts,
                          "stopped by a stop signal between pages; the next "
                          "pull goes on where it stopped",
-                         NULL);
+                         sync_run_error_code(SYNC_ESTOP, NULL), NULL);
         log_info("serve", "pull stopped between pages",
                  "workspace=%s object=%s run=%" PRId64 " done=%lld",
                  srv->ws_name, mapping_object_name(job->object), job->run_id,

@@ -907,15 +907,19 @@ int store_run_begin(struct store *s, int64_t workspace_id, const char *kind,
 
 int store_run_finish(struct store *s, int64_t workspace_id, int64_t run_id,
                      const char *status, const struct store_run_counts *counts,
-                     const char *message, struct err *err)
+                     const char *message, const char *error_code,
+                     struct err *err)
 {
     static const struct store_run_counts zero;
     int rc;
 
     if ((rc = check_name("run status", status, err)) < 0)
         return rc;
+    if (error_code && (rc = check_name("run error code", error_code, err)) < 0)
+        return rc;
     return s->ops->run_finish(s, workspace_id, run_id, status,
-                              counts ? counts : &zero, message, err);
+                              counts ? counts : &zero, message, error_code,
+                              err);
 }
 
 int store_run_progress(struct store *s, int64_t workspace_id, int64_t run_id,
@@ -985,6 +989,7 @@ void store_run_release(struct store_run *run)
     free(run->status);
     free(run->message);
     free(run->api);
+    free(run->error_code);
     memset(run, 0, sizeof(*run));
 }
 

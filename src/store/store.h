@@ -113,6 +113,10 @@ struct store_run {
     char *message; /* owned, or NULL */
     char *api;     /* owned: "rest" or "bulk" for a pull, or NULL */
     int64_t expected; /* records the pull expects, or -1 when unknown */
+    /* owned: the code of why the run failed or stopped ("auth",
+     * "network", ... as docs/api.md lists), or NULL. Runs that ended
+     * before schema version 11 have NULL. */
+    char *error_code;
 };
 
 struct store_sync_error {
@@ -507,12 +511,14 @@ int store_run_begin(struct store *s, int64_t workspace_id, const char *kind,
 
 /*
  * Record the end of a run: its status ("ok", "failed", ...), counts (NULL
- * for zeros) and message (NULL for none). Return 0, SYNC_ENOTFOUND, or
- * SYNC_EDB.
+ * for zeros), message (NULL for none) and error_code, the stable code of
+ * why it failed or stopped (NULL for none). Return 0, SYNC_EINVALID for
+ * an empty error_code, SYNC_ENOTFOUND, or SYNC_EDB.
  */
 int store_run_finish(struct store *s, int64_t workspace_id, int64_t run_id,
                      const char *status, const struct store_run_counts *counts,
-                     const char *message, struct err *err);
+                     const char *message, const char *error_code,
+                     struct err *err);
 
 /*
  * Record the progress of a running run: the API it reads through ("rest"
@@ -566,7 +572,8 @@ void store_run_release(struct store_run *run);
 void store_runs_free(struct store_run *runs, size_t count);
 
 /*
- * Mark "abandoned" every run of the workspace still "running" whose
+ * Mark "abandoned", with the error code "abandoned", every run of the
+ * workspace still "running" whose
  * recording process has ended, judged by the workspace's "sync" lock
  * (see store_lock_acquire), which every pull and sync round holds. While
  * another store holds it, no run is marked. While it is free, or this

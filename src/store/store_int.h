@@ -119,7 +119,8 @@ struct store_ops {
     int (*run_finish)(struct store *s, int64_t ws, int64_t run_id,
                       const char *status,
                       const struct store_run_counts *counts,
-                      const char *message, struct err *err);
+                      const char *message, const char *error_code,
+                      struct err *err);
     /* api NULL and expected -1 keep the stored values. */
     int (*run_progress)(struct store *s, int64_t ws, int64_t run_id,
                         const char *api, int64_t expected,
@@ -145,8 +146,8 @@ struct store_ops {
     int (*run_list_running)(struct store *s, int64_t ws,
                             struct store_run_owner **out, size_t *out_count,
                             struct err *err);
-    /* Set status "abandoned", finished_ms and message of run_id if it is
-     * still "running", keeping its counts. */
+    /* Set status and error_code "abandoned", finished_ms and message of
+     * run_id if it is still "running", keeping its counts. */
     int (*run_abandon)(struct store *s, int64_t ws, int64_t run_id,
                        const char *message, struct err *err);
     int (*link_backlinks_set)(struct store *s, int64_t ws,

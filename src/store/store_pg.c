@@ -774,11 +774,13 @@ static const char sql_run_finish[] =
     "UPDATE runs SET finished_ms = $1, status = $2, created = $3, "
     "updated = $4, unchanged = $5, skipped = $6, errors = $7, "
     "api_calls = $8, message = $9, pushed = $10, pulled = $11, "
-    "deleted = $12, conflicts = $13 WHERE id = $14 AND workspace_id = $15";
+    "deleted = $12, conflicts = $13, error_code = $14 "
+    "WHERE id = $15 AND workspace_id = $16";
 #define RUN_COLUMNS                                                          \
     "SELECT id, workspace_id, kind, sf_object, started_ms, finished_ms, "   \
     "status, created, updated, unchanged, skipped, errors, api_calls, "     \
-    "message, pushed, pulled, deleted, conflicts, api, expected FROM runs "
+    "message, pushed, pulled, deleted, conflicts, api, expected, "          \
+    "error_code FROM runs "
 static const char sql_run_get[] =
     RUN_COLUMNS "WHERE id = $1 AND workspace_id = $2";
 static const char sql_run_list[] =
@@ -819,6 +821,7 @@ static void read_run(PGresult *res, int row, struct store_run *out)
     out->api = store_pg__text(res, row, 18);
     out->expected =
         PQgetisnull(res, row, 19) ? -1 : store_pg__int64(res, row, 19);
+    out->error_code = store_pg__text(res, row, 20);
 }
 
 static int pg_run_begin(struct store *base, int64_t ws, const char *kind,
@@ -847,7 +850,8 @@ static int pg_run_begin(struct store *base, int64_t ws, const char *kind,
 static int pg_run_finish(struct store *base, int64_t ws, int64_t run_id,
                          const char *status,
                          const struct store_run_counts *counts,
-                         const char *message, struct err *err)
+                         const char *message, const char *error_code,
+                         struct err *err)
 {
     struct store_pg_params p;
     PGresult *res;
@@ -867,6 +871,7 @@ static int pg_run_finish(struct store *base, int64_t ws, int64_t run_id,
     store_pg__param_int64(&p, counts->pulled);
     store_pg__param_int64(&p, counts->deleted);
     store_pg__param_int64(&p, counts->conflicts);
+    store_pg__param_text(&p, error_code);
     store_pg__param_int64(&p, run_id);
     store_pg__param_int64(&p, ws);
     if (!(res = store_pg__run(store_pg__from(base), sql_run_finish, &p,

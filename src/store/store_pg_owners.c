@@ -13,8 +13,8 @@ static const char sql_run_list_running[] =
     "SELECT id, coalesce(owner_pid, 0), coalesce(owner_start, 0) FROM runs "
     "WHERE workspace_id = $1 AND status = 'running' ORDER BY id";
 static const char sql_run_abandon[] =
-    "UPDATE runs SET status = 'abandoned', finished_ms = $1, message = $2 "
-    "WHERE id = $3 AND workspace_id = $4 AND status = 'running'";
+    "UPDATE runs SET status = 'abandoned', error_code = 'abandoned', "
+    "finished_ms = $1, message = $2 WHERE id = $3 AND workspace_id = $4 AND status = 'running'";
 static const char sql_link_backlink_set[] =
     "UPDATE links SET backlink = $1 WHERE workspace_id = $2 AND sf_id = $3";
 /* IS DISTINCT FROM lists the links whose back link is unknown (NULL) as

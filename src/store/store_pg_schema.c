@@ -313,6 +313,14 @@ static const char migration_10[] =
     "ALTER TABLE conflicts ADD CONSTRAINT conflicts_winner_check "
     "CHECK (winner IN ('local', 'salesforce', 'delete'));";
 
+/*
+ * Version 11: the code of why a run failed or stopped ("auth", "network",
+ * ...), so that clients need not match the message's wording. It is NULL
+ * for runs that did not fail and for runs that ended before this version.
+ */
+static const char migration_11[] =
+    "ALTER TABLE runs ADD COLUMN error_code TEXT;";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -324,6 +332,7 @@ static const char *const migrations[] = {
     migration_8,
     migration_9,
     migration_10,
+    migration_11,
 };
 
 /* Run inside the locked transaction, so that two processes opening a new

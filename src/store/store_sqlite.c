@@ -528,12 +528,13 @@ static const char sql_run_begin[] =
 static const char sql_run_finish[] =
     "UPDATE runs SET finished_ms = ?, status = ?, created = ?, updated = ?, "
     "unchanged = ?, skipped = ?, errors = ?, api_calls = ?, message = ?, "
-    "pushed = ?, pulled = ?, deleted = ?, conflicts = ? "
+    "pushed = ?, pulled = ?, deleted = ?, conflicts = ?, error_code = ? "
     "WHERE id = ? AND workspace_id = ?";
 #define RUN_COLUMNS                                                          \
     "SELECT id, workspace_id, kind, sf_object, started_ms, finished_ms, "   \
     "status, created, updated, unchanged, skipped, errors, api_calls, "     \
-    "message, pushed, pulled, deleted, conflicts, api, expected FROM runs "
+    "message, pushed, pulled, deleted, conflicts, api, expected, "          \
+    "error_code FROM runs "
 static const char sql_run_get[] =
     RUN_COLUMNS "WHERE id = ? AND workspace_id = ?";
 static const char sql_run_list[] =
@@ -577,6 +578,9 @@ static void read_run(sqlite3_stmt *st, struct store_run *out)
     out->expected = sqlite3_column_type(st, 19) == SQLITE_NULL
                         ? -1
                         : sqlite3_column_int64(st, 19);
+    out->error_code = sqlite3_column_type(st, 20) == SQLITE_NULL
+                          ? NULL
+                          : store_sqlite__column_text(st, 20);
 }
 
 static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
@@ -608,7 +612,8 @@ static int sqlite_run_begin(struct store *base, int64_t ws, const char *kind,
 static int sqlite_run_finish(struct store *base, int64_t ws, int64_t run_id,
                              const char *status,
                              const struct store_run_counts *counts,
-                             const char *message, struct err *err)
+                             const char *message, const char *error_code,
+                             struct err *err)
 {
     struct store_sqlite *s = store_sqlite__from(base);
     const char *op = "finish run";
@@ -630,8 +635,9 @@ static int sqlite_run_finish(struct store *base, int64_t ws, int64_t run_id,
     store_sqlite__bind_int64(st, 11, counts->pulled);
     store_sqlite__bind_int64(st, 12, counts->deleted);
     store_sqlite__bind_int64(st, 13, counts->conflicts);
-    store_sqlite__bind_int64(st, 14, run_id);
-    store_sqlite__bind_int64(st, 15, ws);
+    store_sqlite__bind_text(st, 14, error_code);
+    store_sqlite__bind_int64(st, 15, run_id);
+    store_sqlite__bind_int64(st, 16, ws);
     rc = store_sqlite__step(s, st, op, err);
     store_sqlite__done(st);
     if (rc < 0)

@@ -13,8 +13,8 @@ static const char sql_run_list_running[] =
     "SELECT id, coalesce(owner_pid, 0), coalesce(owner_start, 0) FROM runs "
     "WHERE workspace_id = ? AND status = 'running' ORDER BY id";
 static const char sql_run_abandon[] =
-    "UPDATE runs SET status = 'abandoned', finished_ms = ?, message = ? "
-    "WHERE id = ? AND workspace_id = ? AND status = 'running'";
+    "UPDATE runs SET status = 'abandoned', error_code = 'abandoned', "
+    "finished_ms = ?, message = ? WHERE id = ? AND workspace_id = ? AND status = 'running'";
 static const char sql_link_backlink_set[] =
     "UPDATE links SET backlink = ? WHERE workspace_id = ? AND sf_id = ?";
 static const char sql_link_backlink_stale[] =

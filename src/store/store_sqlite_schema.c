@@ -341,6 +341,14 @@ static const char migration_10[] =
     "CREATE INDEX conflicts_by_contact ON conflicts (workspace_id, "
     "contact_id);";
 
+/*
+ * Version 11: the code of why a run failed or stopped ("auth", "network",
+ * ...), so that clients need not match the message's wording. It is NULL
+ * for runs that did not fail and for runs that ended before this version.
+ */
+static const char migration_11[] =
+    "ALTER TABLE runs ADD COLUMN error_code TEXT;";
+
 static const char *const migrations[] = {
     migration_1,
     migration_2,
@@ -352,6 +360,7 @@ static const char *const migrations[] = {
     migration_8,
     migration_9,
     migration_10,
+    migration_11,
 };
 
 static const char create_migrations_table[] =

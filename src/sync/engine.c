@@ -361,6 +361,37 @@ static void trim_history(struct sync_engine *e, const struct sync_result *out,
         log_info("sync", "old runs deleted", "count=%zu", pruned);
 }
 
+const char *sync_run_error_code(int rc, const struct err *err)
+{
+    bool replied = err && err->http_status > 0;
+
+    switch (rc) {
+    case SYNC_OK:
+        return NULL;
+    case SYNC_EAUTH:
+        return "auth";
+    case SYNC_ERATELIMIT:
+        return "api_limit";
+    case SYNC_ETRANSIENT:
+    case SYNC_EIO:
+        return replied ? "salesforce" : "network";
+    case SYNC_EDB:
+        return "store";
+    case SYNC_ESTOP:
+        return "stopped";
+    default:
+        break;
+    }
+    if (rc > 0)
+        return NULL;
+    /* A rejected request, a missing record or a conflict. NOTE: a caller
+     * that sets err again with err_set drops its HTTP status, so such a
+     * Salesforce reply is recorded as "network" or "other". */
+    if (replied)
+        return "salesforce";
+    return "other";
+}
+
 /* Record the end of the run of kind ("sync" or "push") in out and in the
  * run log. */
 static void finish(struct sync_engine *e, struct sync_result *out,
@@ -371,6 +402,9 @@ static void finish(struct sync_engine *e, struct sync_result *out,
                          : rc < 0         ? "failed"
                          : out->counts.errors > 0 ? "partial"
                                                   : "ok";
+    const char *error_code = rc == SYNC_ESTOP && e->stopped
+                                 ? SYNC_RUN_BUDGET
+                                 : sync_run_error_code(rc, err);
 
     out->counts.api_calls =
         (int64_t)(connection_api_calls(e->conn) - calls_before);
@@ -385,7 +419,7 @@ static void finish(struct sync_engine *e, struct sync_result *out,
     /* Before the finish, so that no reader sees two finished idle rounds. */
     trim_history(e, out, kind, rc);
     store_run_finish(e->store, e->ws, out->run_id, status, &out->counts,
-                     out->message[0] ? out->message : NULL, NULL);
+                     out->message[0] ? out->message : NULL, error_code, NULL);
     log_info("sync", strcmp(kind, "push") == 0 ? "push finished"
                                                : "sync finished",
              "workspace=%" PRId64 " run=%" PRId64 " status=%s pushed=%" PRId64 " pulled=%" PRId64

@@ -57,6 +57,17 @@ struct sync_result {
     char message[ERR_MSG_MAX]; /* why it stopped or failed, or "" */
 };
 
+/* The error code of a run that the API budget stopped. */
+#define SYNC_RUN_BUDGET "budget"
+
+/*
+ * Return the error code that a run records when it ends with rc and err
+ * (may be NULL), or NULL for rc >= 0. The codes are "auth", "api_limit",
+ * "network" (no HTTP reply), "salesforce" (an HTTP error reply), "store",
+ * "stopped" and "other". API clients match on them, as docs/api.md lists.
+ */
+const char *sync_run_error_code(int rc, const struct err *err);
+
 /*
  * Run one sync round over conn. Refused with SYNC_EINVALID, before any
  * request and without a run, when the setting 'enabled' is false. With

@@ -668,7 +668,8 @@ int pull_run(struct connection *conn, const struct pull_options *opts,
     out->counts.api_calls =
         (int64_t)(connection_api_calls(conn) - ps.calls_before);
     store_run_finish(ps.store, ps.ws, out->run_id, rc < 0 ? "failed" : "ok",
-                     &out->counts, rc < 0 && err ? err->msg : NULL, NULL);
+                     &out->counts, rc < 0 && err ? err->msg : NULL,
+                     sync_run_error_code(rc, err), NULL);
     log_info("sync", "pull finished",
              "workspace=%" PRId64 " object=%s run=%" PRId64 " api=%s "
              "status=%s created=%" PRId64 " updated=%" PRId64

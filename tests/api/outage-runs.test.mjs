@@ -71,13 +71,14 @@ async function withStack(simArgs, fn) {
   }
 }
 
-// The status and message of run id, or null while the store fails.
+// The status, error code and message of run id, or null while the store
+// fails.
 function runRow(uri, id) {
   try {
-    const line = pgExec(uri, 'SELECT status, coalesce(message, \'\') FROM runs '
-      + `WHERE id = ${Number(id)}`).trim();
-    const [status, ...message] = line.split('|');
-    return { status, message: message.join('|') };
+    const line = pgExec(uri, 'SELECT status, coalesce(error_code, \'\'), '
+      + `coalesce(message, '') FROM runs WHERE id = ${Number(id)}`).trim();
+    const [status, errorCode, ...message] = line.split('|');
+    return { status, errorCode, message: message.join('|') };
   } catch {
     return null;
   }
@@ -115,6 +116,7 @@ test('round cut off by restart fails', { skip: skipPg }, async () => {
     const row = await waitForEnd(uri, id, server);
     assert.equal(server.proc.exitCode, null, 'sfsync serve exited');
     assert.equal(row.status, 'failed', row.message);
+    assert.equal(row.errorCode, 'store', row.message);
     assert.match(row.message,
       /^the store failed as the round ended, so its end was recorded later: /);
     assert.match(server.stderr, /run end not recorded, retrying/);
@@ -148,6 +150,7 @@ test('API pull cut off by restart fails', { skip: skipPg }, async () => {
       const row = await waitForEnd(uri, id, server);
       assert.equal(server.proc.exitCode, null, 'sfsync serve exited');
       assert.equal(row.status, 'failed', row.message);
+      assert.equal(row.errorCode, 'store', row.message);
       assert.match(row.message,
         /^the store failed as the pull ended, so its end was recorded later: /);
     });

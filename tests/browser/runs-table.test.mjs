@@ -2,7 +2,9 @@
 // The runs table stays readable with a long run message. Dates keep one
 // line, and a message shows two lines with Show all for the rest. A run
 // that failed on authentication points to Reconnect on the Integration
-// view instead of the command line's advice.
+// view instead of the command line's advice. The run's error_code marks
+// that failure, and for runs recorded without a code, the advice in the
+// message does.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -106,6 +108,54 @@ test('long message keeps rows readable', async () => {
   await fix.focus();
   await page.keyboard.press('Enter');
   await page.waitForURL('**/#integration');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// Add two failed runs that carry an error_code, whose messages read the
+// other way: the auth failure's text has no command-line advice, and the
+// Salesforce error's text ends with the advice of an auth failure.
+async function addCodedRuns(page) {
+  await page.route('**/api/runs?*', async (route) => {
+    const reply = await route.fetch();
+    const body = await reply.json();
+    const newest = body.runs[0];
+    const failed = (id, message, errorCode) => ({
+      ...newest, id, kind: 'sync', object: null, status: 'failed', message,
+      error_code: errorCode,
+    });
+    body.runs.unshift(
+      failed(9003, 'Salesforce ended the session of the integration user',
+        'auth'),
+      failed(9004, 'describe of Contact failed with http 400 '
+        + 'INVALID_TYPE: check the credentials or log in again',
+      'salesforce'));
+    await route.fulfill({ response: reply, json: body });
+  });
+}
+
+test('error_code decides Reconnect offer', async () => {
+  const { context, page, problems } = await signIn(stack.browser,
+    stack.server.url, 'ada', ADMIN_PASSWORD);
+  await addCodedRuns(page);
+  await page.goto(`${stack.server.url}/#runs`);
+  const rows = page.locator('#runs-table tbody tr');
+  await rows.nth(2).waitFor();
+
+  const authCell = rows.nth(0).locator('td.run-message');
+  assert.match(await authCell.innerText(), /ended the session/);
+  const fix = authCell.getByRole('link',
+    { name: 'Reconnect on the Integration view' });
+  assert.equal(await fix.count(), 1);
+  assert.equal(await fix.getAttribute('href'), '#integration');
+
+  // The advice is still cut from the text, but the code names another
+  // failure, so nothing offers Reconnect.
+  const otherCell = rows.nth(1).locator('td.run-message');
+  const otherText = await otherCell.innerText();
+  assert.match(otherText, /INVALID_TYPE/);
+  assert.doesNotMatch(otherText, /log in again/);
+  assert.equal(await otherCell.getByRole('link').count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -290,6 +290,9 @@ test('worker records a round end after an outage', { skip: skipPg }, async () =>
     const message = pgExec(uri, "SELECT message FROM runs WHERE kind = 'sync' "
       + 'ORDER BY id LIMIT 1');
     assert.match(message, /the store failed as the round ended, so its end was recorded later/);
+    const errorCode = pgExec(uri, "SELECT error_code FROM runs WHERE kind = 'sync' "
+      + 'ORDER BY id LIMIT 1').trim();
+    assert.equal(errorCode, 'store');
   } finally {
     if (worker) {
       worker.proc.kill('SIGTERM');

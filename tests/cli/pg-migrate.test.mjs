@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // sfsync migrate: a SQLite store that has synced with sfsim is copied into
-// PostgreSQL, tombstones, users, sessions and API tokens included and
-// workspace locks left out, and sync
-// then goes on from the copy with nothing duplicated or lost. Runs only
-// with SFSYNC_TEST_PG set (scripts/test.sh sets it).
+// PostgreSQL, run error codes, tombstones, users, sessions and API tokens
+// included and workspace locks left out, and sync then goes on from the
+// copy with nothing duplicated or lost. Runs only with SFSYNC_TEST_PG set
+// (scripts/test.sh sets it).
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
@@ -59,8 +59,14 @@ test('migrate copies a synced store and sync goes on', { skip }, async () => {
     assert.equal((await syncOk(w)).pushed, 1);
     await w.ok(['contacts', 'add', '--last-name', 'Queued', '--email',
       'queued@example.com']);
+    // A run that failed, with its error code, which the copy keeps.
+    execFileSync('sqlite3', [w.db, "UPDATE runs SET status = 'failed', "
+      + "message = 'connection refused', error_code = 'network' "
+      + 'WHERE id = (SELECT min(id) FROM runs)']);
     const before = await w.contacts();
     const runsBefore = await w.json(['runs', '--json']);
+    assert.equal(runsBefore.filter((r) => r.error_code === 'network').length,
+      1, JSON.stringify(runsBefore));
     const sfBefore = await sfRecords(sim, token);
     assert.equal(before.length, 22);
 

@@ -1141,6 +1141,7 @@ static int64_t lost_create_with(struct fixture *fx,
                                 const char *email, const char *phone)
 {
     struct sync_result res;
+    struct store_run run;
     int64_t id, contacts;
 
     id = add_local(fx, "Lostreply", email, phone);
@@ -1149,6 +1150,10 @@ static int64_t lost_create_with(struct fixture *fx,
     CHECK_INT(faults(fx, "{\"drop\": 1}"), 0);
     CHECK(sync_round(fx, &res) < 0);
     CHECK_STR(res.status, "failed");
+    /* A dropped connection brings no HTTP reply. */
+    CHECK_INT(store_run_get(fx->store, fx->ws.id, res.run_id, &run, NULL), 0);
+    CHECK_STR(run.error_code, "network");
+    store_run_release(&run);
     CHECK_INT(faults(fx, "{\"drop\": 0}"), 0);
     /* Salesforce has the record, but the store does not know it. */
     CHECK_INT(sf_count(fx, "SELECT count() FROM Lead WHERE LastName = "
@@ -2090,12 +2095,16 @@ TEST(api_budget_stops_cleanly)
     CHECK_INT(store_run_get(fx.store, fx.ws.id, res.run_id, &run, NULL), 0);
     CHECK_STR(run.status, "stopped");
     CHECK(run.message && strstr(run.message, "api_budget_percent") != NULL);
+    CHECK_STR(run.error_code, "budget");
     store_run_release(&run);
 
     /* With room in the budget the round finishes what was left. */
     set(&fx, "api_budget_percent", "100");
     CHECK_INT(sync_round(&fx, &res), 0);
     CHECK_STR(res.status, "ok");
+    CHECK_INT(store_run_get(fx.store, fx.ws.id, res.run_id, &run, NULL), 0);
+    CHECK(run.error_code == NULL);
+    store_run_release(&run);
     CHECK_STR(sf_value(&fx, "Lead", lead, "Title"), "Waiting");
     CHECK_STR(local_value(&fx, contact_of(&fx, contact), "title"), "Later");
     CHECK_INT(pending(&fx, local), 0);

@@ -20,7 +20,7 @@ static const char hex_key[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /* The migrations a new store applies. */
-#define SCHEMA_VERSIONS 10
+#define SCHEMA_VERSIONS 11
 
 struct fixture {
     struct test_db db;
@@ -930,7 +930,7 @@ TEST(runs_paged_deleted_and_pruned)
                   0);
     for (int i = 0; i < 3; i++)
         CHECK_INT(store_run_finish(fx.store, fx.ws.id, ids[i], "ok", NULL,
-                                   NULL, NULL),
+                                   NULL, NULL, NULL),
                   0);
 
     CHECK_INT(store_run_list_page(fx.store, fx.ws.id, "sync", 0, 10, &runs,
@@ -1012,7 +1012,7 @@ TEST(runs_and_sync_errors)
     CHECK_INT(run.object, SF_OBJECT_LEAD);
     store_run_release(&run);
     CHECK_INT(store_run_finish(fx.store, fx.ws.id, first, "ok", &counts,
-                               "pulled one page", NULL),
+                               "pulled one page", NULL, NULL),
               0);
     CHECK_INT(store_run_get(fx.store, fx.ws.id, first, &run, NULL), 0);
     CHECK_STR(run.status, "ok");
@@ -1022,7 +1022,7 @@ TEST(runs_and_sync_errors)
     CHECK_STR(run.message, "pulled one page");
     store_run_release(&run);
     CHECK_INT(store_run_finish(fx.store, fx.ws.id + 1, second, "ok", NULL,
-                               NULL, NULL),
+                               NULL, NULL, NULL),
               SYNC_ENOTFOUND);
     CHECK_INT(store_run_list(fx.store, fx.ws.id, 10, &runs, &count, NULL), 0);
     CHECK_INT(count, 2);
@@ -1063,6 +1063,123 @@ TEST(runs_and_sync_errors)
               0);
     CHECK_INT(count, 0);
     store_sync_errors_free(errors, count);
+    fixture_close(&fx);
+}
+
+TEST(run_error_code_round_trip)
+{
+    struct fixture fx;
+    struct store_run run, *runs = NULL;
+    size_t count = 0;
+    int64_t failed, ok, stopped;
+    struct err err;
+
+    fixture_open(&fx);
+    CHECK_INT(store_run_begin(fx.store, fx.ws.id, "pull", SF_OBJECT_CONTACT,
+                              &failed, NULL),
+              0);
+    CHECK_INT(store_run_begin(fx.store, fx.ws.id, "sync", -1, &ok, NULL), 0);
+    CHECK_INT(store_run_begin(fx.store, fx.ws.id, "sync", -1, &stopped,
+                              NULL),
+              0);
+    CHECK_INT(store_run_get(fx.store, fx.ws.id, failed, &run, NULL), 0);
+    CHECK(run.error_code == NULL);
+    store_run_release(&run);
+
+    CHECK_INT(store_run_finish(fx.store, fx.ws.id, failed, "failed", NULL,
+                               "token refresh failed", "auth", NULL),
+              0);
+    CHECK_INT(store_run_finish(fx.store, fx.ws.id, ok, "ok", NULL, NULL,
+                               NULL, NULL),
+              0);
+    CHECK_INT(store_run_finish(fx.store, fx.ws.id, stopped, "stopped", NULL,
+                               "stopped at the API budget", "budget", NULL),
+              0);
+    CHECK_INT(store_run_get(fx.store, fx.ws.id, failed, &run, NULL), 0);
+    CHECK_STR(run.status, "failed");
+    CHECK_STR(run.error_code, "auth");
+    CHECK_STR(run.message, "token refresh failed");
+    store_run_release(&run);
+    CHECK_INT(store_run_get(fx.store, fx.ws.id, ok, &run, NULL), 0);
+    CHECK(run.error_code == NULL);
+    store_run_release(&run);
+
+    /* Both list calls read the column too. */
+    CHECK_INT(store_run_list(fx.store, fx.ws.id, 10, &runs, &count, NULL), 0);
+    CHECK_INT(count, 3);
+    if (count == 3) {
+        CHECK_STR(runs[0].error_code, "budget");
+        CHECK(runs[1].error_code == NULL);
+        CHECK_STR(runs[2].error_code, "auth");
+    }
+    store_runs_free(runs, count);
+    CHECK_INT(store_run_list_page(fx.store, fx.ws.id, "pull", 0, 10, &runs,
+                                  &count, NULL),
+              0);
+    CHECK_INT(count, 1);
+    if (count == 1)
+        CHECK_STR(runs[0].error_code, "auth");
+    store_runs_free(runs, count);
+    CHECK_INT(query_int(&fx, "SELECT count(*) FROM runs "
+                             "WHERE error_code IS NULL"),
+              1);
+
+    /* An empty code is rejected; NULL is the way to record none. */
+    err_clear(&err);
+    CHECK_INT(store_run_finish(fx.store, fx.ws.id, ok, "failed", NULL, NULL,
+                               "", &err),
+              SYNC_EINVALID);
+    CHECK(strstr(err.msg, "run error code is empty") != NULL);
+    fixture_close(&fx);
+}
+
+/*
+ * A store written before schema version 11, made here by dropping the
+ * column and the version row, gets the error_code column when it is
+ * opened, and its runs keep NULL.
+ */
+TEST(run_error_code_migrates_old_store)
+{
+    struct fixture fx;
+    struct store *again = NULL;
+    struct store_run run;
+    int64_t old_run, new_run;
+
+    fixture_open(&fx);
+    CHECK_INT(store_run_begin(fx.store, fx.ws.id, "sync", -1, &old_run, NULL),
+              0);
+    store_close(fx.store);
+    fx.store = NULL;
+    CHECK_INT(exec_sql(&fx, "ALTER TABLE runs DROP COLUMN error_code"), 0);
+    CHECK_INT(exec_sql(&fx, "DELETE FROM schema_migrations "
+                            "WHERE version = 11"),
+              0);
+    CHECK_INT(exec_sql(&fx, "UPDATE runs SET status = 'failed', "
+                            "finished_ms = started_ms, message = 'run "
+                            "''sfsync connect'' again'"),
+              0);
+    CHECK_INT(query_int(&fx, "SELECT max(version) FROM schema_migrations"),
+              10);
+
+    CHECK_INT(store_open(&again, fx.path, NULL), 0);
+    fx.store = again;
+    CHECK_INT(query_int(&fx, "SELECT max(version) FROM schema_migrations"),
+              SCHEMA_VERSIONS);
+    CHECK_INT(store_run_get(fx.store, fx.ws.id, old_run, &run, NULL), 0);
+    CHECK_STR(run.status, "failed");
+    CHECK_STR(run.message, "run 'sfsync connect' again");
+    CHECK(run.error_code == NULL);
+    store_run_release(&run);
+
+    /* New runs of the migrated store record their code. */
+    CHECK_INT(store_run_begin(fx.store, fx.ws.id, "sync", -1, &new_run, NULL),
+              0);
+    CHECK_INT(store_run_finish(fx.store, fx.ws.id, new_run, "failed", NULL,
+                               "connection refused", "network", NULL),
+              0);
+    CHECK_INT(store_run_get(fx.store, fx.ws.id, new_run, &run, NULL), 0);
+    CHECK_STR(run.error_code, "network");
+    store_run_release(&run);
     fixture_close(&fx);
 }
 
@@ -1273,6 +1390,8 @@ TEST_MAIN(TEST_ENTRY(open_creates_private_wal_file),
           TEST_ENTRY(failed_step_inside_transaction),
           TEST_ENTRY(runs_and_sync_errors),
           TEST_ENTRY(runs_paged_deleted_and_pruned),
+          TEST_ENTRY(run_error_code_round_trip),
+          TEST_ENTRY(run_error_code_migrates_old_store),
           TEST_ENTRY(sync_error_retry_marks_one),
           TEST_ENTRY(database_error_becomes_edb),
           TEST_ENTRY(credentials_round_trip),

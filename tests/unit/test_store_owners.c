@@ -99,6 +99,7 @@ TEST(runs_of_ended_processes_abandoned)
     free(status);
     CHECK_INT(store_run_get(fx.store, fx.ws.id, dead, &run, NULL), 0);
     CHECK_STR(run.status, "abandoned");
+    CHECK_STR(run.error_code, "abandoned");
     CHECK(run.finished_ms > 0);
     CHECK(run.message != NULL);
     CHECK(run.message && strstr(run.message, "no process holds the workspace lock"));

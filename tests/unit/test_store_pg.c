@@ -382,7 +382,7 @@ TEST(run_progress_keeps_unset_values)
     store_run_release(&run);
 
     CHECK_INT(store_run_finish(fx.a, fx.ws.id, id, "ok", &counts, NULL,
-                               NULL),
+                               NULL, NULL),
               0);
     CHECK_INT(store_run_progress(fx.a, fx.ws.id, id, "rest", 1, &counts,
                                  NULL),
