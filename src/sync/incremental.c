@@ -18,9 +18,10 @@
 #include "salesforce/sf_query.h"
 #include "salesforce/sf_soql.h"
 
-/* Ids per IN (...) list, which keeps a query URI far below the 16,384
- * bytes Salesforce accepts. */
-#define IDS_PER_QUERY 100
+/* Ids per IN (...) list. Encoded in the URI, an id takes 27 bytes with
+ * its quotes and comma, so 400 of them and FIELDS_MAX fields stay below
+ * the 16,384 bytes Salesforce accepts. */
+#define IDS_PER_QUERY 400
 
 /* Largest number of fields a pull selects. */
 #define FIELDS_MAX 64
