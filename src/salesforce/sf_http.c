@@ -810,8 +810,9 @@ int sf_http_send(struct sf_http *h, const struct sf_http_request *req,
     return local.code;
 }
 
-int sf_http_parse_json(const struct sf_http_response *resp, const char *method,
-                       const char *url, json_t **out, struct err *err)
+static int parse_json_reply(const struct sf_http_response *resp,
+                            const char *method, const char *url, json_t **out,
+                            struct err *err)
 {
     const char *type = resp->content_type;
     char label[LABEL_MAX];
@@ -852,4 +853,16 @@ int sf_http_parse_json(const struct sf_http_response *resp, const char *method,
                        resp->body.len);
     *out = doc;
     return 0;
+}
+
+int sf_http_parse_json(const struct sf_http_response *resp, const char *method,
+                       const char *url, json_t **out, struct err *err)
+{
+    int rc = parse_json_reply(resp, method, url, out, err);
+
+    /* A reply came, though not one that sfsync can read: a maintenance
+     * page or a proxy's error is Salesforce's side, not the network's. */
+    if (rc < 0)
+        err_set_http(err, (int)resp->status, NULL);
+    return rc;
 }

@@ -79,11 +79,36 @@ static void set_problem(struct serve *srv, struct store *s,
         log_warn("serve", "storing the outcome of a connection check failed",
                  "workspace=%s error=%s", srv->ws_name, err.msg);
     if (changed && problem)
-        log_warn("serve", "Salesforce authentication check failed",
+        log_warn("serve", "Salesforce connection check failed",
                  "workspace=%s error=%s", srv->ws_name, problem);
     else if (changed)
-        log_info("serve", "Salesforce authentication verified",
+        log_info("serve", "Salesforce connection verified",
                  "workspace=%s", srv->ws_name);
+}
+
+/*
+ * Store the outcome of a round or pull that ended with rc and err as a
+ * check of the connection: a failure with no reply or an error reply from
+ * Salesforce becomes the connection's problem, and a run that succeeded
+ * clears one. A rejection is stored by the run itself.
+ */
+static void note_run_check(struct serve *srv, struct store *s, int rc,
+                           const struct err *err)
+{
+    const char *code = sync_run_error_code(rc, err);
+    struct connection_status st;
+    bool stored;
+
+    if (rc >= 0) {
+        connection_status_get(s, srv->ws, &st, NULL);
+        stored = st.check_problem != NULL;
+        connection_status_release(&st);
+        if (stored)
+            set_problem(srv, s, NULL);
+    } else if (code && (strcmp(code, "network") == 0 ||
+                        strcmp(code, "salesforce") == 0)) {
+        set_problem(srv, s, err->msg);
+    }
 }
 
 /* Check the token with userinfo and keep the outcome. */
@@ -348,6 +373,7 @@ static void run_round(struct serve *srv, struct store *s)
     memset(&res, 0, sizeof(res));
     rc = sync_run(&conn, &opts, &res, &err);
     pusher_release(&pusher);
+    note_run_check(srv, s, rc, &err);
     if (rc < 0)
         log_warn("serve", "sync round failed",
                  "workspace=%s run=%" PRId64 " error=%s", srv->ws_name,
@@ -571,6 +597,7 @@ static void *pull_main(void *arg)
     opts.pushed = &job->pusher.pushed;
     if ((rc = connection_open(&conn, s, srv->ws, &err)) == 0) {
         rc = pull_run(&conn, &opts, &job->result, &err);
+        note_run_check(srv, s, rc, &err);
         if (rc < 0)
             log_warn("serve", "pull failed",
                      "workspace=%s object=%s run=%" PRId64 " error=%s",

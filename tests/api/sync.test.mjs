@@ -335,23 +335,26 @@ test('metrics count the sync', async () => {
 });
 
 test('failed check reaches other processes', async () => {
-  // The token is used up and the token endpoint returns a
-  // maintenance page: the check fails without a rejection.
+  // The token is used up and the token endpoint returns a maintenance
+  // page: the check fails without a rejection. A round in this window
+  // fails the same way and may store a later time.
   let failed;
+  let stored;
   await setFaults(sim.url, { 'expire-after': 1, html: 1 });
   try {
     const v = await admin.req('POST', '/api/integration/verify');
     assert.equal(v.status, 200, v.text);
     failed = v.body.connection;
+    const res = await server.w.exits(3, ['status', '--json', '--offline']);
+    stored = JSON.parse(res.stdout).connection;
   } finally {
     await setFaults(sim.url, { 'expire-after': 0, html: 0 });
   }
   assert.equal(failed.healthy, false, JSON.stringify(failed));
   assert.equal(failed.needs_reconnect, false);
-  const res = await server.w.exits(3, ['status', '--json', '--offline']);
-  const stored = JSON.parse(res.stdout).connection;
   assert.equal(stored.healthy, false);
-  assert.equal(Date.parse(stored.problem_at), Date.parse(failed.problem_at));
+  assert.ok(Date.parse(stored.problem_at) >= Date.parse(failed.problem_at),
+    `${stored.problem_at} before ${failed.problem_at}`);
 
   const good = await admin.req('POST', '/api/integration/verify');
   assert.equal(good.body.connection.healthy, true, good.text);
@@ -359,6 +362,40 @@ test('failed check reaches other processes', async () => {
     .connection;
   assert.equal(now.healthy, true);
   assert.equal(now.problem_at, null);
+});
+
+test('failed round shows on the connection', async () => {
+  const list = await agent.req('GET', '/api/contacts?q=Pusher');
+  const contact = list.body.contacts[0];
+  // Data replies become a maintenance page; userinfo still works, so
+  // only the round finds the problem.
+  await setFaults(sim.url, { html: 1 });
+  let broken;
+  try {
+    const edit = await agent.req('PATCH', `/api/contacts/${contact.id}`,
+      { title: 'Head of Outages' });
+    assert.equal(edit.status, 200, edit.text);
+    ({ value: broken } = await waitFor(async () => {
+      const r = await agent.req('GET', '/api/integration');
+      return r.body.connection.healthy === false ? r.body.connection : null;
+    }, 10000, 'the failed round on the connection'));
+  } finally {
+    await setFaults(sim.url, { html: 0 });
+  }
+  assert.equal(broken.needs_reconnect, false);
+  assert.match(broken.problem, /text\/html/);
+  assert.ok(broken.problem_at, JSON.stringify(broken));
+
+  // The next round gets through and clears the problem.
+  const again = await agent.req('PATCH', `/api/contacts/${contact.id}`,
+    { title: 'Head of Recovery' });
+  assert.equal(again.status, 200, again.text);
+  const { value: healed } = await waitFor(async () => {
+    const r = await agent.req('GET', '/api/integration');
+    return r.body.connection.healthy ? r.body.connection : null;
+  }, 10000, 'the good round on the connection');
+  assert.equal(healed.problem, null);
+  assert.equal(healed.problem_at, null);
 });
 
 test('verify and disconnect', async () => {
