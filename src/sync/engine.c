@@ -522,12 +522,15 @@ out:
 void sync_pushed_init(struct sync_pushed *pushed)
 {
     pushed->stamps = json_object();
+    pushed->written = json_object();
 }
 
 void sync_pushed_release(struct sync_pushed *pushed)
 {
     json_decref(pushed->stamps);
+    json_decref(pushed->written);
     pushed->stamps = NULL;
+    pushed->written = NULL;
 }
 
 bool sync_pushed_is_stale(const struct sync_pushed *pushed, const json_t *rec)

@@ -96,6 +96,10 @@ struct sync_pushed {
     /* 18-character Id -> the record's SystemModstamp in ms when the push
      * sent it, or INT64_MAX for a record the push deleted */
     json_t *stamps;
+    /* 18-character Id -> the SystemModstamp read right after such a push
+     * updated the record, so that a later push between the pages of the
+     * same pull can distinguish that write from a Salesforce change */
+    json_t *written;
 };
 
 void sync_pushed_init(struct sync_pushed *pushed);

@@ -56,6 +56,7 @@ struct push_item {
     bool reread_done; /* read again once already */
     /* The record's SystemModstamp read right before an update, or 0 */
     int64_t remote_stamp;
+    bool succeeded; /* Salesforce accepted the write */
 };
 
 static int compare_ids(const void *a, const void *b)
@@ -626,6 +627,7 @@ static int record_success(struct sync_engine *e, struct push_item *item,
     struct store_link link;
     int rc;
 
+    item->succeeded = true;
     if (e->pushed && (item->action == PUSH_UPDATE ||
                       item->action == PUSH_DELETE))
         note_pushed(e, item);
@@ -837,15 +839,49 @@ static int64_t stamp_of(const json_t *records, const char *sf_id)
  * NOTE: an edit that lands between this read and the update is still
  * overwritten.
  */
+/* Read Id and SystemModstamp of the records of object with the n ids into
+ * *out, a new array. Return 0 or a negative code. */
+static int read_stamps(struct sync_engine *e, enum sf_object object,
+                       const char **ids, size_t n, json_t **out,
+                       struct err *err)
+{
+    static const char *const fields[] = {"Id", "SystemModstamp"};
+    struct sf_soql q;
+    char *soql;
+    int rc;
+
+    *out = json_array();
+    sf_soql_init(&q);
+    sf_soql_select(&q, fields, ARRAY_SIZE(fields));
+    sf_soql_from(&q, mapping_object_name(object));
+    sf_soql_where_in(&q, "Id", false, ids, n);
+    soql = sf_soql_finish(&q, err);
+    sf_soql_release(&q);
+    if (!soql)
+        return err ? err->code : SYNC_EINVALID;
+    rc = sync__query_records(e, soql, false, *out, err);
+    free(soql);
+    return rc;
+}
+
+/* The stamp that a push between the pages of this pull read right after
+ * it updated sf_id, or 0. */
+static int64_t written_stamp(const struct sync_engine *e, const char *sf_id)
+{
+    json_t *stamp;
+
+    if (!e->pushed || !e->pushed->written)
+        return 0;
+    stamp = json_object_get(e->pushed->written, sf_id);
+    return stamp ? (int64_t)json_integer_value(stamp) : 0;
+}
+
 static int defer_moved_records(struct sync_engine *e, enum sf_object object,
                                struct push_item **group, size_t *n,
                                struct err *err)
 {
-    static const char *const fields[] = {"Id", "SystemModstamp"};
     const char **ids = NULL;
     json_t *records = NULL;
-    struct sf_soql q;
-    char *soql = NULL;
     size_t remaining = 0;
     int rc = 0;
 
@@ -855,26 +891,18 @@ static int defer_moved_records(struct sync_engine *e, enum sf_object object,
     ids = xcalloc(*n, sizeof(*ids));
     for (size_t i = 0; i < *n; i++)
         ids[i] = group[i]->link.sf_id;
-    sf_soql_init(&q);
-    sf_soql_select(&q, fields, ARRAY_SIZE(fields));
-    sf_soql_from(&q, mapping_object_name(object));
-    sf_soql_where_in(&q, "Id", false, ids, *n);
-    soql = sf_soql_finish(&q, err);
-    sf_soql_release(&q);
-    if (!soql) {
-        rc = err ? err->code : SYNC_EINVALID;
-        goto out;
-    }
-    records = json_array();
-    if ((rc = sync__query_records(e, soql, false, records, err)) < 0)
+    if ((rc = read_stamps(e, object, ids, *n, &records, err)) < 0)
         goto out;
     for (size_t i = 0; i < *n; i++) {
         struct push_item *item = group[i];
         int64_t seen = item->link.system_modstamp_ms;
         int64_t current = stamp_of(records, item->link.sf_id);
+        int64_t written = written_stamp(e, item->link.sf_id);
 
         item->remote_stamp = current;
-        if (seen == 0 || current <= seen) {
+        /* A stamp moved by an earlier push of this pull, and by nothing
+         * since, is no Salesforce change. */
+        if (seen == 0 || current <= seen || (written && current == written)) {
             group[remaining++] = item;
             continue;
         }
@@ -887,9 +915,46 @@ static int defer_moved_records(struct sync_engine *e, enum sf_object object,
     *n = remaining;
 out:
     json_decref(records);
-    free(soql);
     free(ids);
     return rc;
+}
+
+/*
+ * Between the pages of a pull, read the stamps of the records that the n
+ * updates of group wrote, so that the next push of the pull can update
+ * them again (defer_moved_records). A failed read only logs: the next
+ * edit of such a record then waits for the pull to end.
+ * NOTE: a Salesforce edit landing between the update and this read is
+ * taken for the push's own write, and a later push of the pull overwrites
+ * it.
+ */
+static void note_written(struct sync_engine *e, enum sf_object object,
+                         struct push_item **group, size_t n)
+{
+    const char **ids = xcalloc(n ? n : 1, sizeof(*ids));
+    json_t *records = NULL;
+    size_t count = 0;
+    struct err err;
+
+    for (size_t i = 0; i < n; i++)
+        if (group[i]->succeeded)
+            ids[count++] = group[i]->link.sf_id;
+    err_clear(&err);
+    if (count && read_stamps(e, object, ids, count, &records, &err) < 0) {
+        log_warn("sync", "reading the stamps of pushed records failed",
+                 "object=%s records=%zu error=%s",
+                 mapping_object_name(object), count, err.msg);
+    } else {
+        for (size_t i = 0; i < count; i++) {
+            int64_t stamp = stamp_of(records, ids[i]);
+
+            if (stamp)
+                json_object_set_new(e->pushed->written, ids[i],
+                                    json_integer((json_int_t)stamp));
+        }
+    }
+    json_decref(records);
+    free(ids);
 }
 
 /* Send one group of up to 200 contacts and record the results. */
@@ -918,6 +983,8 @@ static int send_group(struct sync_engine *e, enum push_action action,
     }
     rc = record_results(e, group, n, &res, err);
     sf_sobject_results_release(&res);
+    if (rc == 0 && e->pushed && action == PUSH_UPDATE)
+        note_written(e, object, group, n);
     return rc;
 }
 

@@ -1781,10 +1781,13 @@ struct between_pages {
     int calls;
     long long used_after_first; /* sfsim's API count after page one */
     struct sync_result first;  /* the push that sends the edit */
-    struct sync_result second; /* a push with only deferred contacts */
+    /* a push of a second edit of the same contact, with the deferred one
+     * still pending */
+    struct sync_result second;
     int first_rc, second_rc;
     const char *edited_sf_title;   /* the title Salesforce had right after */
     const char *deferred_sf_title;
+    const char *edited_again_title; /* and after the second push */
     long long added_in_sf;
 };
 
@@ -1825,8 +1828,13 @@ static void push_after_third_page(long long done, long long total,
         xstrdup(sf_value(fx, "Contact", bp->deferred_sf, "Title"));
     bp->added_in_sf = sf_count(
         fx, "SELECT count() FROM Contact WHERE LastName = 'NewDuringPull'");
+    /* The first push's own write moved the record's stamp, which is no
+     * reason to hold a second edit back. */
+    edit_local(fx, bp->edited, "title", "Local A2");
     bp->second_rc = sync_push_linked(&bp->push_conn, &bp->pushed,
                                      &bp->second, &err);
+    bp->edited_again_title =
+        xstrdup(sf_value(fx, "Contact", bp->edited_sf, "Title"));
 }
 
 /*
@@ -1902,14 +1910,16 @@ TEST(push_between_pull_pages)
     CHECK_STR(bp.edited_sf_title, "Local A");
     CHECK_STR(bp.deferred_sf_title, "Remote B");
     CHECK_INT(bp.added_in_sf, 0);
-    /* A push with only the deferred contact left sends nothing and
-     * records no run. */
+    /* The second edit goes out too, and the deferred contact still
+     * waits. */
     CHECK_INT(bp.second_rc, 0);
-    CHECK_INT(bp.second.run_id, 0);
-    CHECK_INT(bp.second.counts.pushed, 0);
+    CHECK(bp.second.run_id != 0);
+    CHECK_INT(bp.second.counts.pushed, 1);
+    CHECK_INT(bp.second.counts.updated, 1);
+    CHECK_STR(bp.edited_again_title, "Local A2");
 
     /* The pull kept the pushed value and merged the deferred record. */
-    CHECK_STR(local_value(&fx, bp.edited, "title"), "Local A");
+    CHECK_STR(local_value(&fx, bp.edited, "title"), "Local A2");
     CHECK_INT(pending(&fx, bp.edited), 0);
     CHECK_STR(local_value(&fx, bp.deferred, "title"), "Remote B");
     CHECK_INT(pres.counts.conflicts, 1);
@@ -1919,18 +1929,20 @@ TEST(push_between_pull_pages)
 
     /* The run log has the push as a run of its own, started after the
      * pull's, and the pull pushed nothing itself. */
-    CHECK_INT(store_run_list(fx.store, fx.ws.id, 3, &runs, &nruns, NULL), 0);
-    CHECK_INT(nruns, 3);
-    if (nruns == 3) {
-        CHECK_INT(runs[0].id, bp.first.run_id);
+    CHECK_INT(store_run_list(fx.store, fx.ws.id, 4, &runs, &nruns, NULL), 0);
+    CHECK_INT(nruns, 4);
+    if (nruns == 4) {
+        CHECK_INT(runs[0].id, bp.second.run_id);
         CHECK_STR(runs[0].kind, "push");
-        CHECK_STR(runs[0].status, "ok");
-        CHECK_INT(runs[0].counts.pushed, 1);
-        CHECK_INT(runs[1].id, pres.run_id);
-        CHECK_STR(runs[1].kind, "pull");
+        CHECK_INT(runs[1].id, bp.first.run_id);
+        CHECK_STR(runs[1].kind, "push");
         CHECK_STR(runs[1].status, "ok");
-        CHECK_INT(runs[1].counts.pushed, 0);
-        CHECK_STR(runs[2].kind, "sync");
+        CHECK_INT(runs[1].counts.pushed, 1);
+        CHECK_INT(runs[2].id, pres.run_id);
+        CHECK_STR(runs[2].kind, "pull");
+        CHECK_STR(runs[2].status, "ok");
+        CHECK_INT(runs[2].counts.pushed, 0);
+        CHECK_STR(runs[3].kind, "sync");
     }
     store_runs_free(runs, nruns);
 
@@ -1945,9 +1957,9 @@ TEST(push_between_pull_pages)
     CHECK_INT(sf_count(&fx, "SELECT count() FROM Contact WHERE LastName = "
                             "'NewDuringPull'"),
               1);
-    CHECK_STR(sf_value(&fx, "Contact", bp.edited_sf, "Title"), "Local A");
+    CHECK_STR(sf_value(&fx, "Contact", bp.edited_sf, "Title"), "Local A2");
     CHECK_STR(sf_value(&fx, "Contact", bp.deferred_sf, "Title"), "Remote B");
-    CHECK_STR(local_value(&fx, bp.edited, "title"), "Local A");
+    CHECK_STR(local_value(&fx, bp.edited, "title"), "Local A2");
     CHECK_STR(local_value(&fx, bp.deferred, "title"), "Remote B");
     CHECK_INT(pending(&fx, 0), 0);
     /* The next round may take the defaults Salesforce filled into the
@@ -1962,6 +1974,7 @@ TEST(push_between_pull_pages)
 
     free((char *)bp.edited_sf_title);
     free((char *)bp.deferred_sf_title);
+    free((char *)bp.edited_again_title);
     sync_pushed_release(&bp.pushed);
     connection_close(&bp.push_conn);
     fixture_close(&fx);
