@@ -253,6 +253,8 @@ test('denied authorization is shown', async () => {
   await page.waitForURL(`${stack.server.url}/#integration**`);
   const msg = page.locator('#conn-message');
   await msg.filter({ hasText: /^Salesforce sign-in was denied\./ }).waitFor();
+  // The message may come before the connection's state has loaded.
+  await page.locator('#conn-none').waitFor();
   assert.equal(await page.locator('#conn-none').isVisible(), true);
   await screenshot(page, 'integration-denied');
 });
