@@ -88,8 +88,8 @@ static void set_problem(struct serve *srv, struct store *s,
 
 /*
  * Store the outcome of a round or pull that ended with rc and err as a
- * check of the connection: a failure with no reply or an error reply from
- * Salesforce becomes the connection's problem, and a run that succeeded
+ * check of the connection. A failure with no reply or an error reply from
+ * Salesforce becomes the connection's problem. A run that succeeded
  * clears one. A rejection is stored by the run itself.
  */
 static void note_run_check(struct serve *srv, struct store *s, int rc,
@@ -666,6 +666,34 @@ static int precheck(struct serve *srv, struct store *s, enum sf_object object,
     return 0;
 }
 
+static const char *object_word(enum sf_object object)
+{
+    return object == SF_OBJECT_LEAD ? "leads" : "contacts";
+}
+
+/* Fill err for a pull of object that cannot start because other work of
+ * this process has the workspace: a pull of the other object, named with
+ * its run, or else a sync round. Call with srv->lock held. */
+static int busy_error(struct serve *srv, enum sf_object object,
+                      struct err *err)
+{
+    for (int o = 0; o < SF_OBJECT_COUNT; o++) {
+        const struct serve_pull *other = &srv->pulls[o];
+
+        if (o != (int)object && other->running && other->run_id)
+            return err_set(err, SYNC_ECONFLICT,
+                           "a pull of %s is running as run %" PRId64
+                           " (GET /api/runs/%" PRId64 "); pull %s again "
+                           "once it ends",
+                           object_word((enum sf_object)o), other->run_id,
+                           other->run_id, object_word(object));
+    }
+    return err_set(err, SYNC_ECONFLICT,
+                   "a sync round has been running for over %d s; pull %s "
+                   "again once it ends",
+                   PULL_START_WAIT_MS / 1000, object_word(object));
+}
+
 int serve_pull_start(struct serve *srv, struct store *s,
                      enum sf_object object, int64_t *run_id,
                      struct err *err)
@@ -687,11 +715,18 @@ int serve_pull_start(struct serve *srv, struct store *s,
         pthread_mutex_unlock(&srv->lock);
         return rc;
     }
+    /* A request that gave up waiting leaves its thread until that gets
+     * the workspace, and the thread then ends without a run. */
+    if (job->running && job->cancelled) {
+        rc = busy_error(srv, object, err);
+        pthread_mutex_unlock(&srv->lock);
+        return rc;
+    }
     if (job->running) {
         rc = err_set(err, SYNC_ECONFLICT,
                      "a pull of %s is starting and its run is not recorded "
                      "yet: follow it with GET /api/runs?kind=pull",
-                     object == SF_OBJECT_LEAD ? "leads" : "contacts");
+                     object_word(object));
         pthread_mutex_unlock(&srv->lock);
         return rc;
     }
@@ -744,11 +779,9 @@ int serve_pull_start(struct serve *srv, struct store *s,
         }
         if (!job->started && datetime_now_ms() > deadline) {
             job->cancelled = true;
+            rc = busy_error(srv, object, err);
             pthread_mutex_unlock(&srv->lock);
-            return err_set(err, SYNC_ECONFLICT,
-                           "a sync round has been running for %d s; try "
-                           "the pull again once it ends",
-                           PULL_START_WAIT_MS / 1000);
+            return rc;
         }
     }
     if (!*run_id)
