@@ -89,8 +89,8 @@ static void usage(FILE *out)
           "API 2.0.\n\n"
           "  --json          print a summary object instead of text\n"
           "  --batch-size N  records per query page or Bulk API results "
-          "page, 200 to\n                  2000 (default 2000, and 5000 for "
-          "Bulk API)\n",
+          "page, 200 to\n                  2000 (default 2000 for REST; Bulk "
+          "API pages hold 5000\n                  unless this is given)\n",
           out);
 }
 
