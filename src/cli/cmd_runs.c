@@ -71,13 +71,13 @@ static void print_run(const struct store_run *r)
     datetime_format_z(r->started_ms, started);
     printf("%6" PRId64 "  %s  %-4s %-7s %-9s pushed %" PRId64
            ", pulled %" PRId64 ", created %" PRId64 ", updated %" PRId64
-           ", deleted %" PRId64 ", conflicts %" PRId64 ", errors %" PRId64
-           ", API calls %" PRId64,
+           ", unchanged %" PRId64 ", deleted %" PRId64
+           ", conflicts %" PRId64 ", errors %" PRId64 ", API calls %" PRId64,
            r->id, started, r->kind,
            r->object >= 0 ? mapping_object_name((enum sf_object)r->object)
                           : "all",
            r->status, c->pushed, c->pulled, c->created, c->updated,
-           c->deleted, c->conflicts, c->errors, c->api_calls);
+           c->unchanged, c->deleted, c->conflicts, c->errors, c->api_calls);
     /* A pull that has not finished well shows its records done out of
      * those expected. */
     if (r->api && r->expected >= 0 &&

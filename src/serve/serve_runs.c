@@ -30,9 +30,11 @@ static json_t *object_json(int object)
 static json_t *run_json(struct serve *srv, const struct store_run *r)
 {
     const struct store_run_counts *c = &r->counts;
+    /* The run row keeps what a pull expected, so it outlives this
+     * process; a running pull of this process reports it live. */
     long long done = c->created + c->updated + c->unchanged + c->skipped +
                      c->errors,
-              total = -1;
+              total = r->expected;
     json_t *counts = json_pack(
         "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "created",
         (json_int_t)c->created, "updated", (json_int_t)c->updated,

@@ -2,7 +2,7 @@
 // A pull of Leads asked for while a long pull of Contacts runs in the same
 // `sfsync serve` waits 30 s and gets a 409 that names the Contacts pull.
 // A second try gets the same 409 while the first request's thread still
-// waits for the workspace.
+// waits for the workspace. The finished pull's progress outlives a restart.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -63,4 +63,15 @@ test('busy pull names the running one', async () => {
   assert.equal(pull.length, 1, JSON.stringify(pull));
   assert.equal(pull[0].object, 'Contact');
   assert.equal(pull[0].status, 'ok', JSON.stringify(pull[0]));
+  assert.equal(pull[0].progress.expected, 2000, JSON.stringify(pull[0]));
+
+  // A restarted server still gives what the pull expected.
+  const stopped = await stack.server.terminate();
+  assert.equal(stopped.code, 0, stopped.stderr);
+  await stack.server.start();
+  admin.url = stack.server.url;
+  const later = await admin.req('GET', `/api/runs/${pull[0].id}`);
+  assert.equal(later.status, 200, later.text);
+  assert.equal(later.body.progress.expected, 2000, later.text);
+  assert.equal(later.body.progress.done, 2000, later.text);
 });
