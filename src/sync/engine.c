@@ -437,6 +437,26 @@ static void finish(struct sync_engine *e, struct sync_result *out,
                   out->run_id, out->message);
 }
 
+/* End the run of kind ("sync" or "push") that its steps ended with rc:
+ * mark a rejected connection, record the run, and log a stop at the API
+ * budget, which is no failure. Return rc, or 0 for SYNC_ESTOP. */
+static int end_run(struct sync_engine *e, struct sync_result *out,
+                   const char *kind, int rc, const struct err *local,
+                   uint64_t calls_before)
+{
+    if (rc == SYNC_EAUTH)
+        connection_mark_failed(e->conn, local);
+    finish(e, out, kind, rc, local, calls_before);
+    if (rc != SYNC_ESTOP)
+        return rc;
+    log_warn("sync", strcmp(kind, "push") == 0
+                         ? "push stopped at the API budget"
+                         : "sync stopped at the API budget",
+             "workspace=%" PRId64 " run=%" PRId64 " reason=\"%s\"", e->ws,
+             out->run_id, local->msg);
+    return 0;
+}
+
 /* The codes apply.c records, without counting an error, when it archives
  * a folded contact. */
 static const char *const notice_codes[] = {
@@ -503,15 +523,7 @@ int sync_run(struct connection *conn, const struct sync_options *opts,
     rc = sync_check_external_id_field(conn, e.ext_id_field, &local);
     if (rc == 0)
         rc = run_steps(&e, out, &local);
-    if (rc == SYNC_EAUTH)
-        connection_mark_failed(conn, &local);
-    finish(&e, out, "sync", rc, &local, calls_before);
-    if (rc == SYNC_ESTOP) {
-        log_warn("sync", "sync stopped at the API budget",
-                 "workspace=%" PRId64 " run=%" PRId64 " reason=\"%s\"", e.ws,
-                 out->run_id, local.msg);
-        rc = 0;
-    }
+    rc = end_run(&e, out, "sync", rc, &local, calls_before);
 out:
     if (rc < 0 && err)
         *err = local;
@@ -578,20 +590,12 @@ int sync_push_linked(struct connection *conn, struct sync_pushed *pushed,
     e.run_id = out->run_id;
     log_info("sync", "push between pull pages started",
              "workspace=%" PRId64 " run=%" PRId64, e.ws, out->run_id);
-    rc = sync__push(&e, &local);
-    if (rc == SYNC_EAUTH)
-        connection_mark_failed(conn, &local);
-    finish(&e, out, "push", rc, &local, calls_before);
+    rc = end_run(&e, out, "push", sync__push(&e, &local), &local,
+                 calls_before);
     /* Every contact was deferred or had nothing to send. */
     if (rc == 0 && round_idle(&out->counts) &&
         store_run_delete(e.store, e.ws, out->run_id, NULL) == 0)
         out->run_id = 0;
-    if (rc == SYNC_ESTOP) {
-        log_warn("sync", "push stopped at the API budget",
-                 "workspace=%" PRId64 " run=%" PRId64 " reason=\"%s\"", e.ws,
-                 out->run_id, local.msg);
-        rc = 0;
-    }
 out:
     if (rc < 0 && err)
         *err = local;

@@ -232,12 +232,12 @@ test('failed check is kept until a good one', async () => {
   } finally {
     await setFaults(sim.url, { 'expire-after': 0, html: 0 });
   }
-  const kept = JSON.parse((await w.exits(3,
+  const stored = JSON.parse((await w.exits(3,
     ['status', '--json', '--offline'])).stdout).connection;
-  assert.equal(kept.healthy, false);
-  assert.equal(kept.needs_reconnect, false);
-  assert.equal(typeof kept.problem, 'string');
-  assert.match(kept.problem_at, ISO);
+  assert.equal(stored.healthy, false);
+  assert.equal(stored.needs_reconnect, false);
+  assert.equal(typeof stored.problem, 'string');
+  assert.match(stored.problem_at, ISO);
 
   await w.ok(['status']);
   const good = (await w.json(['status', '--json', '--offline'])).connection;
